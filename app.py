@@ -1,0 +1,241 @@
+"""Tenantdesk HTTP API. Each route: parse, authorise (in the service), call one
+domain operation, shape the response. Rules live in chalicelib/."""
+from __future__ import annotations
+
+from chalice import Chalice
+
+from chalicelib import cases, web
+from chalicelib.observability import logger, metrics
+from chalicelib.runtime import clock, service
+from chalicelib.views import case_view, event_view
+
+app = Chalice(app_name="tenantdesk")
+app.api.cors = False
+
+CASE = "/v1/properties/{property_id}/cases/{case_id}"
+
+
+@app.middleware("http")
+def observe(event, get_response):
+    """Correlation id on every log line; metrics flushed once per request."""
+    headers = event.headers or {}
+    request_id = ((event.context or {}).get("requestId")) or ""
+    logger.append_keys(correlation_id=headers.get("x-correlation-id") or request_id, path=event.path)
+    try:
+        response = get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
+        logger.remove_keys(["correlation_id", "path", "case_id", "property_id"])
+    return response
+
+
+def _request():
+    return app.current_request
+
+
+def _case_response(case, staff, status=200, headers=None):
+    return web.json_response(case_view(case, now=clock(), staff=staff), status, headers)
+
+
+def _page(items, cursor, staff):
+    now = clock()
+    return web.json_response({"items": [case_view(c, now=now, staff=staff) for c in items], "next_cursor": cursor})
+
+
+# --- public ------------------------------------------------------------------
+
+@app.route("/v1/health", methods=["GET"])
+@web.api
+def health():
+    return web.json_response({"status": "ok"})
+
+
+@app.route("/v1/openapi.json", methods=["GET"])
+@web.api
+def openapi_document():
+    from chalicelib.openapi import document
+    return web.json_response(document())
+
+
+# --- who am I, properties ----------------------------------------------------------
+
+@app.route("/v1/me", methods=["GET"])
+@web.api
+def me():
+    p = web.principal(_request())
+    return web.json_response({"subject": p.subject, "role": p.role, "properties": sorted(p.properties),
+                              "name": p.name, "lang": p.lang})
+
+
+@app.route("/v1/properties/{property_id}", methods=["GET"])
+@web.api
+def get_property(property_id):
+    prop = service().get_property(web.principal(_request()), web.property_id(property_id))
+    return web.json_response(prop.to_dict())
+
+
+@app.route("/v1/properties/{property_id}", methods=["PUT"])
+@web.api
+def put_property(property_id):
+    req = _request()
+    prop = service().put_property(web.principal(req), web.property_id(property_id), web.body(req, "PutProperty"))
+    return web.json_response(prop.to_dict())
+
+
+# --- intake --------------------------------------------------------------------------
+
+@app.route("/v1/properties/{property_id}/cases", methods=["POST"])
+@web.api
+def create_case(property_id):
+    """Tenants submit their own case; front desk logs a phone, walk-in or letter case."""
+    req = _request()
+    who = web.principal(req)
+    pid = web.property_id(property_id)
+    key = req.headers.get("idempotency-key")
+    if who.is_staff:
+        case, created = service().log(who, pid, web.body(req, "LogCase"), key)
+    else:
+        case, created = service().submit(who, pid, web.body(req, "SubmitCase"), key)
+    headers = {"Location": f"/v1/properties/{pid}/cases/{case.case_id}"}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    logger.info("case received", extra={"case_id": case.case_id, "property_id": pid, "created": created})
+    return _case_response(case, who.is_staff, 201 if created else 200, headers)
+
+
+# --- reading -------------------------------------------------------------------------
+
+@app.route("/v1/me/cases", methods=["GET"])
+@web.api
+def my_cases():
+    req = _request()
+    params = web.query(req)
+    items, cursor = service().list_own(web.principal(req), limit=web.query_int(params, "limit", 20, 1, 100),
+                                       cursor=params.get("cursor"))
+    return _page(items, cursor, staff=False)
+
+
+@app.route("/v1/properties/{property_id}/queue", methods=["GET"])
+@web.api
+def queue(property_id):
+    req = _request()
+    params = web.query(req)
+    filters = {name: value for name, value in {
+        "status": web.query_choice(params, "status", sorted(cases.OPEN_STATUSES)),
+        "kind": web.query_choice(params, "kind", cases.KINDS),
+        "category": web.query_choice(params, "category", cases.CATEGORIES),
+        "channel": web.query_choice(params, "channel", cases.CHANNELS),
+        "tier": web.query_choice(params, "tier", cases.TIERS),
+        "department": params.get("department") or None,
+    }.items() if value}
+    items, cursor = service().queue(web.principal(req), web.property_id(property_id), filters=filters,
+                                    overdue=web.query_bool(params, "overdue"),
+                                    limit=web.query_int(params, "limit", 25, 1, 100), cursor=params.get("cursor"))
+    return _page(items, cursor, staff=True)
+
+
+@app.route(CASE, methods=["GET"])
+@web.api
+def get_case(property_id, case_id):
+    who = web.principal(_request())
+    case, events = service().get(who, *web.case_ids(property_id, case_id))
+    view = case_view(case, now=clock(), staff=who.is_staff)
+    view["timeline"] = [event_view(e, staff=who.is_staff) for e in events]
+    return web.json_response(view)
+
+
+# --- lifecycle actions ---------------------------------------------------------------
+
+def _act(property_id, case_id, action, schema):
+    req = _request()
+    who = web.principal(req)
+    params = web.body(req, schema)
+    version = params.pop("version", None)
+    logger.append_keys(case_id=case_id, property_id=property_id)
+    case = service().act(who, *web.case_ids(property_id, case_id), action, params, expected_version=version)
+    return _case_response(case, who.is_staff)
+
+
+@app.route(CASE + "/classify", methods=["POST"])
+@web.api
+def classify(property_id, case_id):
+    return _act(property_id, case_id, "classify", "Classify")
+
+
+@app.route(CASE + "/assign", methods=["POST"])
+@web.api
+def assign(property_id, case_id):
+    return _act(property_id, case_id, "assign", "Assign")
+
+
+@app.route(CASE + "/start", methods=["POST"])
+@web.api
+def start(property_id, case_id):
+    return _act(property_id, case_id, "start", "Start")
+
+
+@app.route(CASE + "/notes", methods=["POST"])
+@web.api
+def note(property_id, case_id):
+    return _act(property_id, case_id, "note", "Note")
+
+
+@app.route(CASE + "/respond", methods=["POST"])
+@web.api
+def respond(property_id, case_id):
+    return _act(property_id, case_id, "respond", "Respond")
+
+
+@app.route(CASE + "/resolve", methods=["POST"])
+@web.api
+def resolve(property_id, case_id):
+    return _act(property_id, case_id, "resolve", "Resolve")
+
+
+@app.route(CASE + "/callback", methods=["POST"])
+@web.api
+def callback(property_id, case_id):
+    return _act(property_id, case_id, "callback", "Callback")
+
+
+@app.route(CASE + "/escalate", methods=["POST"])
+@web.api
+def escalate(property_id, case_id):
+    return _act(property_id, case_id, "escalate", "Escalate")
+
+
+@app.route(CASE + "/close", methods=["POST"])
+@web.api
+def close(property_id, case_id):
+    return _act(property_id, case_id, "close", "Close")
+
+
+@app.route(CASE + "/answer", methods=["POST"])
+@web.api
+def answer(property_id, case_id):
+    return _act(property_id, case_id, "answer", "Answer")
+
+
+@app.route(CASE + "/explain", methods=["POST"])
+@web.api
+def explain(property_id, case_id):
+    return _act(property_id, case_id, "explain", "Explain")
+
+
+@app.route(CASE + "/reopen", methods=["POST"])
+@web.api
+def reopen(property_id, case_id):
+    return _act(property_id, case_id, "reopen", "Reopen")
+
+
+@app.route(CASE + "/messages", methods=["POST"])
+@web.api
+def message(property_id, case_id):
+    return _act(property_id, case_id, "message", "Message")
+
+
+@app.route(CASE + "/rating", methods=["POST"])
+@web.api
+def rate(property_id, case_id):
+    return _act(property_id, case_id, "rate", "Rate")

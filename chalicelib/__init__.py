@@ -1,0 +1,1 @@
+"""Tenantdesk domain and adapters. Nothing here imports HTTP concerns."""

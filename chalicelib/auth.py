@@ -1,0 +1,439 @@
+"""Authentication (who is calling) and authorisation (may they do this).
+
+Two ways a caller is authenticated, chosen by ``config.auth_mode()``:
+
+* ``local``   – an HS256 bearer token signed with a dev key (see ``chalicelib.cli``).
+* ``cognito`` – API Gateway's Cognito user-pool authorizer has already verified the
+  caller; we only map the claims it hands us onto a :class:`Principal`.
+
+Every route's permission rule lives in :data:`PERMISSIONS`; :func:`authorize` is the
+one function that applies it.
+
+Domain-pure: no HTTP or AWS imports, no clock reads (``now`` is always injected), and
+``jwt`` is imported lazily so importing this module stays cheap.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from chalicelib.errors import Forbidden, NotFound, Unauthorized
+
+__all__ = [
+    "ROLES",
+    "STAFF_ROLES",
+    "APPROVER_ROLES",
+    "LANGS",
+    "DEFAULT_LANG",
+    "TOKEN_ISSUER",
+    "TOKEN_AUDIENCE",
+    "TOKEN_ALGORITHM",
+    "DEFAULT_TTL_SECONDS",
+    "EXP_LEEWAY_SECONDS",
+    "MAX_PROPERTIES",
+    "MAX_TOKEN_LENGTH",
+    "PERMISSIONS",
+    "Principal",
+    "mint_token",
+    "verify_token",
+    "principal_from_cognito_claims",
+    "authenticate",
+    "authorize",
+]
+
+ROLES: tuple[str, ...] = ("tenant", "front_desk", "dept_staff", "manager", "director", "admin")
+STAFF_ROLES: frozenset[str] = frozenset(ROLES) - {"tenant"}
+APPROVER_ROLES: frozenset[str] = frozenset({"manager", "director", "admin"})
+
+LANGS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
+DEFAULT_LANG = "zh-Hans"
+
+TOKEN_ISSUER = "tenantdesk-local"
+TOKEN_AUDIENCE = "tenantdesk"
+TOKEN_ALGORITHM = "HS256"
+DEFAULT_TTL_SECONDS = 12 * 3600
+EXP_LEEWAY_SECONDS = 30
+MAX_PROPERTIES = 50
+# A real token of ours is a few hundred bytes; anything this long is refused unparsed.
+MAX_TOKEN_LENGTH = 8192
+
+_ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+_LANG_BY_LOWER = {lang.lower(): lang for lang in LANGS}
+_FRONT_AND_UP = frozenset({"front_desk", "manager", "director", "admin"})
+
+
+# --------------------------------------------------------------------------- principal
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    subject: str  # tenant id or staff id (token "sub")
+    role: str
+    properties: frozenset[str]  # property ids this principal is scoped to
+    name: str = ""
+    email: str = ""
+    lang: str = DEFAULT_LANG  # "zh-Hans" | "zh-Hant" | "en"
+
+    def __post_init__(self) -> None:
+        if self.role not in _ROLE_RANK:
+            raise ValueError(f"unknown role {self.role!r}; expected one of {ROLES}")
+        if isinstance(self.properties, (str, bytes)):
+            raise TypeError("properties must be an iterable of property ids, not a string")
+        if not isinstance(self.properties, frozenset):
+            object.__setattr__(self, "properties", frozenset(self.properties))
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def in_property(self, property_id: str) -> bool:
+        return property_id in self.properties
+
+
+# --------------------------------------------------------------------------- local tokens
+
+
+def _timestamp(now: datetime) -> float:
+    """Seconds since the epoch; a naive ``now`` is taken to be UTC (never local time)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return now.timestamp()
+
+
+def _invalid(message: str) -> Unauthorized:
+    return Unauthorized(message, code="invalid_token")
+
+
+def mint_token(
+    secret: str,
+    *,
+    subject: str,
+    role: str,
+    properties: Iterable[str],
+    now: datetime,
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    name: str = "",
+    email: str = "",
+    lang: str = DEFAULT_LANG,
+) -> str:
+    """Sign an HS256 token that :func:`verify_token` accepts.
+
+    Bad arguments are programming errors and raise ``ValueError``: minting a token
+    that could never verify helps nobody.
+    """
+    import jwt
+
+    if not secret:
+        raise ValueError("secret must be a non-empty string")
+    if not isinstance(subject, str) or not subject:
+        raise ValueError("subject must be a non-empty string")
+    if role not in _ROLE_RANK:
+        raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
+    if isinstance(properties, str):
+        raise ValueError("properties must be an iterable of property ids, not a string")
+    props = list(dict.fromkeys(properties))  # de-duplicated, order kept
+    if not props or len(props) > MAX_PROPERTIES or not all(isinstance(p, str) and p for p in props):
+        raise ValueError(f"properties must be 1..{MAX_PROPERTIES} non-empty strings")
+    if lang not in LANGS:
+        raise ValueError(f"unknown lang {lang!r}; expected one of {LANGS}")
+    if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
+        raise ValueError("ttl_seconds must be a positive integer")
+
+    iat = int(_timestamp(now))
+    claims = {
+        "sub": subject,
+        "role": role,
+        "props": props,
+        "name": name,
+        "email": email,
+        "lang": lang,
+        "iat": iat,
+        "exp": iat + ttl_seconds,
+        "iss": TOKEN_ISSUER,
+        "aud": TOKEN_AUDIENCE,
+    }
+    return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
+
+
+def _numeric_claim(payload: dict[str, Any], claim: str) -> float | None:
+    value = payload.get(claim)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise _invalid(f"token claim {claim!r} must be a number")
+    return float(value)
+
+
+def _optional_str_claim(payload: dict[str, Any], claim: str) -> str:
+    value = payload.get(claim, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(f"token claim {claim!r} must be a string")
+    return value
+
+
+def verify_token(secret: str, token: str, *, now: datetime) -> Principal:
+    """Verify a local HS256 token against ``now`` and return its principal.
+
+    Raises ``Unauthorized`` with code ``token_expired`` or ``invalid_token`` (or
+    ``auth_not_configured`` for an empty secret); never anything else.
+    """
+    if not secret:
+        raise Unauthorized("authentication is not configured", code="auth_not_configured")
+    if not isinstance(token, str) or not token.strip():
+        raise _invalid("token is empty")
+    token = token.strip()
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _invalid("token is too long")
+    if not token.isascii() or token.count(".") != 2:
+        raise _invalid("token is malformed")
+
+    import jwt
+
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=TOKEN_AUDIENCE,
+            issuer=TOKEN_ISSUER,
+            # Time-based checks are done below against the injected ``now``;
+            # PyJWT would compare them to the wall clock.
+            options={
+                "verify_signature": True,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_aud": True,
+                "verify_iss": True,
+                "require": ["exp", "iss", "aud", "sub", "role", "props"],
+            },
+        )
+    except jwt.InvalidAlgorithmError:
+        raise _invalid("token algorithm is not accepted") from None
+    except jwt.InvalidSignatureError:
+        raise _invalid("token signature does not verify") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise _invalid(f"token is missing the {exc.claim!r} claim") from None
+    except (jwt.InvalidAudienceError, jwt.InvalidIssuerError):
+        raise _invalid("token was not issued for this service") from None
+    except jwt.InvalidTokenError:
+        raise _invalid("token is malformed") from None
+    except Exception:  # noqa: BLE001 - garbage input must never become a 500
+        raise _invalid("token is malformed") from None
+
+    if not isinstance(payload, dict):
+        raise _invalid("token payload is not an object")
+
+    now_ts = _timestamp(now)
+    exp = _numeric_claim(payload, "exp")
+    if exp is None:
+        raise _invalid("token is missing the 'exp' claim")
+    if now_ts >= exp + EXP_LEEWAY_SECONDS:
+        raise Unauthorized("token has expired; sign in again", code="token_expired")
+    for claim in ("iat", "nbf"):
+        ts = _numeric_claim(payload, claim)
+        if ts is not None and ts > now_ts + EXP_LEEWAY_SECONDS:
+            raise _invalid(f"token is not valid yet ({claim} is in the future)")
+
+    subject = payload.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise _invalid("token 'sub' claim must be a non-empty string")
+    role = payload.get("role")
+    if not isinstance(role, str) or role not in _ROLE_RANK:
+        raise _invalid("token 'role' claim is not a known role")
+    props = payload.get("props")
+    if (
+        not isinstance(props, list)
+        or not props
+        or len(props) > MAX_PROPERTIES
+        or not all(isinstance(p, str) and p for p in props)
+    ):
+        raise _invalid(f"token 'props' claim must be a list of 1..{MAX_PROPERTIES} non-empty strings")
+
+    name = _optional_str_claim(payload, "name")
+    email = _optional_str_claim(payload, "email")
+    lang = payload.get("lang")
+    lang = lang if isinstance(lang, str) and lang in LANGS else DEFAULT_LANG
+
+    return Principal(
+        subject=subject,
+        role=role,
+        properties=frozenset(props),
+        name=name,
+        email=email,
+        lang=lang,
+    )
+
+
+# --------------------------------------------------------------------------- cognito
+
+_GROUP_SPLIT = re.compile(r"[\s,]+")
+
+
+def _cognito_groups(raw: Any) -> list[str]:
+    """``cognito:groups`` as a list: a real list, or API Gateway's flattened string
+    (``"[manager, admin]"``, ``"[manager admin]"``, ``"manager,admin"``)."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        return [g.strip("\"'") for g in _GROUP_SPLIT.split(text) if g.strip("\"'")]
+    if isinstance(raw, (list, tuple, set, frozenset)):
+        return [g.strip() for g in raw if isinstance(g, str) and g.strip()]
+    return []
+
+
+def _cognito_properties(raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        items = raw.split(",")
+    elif isinstance(raw, (list, tuple, set, frozenset)):
+        items = [p for p in raw if isinstance(p, str)]
+    else:
+        return []
+    return list(dict.fromkeys(p.strip() for p in items if p.strip()))
+
+
+def _lang_from_locale(raw: Any) -> str:
+    if isinstance(raw, str):
+        return _LANG_BY_LOWER.get(raw.strip().replace("_", "-").lower(), DEFAULT_LANG)
+    return DEFAULT_LANG
+
+
+def principal_from_cognito_claims(claims: dict) -> Principal:
+    """Map claims already verified by API Gateway's Cognito authorizer to a principal.
+
+    Role: the highest known group (admin > director > manager > dept_staff >
+    front_desk > tenant); unknown groups are ignored.
+    """
+    if not isinstance(claims, Mapping):
+        raise _invalid("authorizer claims are missing")
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        raise _invalid("authorizer claims have no subject")
+
+    known = [g for g in _cognito_groups(claims.get("cognito:groups")) if g in _ROLE_RANK]
+    if not known:
+        raise _invalid("user is in no Tenantdesk group")
+    role = max(known, key=_ROLE_RANK.__getitem__)
+
+    props = _cognito_properties(claims.get("custom:properties"))
+    if not props:
+        raise _invalid("user is not assigned to any property")
+    if len(props) > MAX_PROPERTIES:
+        raise _invalid(f"user is assigned to more than {MAX_PROPERTIES} properties")
+
+    name = claims.get("name")
+    email = claims.get("email")
+    return Principal(
+        subject=subject.strip(),
+        role=role,
+        properties=frozenset(props),
+        name=name if isinstance(name, str) else "",
+        email=email if isinstance(email, str) else "",
+        lang=_lang_from_locale(claims.get("locale")),
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None:
+        wanted = name.lower()
+        for key, candidate in headers.items():
+            if isinstance(key, str) and key.lower() == wanted:
+                value = candidate
+                break
+    return value if isinstance(value, str) else None
+
+
+def authenticate(
+    headers: Mapping[str, str],
+    authorizer_claims: dict | None,
+    *,
+    mode: str,
+    secret: str | None,
+    now: datetime,
+) -> Principal:
+    """Who is calling. Raises ``Unauthorized`` with code ``missing_token``,
+    ``invalid_token``, ``token_expired`` or ``auth_not_configured``."""
+    mode = (mode or "").strip().lower() if isinstance(mode, str) else ""
+
+    if mode == "cognito":
+        if not authorizer_claims:
+            raise Unauthorized("no verified identity was passed by the authorizer", code="missing_token")
+        return principal_from_cognito_claims(authorizer_claims)
+
+    if mode == "local":
+        if not secret:
+            raise Unauthorized(
+                "authentication is not configured (no signing key)", code="auth_not_configured"
+            )
+        value = (_header(headers, "Authorization") or "").strip()
+        if not value:
+            raise Unauthorized("an 'Authorization: Bearer <token>' header is required", code="missing_token")
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer":
+            raise _invalid("the Authorization header must use the Bearer scheme")
+        token = token.strip()
+        if not token:
+            raise Unauthorized("the Bearer token is empty", code="missing_token")
+        return verify_token(secret, token, now=now)
+
+    raise Unauthorized("authentication is not configured (unknown auth mode)", code="auth_not_configured")
+
+
+# --------------------------------------------------------------------------- authorisation
+
+# action -> roles allowed. Every route's rule is here and nowhere else.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "case.submit": frozenset({"tenant"}),  # tenant submits own case
+    "case.log": _FRONT_AND_UP,  # staff logs a phone/walk-in/letter case for a caller
+    "case.list_own": frozenset({"tenant"}),
+    "case.read": frozenset(ROLES),  # tenants further limited to their own cases by the caller
+    "case.message": frozenset({"tenant"}),
+    "case.rate": frozenset({"tenant"}),
+    "case.reopen": frozenset({"tenant"}) | _FRONT_AND_UP,
+    "queue.read": STAFF_ROLES,
+    "case.classify": _FRONT_AND_UP,
+    "case.assign": _FRONT_AND_UP,
+    "case.note": STAFF_ROLES,
+    "case.start": STAFF_ROLES,
+    "case.respond": STAFF_ROLES,
+    "case.resolve": STAFF_ROLES,
+    "case.callback": _FRONT_AND_UP,
+    "case.escalate": STAFF_ROLES,
+    "case.close": _FRONT_AND_UP,
+    "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),  # consultation answered -> closed
+    "case.explain": _FRONT_AND_UP,  # invalid complaint explained -> closed
+    "policy.read": STAFF_ROLES,
+    "policy.write": frozenset({"admin"}),
+    "reply.approve": APPROVER_ROLES,
+}
+
+
+def authorize(principal: Principal, action: str, property_id: str | None = None) -> None:
+    """Allow, or raise.
+
+    * role may not do ``action`` -> ``Forbidden(code="forbidden")``
+    * ``property_id`` given and the principal is not scoped to it ->
+      ``NotFound(code="not_found")``: we never reveal that another property's
+      resource exists.
+    * unknown ``action`` -> ``KeyError`` (a programming error, not a caller's).
+    """
+    allowed = PERMISSIONS[action]
+    if principal.role not in allowed:
+        raise Forbidden(f"role {principal.role!r} may not perform {action!r}", code="forbidden")
+    if property_id is not None and not principal.in_property(property_id):
+        raise NotFound("not found", code="not_found")

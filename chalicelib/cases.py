@@ -1,0 +1,474 @@
+"""The case and its lifecycle: pure rules, no AWS, no HTTP, no clock.
+
+Every action is a function of (case, actor, params, now, policy) that returns a
+``Change``: the new case and the audit event describing what moved. Storage
+writes both in one transaction; nothing here knows how.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from chalicelib import deadlines
+from chalicelib.errors import Conflict, IllegalTransition, ValidationFailed
+
+KINDS = ("consultation", "complaint", "request")
+CHANNELS = ("app", "web", "email", "phone", "walk_in", "letter")
+TENANT_CHANNELS = ("app", "web")
+STAFF_CHANNELS = ("phone", "walk_in", "letter", "email")
+WRITTEN_CHANNELS = frozenset({"email", "letter"})
+CATEGORIES = (
+    "air_conditioning", "security", "cleaning", "noise_renovation", "public_facility",
+    "in_unit_repair", "parking", "pest", "mail_parcel", "landscaping", "service_attitude",
+    "billing", "other",
+)
+VALIDITIES = ("valid", "invalid")
+SEVERITIES = ("general", "major")
+CAUSES = ("business_affected", "outside_control", "equipment_facility", "other")
+TIERS = ("front_desk", "manager", "director")
+STATUSES = ("received", "routed", "in_progress", "responded", "resolved", "callback_done", "closed")
+OPEN_STATUSES = frozenset(STATUSES) - {"closed"}
+RESPONSE_VIA = ("app", "phone", "in_person", "email", "sms", "letter")
+LANGS = ("zh-Hans", "zh-Hant", "en")
+MAX_CONTENT = 5000
+
+# Which statuses each action may start from. One table, so the lifecycle is
+# readable in one place; ``_guard`` turns a miss into a 409.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "classify": OPEN_STATUSES,
+    "assign": frozenset({"received", "routed", "in_progress", "responded"}),
+    "start": frozenset({"routed"}),
+    "respond": frozenset({"routed", "in_progress", "responded"}),
+    "resolve": frozenset({"in_progress", "responded"}),
+    "callback": frozenset({"resolved"}),
+    "close": frozenset({"callback_done"}),
+    "answer": frozenset({"received", "routed", "in_progress"}),
+    "explain": frozenset({"received", "routed", "in_progress", "responded"}),
+    "reopen": frozenset({"resolved", "callback_done"}),
+    "escalate": OPEN_STATUSES,
+    "note": frozenset(STATUSES),
+    "message": OPEN_STATUSES,
+    "rate": frozenset({"resolved", "callback_done", "closed"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a tenant, a staff member, or the system itself."""
+
+    id: str
+    role: str
+    name: str = ""
+
+
+@dataclass
+class Deadline:
+    due: datetime
+    met_at: datetime | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.met_at is None and now > self.due
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"due": iso(self.due), "met_at": iso(self.met_at) if self.met_at else None,
+                "met_on_time": (self.met_at <= self.due) if self.met_at else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Deadline":
+        return cls(due=parse_iso(data["due"]), met_at=parse_iso(data["met_at"]) if data.get("met_at") else None)
+
+
+@dataclass
+class Case:
+    property_id: str
+    case_id: str
+    unit: str
+    reporter: dict[str, Any]  # {"tenant_id"?, "name", "phone"?, "email"?}
+    contact: str
+    channel: str
+    content: str
+    created_at: datetime
+    recorder: str | None = None
+    title: str = ""
+    category: str | None = None
+    kind: str | None = None
+    validity: str | None = None
+    severity: str = "general"
+    cause: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    tier: str = "front_desk"
+    status: str = "received"
+    lang: str = "zh-Hans"
+    written: bool = False
+    verified: bool = True
+    clock_start: datetime | None = None  # response window start; moves on reopen
+    routed_at: datetime | None = None
+    responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    callback_done_at: datetime | None = None
+    closed_at: datetime | None = None
+    callback: dict[str, Any] | None = None
+    rating: dict[str, Any] | None = None
+    deadlines: dict[str, Deadline] = field(default_factory=dict)
+    version: int = 0
+    updated_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.property_id}#{self.case_id}"
+
+    @property
+    def tenant_id(self) -> str | None:
+        return self.reporter.get("tenant_id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def next_due(self) -> datetime | None:
+        """The earliest unmet deadline of an open case: what the queue sorts by."""
+        if not self.is_open:
+            return None
+        pending = [d.due for d in self.deadlines.values() if d.met_at is None]
+        return min(pending) if pending else None
+
+
+@dataclass
+class Event:
+    """One line of the audit trail: written in the same transaction as the change."""
+
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    changes: dict[str, dict[str, Any]]
+    data: dict[str, Any]
+
+
+@dataclass
+class Change:
+    case: Case
+    event: Event
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Deadline):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+
+
+def _clean_text(value: str | None, field_name: str, *, max_len: int, required: bool = True) -> str:
+    text = (value or "")
+    if required and not text.strip():
+        raise ValidationFailed(f"{field_name} must not be empty", details={"field": field_name})
+    if len(text) > max_len:
+        raise ValidationFailed(f"{field_name} is longer than {max_len} characters", details={"field": field_name})
+    return text
+
+
+# --- creation ---------------------------------------------------------------
+
+def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, Any], now: datetime,
+             policy: deadlines.Policy) -> Change:
+    """A case as received. ``params`` is a validated submission (tenant) or a
+    staff log entry; ``actor`` is the tenant or the staff member recording it."""
+    _require_aware(now)
+    channel = params.get("channel") or ("app" if actor.role == "tenant" else "")
+    allowed = TENANT_CHANNELS if actor.role == "tenant" else STAFF_CHANNELS
+    if channel not in allowed:
+        raise ValidationFailed(f"channel must be one of {', '.join(allowed)}", details={"field": "channel"})
+    content = _clean_text(params.get("content"), "content", max_len=MAX_CONTENT)
+    reporter = dict(params.get("reporter") or {})
+    if actor.role == "tenant":
+        reporter["tenant_id"] = actor.id
+        reporter.setdefault("name", actor.name)
+        recorder = None
+    else:
+        if not (reporter.get("name") or "").strip():
+            raise ValidationFailed("a logged case needs the caller's name", details={"field": "reporter.name"})
+        if channel in ("phone", "walk_in") and not (reporter.get("phone") or params.get("contact")):
+            raise ValidationFailed("a phone or walk-in case needs the caller's phone",
+                                   details={"field": "reporter.phone"})
+        recorder = actor.id
+    contact = params.get("contact") or reporter.get("phone") or reporter.get("email") or ""
+    case = Case(
+        property_id=property_id, case_id=case_id,
+        unit=_clean_text(params.get("unit"), "unit", max_len=200),
+        reporter=reporter, contact=contact, channel=channel, content=content,
+        title=_clean_text(params.get("title"), "title", max_len=200, required=False),
+        created_at=now, recorder=recorder,
+        category=params.get("category"), kind=params.get("kind"),
+        lang=params.get("lang") or "zh-Hans",
+        written=channel in WRITTEN_CHANNELS,
+        verified=params.get("verified", True),
+        clock_start=now, version=0, updated_at=now,
+    )
+    if actor.role != "tenant":
+        # Staff logging a call may classify at once; tenants cannot judge severity.
+        for name in ("validity", "severity", "cause", "department"):
+            if params.get(name) is not None:
+                setattr(case, name, params[name])
+    if case.severity == "major":
+        case.tier = "manager"
+    recompute_deadlines(case, policy)
+    event = Event(seq=1, at=now, actor=actor, action="submitted", changes={},
+                  data={"channel": channel, "content": content, "unit": case.unit,
+                        "attachments": params.get("attachments") or []})
+    case.version = 1
+    return Change(case, event)
+
+
+# --- deadlines --------------------------------------------------------------
+
+def recompute_deadlines(case: Case, policy: deadlines.Policy) -> None:
+    """Derive every deadline from the facts on the case, so that none goes stale
+    when the case is reclassified, reopened or its cause changes. Met times are
+    facts and are kept."""
+    start = case.clock_start or case.created_at
+    result: dict[str, Deadline] = {
+        "handoff": Deadline(deadlines.add_window(case.created_at, policy.handoff, policy), case.routed_at),
+        "response": Deadline(
+            deadlines.add_window(start, deadlines.response_window(policy, case.kind, case.cause), policy),
+            case.responded_at),
+    }
+    if case.kind == "consultation" and case.routed_at is None and case.responded_at is not None:
+        # A consultation answered at the desk needs no hand-off.
+        result["handoff"].met_at = case.responded_at
+    if case.resolved_at is not None:
+        result["callback"] = Deadline(deadlines.add_window(case.resolved_at, policy.callback, policy),
+                                      case.callback_done_at)
+    case.deadlines = result
+
+
+# --- actions ----------------------------------------------------------------
+
+def _guard(case: Case, action: str) -> None:
+    if case.status not in ALLOWED_FROM[action]:
+        raise IllegalTransition(
+            f"cannot {action} a case that is {case.status}",
+            details={"status": case.status, "action": action,
+                     "allowed_from": sorted(ALLOWED_FROM[action])})
+
+
+_TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
+            "deadlines", "rating", "callback")
+
+
+def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlines.Policy,
+           mutate: Callable[[Case], dict[str, Any] | None]) -> Change:
+    _require_aware(now)
+    _guard(case, action)
+    before = copy.deepcopy(case)
+    after = copy.deepcopy(case)
+    data = mutate(after) or {}
+    recompute_deadlines(after, policy)
+    after.version = before.version + 1
+    after.updated_at = now
+    changes = {}
+    for name in _TRACKED:
+        old, new = _plain(getattr(before, name)), _plain(getattr(after, name))
+        if old != new:
+            changes[name] = {"from": old, "to": new}
+    return Change(after, Event(seq=after.version, at=now, actor=actor, action=action, changes=changes, data=data))
+
+
+def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Set kind, validity, severity, category, cause, department. A major
+    complaint goes straight to the manager tier."""
+    def mutate(c: Case) -> dict[str, Any]:
+        for name in ("kind", "validity", "severity", "category", "cause", "department"):
+            if name in params:
+                setattr(c, name, params[name])
+        if c.kind != "complaint":
+            c.validity = None
+        if c.kind == "complaint" and c.severity == "major" and TIERS.index(c.tier) < TIERS.index("manager"):
+            c.tier = "manager"
+        return {"reason": params.get("reason")} if params.get("reason") else {}
+    if not any(name in params for name in ("kind", "validity", "severity", "category", "cause", "department")):
+        raise ValidationFailed("nothing to classify", details={"field": "kind"})
+    if params.get("validity") and params.get("kind", case.kind) != "complaint":
+        raise ValidationFailed("only complaints are judged valid or invalid", details={"field": "validity"})
+    return _apply(case, "classify", actor, now, policy, mutate)
+
+
+def assign(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Hand the case to its responsible owner: this meets the 10-minute hand-off."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.assignee = params["assignee"]
+        if params.get("department"):
+            c.department = params["department"]
+        if not c.department:
+            raise ValidationFailed("a case is routed to a department: set department", details={"field": "department"})
+        if c.status == "received":
+            c.status = "routed"
+        if c.routed_at is None:
+            c.routed_at = now
+        return {"note": params["note"]} if params.get("note") else {}
+    return _apply(case, "assign", actor, now, policy, mutate)
+
+
+def start(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    def mutate(c: Case) -> None:
+        c.status = "in_progress"
+    return _apply(case, "start", actor, now, policy, mutate)
+
+
+def respond(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """A reply to the tenant, through any channel: a logged phone call counts
+    as much as an app message, so the response window is met either way."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "responded"
+        if c.responded_at is None:
+            c.responded_at = now
+        return {"message": params["message"], "via": params.get("via", "app")}
+    return _apply(case, "respond", actor, now, policy, mutate)
+
+
+def resolve(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Resolution starts the follow-up callback window."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "resolved"
+        c.resolved_at = now
+        c.callback_done_at = None
+        if c.responded_at is None:
+            c.responded_at = now  # a resolution reported to the tenant is a response
+        return {"resolution": params["resolution"]}
+    return _apply(case, "resolve", actor, now, policy, mutate)
+
+
+def record_callback(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                    policy: deadlines.Policy) -> Change:
+    """Every resolved case gets a follow-up call. A call that did not reach the
+    tenant is recorded too, and the case waits for the next attempt."""
+    def mutate(c: Case) -> dict[str, Any]:
+        attempts = (c.callback or {}).get("attempts", 0) + 1
+        c.callback = {"reached": params["reached"], "satisfied": params.get("satisfied"),
+                      "comment": params.get("comment", ""), "attempts": attempts, "by": actor.id,
+                      "at": iso(now)}
+        if params["reached"]:
+            c.status = "callback_done"
+            c.callback_done_at = now
+        return {"reached": params["reached"], "satisfied": params.get("satisfied"),
+                "comment": params.get("comment", "")}
+    if params["reached"] and params.get("satisfied") is None:
+        raise ValidationFailed("a callback that reached the tenant records whether they were satisfied",
+                               details={"field": "satisfied"})
+    return _apply(case, "callback", actor, now, policy, mutate)
+
+
+def close(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "closed"
+        c.closed_at = now
+        return {"summary": params.get("summary", "")}
+    return _apply(case, "close", actor, now, policy, mutate)
+
+
+def answer(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """A consultation is answered at once and closed."""
+    if case.kind != "consultation":
+        raise IllegalTransition("only a consultation is answered and closed at once; classify it first",
+                                details={"kind": case.kind, "action": "answer"})
+
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "closed"
+        c.responded_at = c.responded_at or now
+        c.closed_at = now
+        return {"message": params["message"], "via": params.get("via", "app")}
+    return _apply(case, "answer", actor, now, policy, mutate)
+
+
+def explain(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """An invalid complaint (outside the service promise) is explained to the tenant and closed."""
+    if case.kind != "complaint" or case.validity != "invalid":
+        raise IllegalTransition("only a complaint judged invalid is explained and closed",
+                                details={"kind": case.kind, "validity": case.validity, "action": "explain"})
+
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "closed"
+        c.responded_at = c.responded_at or now
+        c.closed_at = now
+        return {"message": params["message"], "via": params.get("via", "app")}
+    return _apply(case, "explain", actor, now, policy, mutate)
+
+
+def reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """The tenant says it is not fixed: work resumes and a fresh response window
+    starts now; the old callback window no longer applies."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "in_progress"
+        c.clock_start = now
+        c.responded_at = None
+        c.resolved_at = None
+        c.callback_done_at = None
+        c.callback = None
+        return {"reason": params["reason"]}
+    return _apply(case, "reopen", actor, now, policy, mutate)
+
+
+def escalate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Raise the case one tier: front desk, department manager, director."""
+    if case.tier == TIERS[-1] and case.status in ALLOWED_FROM["escalate"]:
+        raise IllegalTransition("the case is already with the director", details={"tier": case.tier,
+                                                                                  "action": "escalate"})
+
+    def mutate(c: Case) -> dict[str, Any]:
+        c.tier = TIERS[TIERS.index(c.tier) + 1]
+        return {"reason": params["reason"]}
+    return _apply(case, "escalate", actor, now, policy, mutate)
+
+
+def note(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """An internal note: staff only, never shown to the tenant."""
+    return _apply(case, "note", actor, now, policy, lambda c: {"note": params["note"]})
+
+
+def message(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """The tenant adds to their case: text and/or photo references."""
+    if not (params.get("text") or "").strip() and not params.get("attachments"):
+        raise ValidationFailed("a message needs text or an attachment", details={"field": "text"})
+    return _apply(case, "message", actor, now, policy,
+                  lambda c: {"text": params.get("text", ""), "attachments": params.get("attachments") or []})
+
+
+def rate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """The tenant rates the handling once, after resolution."""
+    if case.rating is not None:
+        raise Conflict("this case has already been rated", code="already_rated")
+
+    def mutate(c: Case) -> dict[str, Any]:
+        c.rating = {"score": params["score"], "comment": params.get("comment", ""), "at": iso(now)}
+        return {"score": params["score"], "comment": params.get("comment", "")}
+    return _apply(case, "rate", actor, now, policy, mutate)
+
+
+ACTIONS: dict[str, Callable[..., Change]] = {
+    "classify": classify, "assign": assign, "start": start, "respond": respond, "resolve": resolve,
+    "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
+    "escalate": escalate, "note": note, "message": message, "rate": rate,
+}
+
+# Events a tenant may see on their own case's timeline; notes and internal
+# reclassification stay with staff.
+TENANT_VISIBLE_EVENTS = frozenset({"submitted", "assign", "respond", "resolve", "answer", "explain", "reopen",
+                                   "message", "rate", "close", "callback"})

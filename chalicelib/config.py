@@ -1,0 +1,61 @@
+"""Configuration, read lazily from environment variables that infra (or the
+local stack, or a test) sets. Nothing is read at import time: Chalice stage
+variables exist only while a handler runs under ``chalice.test.Client``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_PREFIX = "tenantdesk"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def table_prefix() -> str:
+    return _env("TD_TABLE_PREFIX", DEFAULT_PREFIX) or DEFAULT_PREFIX
+
+
+def cases_table() -> str:
+    return _env("TD_CASES_TABLE") or f"{table_prefix()}-cases"
+
+
+def events_table() -> str:
+    return _env("TD_EVENTS_TABLE") or f"{table_prefix()}-case-events"
+
+
+def meta_table() -> str:
+    return _env("TD_META_TABLE") or f"{table_prefix()}-meta"
+
+
+def region() -> str:
+    return _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "ap-east-1"
+
+
+def auth_mode() -> str:
+    """``local``: HS256 bearer tokens signed with a dev key.
+    ``cognito``: API Gateway's Cognito authorizer has verified the caller and
+    hands us its claims; bearer tokens are not checked again here."""
+    return (_env("TD_AUTH_MODE", "local") or "local").lower()
+
+
+def dev_key_file() -> Path:
+    return Path(_env("TD_DEV_KEY_FILE") or Path.cwd() / ".tenantdesk" / "dev-key")
+
+
+def auth_secret() -> str | None:
+    """The local HS256 signing key: ``TD_AUTH_SECRET`` or the key file the local stack wrote."""
+    secret = _env("TD_AUTH_SECRET")
+    if secret:
+        return secret
+    path = dev_key_file()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def max_body_bytes() -> int:
+    return int(_env("TD_MAX_BODY_BYTES", "65536") or 65536)

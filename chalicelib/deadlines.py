@@ -1,0 +1,334 @@
+"""Response deadlines promised by the operator's procedure.
+
+Every deadline is computed in the property's own time zone against a
+working-day calendar (weekends, public holidays and China-style make-up
+working days). Domain code never reads the clock: callers pass every instant
+in. All datetimes must be timezone-aware; every result is in UTC.
+
+Conventions (see the tests for worked examples):
+
+* ``minutes`` / ``hours`` are plain elapsed time: the on-duty desk works around
+  the clock, so these are computed in UTC and are exact across DST changes.
+* ``working_days`` first moves the start into working time, then steps that
+  many working days forward keeping the local time of day.
+* ``working_hours`` counts only time inside ``[work_start, work_end)`` on
+  working days. A deadline is the *latest* instant by which no more than the
+  allowed working time has elapsed, so a count that runs out exactly at
+  ``work_end`` lands on the start of the next working period. Consequently
+  every ``working_*`` deadline satisfies :func:`is_working_time`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.errors import ValidationFailed
+
+UNITS = ("minutes", "hours", "working_hours", "working_days")
+WINDOW_NAMES = (
+    "handoff",
+    "consultation",
+    "reply_business_affected",
+    "reply_outside_control",
+    "reply_equipment_facility",
+    "feedback",
+    "callback",
+)
+POLICY_KEYS = frozenset(
+    {"timezone", "weekend", "holidays", "extra_working_days", "work_start", "work_end", "windows"}
+)
+# Bounds the work add_window can be asked to do; no real procedure promises
+# more than this in any unit, and a typo like 1e9 must not hang a request.
+MAX_AMOUNT = 100_000
+# A calendar with no working day in ten years is broken, not merely sparse;
+# stop scanning instead of looping forever.
+MAX_SCAN_DAYS = 3660
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_RE = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+
+
+@lru_cache(maxsize=None)
+def _zone(name: str) -> ZoneInfo:
+    """Loaded zones are cached: Policy is frozen, so it cannot cache on itself."""
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A promised response time: ``amount`` of ``unit`` (one of UNITS)."""
+
+    amount: int
+    unit: str
+
+    def __post_init__(self) -> None:
+        # Catch programming errors at construction; from_dict reports the same
+        # problems to API callers as ValidationFailed before we get here.
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount <= 0:
+            raise ValueError(f"window amount must be a positive int, got {self.amount!r}")
+        if self.unit not in UNITS:
+            raise ValueError(f"window unit must be one of {UNITS}, got {self.unit!r}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A property's calendar and the response windows it promises.
+
+    ``extra_working_days`` are working days even when they fall on a weekend;
+    ``holidays`` are never working days, whatever else says.
+    """
+
+    timezone: str = "Asia/Shanghai"
+    weekend: frozenset[int] = frozenset({5, 6})
+    holidays: frozenset[date] = frozenset()
+    extra_working_days: frozenset[date] = frozenset()
+    work_start: time = time(8, 0)
+    work_end: time = time(18, 0)
+    handoff: Window = Window(10, "minutes")
+    consultation: Window = Window(10, "minutes")
+    reply_business_affected: Window = Window(1, "hours")
+    reply_outside_control: Window = Window(2, "working_days")
+    reply_equipment_facility: Window = Window(3, "working_days")
+    feedback: Window = Window(1, "working_days")
+    callback: Window = Window(3, "working_hours")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The property's time zone."""
+        return _zone(self.timezone)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Policy:
+        """Build a policy from its JSON shape, overriding the defaults.
+
+        Every key is optional. Anything malformed raises
+        ``ValidationFailed(code="invalid_policy", details={"field": ...})``.
+        """
+        if d is None:
+            return cls()
+        if not isinstance(d, dict):
+            _invalid("policy", "policy must be an object")
+        for key in d:
+            if key not in POLICY_KEYS:
+                _invalid(str(key), f"unknown policy key {key!r}")
+
+        kwargs: dict[str, Any] = {}
+        if "timezone" in d:
+            kwargs["timezone"] = _parse_timezone(d["timezone"])
+        if "weekend" in d:
+            kwargs["weekend"] = _parse_weekend(d["weekend"])
+        for key in ("holidays", "extra_working_days"):
+            if key in d:
+                kwargs[key] = _parse_dates(key, d[key])
+        for key in ("work_start", "work_end"):
+            if key in d:
+                kwargs[key] = _parse_time(key, d[key])
+        if "windows" in d:
+            kwargs.update(_parse_windows(d["windows"]))
+
+        policy = cls(**kwargs)
+        if policy.work_end <= policy.work_start:
+            _invalid("work_end", "work_end must be later than work_start")
+        # Only the obviously empty calendar can be rejected up front; a sparse
+        # one is caught by the scan limit in add_window.
+        if len(policy.weekend) == 7 and not (policy.extra_working_days - policy.holidays):
+            _invalid("weekend", "the calendar has no working days")
+        return policy
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form; ``Policy.from_dict(p.to_dict()) == p``."""
+        return {
+            "timezone": self.timezone,
+            "weekend": sorted(self.weekend),
+            "holidays": sorted(d.isoformat() for d in self.holidays),
+            "extra_working_days": sorted(d.isoformat() for d in self.extra_working_days),
+            "work_start": _format_time(self.work_start),
+            "work_end": _format_time(self.work_end),
+            "windows": {
+                name: {"amount": getattr(self, name).amount, "unit": getattr(self, name).unit}
+                for name in WINDOW_NAMES
+            },
+        }
+
+
+# --- from_dict helpers -------------------------------------------------------
+
+def _invalid(field: str, message: str) -> NoReturn:
+    raise ValidationFailed(message, code="invalid_policy", details={"field": field})
+
+
+def _parse_timezone(value: Any) -> str:
+    if not isinstance(value, str):
+        _invalid("timezone", "timezone must be a string")
+    try:
+        _zone(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        _invalid("timezone", f"unknown time zone {value!r}")
+    return value
+
+
+def _parse_weekend(value: Any) -> frozenset[int]:
+    if not isinstance(value, list):
+        _invalid("weekend", "weekend must be a list of weekdays (Monday=0)")
+    for day in value:
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+            _invalid("weekend", f"weekday must be an integer 0..6, got {day!r}")
+    return frozenset(value)
+
+
+def _parse_dates(field: str, value: Any) -> frozenset[date]:
+    if not isinstance(value, list):
+        _invalid(field, f"{field} must be a list of YYYY-MM-DD dates")
+    parsed: set[date] = set()
+    for item in value:
+        # fromisoformat alone also accepts forms like "20261001"; the API
+        # promises exactly one spelling.
+        if not isinstance(item, str) or not _DATE_RE.fullmatch(item):
+            _invalid(field, f"dates must be YYYY-MM-DD, got {item!r}")
+        try:
+            parsed.add(date.fromisoformat(item))
+        except ValueError:
+            _invalid(field, f"not a real date: {item!r}")
+    return frozenset(parsed)
+
+
+def _parse_time(field: str, value: Any) -> time:
+    if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
+        _invalid(field, f"{field} must be HH:MM, got {value!r}")
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        _invalid(field, f"not a real time of day: {value!r}")
+
+
+def _format_time(t: time) -> str:
+    return t.isoformat(timespec="seconds" if t.second else "minutes")
+
+
+def _parse_windows(value: Any) -> dict[str, Window]:
+    if not isinstance(value, dict):
+        _invalid("windows", "windows must be an object")
+    windows = {}
+    for name, spec in value.items():
+        field = f"windows.{name}"
+        if name not in WINDOW_NAMES:
+            _invalid(field, f"unknown window {name!r}")
+        if not isinstance(spec, dict) or set(spec) != {"amount", "unit"}:
+            _invalid(field, "a window is exactly {\"amount\": int, \"unit\": str}")
+        amount, unit = spec["amount"], spec["unit"]
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+            _invalid(f"{field}.amount", f"amount must be an integer 1..{MAX_AMOUNT}")
+        if unit not in UNITS:
+            _invalid(f"{field}.unit", f"unit must be one of {', '.join(UNITS)}")
+        windows[name] = Window(amount, unit)
+    return windows
+
+
+# --- calendar ----------------------------------------------------------------
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime not allowed: {at!r}")
+
+
+def _local(d: date, t: time, policy: Policy) -> datetime:
+    """Wall-clock time ``t`` on day ``d`` at the property, as UTC.
+
+    Built with combine() rather than by adding timedeltas to a local datetime,
+    because aware arithmetic in zoneinfo ignores DST changes in between.
+    """
+    return datetime.combine(d, t, tzinfo=policy.tz).astimezone(timezone.utc)
+
+
+def _next_working_day(d: date, policy: Policy) -> date:
+    """The first working day strictly after ``d``."""
+    for offset in range(1, MAX_SCAN_DAYS + 1):
+        candidate = d + timedelta(days=offset)
+        if is_working_day(candidate, policy):
+            return candidate
+    raise ValueError(f"no working day within {MAX_SCAN_DAYS} days after {d.isoformat()}")
+
+
+def is_working_day(d: date, policy: Policy) -> bool:
+    """Whether ``d`` is a working day: holidays beat make-up days beat weekends."""
+    if d in policy.holidays:
+        return False
+    if d in policy.extra_working_days:
+        return True
+    return d.weekday() not in policy.weekend
+
+
+def is_working_time(at: datetime, policy: Policy) -> bool:
+    """Whether ``at`` falls on a working day within ``[work_start, work_end)`` locally."""
+    _require_aware(at)
+    local = at.astimezone(policy.tz)
+    return is_working_day(local.date(), policy) and policy.work_start <= local.time() < policy.work_end
+
+
+def next_working_start(at: datetime, policy: Policy) -> datetime:
+    """``at`` (in UTC) if it is working time, else the start of the next working period."""
+    _require_aware(at)
+    if is_working_time(at, policy):
+        return at.astimezone(timezone.utc)
+    local = at.astimezone(policy.tz)
+    day = local.date()
+    if is_working_day(day, policy) and local.time() < policy.work_start:
+        return _local(day, policy.work_start, policy)
+    return _local(_next_working_day(day, policy), policy.work_start, policy)
+
+
+def add_window(start: datetime, window: Window, policy: Policy) -> datetime:
+    """The deadline ``window`` after ``start`` under ``policy``, in UTC."""
+    _require_aware(start)
+    if window.unit == "minutes":
+        return start.astimezone(timezone.utc) + timedelta(minutes=window.amount)
+    if window.unit == "hours":
+        return start.astimezone(timezone.utc) + timedelta(hours=window.amount)
+    if window.unit == "working_days":
+        return _add_working_days(start, window.amount, policy)
+    if window.unit == "working_hours":
+        return _add_working_hours(start, window.amount, policy)
+    raise ValueError(f"unknown window unit {window.unit!r}")
+
+
+def _add_working_days(start: datetime, amount: int, policy: Policy) -> datetime:
+    local = next_working_start(start, policy).astimezone(policy.tz)
+    day, time_of_day = local.date(), local.time()
+    for _ in range(amount):
+        day = _next_working_day(day, policy)
+    return _local(day, time_of_day, policy)
+
+
+def _add_working_hours(start: datetime, amount: int, policy: Policy) -> datetime:
+    remaining = timedelta(hours=amount)
+    cursor = next_working_start(start, policy)
+    while True:
+        day = cursor.astimezone(policy.tz).date()
+        available = _local(day, policy.work_end, policy) - cursor
+        # Strictly less: a count that ends exactly at work_end rolls over to
+        # the next working start (see module docstring).
+        if remaining < available:
+            return cursor + remaining
+        remaining -= available
+        cursor = _local(_next_working_day(day, policy), policy.work_start, policy)
+
+
+def response_window(policy: Policy, kind: str | None, cause: str | None) -> Window:
+    """The window the procedure promises for a case of this kind and cause.
+
+    Consultations are answered at once whatever the cause; otherwise the cause
+    decides, and anything unrecognised gets the general feedback window.
+    """
+    if kind == "consultation":
+        return policy.consultation
+    if cause == "business_affected":
+        return policy.reply_business_affected
+    if cause == "outside_control":
+        return policy.reply_outside_control
+    if cause == "equipment_facility":
+        return policy.reply_equipment_facility
+    return policy.feedback

@@ -1,0 +1,118 @@
+"""pynamodb models, built from the access patterns:
+
+- case by id: ``cases`` table, hash ``property_id``, range ``case_id``;
+- a tenant's cases, newest first: GSI ``by_tenant`` (``tenant_id``, ``created_key``);
+- a property's open queue by next deadline: sparse GSI ``open_queue``
+  (``queue_property``, ``next_due_key``), present only while the case is open;
+  status/kind/department/category/channel/tier are top-level so they can filter;
+- a case's audit trail in order: ``case_events`` table (``case_key``, ``seq``);
+- property settings, case-number counters and idempotency records: ``meta``
+  table (``pk``, ``sk``), always read by key.
+
+Table names come from config, which is read lazily, so the model classes are
+made on first use by ``bind()`` and cached per set of names.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pynamodb.attributes import (JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
+                                 VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib import config
+
+NO_DUE = "~"  # sorts after every ISO timestamp: cases without a pending deadline go last
+
+
+class TextJSONAttribute(JSONAttribute):
+    """JSON stored as UTF-8 text, not \\u escapes: Chinese content stays
+    readable in the console and takes half the bytes."""
+
+    def serialize(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Models:
+    Case: type[Model]
+    Event: type[Model]
+    Meta: type[Model]
+
+
+def _meta(table: str, region: str) -> type:
+    return type("Meta", (), {"table_name": table, "region": region, "billing_mode": "PAY_PER_REQUEST"})
+
+
+@lru_cache(maxsize=8)
+def _build(cases_table: str, events_table: str, meta_table: str, region: str) -> Models:
+    class ByTenant(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "by_tenant"
+            projection = AllProjection()
+        tenant_id = UnicodeAttribute(hash_key=True)
+        created_key = UnicodeAttribute(range_key=True)
+
+    class OpenQueue(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "open_queue"
+            projection = AllProjection()
+        queue_property = UnicodeAttribute(hash_key=True)
+        next_due_key = UnicodeAttribute(range_key=True)
+
+    class CaseModel(Model):
+        Meta = _meta(cases_table, region)
+        property_id = UnicodeAttribute(hash_key=True)
+        case_id = UnicodeAttribute(range_key=True)
+        tenant_id = UnicodeAttribute(null=True)
+        created_key = UnicodeAttribute()
+        queue_property = UnicodeAttribute(null=True)
+        next_due_key = UnicodeAttribute(null=True)
+        status = UnicodeAttribute()
+        kind = UnicodeAttribute(null=True)
+        department = UnicodeAttribute(null=True)
+        category = UnicodeAttribute(null=True)
+        channel = UnicodeAttribute()
+        tier = UnicodeAttribute()
+        body = TextJSONAttribute()
+        version = VersionAttribute()
+        by_tenant = ByTenant()
+        open_queue = OpenQueue()
+
+    class EventModel(Model):
+        Meta = _meta(events_table, region)
+        case_key = UnicodeAttribute(hash_key=True)
+        seq = NumberAttribute(range_key=True)
+        at = UnicodeAttribute()
+        action = UnicodeAttribute()
+        actor = TextJSONAttribute()
+        changes = TextJSONAttribute()
+        data = TextJSONAttribute()
+
+    class MetaModel(Model):
+        Meta = _meta(meta_table, region)
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        n = NumberAttribute(null=True)
+        data = TextJSONAttribute(null=True)
+        expires_at = TTLAttribute(null=True)
+
+    return Models(CaseModel, EventModel, MetaModel)
+
+
+def bind() -> Models:
+    """The model classes for the tables configured now."""
+    return _build(config.cases_table(), config.events_table(), config.meta_table(), config.region())
+
+
+def create_tables(models: Models) -> None:
+    """Create the tables if missing (local stack and tests; infra/ owns AWS)."""
+    for model in (models.Case, models.Event, models.Meta):
+        if not model.exists():
+            model.create_table(wait=True)

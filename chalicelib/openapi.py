@@ -1,0 +1,127 @@
+"""The OpenAPI 3 document of the API, built from one route table.
+
+``ROUTES`` names every route's method, path, permission and body schema; a
+test compares it with the routes Chalice actually registered, so the document
+and the app cannot drift. Request bodies reuse ``schemas.SCHEMAS``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from chalicelib import cases
+from chalicelib.schemas import SCHEMAS
+
+CASE = "/v1/properties/{property_id}/cases/{case_id}"
+
+# (method, path) -> (summary, permission or None for public, body schema or None, success status)
+ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
+    ("GET", "/v1/health"): ("Liveness check", None, None, 200),
+    ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
+    ("GET", "/v1/me"): ("The caller's identity, role and properties", "case.read", None, 200),
+    ("GET", "/v1/properties/{property_id}"): ("Property settings and deadline policy", "policy.read", None, 200),
+    ("PUT", "/v1/properties/{property_id}"): ("Create or update a property and its policy", "policy.write",
+                                              "PutProperty", 200),
+    ("POST", "/v1/properties/{property_id}/cases"): (
+        "Submit a case (tenant: SubmitCase) or log a phone/walk-in/letter case (staff: LogCase). "
+        "Send an Idempotency-Key header to make retries safe.", "case.submit", "SubmitCase", 201),
+    ("GET", "/v1/me/cases"): ("The tenant's own cases, newest first", "case.list_own", None, 200),
+    ("GET", "/v1/properties/{property_id}/queue"): ("Open cases sorted by next deadline", "queue.read", None, 200),
+    ("GET", CASE): ("A case with its timeline", "case.read", None, 200),
+    ("POST", CASE + "/classify"): ("Classify kind, validity, severity, category, cause, department",
+                                   "case.classify", "Classify", 200),
+    ("POST", CASE + "/assign"): ("Hand the case to its responsible owner", "case.assign", "Assign", 200),
+    ("POST", CASE + "/start"): ("The owner starts work", "case.start", "Start", 200),
+    ("POST", CASE + "/notes"): ("Internal note (staff only)", "case.note", "Note", 200),
+    ("POST", CASE + "/respond"): ("Reply to the tenant through any channel", "case.respond", "Respond", 200),
+    ("POST", CASE + "/resolve"): ("Mark resolved; starts the callback window", "case.resolve", "Resolve", 200),
+    ("POST", CASE + "/callback"): ("Record a follow-up callback", "case.callback", "Callback", 200),
+    ("POST", CASE + "/escalate"): ("Raise the case one tier", "case.escalate", "Escalate", 200),
+    ("POST", CASE + "/close"): ("Close after the callback", "case.close", "Close", 200),
+    ("POST", CASE + "/answer"): ("Answer a consultation and close it", "case.answer", "Answer", 200),
+    ("POST", CASE + "/explain"): ("Explain an invalid complaint and close it", "case.explain", "Explain", 200),
+    ("POST", CASE + "/reopen"): ("Reopen: the tenant says it is not fixed", "case.reopen", "Reopen", 200),
+    ("POST", CASE + "/messages"): ("Tenant adds a message or photo reference", "case.message", "Message", 200),
+    ("POST", CASE + "/rating"): ("Tenant rates the handling (1-5)", "case.rate", "Rate", 200),
+}
+
+_ERROR = {"type": "object", "required": ["code", "message"],
+          "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}
+_DEADLINE = {"type": "object", "properties": {"due": {"type": "string", "format": "date-time"},
+                                              "met_at": {"type": ["string", "null"]},
+                                              "met_on_time": {"type": ["boolean", "null"]},
+                                              "overdue": {"type": "boolean"}}}
+_CASE = {"type": "object", "required": ["property_id", "case_id", "status", "version", "content"],
+         "properties": {"property_id": {"type": "string"}, "case_id": {"type": "string"},
+                        "status": {"type": "string", "enum": list(cases.STATUSES)},
+                        "version": {"type": "integer"}, "content": {"type": "string"},
+                        "deadlines": {"type": "object", "additionalProperties": _DEADLINE},
+                        "next_due": {"type": ["string", "null"]}, "overdue": {"type": "boolean"},
+                        "timeline": {"type": "array", "items": {"type": "object"}}}}
+_PAGE = {"type": "object", "required": ["items"],
+         "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
+                        "next_cursor": {"type": ["string", "null"]}}}
+
+_QUERY = {
+    "/v1/me/cases": ["limit", "cursor"],
+    "/v1/properties/{property_id}/queue": ["status", "kind", "category", "channel", "tier", "department", "overdue",
+                                           "limit", "cursor"],
+}
+
+
+def _response_schema(path: str, method: str) -> dict[str, Any]:
+    if path in _QUERY:
+        return {"$ref": "#/components/schemas/CasePage"}
+    if "/cases" in path and not path.endswith("/me/cases"):
+        return {"$ref": "#/components/schemas/Case"}
+    return {"type": "object"}
+
+
+def _operation(method: str, path: str) -> dict[str, Any]:
+    summary, permission, schema, status = ROUTES[(method, path)]
+    op: dict[str, Any] = {
+        "summary": summary,
+        "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+        "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for n in ("property_id", "case_id") if "{" + n + "}" in path]
+        + [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in _QUERY.get(path, [])],
+        "responses": {str(status): {"description": "success", "content": {
+            "application/json": {"schema": _response_schema(path, method)}}}},
+    }
+    if permission:
+        op["security"] = [{"bearer": []}]
+        op["x-permission"] = permission
+        for code in ("401", "403", "404"):
+            op["responses"][code] = {"$ref": "#/components/responses/Error"}
+    if schema:
+        body_schema: dict[str, Any] = {"$ref": f"#/components/schemas/{schema}"}
+        if schema == "SubmitCase":
+            body_schema = {"oneOf": [body_schema, {"$ref": "#/components/schemas/LogCase"}]}
+            op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
+                                     "schema": {"type": "string", "maxLength": 128}})
+            op["responses"]["200"] = {"description": "idempotent replay: the case created by the first request",
+                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        for code in ("400", "409", "413", "422"):
+            op["responses"][code] = {"$ref": "#/components/responses/Error"}
+    return op
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path in ROUTES:
+        paths.setdefault(path, {})[method.lower()] = _operation(method, path)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Tenantdesk API", "version": "1.0.0",
+                 "description": "Complaint handling for property managers. Errors are JSON "
+                                "{code, message, details?} with a machine-readable code."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {**SCHEMAS, "Case": _CASE, "CasePage": _PAGE, "Error": _ERROR},
+            "responses": {"Error": {"description": "error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+        },
+    }

@@ -1,0 +1,197 @@
+"""Application service: the steps of the procedure, one method each.
+
+Each method authorises, loads, applies a pure rule from ``cases`` and stores
+the result through the store adapter. It knows nothing of HTTP; time comes
+from the injected ``clock``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from chalicelib import auth, cases, deadlines
+from chalicelib.cases import Actor, Case, Event
+from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
+from chalicelib.observability import record_metric
+from chalicelib.store import CounterRace, DynamoStore, IdempotentReplay
+
+PROPERTY_CACHE_SECONDS = 60
+MAX_SUBMIT_ATTEMPTS = 25
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Property:
+    property_id: str
+    name: str
+    policy: deadlines.Policy
+    departments: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
+                "departments": list(self.departments)}
+
+
+def actor_of(principal: auth.Principal) -> Actor:
+    return Actor(principal.subject, principal.role, principal.name)
+
+
+def fingerprint(property_id: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps({"p": property_id, "b": payload}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class CaseService:
+    def __init__(self, store: DynamoStore, clock: Clock, *, sleep: Callable[[float], None] = time.sleep):
+        self.store = store
+        self.clock = clock
+        self._sleep = sleep
+        self._properties: dict[str, tuple[float, Property]] = {}
+
+    # --- properties ---------------------------------------------------------
+
+    def property(self, property_id: str) -> Property:
+        """Property settings, cached briefly: they change rarely and every action needs the policy."""
+        now = self.clock().timestamp()
+        cached = self._properties.get(property_id)
+        if cached and now - cached[0] < PROPERTY_CACHE_SECONDS:
+            return cached[1]
+        found = self.store.get_meta([(f"PROPERTY#{property_id}", "SETTINGS")])
+        item = found.get((f"PROPERTY#{property_id}", "SETTINGS"))
+        if item is None:
+            raise NotFound("no such property", code="property_not_found")
+        prop = self._property_from(property_id, item.data or {})
+        self._properties[property_id] = (now, prop)
+        return prop
+
+    @staticmethod
+    def _property_from(property_id: str, data: dict[str, Any]) -> Property:
+        return Property(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
+                        tuple(data.get("departments") or ()))
+
+    def get_property(self, principal: auth.Principal, property_id: str) -> Property:
+        auth.authorize(principal, "policy.read", property_id)
+        return self.property(property_id)
+
+    def put_property(self, principal: auth.Principal, property_id: str, params: dict[str, Any]) -> Property:
+        """Create or update a property's name, departments and deadline policy overrides."""
+        auth.authorize(principal, "policy.write", property_id)
+        prop = self._property_from(property_id, params)  # validates the policy before anything is stored
+        self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
+                            {"name": prop.name, "policy": params.get("policy") or {},
+                             "departments": list(prop.departments)})
+        self._properties.pop(property_id, None)
+        return prop
+
+    # --- intake -------------------------------------------------------------
+
+    def submit(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
+               idempotency_key: str | None) -> tuple[Case, bool]:
+        """A tenant's own case (app or web). Returns (case, created)."""
+        auth.authorize(principal, "case.submit", property_id)
+        return self._create(principal, property_id, params, idempotency_key)
+
+    def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
+            idempotency_key: str | None) -> tuple[Case, bool]:
+        """Front desk records a phone, walk-in or letter case on a caller's behalf."""
+        auth.authorize(principal, "case.log", property_id)
+        return self._create(principal, property_id, params, idempotency_key)
+
+    def _create(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
+                idempotency_key: str | None) -> tuple[Case, bool]:
+        if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters",
+                             code="invalid_idempotency_key")
+        prop = self.property(property_id)
+        idem_key = (f"IDEMP#{principal.subject}", idempotency_key) if idempotency_key else None
+        digest = fingerprint(property_id, params)
+        for attempt in range(MAX_SUBMIT_ATTEMPTS):
+            now = self.clock()
+            day = now.astimezone(prop.policy.tz).strftime("%Y%m%d")
+            counter_key = (f"COUNTER#{property_id}", day)
+            found = self.store.get_meta([counter_key] + ([idem_key] if idem_key else []))
+            if idem_key and idem_key in found:
+                return self._replay(found[idem_key].data or {}, digest), False
+            prev = found[counter_key].n if counter_key in found else None
+            case_id = f"TD-{day}-{int(prev or 0) + 1:04d}"
+            change = cases.new_case(property_id=property_id, case_id=case_id, actor=actor_of(principal),
+                                    params=params, now=now, policy=prop.policy)
+            idem = (idem_key[0], idem_key[1], {"case": change.case.key, "fingerprint": digest}) if idem_key else None
+            try:
+                self.store.create_case(change, counter_key=counter_key, counter_prev=int(prev) if prev else None,
+                                       idempotency=idem)
+            except IdempotentReplay:
+                continue  # a concurrent retry of the same request won: the next pass returns its case
+            except CounterRace:
+                self._sleep(random.uniform(0, 0.005 * (attempt + 1)))
+                continue
+            record_metric("CaseReceived", property_id=property_id, channel=change.case.channel)
+            return change.case, True
+        raise VersionConflict("too many cases arrived at once; try again", code="busy_retry")
+
+    def _replay(self, record: dict[str, Any], digest: str) -> Case:
+        if record.get("fingerprint") != digest:
+            raise ValidationFailed("this Idempotency-Key was used for a different request",
+                                   code="idempotency_key_reused")
+        property_id, case_id = record["case"].split("#", 1)
+        return self.store.get_case(property_id, case_id)
+
+    # --- reads --------------------------------------------------------------
+
+    def _visible_case(self, principal: auth.Principal, property_id: str, case_id: str) -> Case:
+        auth.authorize(principal, "case.read", property_id)
+        case = self.store.get_case(property_id, case_id)
+        if principal.role == "tenant" and case.tenant_id != principal.subject:
+            raise NotFound("no such case", code="case_not_found")
+        return case
+
+    def get(self, principal: auth.Principal, property_id: str, case_id: str) -> tuple[Case, list[Event]]:
+        """A case and its timeline (tenants see only their own, without internal events)."""
+        case = self._visible_case(principal, property_id, case_id)
+        events = self.store.events(case)
+        if principal.role == "tenant":
+            events = [e for e in events if e.action in cases.TENANT_VISIBLE_EVENTS]
+        return case, events
+
+    def list_own(self, principal: auth.Principal, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        auth.authorize(principal, "case.list_own")
+        return self.store.cases_of_tenant(principal.subject, limit=limit, cursor=cursor)
+
+    def queue(self, principal: auth.Principal, property_id: str, *, filters: dict[str, str], overdue: bool,
+              limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        """Open cases of a property sorted by next deadline; ``overdue`` keeps only those past it."""
+        auth.authorize(principal, "queue.read", property_id)
+        self.property(property_id)
+        return self.store.open_queue(property_id, filters=filters, due_before=self.clock() if overdue else None,
+                                     limit=limit, cursor=cursor)
+
+    # --- changes ------------------------------------------------------------
+
+    def act(self, principal: auth.Principal, property_id: str, case_id: str, action: str, params: dict[str, Any],
+            *, expected_version: int | None = None) -> Case:
+        """Apply one lifecycle action, conditional on the version the caller saw."""
+        auth.authorize(principal, f"case.{action}", property_id)
+        prop = self.property(property_id)
+        case = self._visible_case(principal, property_id, case_id)
+        if expected_version is not None and expected_version != case.version:
+            raise VersionConflict("the case was changed by someone else; reload and try again",
+                                  details={"current_version": case.version, "your_version": expected_version})
+        if action == "assign" and prop.departments and params.get("department") \
+                and params["department"] not in prop.departments:
+            raise ValidationFailed("unknown department for this property", details={"field": "department"})
+        if action == "classify" and prop.departments and params.get("department") \
+                and params["department"] not in prop.departments:
+            raise ValidationFailed("unknown department for this property", details={"field": "department"})
+        change = cases.ACTIONS[action](case, actor_of(principal), params, self.clock(), prop.policy)
+        self.store.save_change(change, expected_version=case.version)
+        record_metric("CaseTransition", property_id=property_id, action=action)
+        return change.case
+

@@ -1,0 +1,219 @@
+"""DynamoDB adapter for cases, their audit trail, counters and idempotency.
+
+Contract (what the service relies on):
+- every case change and its audit event are written in one TransactWriteItems,
+  conditional on the version the change was computed from; a lost race raises
+  ``VersionConflict`` carrying the current version, and nothing is written;
+- a new case is written with its counter, its first event and its idempotency
+  record in one transaction: a retried submit can never make a second case;
+- reads on request paths are GetItem, BatchGetItem or Query: never Scan.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, QueryError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
+from chalicelib.errors import BadRequest, NotFound, VersionConflict
+from chalicelib.models import NO_DUE, Models
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+_DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "responded_at", "resolved_at", "callback_done_at",
+                    "closed_at", "updated_at")
+_INDEXED = ("property_id", "case_id", "status", "kind", "department", "category", "channel", "tier", "version",
+            "deadlines")
+
+
+class CounterRace(Exception):
+    """Another submit took the same case number first; the caller retries."""
+
+
+class IdempotentReplay(Exception):
+    """The idempotency record already exists: the caller returns the case it names."""
+
+
+# --- mapping ----------------------------------------------------------------
+
+def case_to_body(case: Case) -> dict[str, Any]:
+    body = asdict(case)
+    for name in _INDEXED:
+        body.pop(name, None)
+    for name in _DATETIME_FIELDS:
+        if body.get(name) is not None:
+            body[name] = iso(body[name])
+    body["deadlines"] = {k: d.to_dict() for k, d in case.deadlines.items()}
+    return body
+
+
+def case_from_item(item: Any) -> Case:
+    body = dict(item.body)
+    deadlines = {k: Deadline.from_dict(v) for k, v in (body.pop("deadlines", None) or {}).items()}
+    for name in _DATETIME_FIELDS:
+        if body.get(name):
+            body[name] = parse_iso(body[name])
+    return Case(property_id=item.property_id, case_id=item.case_id, status=item.status, kind=item.kind,
+                department=item.department, category=item.category, channel=item.channel, tier=item.tier,
+                version=item.version, deadlines=deadlines, **body)
+
+
+def event_from_item(item: Any) -> Event:
+    actor = item.actor or {}
+    return Event(seq=int(item.seq), at=parse_iso(item.at), actor=Actor(actor.get("id", ""), actor.get("role", ""),
+                                                                        actor.get("name", "")),
+                 action=item.action, changes=item.changes or {}, data=item.data or {})
+
+
+def _encode_cursor(scope: str, key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    raw = json.dumps({"s": scope, "k": key}, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(scope: str, cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        key = data["k"]
+        if data["s"] != scope or not isinstance(key, dict):
+            raise ValueError("cursor from another listing")
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+    return key
+
+
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    return [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
+
+
+class DynamoStore:
+    """Cases, events and meta records in DynamoDB through pynamodb."""
+
+    def __init__(self, models: Models):
+        self.m = models
+        # One low-level connection for transactions that span the tables.
+        self._connection = Connection(region=models.Case.Meta.region)
+
+    # --- items --------------------------------------------------------------
+
+    def _case_item(self, case: Case) -> Any:
+        due = case.next_due()
+        item = self.m.Case(
+            case.property_id, case.case_id,
+            tenant_id=case.tenant_id,
+            created_key=f"{iso(case.created_at)}#{case.key}",
+            queue_property=case.property_id if case.is_open else None,
+            next_due_key=(f"{iso(due) if due else NO_DUE}#{case.case_id}") if case.is_open else None,
+            status=case.status, kind=case.kind, department=case.department, category=case.category,
+            channel=case.channel, tier=case.tier, body=case_to_body(case))
+        return item
+
+    def _event_item(self, case: Case, event: Event) -> Any:
+        return self.m.Event(case.key, event.seq, at=iso(event.at), action=event.action,
+                            actor={"id": event.actor.id, "role": event.actor.role, "name": event.actor.name},
+                            changes=event.changes, data=event.data)
+
+    # --- reads --------------------------------------------------------------
+
+    def get_case(self, property_id: str, case_id: str) -> Case:
+        try:
+            return case_from_item(self.m.Case.get(property_id, case_id, consistent_read=True))
+        except DoesNotExist:
+            raise NotFound("no such case", code="case_not_found") from None
+
+    def events(self, case: Case) -> list[Event]:
+        return [event_from_item(i) for i in self.m.Event.query(case.key, consistent_read=True)]
+
+    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+        scope = f"tenant:{tenant_id}"
+        result = self.m.Case.by_tenant.query(tenant_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                             last_evaluated_key=_decode_cursor(scope, cursor))
+        return self._page(result, scope)
+
+    def open_queue(self, property_id: str, *, filters: dict[str, str], due_before: datetime | None, limit: int,
+                   cursor: str | None) -> tuple[list[Case], str | None]:
+        """Open cases of one property, earliest next deadline first."""
+        m = self.m.Case
+        scope = f"queue:{property_id}:{json.dumps(filters, sort_keys=True)}:{bool(due_before)}"
+        range_condition = m.next_due_key < iso(due_before) if due_before else None
+        condition = None
+        for name, value in sorted(filters.items()):
+            clause = getattr(m, name) == value
+            condition = clause if condition is None else condition & clause
+        result = m.open_queue.query(property_id, range_condition, filter_condition=condition, limit=limit,
+                                    page_size=limit, last_evaluated_key=_decode_cursor(scope, cursor))
+        return self._page(result, scope)
+
+    def _page(self, result: Any, scope: str) -> tuple[list[Case], str | None]:
+        try:
+            cases = [case_from_item(i) for i in result]
+        except QueryError as exc:
+            # A cursor that decodes but names keys DynamoDB refuses.
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        return cases, _encode_cursor(scope, result.last_evaluated_key)
+
+    # --- meta ---------------------------------------------------------------
+
+    def get_meta(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Several meta records in one BatchGetItem."""
+        return {(i.pk, i.sk): i for i in self.m.Meta.batch_get(list(keys))}
+
+    def put_meta(self, pk: str, sk: str, data: dict[str, Any]) -> None:
+        self.m.Meta(pk, sk, data=data).save()
+
+    # --- writes -------------------------------------------------------------
+
+    def create_case(self, change: Change, *, counter_key: tuple[str, str], counter_prev: int | None,
+                    idempotency: tuple[str, str, dict[str, Any]] | None) -> None:
+        """Write a new case, its counter, first event and idempotency record atomically."""
+        case = change.case
+        meta = self.m.Meta
+        item = self._case_item(case)
+        counter = meta(*counter_key, n=(counter_prev or 0) + 1)
+        counter_condition = meta.n.does_not_exist() if counter_prev is None else meta.n == counter_prev
+        with_idem = idempotency is not None
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(counter, condition=counter_condition)
+                tx.save(item, condition=self.m.Case.case_id.does_not_exist())
+                tx.save(self._event_item(case, change.event), condition=self.m.Event.seq.does_not_exist())
+                if with_idem:
+                    pk, sk, data = idempotency
+                    tx.save(meta(pk, sk, data=data, expires_at=case.created_at + IDEMPOTENCY_TTL),
+                            condition=meta.pk.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if with_idem and len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
+                raise IdempotentReplay() from exc
+            if reasons and "ConditionalCheckFailed" in reasons[:2] or "TransactionConflict" in reasons:
+                raise CounterRace() from exc
+            raise
+
+    def save_change(self, change: Change, *, expected_version: int) -> None:
+        """Write a case change and its audit event together, only if the case is
+        still at ``expected_version``."""
+        case = change.case
+        item = self._case_item(case)
+        item.version = expected_version  # pynamodb conditions on this and writes +1
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(item)
+                tx.save(self._event_item(case, change.event), condition=self.m.Event.seq.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                current = self.get_case(case.property_id, case.case_id)
+                raise VersionConflict("the case was changed by someone else; reload and try again",
+                                      details={"current_version": current.version,
+                                               "your_version": expected_version}) from exc
+            raise

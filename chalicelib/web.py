@@ -1,0 +1,116 @@
+"""HTTP edge helpers for app.py: body parsing, auth, query parameters, and the
+single place where domain errors become JSON responses."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any, Callable
+
+from chalice import Response
+
+from chalicelib import auth, config, runtime, schemas
+from chalicelib.errors import BadRequest, DomainError, NotFound, PayloadTooLarge
+from chalicelib.observability import logger
+
+_PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CASE_ID = re.compile(r"^TD-\d{8}-\d{4,6}$")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # UTF-8 on the wire rather than \u escapes: Chinese stays readable in curl and logs.
+    return Response(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+def error_response(error: DomainError) -> Response:
+    return json_response(error.to_dict(), error.status)
+
+
+def api(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Map domain errors to their status and code; an unexpected error is logged
+    with its stack and answered with a generic 500 that leaks nothing."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as exc:
+            if exc.status >= 500:
+                logger.error("domain error", extra={"code": exc.code})
+            return error_response(exc)
+        except Exception:  # noqa: BLE001 - last line of defence, logged with its stack
+            logger.exception("unhandled error")
+            return json_response({"code": "internal_error", "message": "something went wrong on our side"}, 500)
+    return wrapper
+
+
+def principal(request: Any) -> auth.Principal:
+    context = request.context or {}
+    claims = (context.get("authorizer") or {}).get("claims")
+    return auth.authenticate(request.headers, claims, mode=config.auth_mode(), secret=config.auth_secret(),
+                             now=runtime.clock())
+
+
+def body(request: Any, schema: str) -> dict[str, Any]:
+    """The request's JSON object, validated against ``schema``."""
+    raw = request.raw_body or b""
+    if len(raw) > config.max_body_bytes():
+        raise PayloadTooLarge(f"the body is larger than {config.max_body_bytes()} bytes")
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BadRequest("the body is not valid UTF-8 JSON", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", code="invalid_json")
+    return schemas.validate(schema, data)
+
+
+def property_id(value: str) -> str:
+    if not _PROPERTY_ID.match(value or ""):
+        raise NotFound("no such property", code="property_not_found")
+    return value
+
+
+def case_ids(pid: str, cid: str) -> tuple[str, str]:
+    if not _CASE_ID.match(cid or ""):
+        raise NotFound("no such case", code="case_not_found")
+    return property_id(pid), cid
+
+
+def query(request: Any) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
+def query_int(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number", code="invalid_query", details={"field": name}) from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}", code="invalid_query", details={"field": name})
+    return value
+
+
+def query_choice(params: dict[str, str], name: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}", code="invalid_query",
+                         details={"field": name, "allowed": list(choices)})
+    return raw
+
+
+def query_bool(params: dict[str, str], name: str) -> bool:
+    raw = (params.get(name) or "").lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise BadRequest(f"{name} must be true or false", code="invalid_query", details={"field": name})

@@ -1,0 +1,107 @@
+"""Shared fixtures: an in-process moto AWS, the tables, a demo property, a
+controllable clock and tokens for every role."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+TEST_SECRET = "tenantdesk-test-signing-key-" + "x" * 40
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
+
+
+class FakeClock:
+    def __init__(self, now: datetime = T0):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        from datetime import timedelta
+        self.now = self.now + timedelta(**kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    """No test ever reaches real AWS or reads a developer's local key."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TD_DEV_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-east-1")
+    monkeypatch.setenv("AWS_REGION", "ap-east-1")
+    monkeypatch.setenv("TD_AUTH_SECRET", TEST_SECRET)
+    monkeypatch.setenv("TD_AUTH_MODE", "local")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def aws():
+    from moto import mock_aws
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def store(aws):
+    from chalicelib.models import bind, create_tables
+    from chalicelib.store import DynamoStore
+    models = bind()
+    create_tables(models)
+    return DynamoStore(models)
+
+
+@pytest.fixture
+def svc(store, clock):
+    from chalicelib.service import CaseService
+    service = CaseService(store, clock, sleep=lambda s: None)
+    store.put_meta("PROPERTY#P1", "SETTINGS", {"name": "滨江花园 Riverside Garden",
+                                                "departments": ["engineering", "security", "cleaning", "customer_service"]})
+    store.put_meta("PROPERTY#P2", "SETTINGS", {"name": "港湾广场 Harbour Plaza", "policy": {"timezone": "Asia/Hong_Kong"}})
+    return service
+
+
+@pytest.fixture
+def runtime_wired(svc, clock):
+    from chalicelib import runtime
+    runtime.reset()
+    runtime._service = svc
+    runtime.set_clock(clock)
+    yield svc
+    runtime.reset()
+
+
+@pytest.fixture
+def client(runtime_wired):
+    from chalice.test import Client
+    from app import app
+    with Client(app) as c:
+        yield c
+
+
+def make_token(role: str, properties=("P1",), subject: str | None = None, name: str = "", now=None) -> str:
+    from chalicelib.auth import mint_token
+    return mint_token(TEST_SECRET, subject=subject or (f"{role}-1" if role != "tenant" else "tenant-1"),
+                      role=role, properties=list(properties), name=name, now=now or T0)
+
+
+@pytest.fixture
+def tokens():
+    return {
+        "tenant": make_token("tenant", subject="tenant-1", name="李女士"),
+        "tenant2": make_token("tenant", subject="tenant-2", name="陳先生"),
+        "front_desk": make_token("front_desk", name="前台小王"),
+        "dept_staff": make_token("dept_staff", name="工程部张师傅"),
+        "manager": make_token("manager", name="王经理"),
+        "director": make_token("director", name="赵总监"),
+        "admin": make_token("admin", properties=("P1", "P2")),
+        "front_desk_p2": make_token("front_desk", properties=("P2",), subject="front-p2"),
+    }
