@@ -92,6 +92,9 @@ def validate(name: str, data: Any) -> dict[str, Any]:
     try:
         return _validator(name)(data)
     except fastjsonschema.JsonSchemaValueException as exc:
-        field = (exc.path or "").replace("data.", "", 1).replace("data", "")
-        raise ValidationFailed(exc.message.replace("data.", "", 1),
-                               details={"field": field or None, "rule": exc.rule}) from None
+        field = (exc.name or "").replace("data.", "", 1).replace("data", "", 1)
+        details: dict[str, Any] = {"field": field or None, "rule": exc.rule}
+        if exc.rule == "required":
+            details["required"] = list(exc.rule_definition or [])
+        raise ValidationFailed(exc.message.replace("data.", "", 1).replace("data ", "body ", 1),
+                               details=details) from None

@@ -44,10 +44,26 @@ def clock():
 
 
 @pytest.fixture
-def aws():
+def aws_calls():
+    """Every AWS operation the code makes during the test, in order."""
+    return []
+
+
+@pytest.fixture
+def aws(aws_calls, monkeypatch):
+    """In-process moto. Also guards the rule that request paths never Scan."""
+    import botocore.client
     from moto import mock_aws
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        aws_calls.append((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
     with mock_aws():
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
         yield
+    assert not [c for c in aws_calls if c[1] == "Scan"], "a Scan was issued"
 
 
 @pytest.fixture
