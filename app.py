@@ -100,7 +100,7 @@ def create_case(property_id):
     headers = {"Location": f"/v1/properties/{pid}/cases/{case.case_id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
-    logger.info("case received", extra={"case_id": case.case_id, "property_id": pid, "created": created})
+    logger.info("case received", extra={"case_id": case.case_id, "property_id": pid, "new_case": created})
     return _case_response(case, who.is_staff, 201 if created else 200, headers)
 
 

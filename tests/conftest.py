@@ -99,7 +99,7 @@ def runtime_wired(svc, clock):
 def client(runtime_wired):
     from chalice.test import Client
     from app import app
-    with Client(app) as c:
+    with Client(app, stage_name="local") as c:
         yield c
 
 
