@@ -15,6 +15,7 @@ import binascii
 import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Iterable
 
 from pynamodb.connection import Connection
@@ -30,6 +31,13 @@ _DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "responded_at", "r
                     "closed_at", "updated_at")
 _INDEXED = ("property_id", "case_id", "status", "kind", "department", "category", "channel", "tier", "version",
             "deadlines")
+
+
+@lru_cache(maxsize=4)
+def _connection(region: str) -> Connection:
+    """One low-level connection per region for transactions that span the
+    tables: building a botocore client costs ~100 ms, so it is built once."""
+    return Connection(region=region)
 
 
 class CounterRace(Exception):
@@ -101,8 +109,7 @@ class DynamoStore:
 
     def __init__(self, models: Models):
         self.m = models
-        # One low-level connection for transactions that span the tables.
-        self._connection = Connection(region=models.Case.Meta.region)
+        self._connection = _connection(models.Case.Meta.region)
 
     # --- items --------------------------------------------------------------
 
