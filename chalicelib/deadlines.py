@@ -12,10 +12,10 @@ Conventions (see the tests for worked examples):
 * ``working_days`` first moves the start into working time, then steps that
   many working days forward keeping the local time of day.
 * ``working_hours`` counts only time inside ``[work_start, work_end)`` on
-  working days. A deadline is the *latest* instant by which no more than the
-  allowed working time has elapsed, so a count that runs out exactly at
-  ``work_end`` lands on the start of the next working period. Consequently
-  every ``working_*`` deadline satisfies :func:`is_working_time`.
+  working days. A count that runs out exactly at ``work_end`` is due at close
+  of business that day (Fri 15:00 + 3 working hours = Fri 18:00), which is how
+  a tenant reads the promise. Every ``working_*`` deadline therefore lies on a
+  working day within ``[work_start, work_end]``.
 """
 from __future__ import annotations
 
@@ -309,9 +309,9 @@ def _add_working_hours(start: datetime, amount: int, policy: Policy) -> datetime
     while True:
         day = cursor.astimezone(policy.tz).date()
         available = _local(day, policy.work_end, policy) - cursor
-        # Strictly less: a count that ends exactly at work_end rolls over to
-        # the next working start (see module docstring).
-        if remaining < available:
+        # A count that runs out exactly at work_end is due at close of business
+        # that day, as a tenant would read "within 3 working hours".
+        if remaining <= available:
             return cursor + remaining
         remaining -= available
         cursor = _local(_next_working_day(day, policy), policy.work_start, policy)

@@ -148,9 +148,8 @@ def test_three_working_hours_within_a_day():
     assert add_window(sh(2026, 6, 3, 9, 0), DEFAULT.callback, DEFAULT) == sh(2026, 6, 3, 12, 0)
 
 
-def test_working_hours_ending_exactly_at_work_end_roll_to_next_working_start():
-    # The deadline is the latest compliant instant, and it is always working time.
-    assert due(sh(2026, 6, 5, 15, 0), 3, "working_hours") == sh(2026, 6, 8, 8, 0)
+def test_working_hours_ending_exactly_at_work_end_are_due_at_close_of_business():
+    assert due(sh(2026, 6, 5, 15, 0), 3, "working_hours") == sh(2026, 6, 5, 18, 0)
 
 
 def test_working_hours_longer_than_a_day_span_several_days():
@@ -422,9 +421,10 @@ def test_deadline_is_after_start_and_working_deadlines_land_in_working_time(star
     elif unit == "hours":
         assert result - start == timedelta(hours=amount)
     else:
-        # Convention: a working deadline is always inside [work_start, work_end)
-        # on a working day -- never exactly at work_end.
-        assert is_working_time(result, policy)
+        # Convention: a working deadline lies on a working day within
+        # [work_start, work_end]: close of business itself is a valid deadline.
+        local = result.astimezone(policy.tz)
+        assert is_working_time(result, policy) or local.time() == policy.work_end
         assert is_working_day(result.astimezone(policy.tz).date(), policy)
     if unit == "working_hours":
         assert _working_time_between(start, result, policy) == timedelta(hours=amount)

@@ -1,0 +1,62 @@
+"""The benchmark scripts run, and the DynamoDB request budget holds.
+
+Request counts under moto are deterministic, so they are asserted; timings are
+not, so the cold-start script is only smoke-tested (it prints a ratio line).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ACTIONS = ("classify", "assign", "respond", "resolve")
+READ_ONLY = ("submit replay", "queue page (25)", "queue page overdue", "case detail", "tenant list own")
+
+
+def _run(script: str, *args: str, timeout: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, str(REPO / "bench" / script), *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+
+
+def test_dynamo_request_budget():
+    proc = _run("dynamo_calls.py", "--check", "--json", timeout=300)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert lines, f"no output (exit {proc.returncode}): {proc.stderr[-3000:]}"
+    fig = json.loads(lines[-1])
+    warm, cold = fig["warm"], fig["cold"]
+    missed = [g for g in fig["goals"] if not g["pass"]]
+    assert not missed, missed
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert fig["all_pass"] is True
+
+    # The goals, restated so a change to the script cannot quietly weaken them.
+    assert warm["submit"]["writes"] == 1, warm["submit"]
+    assert cold["submit"]["writes"] == 1, cold["submit"]
+    assert warm["queue page (25)"]["calls"] == ["Query"], warm["queue page (25)"]
+    assert warm["queue page overdue"]["calls"] == ["Query"], warm["queue page overdue"]
+    assert all(f["scans"] == 0 for f in [*warm.values(), *cold.values()]), fig
+    assert fig["run_scans"] == 0
+
+    # The store's contract: every change and its audit event in one transaction;
+    # reads and replays never write.
+    for name in ("submit", "log walk-in", *ACTIONS):
+        assert warm[name]["ops"].get("TransactWriteItems") == 1 and warm[name]["writes"] == 1, (name, warm[name])
+    for name in READ_ONLY:
+        assert warm[name]["writes"] == 0, (name, warm[name])
+    # Everything measured, nothing but DynamoDB data-plane requests.
+    assert {"submit", "log walk-in", *ACTIONS, *READ_ONLY} <= set(warm)
+    assert all(f["other"] == 0 for f in [*warm.values(), *cold.values()]), fig
+
+
+def test_cold_start_script_prints_a_ratio():
+    proc = _run("cold_start.py", "--runs", "2", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^ratio median\(app\)/median\(boto3\) = \d+\.\d+ .*goal ≤ 1\.5\s+(PASS|MISS)$",
+                     proc.stdout, re.M), proc.stdout
+    assert "import boto3" in proc.stdout and "import app" in proc.stdout
+    assert "cumulative import time under `import app`" in proc.stdout, proc.stdout

@@ -1,0 +1,56 @@
+"""The local stack's demo data, seeded into in-process moto: realistic, and safe to run twice."""
+from __future__ import annotations
+
+from collections import Counter
+
+from chalicelib.cases import STATUSES
+from devstack.seed import CASES, PEOPLE, seed
+
+from tests.conftest import T0
+
+
+def _all_cases(store):
+    found = []
+    for property_id in ("P1", "P2"):
+        items = store.m.Case.query(property_id)
+        found += [store.get_case(property_id, item.case_id) for item in items]
+    return found
+
+
+def test_seed_covers_every_status_with_real_audit_trails(store):
+    statuses = seed(store, T0)
+    assert set(statuses) == set(STATUSES)
+    cases = _all_cases(store)
+    assert len(cases) == len(CASES) == sum(statuses.values())
+    for case in cases:
+        events = store.events(case)
+        assert events[0].action == "submitted"
+        assert [e.seq for e in events] == list(range(1, case.version + 1))
+        assert all(e.at <= T0 for e in events)
+    assert {c.lang for c in cases} == {"zh-Hans", "zh-Hant", "en"}
+    assert {c.channel for c in cases} >= {"app", "web", "phone", "walk_in", "letter"}
+    assert any(c.severity == "major" and c.tier == "manager" for c in cases)
+    assert any(c.status == "closed" and c.kind == "consultation" for c in cases)
+    assert any(c.is_open and c.next_due() and c.next_due() < T0 for c in cases)
+
+
+def test_seed_categories_follow_the_operators_survey():
+    counts = Counter(c.body["category"] for c in CASES)
+    survey = {"air_conditioning": 0.286, "security": 0.223, "cleaning": 0.189}
+    for category, share in survey.items():
+        assert abs(counts[category] - share * len(CASES)) < 1, category
+    rest = len(CASES) - sum(counts[c] for c in survey)
+    assert abs(rest - (1 - sum(survey.values())) * len(CASES)) < 1
+
+
+def test_seeding_twice_changes_nothing(store):
+    seed(store, T0)
+    before = [(c.key, c.version) for c in _all_cases(store)]
+    assert seed(store, T0) is None
+    assert [(c.key, c.version) for c in _all_cases(store)] == before
+
+
+def test_printed_people_own_seeded_cases(store):
+    seed(store, T0)
+    owners = {c.tenant_id for c in _all_cases(store)}
+    assert {PEOPLE["TENANT"].subject, PEOPLE["TENANT2"].subject} <= owners
