@@ -2,7 +2,9 @@
 domain operation, shape the response. Rules live in chalicelib/."""
 from __future__ import annotations
 
-from chalice import Chalice
+import os
+
+from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import cases, web
 from chalicelib.observability import logger, metrics
@@ -11,6 +13,15 @@ from chalicelib.views import case_view, event_view
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
+
+# In deployed stages API Gateway verifies Cognito tokens and hands us their
+# claims (TD_AUTH_MODE=cognito); infra sets TD_USER_POOL_ARN when it packages
+# the app, which attaches the authorizer to every protected route. Locally and
+# in tests there is none (chalice local would decode, unverified, any bearer
+# token as a Cognito one): TD_AUTH_MODE=local checks our own HS256 tokens.
+# Without the authorizer, cognito mode finds no claims and refuses: it fails closed.
+_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
+users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
 
@@ -60,7 +71,7 @@ def openapi_document():
 
 # --- who am I, properties ----------------------------------------------------------
 
-@app.route("/v1/me", methods=["GET"])
+@app.route("/v1/me", methods=["GET"], authorizer=users)
 @web.api
 def me():
     p = web.principal(_request())
@@ -68,14 +79,14 @@ def me():
                               "name": p.name, "lang": p.lang})
 
 
-@app.route("/v1/properties/{property_id}", methods=["GET"])
+@app.route("/v1/properties/{property_id}", methods=["GET"], authorizer=users)
 @web.api
 def get_property(property_id):
     prop = service().get_property(web.principal(_request()), web.property_id(property_id))
     return web.json_response(prop.to_dict())
 
 
-@app.route("/v1/properties/{property_id}", methods=["PUT"])
+@app.route("/v1/properties/{property_id}", methods=["PUT"], authorizer=users)
 @web.api
 def put_property(property_id):
     req = _request()
@@ -85,7 +96,7 @@ def put_property(property_id):
 
 # --- intake --------------------------------------------------------------------------
 
-@app.route("/v1/properties/{property_id}/cases", methods=["POST"])
+@app.route("/v1/properties/{property_id}/cases", methods=["POST"], authorizer=users)
 @web.api
 def create_case(property_id):
     """Tenants submit their own case; front desk logs a phone, walk-in or letter case."""
@@ -106,7 +117,7 @@ def create_case(property_id):
 
 # --- reading -------------------------------------------------------------------------
 
-@app.route("/v1/me/cases", methods=["GET"])
+@app.route("/v1/me/cases", methods=["GET"], authorizer=users)
 @web.api
 def my_cases():
     req = _request()
@@ -116,7 +127,7 @@ def my_cases():
     return _page(items, cursor, staff=False)
 
 
-@app.route("/v1/properties/{property_id}/queue", methods=["GET"])
+@app.route("/v1/properties/{property_id}/queue", methods=["GET"], authorizer=users)
 @web.api
 def queue(property_id):
     req = _request()
@@ -135,7 +146,7 @@ def queue(property_id):
     return _page(items, cursor, staff=True)
 
 
-@app.route(CASE, methods=["GET"])
+@app.route(CASE, methods=["GET"], authorizer=users)
 @web.api
 def get_case(property_id, case_id):
     who = web.principal(_request())
@@ -157,85 +168,85 @@ def _act(property_id, case_id, action, schema):
     return _case_response(case, who.is_staff)
 
 
-@app.route(CASE + "/classify", methods=["POST"])
+@app.route(CASE + "/classify", methods=["POST"], authorizer=users)
 @web.api
 def classify(property_id, case_id):
     return _act(property_id, case_id, "classify", "Classify")
 
 
-@app.route(CASE + "/assign", methods=["POST"])
+@app.route(CASE + "/assign", methods=["POST"], authorizer=users)
 @web.api
 def assign(property_id, case_id):
     return _act(property_id, case_id, "assign", "Assign")
 
 
-@app.route(CASE + "/start", methods=["POST"])
+@app.route(CASE + "/start", methods=["POST"], authorizer=users)
 @web.api
 def start(property_id, case_id):
     return _act(property_id, case_id, "start", "Start")
 
 
-@app.route(CASE + "/notes", methods=["POST"])
+@app.route(CASE + "/notes", methods=["POST"], authorizer=users)
 @web.api
 def note(property_id, case_id):
     return _act(property_id, case_id, "note", "Note")
 
 
-@app.route(CASE + "/respond", methods=["POST"])
+@app.route(CASE + "/respond", methods=["POST"], authorizer=users)
 @web.api
 def respond(property_id, case_id):
     return _act(property_id, case_id, "respond", "Respond")
 
 
-@app.route(CASE + "/resolve", methods=["POST"])
+@app.route(CASE + "/resolve", methods=["POST"], authorizer=users)
 @web.api
 def resolve(property_id, case_id):
     return _act(property_id, case_id, "resolve", "Resolve")
 
 
-@app.route(CASE + "/callback", methods=["POST"])
+@app.route(CASE + "/callback", methods=["POST"], authorizer=users)
 @web.api
 def callback(property_id, case_id):
     return _act(property_id, case_id, "callback", "Callback")
 
 
-@app.route(CASE + "/escalate", methods=["POST"])
+@app.route(CASE + "/escalate", methods=["POST"], authorizer=users)
 @web.api
 def escalate(property_id, case_id):
     return _act(property_id, case_id, "escalate", "Escalate")
 
 
-@app.route(CASE + "/close", methods=["POST"])
+@app.route(CASE + "/close", methods=["POST"], authorizer=users)
 @web.api
 def close(property_id, case_id):
     return _act(property_id, case_id, "close", "Close")
 
 
-@app.route(CASE + "/answer", methods=["POST"])
+@app.route(CASE + "/answer", methods=["POST"], authorizer=users)
 @web.api
 def answer(property_id, case_id):
     return _act(property_id, case_id, "answer", "Answer")
 
 
-@app.route(CASE + "/explain", methods=["POST"])
+@app.route(CASE + "/explain", methods=["POST"], authorizer=users)
 @web.api
 def explain(property_id, case_id):
     return _act(property_id, case_id, "explain", "Explain")
 
 
-@app.route(CASE + "/reopen", methods=["POST"])
+@app.route(CASE + "/reopen", methods=["POST"], authorizer=users)
 @web.api
 def reopen(property_id, case_id):
     return _act(property_id, case_id, "reopen", "Reopen")
 
 
-@app.route(CASE + "/messages", methods=["POST"])
+@app.route(CASE + "/messages", methods=["POST"], authorizer=users)
 @web.api
 def message(property_id, case_id):
     return _act(property_id, case_id, "message", "Message")
 
 
-@app.route(CASE + "/rating", methods=["POST"])
+@app.route(CASE + "/rating", methods=["POST"], authorizer=users)
 @web.api
 def rate(property_id, case_id):
     return _act(property_id, case_id, "rate", "Rate")
