@@ -12,9 +12,12 @@ logger = Logger(service="tenantdesk")
 metrics = Metrics(namespace="Tenantdesk", service="tenantdesk")
 
 
-def record_metric(name: str, **dimensions: str) -> None:
-    """One count, with the dimensions also logged as metadata (high-cardinality
-    values such as property ids stay out of the metric's dimensions)."""
+def record_metric(name: str, *, dimensions: dict[str, str] | None = None, **metadata: str) -> None:
+    """One count. Dimensions must be low-cardinality (action, channel); values
+    such as property ids go in metadata, searchable in the logs but not billed
+    as separate metrics. One request flushes once, so its dimensions are its own."""
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    for key, value in dimensions.items():
+    for key, value in (dimensions or {}).items():
+        metrics.add_dimension(name=key, value=value)
+    for key, value in metadata.items():
         metrics.add_metadata(key=key, value=value)

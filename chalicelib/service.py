@@ -133,7 +133,8 @@ class CaseService:
             except CounterRace:
                 self._sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 continue
-            record_metric("CaseReceived", property_id=property_id, channel=change.case.channel)
+            record_metric("CaseReceived", dimensions={"channel": change.case.channel}, property_id=property_id,
+                          case_id=change.case.case_id)
             return change.case, True
         raise VersionConflict("too many cases arrived at once; try again", code="busy_retry")
 
@@ -192,6 +193,6 @@ class CaseService:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})
         change = cases.ACTIONS[action](case, actor_of(principal), params, self.clock(), prop.policy)
         self.store.save_change(change, expected_version=case.version)
-        record_metric("CaseTransition", property_id=property_id, action=action)
+        record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         return change.case
 

@@ -286,3 +286,14 @@ def test_every_protected_route_names_a_known_permission():
     from chalicelib.auth import PERMISSIONS
     for (_, _), (_, permission, _, _) in ROUTES.items():
         assert permission is None or permission in PERMISSIONS
+
+
+def test_each_case_received_and_transition_emits_a_metric(client, tokens, monkeypatch, capsys):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    s, case = call(client, "POST", "/v1/properties/P1/cases", tokens["tenant"], SUBMIT)
+    call(client, "POST", path(case["case_id"], "/notes"), tokens["front_desk"], {"note": "已致电"})
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = [(m["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], m.get("channel") or m.get("action"))
+             for m in emitted]
+    assert names == [("CaseReceived", "app"), ("CaseTransition", "note")]
+    assert emitted[1]["case_id"] == case["case_id"]
