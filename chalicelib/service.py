@@ -185,11 +185,8 @@ class CaseService:
         if expected_version is not None and expected_version != case.version:
             raise VersionConflict("the case was changed by someone else; reload and try again",
                                   details={"current_version": case.version, "your_version": expected_version})
-        if action == "assign" and prop.departments and params.get("department") \
-                and params["department"] not in prop.departments:
-            raise ValidationFailed("unknown department for this property", details={"field": "department"})
-        if action == "classify" and prop.departments and params.get("department") \
-                and params["department"] not in prop.departments:
+        department = params.get("department")
+        if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})
         change = cases.ACTIONS[action](case, actor_of(principal), params, self.clock(), prop.policy)
         self.store.save_change(change, expected_version=case.version)
