@@ -1,0 +1,113 @@
+"""``python -m devstack [--port 8000] [--moto-port 0] [--no-seed]``: start the
+local stack, print how to use it, run until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from datetime import datetime, timezone
+from typing import Sequence, TextIO
+
+# Only the standard library at import time: the signal handlers go in before
+# the slow imports (moto, chalicelib), so an early Ctrl-C is handled too.
+from devstack.stack import Stack, StackError
+
+TOKEN_TTL_SECONDS = 12 * 3600
+
+
+def _port(lowest: int):
+    def parse(value: str) -> int:
+        if not value.isdigit() or not lowest <= int(value) <= 65535:
+            raise argparse.ArgumentTypeError(f"must be a port number {lowest}..65535")
+        return int(value)
+    return parse
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="Run Tenantdesk locally.")
+    parser.add_argument("--port", type=_port(1), default=8000, help="HTTP API port (default 8000)")
+    parser.add_argument("--moto-port", type=_port(0), default=0, help="mocked AWS port (default 0: a free one)")
+    parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
+    return parser.parse_args(argv)
+
+
+def print_banner(stack: Stack, out: TextIO) -> None:
+    from chalicelib import config
+    from chalicelib.auth import mint_token
+    from devstack.seed import PEOPLE, PROPERTIES
+
+    now = datetime.now(timezone.utc)
+    url = stack.api_url
+    if stack.seeded is not None:
+        statuses = ", ".join(f"{n} {status}" for status, n in sorted(stack.seeded.items()))
+        data = f"{sum(stack.seeded.values())} cases ({statuses})"
+    else:
+        data = "not seeded" if not stack.should_seed else "already seeded"
+    lines = [
+        "",
+        "Tenantdesk local stack is up.",
+        "",
+        f"  API         {url}   (OpenAPI: {url}/v1/openapi.json)",
+        f"  AWS (moto)  {stack.aws_url}   tables {config.table_prefix()}-*",
+        "  Properties  " + "  ·  ".join(f"{pid} {p['name']}" for pid, p in PROPERTIES.items()),
+        f"  Demo data   {data}",
+        f"  Signing key {stack.key_source}",
+        "",
+        "Tokens (valid 12 h; more: .venv/bin/python -m chalicelib.cli token --role manager --property P1):",
+    ]
+    for var, person in PEOPLE.items():
+        token = mint_token(stack.secret, subject=person.subject, role=person.role, properties=person.properties,
+                           now=now, ttl_seconds=TOKEN_TTL_SECONDS, name=person.name, lang=person.lang)
+        lines.append(f"  # {person.name} · {person.role} · {person.subject} · {','.join(person.properties)}")
+        lines.append(f"  export {var}={token}")
+    lines += [
+        "",
+        "Try it (a tenant submits a case):",
+        f"  curl -s -X POST {url}/v1/properties/P1/cases \\",
+        "    -H \"Authorization: Bearer $TENANT\" -H 'Content-Type: application/json' \\",
+        "    -d '{\"unit\":\"3栋1201\",\"category\":\"public_facility\",\"content\":\"楼道灯坏了，晚上很黑，请尽快维修。\"}'",
+        f"  curl -s {url}/v1/properties/P1/queue -H \"Authorization: Bearer $DESK\"",
+        "",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    out = sys.stdout
+    stack = Stack(api_port=args.port, moto_port=args.moto_port, seed=args.seed, out=out)
+    # A signal only asks the stack to stop; raising from the handler instead could
+    # land inside a library's broad `except Exception` and be swallowed.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stack.request_stop())
+    try:
+        out.reconfigure(encoding="utf-8", errors="backslashreplace")  # Chinese prints whatever the locale
+    except (AttributeError, ValueError):
+        pass
+    code = 0
+    try:
+        out.write("Starting the Tenantdesk local stack...\n")
+        out.flush()
+        stack.start()
+        if not stack.stop_requested:
+            print_banner(stack, out)
+            stack.echo_api_output()
+        code = stack.wait()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        stack.stop()
+    if stack.failure:
+        print(f"error: {stack.failure}", file=sys.stderr)
+        code = 1
+    out.write("Stopped.\n")
+    out.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

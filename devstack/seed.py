@@ -1,0 +1,291 @@
+"""Demo data for the local stack: two properties, the people whose tokens the
+stack prints, and a realistic spread of cases.
+
+Every case is created and moved through ``CaseService`` (the same code the API
+runs), so it carries a real audit trail and deadlines computed by the real
+policy. A fake clock set to "N hours ago" makes the history look lived in.
+
+Category shares follow the operator's survey of commercial properties: air
+conditioning 28.6%, security 22.3%, cleaning 18.9%, the rest 30.2%; over 14
+cases that is 4 / 3 / 3 / 4.
+"""
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from chalicelib import schemas
+from chalicelib.auth import Principal
+from chalicelib.observability import metrics
+from chalicelib.service import CaseService
+from chalicelib.store import DynamoStore
+
+SEED_MARKER = ("PROPERTY#P1", "SETTINGS")  # present once seeded: seeding never runs twice
+
+
+@dataclass(frozen=True)
+class Person:
+    subject: str
+    role: str
+    properties: tuple[str, ...]
+    name: str
+    lang: str = "zh-Hans"
+
+    def principal(self) -> Principal:
+        return Principal(self.subject, self.role, frozenset(self.properties), name=self.name, lang=self.lang)
+
+
+# People whose tokens the stack prints, by the shell variable the README uses.
+# Staff subjects are "<role>-1", the default of ``python -m chalicelib.cli token``,
+# so a token minted there is the same person the seeded cases name.
+PEOPLE: dict[str, Person] = {
+    "TENANT": Person("tenant-1", "tenant", ("P1",), "李女士"),
+    "TENANT2": Person("tenant-2", "tenant", ("P2",), "陳先生", "zh-Hant"),
+    "DESK": Person("front_desk-1", "front_desk", ("P1",), "前台小王"),
+    "STAFF": Person("dept_staff-1", "dept_staff", ("P1",), "工程部张师傅"),
+    "MANAGER": Person("manager-1", "manager", ("P1",), "王经理"),
+    "DIRECTOR": Person("director-1", "director", ("P1",), "赵总监"),
+    "ADMIN": Person("admin-1", "admin", ("P1", "P2"), "系统管理员"),
+}
+
+# People who appear only in the seeded cases.
+_CAST: dict[str, Person] = {
+    **PEOPLE,
+    "carter": Person("tenant-3", "tenant", ("P1",), "James Carter", "en"),
+    "zhou": Person("tenant-4", "tenant", ("P1",), "周先生"),
+    "wong": Person("tenant-5", "tenant", ("P2",), "黃小姐", "zh-Hant"),
+    "guard_p1": Person("dept_staff-2", "dept_staff", ("P1",), "保安部刘队长"),
+    "clean_p1": Person("dept_staff-3", "dept_staff", ("P1",), "保洁主管孙阿姨"),
+    "desk_p2": Person("front_desk-p2", "front_desk", ("P2",), "客務中心何小姐", "zh-Hant"),
+    "eng_p2": Person("dept_staff-p2", "dept_staff", ("P2",), "工程部陳師傅", "zh-Hant"),
+    "guard_p2": Person("dept_staff-p3", "dept_staff", ("P2",), "保安部李主任", "zh-Hant"),
+    "clean_p2": Person("dept_staff-p4", "dept_staff", ("P2",), "清潔主管黃姑娘", "zh-Hant"),
+}
+
+PROPERTIES: dict[str, dict[str, Any]] = {
+    "P1": {"name": "滨江花园 Riverside Garden",
+           "departments": ["engineering", "security", "cleaning", "customer_service", "landscaping"],
+           "policy": {"timezone": "Asia/Shanghai"}},
+    # A shopping mall: open every day, service desk staffed 10:00-22:00.
+    "P2": {"name": "港灣廣場 Harbour Plaza",
+           "departments": ["engineering", "security", "cleaning", "customer_service", "leasing"],
+           "policy": {"timezone": "Asia/Hong_Kong", "weekend": [], "work_start": "10:00", "work_end": "22:00"}},
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    after: timedelta  # since the case arrived
+    who: str
+    action: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SeedCase:
+    property_id: str
+    age: timedelta  # how long ago it arrived
+    who: str  # a tenant submits; staff log a phone, walk-in or letter case
+    body: dict[str, Any]
+    steps: tuple[Step, ...] = field(default=())
+
+
+def _at(minutes: float, who: str, action: str, **params: Any) -> Step:
+    return Step(timedelta(minutes=minutes), who, action, params)
+
+
+def _hours(h: float) -> timedelta:
+    return timedelta(hours=h)
+
+
+_ENGINEERING = {"kind": "complaint", "validity": "valid", "cause": "equipment_facility", "department": "engineering"}
+
+CASES: tuple[SeedCase, ...] = (
+    # --- air conditioning (4) ---------------------------------------------------------
+    SeedCase("P1", _hours(50), "TENANT", {
+        "unit": "3栋1201", "title": "客厅空调不制冷", "category": "air_conditioning", "contact": "13800138000",
+        "content": "客厅空调不制冷，开了两个小时室内还是30度，家里有老人，麻烦尽快派人来看看。"}, (
+        _at(6, "DESK", "classify", **_ENGINEERING),
+        _at(8, "DESK", "assign", assignee="dept_staff-1", note="请今天下午上门"),
+        _at(35, "STAFF", "start"),
+        _at(40, "STAFF", "respond", message="您好，工程部张师傅今天下午2点上门检查空调。", via="app"),
+        _at(300, "STAFF", "resolve", resolution="更换室外机启动电容，制冷恢复正常，室温已降到26度。"),
+        _at(360, "DESK", "callback", reached=True, satisfied=True, comment="李女士确认空调正常，表示满意。"),
+        _at(370, "TENANT", "rate", score=5, comment="师傅很专业，谢谢！"),
+        _at(380, "DESK", "close", summary="已回访，业主满意。"),
+    )),
+    SeedCase("P1", _hours(20), "carter", {
+        "unit": "Tower 5, 802", "title": "Bedroom AC leaking", "category": "air_conditioning", "channel": "web",
+        "lang": "en", "content": "The air conditioner in the master bedroom drips water onto the floor every "
+                                 "night. We put a bucket under it but it overflows by morning."}, (
+        _at(12, "DESK", "classify", **_ENGINEERING),
+        _at(15, "DESK", "assign", assignee="dept_staff-1"),
+        _at(120, "STAFF", "start"),
+        _at(125, "STAFF", "note", note="排水管堵塞，需要订购配件，预计明天到货。"),
+    )),
+    SeedCase("P1", _hours(1.5), "DESK", {
+        "channel": "phone", "unit": "2栋地下车库入口", "title": "公共走廊空调滴水", "category": "air_conditioning",
+        "content": "2栋地下车库旁边的公共走廊空调一直滴水，地面很滑，刚才有位老人差点摔倒。",
+        "reporter": {"name": "周先生", "phone": "139 1234 5678", "tenant_id": "tenant-4"}, **_ENGINEERING}, (
+        _at(7, "DESK", "assign", assignee="dept_staff-1", note="先放警示牌，再查漏水点"),
+    )),
+    SeedCase("P2", _hours(2), "TENANT2", {
+        "unit": "3樓 L3-18 舖", "title": "店舖門口冷氣不夠凍", "category": "air_conditioning", "lang": "zh-Hant",
+        "content": "商場三樓我們店舖門口的冷氣完全不夠凍，下午客人都嫌熱走了，嚴重影響生意，請即處理。"}, (
+        _at(5, "desk_p2", "classify", kind="complaint", validity="valid", cause="business_affected",
+            department="engineering"),
+        _at(8, "desk_p2", "assign", assignee="dept_staff-p2"),
+        _at(25, "eng_p2", "respond", message="陳先生您好，工程部同事已到場檢查L3區冷氣風櫃，預計一小時內恢復。",
+            via="in_person"),
+    )),
+    # --- security (3) -----------------------------------------------------------------
+    SeedCase("P1", _hours(10), "TENANT", {
+        "unit": "3栋1201", "title": "陌生人尾随进入单元门", "category": "security",
+        "content": "昨晚11点左右有陌生人尾随我进入3栋单元门，一直跟到电梯口，门禁形同虚设。请调取监控并加强夜间巡逻！"}, (
+        # A major complaint goes straight to the department manager's tier.
+        _at(5, "DESK", "classify", kind="complaint", validity="valid", severity="major", cause="other",
+            department="security"),
+        _at(9, "DESK", "assign", assignee="dept_staff-2"),
+        _at(30, "MANAGER", "note", note="已查看监控，由我亲自跟进；暂不需上报总监。"),
+        _at(60, "guard_p1", "respond", message="李女士您好，已调取监控并报警备案，今晚起3栋增加夜间巡逻，单元门禁已检修。",
+            via="phone"),
+    )),
+    SeedCase("P1", _hours(6), "zhou", {
+        "unit": "2栋702", "title": "访客车辆登记", "category": "security",
+        "content": "请问朋友周末开车来看我，访客车辆进小区需要提前登记吗？怎么登记？"}, (
+        _at(3, "DESK", "classify", kind="consultation"),
+        _at(5, "DESK", "answer", message="周先生您好，访客车辆可在APP“访客通行”中提前登记车牌，到门岗出示即可，免费停放2小时。",
+            via="app"),
+    )),
+    SeedCase("P2", _hours(5), "wong", {
+        "unit": "地下 G-05 舖", "title": "後樓梯有人吸煙", "category": "security", "channel": "web", "lang": "zh-Hant",
+        "content": "商場後樓梯晚上無人看守，經常有人在那裡吸煙，煙味飄進我們店舖，也有消防隱患。"}, (
+        _at(10, "desk_p2", "classify", kind="complaint", validity="valid", cause="other", department="security"),
+        _at(12, "desk_p2", "assign", assignee="dept_staff-p3"),
+        _at(40, "guard_p2", "start"),
+    )),
+    # --- cleaning (3) -----------------------------------------------------------------
+    # Nobody has picked this one up: its 10-minute hand-off is long overdue.
+    SeedCase("P1", _hours(3), "zhou", {
+        "unit": "5栋1楼电梯厅", "title": "电梯厅三天没打扫", "category": "cleaning", "channel": "web",
+        "content": "5栋1楼电梯厅连续三天没有拖地，垃圾桶满了也没人清理，味道很大。"}),
+    SeedCase("P1", _hours(30), "DESK", {
+        "channel": "letter", "unit": "北门垃圾分类站", "title": "关于垃圾清运不及时的书面投诉", "category": "cleaning",
+        "content": "物业服务中心：近两周小区北门垃圾分类站清运不及时，厨余垃圾多次过夜堆放，蚊蝇滋生，业主意见很大。"
+                   "请书面答复整改措施和时间。此致 业主委员会",
+        "reporter": {"name": "业主委员会 刘主任"},
+        "kind": "complaint", "validity": "valid", "cause": "other", "department": "cleaning"}, (
+        _at(20, "DESK", "assign", assignee="dept_staff-3"),
+        _at(90, "MANAGER", "note", note="书面答复须经我审批后发出。"),
+    )),
+    SeedCase("P2", _hours(60), "TENANT2", {
+        "unit": "3樓 L3-18 舖", "title": "洗手間缺廁紙", "category": "cleaning", "lang": "zh-Hant",
+        "content": "三樓洗手間已經兩日沒有廁紙和洗手液，客人投訴了好幾次。"}, (
+        _at(6, "desk_p2", "classify", kind="complaint", validity="valid", cause="other", department="cleaning"),
+        _at(9, "desk_p2", "assign", assignee="dept_staff-p4"),
+        _at(30, "clean_p2", "start"),
+        _at(40, "clean_p2", "resolve", resolution="已補充三樓洗手間廁紙及洗手液，巡查改為每兩小時一次。"),
+        _at(120, "desk_p2", "callback", reached=True, satisfied=True, comment="陳先生確認已補充。"),
+        _at(150, "TENANT2", "rate", score=4, comment="處理得快，希望不要再發生。"),
+        _at(180, "desk_p2", "close"),
+    )),
+    # --- the rest (4) -----------------------------------------------------------------
+    SeedCase("P1", timedelta(minutes=4), "TENANT", {
+        "unit": "3栋1201", "title": "楼上装修噪音", "category": "noise_renovation",
+        "content": "楼上1301装修每天早上7点就开始用电钻，严重影响休息，按规定不是8点以后才能施工吗？"}),
+    SeedCase("P1", _hours(28), "DESK", {
+        "channel": "phone", "unit": "地下车库B2-118车位", "title": "车位被长期占用", "category": "parking",
+        "content": "我的B2-118车位这周有三天被一辆白色SUV占用，打电话给保安也没人处理。",
+        "reporter": {"name": "陈先生", "phone": "137 0000 1234"},
+        "kind": "complaint", "validity": "valid", "cause": "other", "department": "security"}, (
+        _at(6, "DESK", "assign", assignee="dept_staff-2"),
+        _at(30, "guard_p1", "start"),
+        _at(60, "guard_p1", "respond", message="已联系车主挪车，并在车位张贴提醒。", via="phone"),
+        _at(180, "guard_p1", "resolve", resolution="车主已承诺不再占用，保安每晚巡查B2区。"),
+        _at(240, "DESK", "callback", reached=True, satisfied=False, comment="业主基本认可，但希望安装车位锁。"),
+    )),
+    SeedCase("P1", _hours(26), "DESK", {
+        "channel": "walk_in", "unit": "Tower 5 lobby", "title": "Lift B out of service", "category": "public_facility",
+        "lang": "en", "content": "Lift B in Tower 5 has been out of service since Monday morning. My neighbour on the "
+                                 "18th floor uses a wheelchair and cannot leave her flat.",
+        "reporter": {"name": "Anna Schmidt", "phone": "+86 138 0000 5555"}, **_ENGINEERING}, (
+        _at(5, "DESK", "assign", assignee="dept_staff-1"),
+        _at(20, "STAFF", "start"),
+        _at(45, "STAFF", "respond", message="Ms Schmidt, the lift contractor arrives this afternoon; we will "
+                                            "update you by 6 pm.", via="phone"),
+        _at(1320, "STAFF", "resolve", resolution="Door motor replaced; Lift B passed its safety check and is back "
+                                                 "in service."),
+    )),
+    SeedCase("P2", _hours(8), "wong", {
+        "unit": "地下 G-05 舖", "title": "推廣費收費不合理", "category": "billing", "channel": "web", "lang": "zh-Hant",
+        "content": "本月賬單多了一項商場推廣費，我們沒有同意參加這次推廣活動，為什麼要收費？"}, (
+        # Outside the service promise: explained to the tenant and closed.
+        _at(15, "desk_p2", "classify", kind="complaint", validity="invalid", cause="other",
+            department="customer_service"),
+        _at(60, "desk_p2", "explain", message="黃小姐您好，根據租約第12條，推廣費由全體商戶按面積分攤，"
+                                              "已附上租約條款及活動明細供參考。", via="email"),
+    )),
+)
+
+
+class _SeedClock:
+    """The service's clock while seeding: set to each step's moment in the past."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _valid(schema: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Seed bodies pass the API's own request schemas (on a copy: validation fills in defaults)."""
+    return schemas.validate(schema, copy.deepcopy(body))
+
+
+def is_seeded(store: DynamoStore) -> bool:
+    return bool(store.get_meta([SEED_MARKER]))
+
+
+def seed(store: DynamoStore, now: datetime) -> Counter | None:
+    """Write the demo properties and cases as of ``now``; returns the number of
+    cases per status, or ``None`` when the data is already there."""
+    if is_seeded(store):
+        return None
+    clock = _SeedClock(now)
+    service = CaseService(store, clock, sleep=lambda _: None)
+    admin = PEOPLE["ADMIN"].principal()
+    for property_id, settings in PROPERTIES.items():
+        service.put_property(admin, property_id, _valid("PutProperty", settings))
+
+    statuses: Counter = Counter()
+    # Oldest first, so case numbers rise with arrival time as they do in real life.
+    for spec in sorted(CASES, key=lambda c: c.age, reverse=True):
+        arrived = now - spec.age
+        clock.now = arrived
+        author = _CAST[spec.who]
+        if author.role == "tenant":
+            case, _ = _request(service.submit, author.principal(), spec.property_id,
+                               _valid("SubmitCase", spec.body), None)
+        else:
+            case, _ = _request(service.log, author.principal(), spec.property_id, _valid("LogCase", spec.body), None)
+        for step in spec.steps:
+            clock.now = arrived + step.after
+            if clock.now > now:
+                raise ValueError(f"seed step {step.action} of {spec.body['title']!r} lies in the future")
+            case = _request(service.act, _CAST[step.who].principal(), spec.property_id, case.case_id, step.action,
+                            _valid(step.action.capitalize(), step.params))
+        statuses[case.status] += 1
+    return statuses
+
+
+def _request(operation: Callable[..., Any], *args: Any) -> Any:
+    """One service call standing in for one API request. The API flushes the
+    metrics each request records; seeding is not traffic, so they are dropped."""
+    try:
+        return operation(*args)
+    finally:
+        metrics.clear_metrics()
