@@ -37,8 +37,9 @@ def observe(event, get_response):
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()
+        metrics.clear_metrics()  # flush keeps them when metrics are disabled (tests, local)
         logger.remove_keys(["correlation_id", "path", "case_id", "property_id"])
-    return response
+    return web.own_error_shape(response)
 
 
 def _request():

@@ -43,7 +43,8 @@ def auth_mode() -> str:
 
 
 def dev_key_file() -> Path:
-    return Path(_env("TD_DEV_KEY_FILE") or Path.cwd() / ".tenantdesk" / "dev-key")
+    # Beside the checkout, wherever the command runs from; absent on Lambda.
+    return Path(_env("TD_DEV_KEY_FILE") or Path(__file__).resolve().parents[1] / ".tenantdesk" / "dev-key")
 
 
 def auth_secret() -> str | None:

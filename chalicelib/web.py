@@ -27,6 +27,22 @@ def error_response(error: DomainError) -> Response:
     return json_response(error.to_dict(), error.status)
 
 
+# Errors Chalice answers by itself, before any view runs, in its own shape.
+_CHALICE_ERRORS = {"UnsupportedMediaType": "unsupported_media_type", "MethodNotAllowedError": "method_not_allowed",
+                   "BadRequestError": "bad_request", "BadRequest": "bad_request"}
+
+
+def own_error_shape(response: Response) -> Response:
+    """Rewrite Chalice's ``{"Code", "Message"}`` errors (415, 405) into ours, so
+    every error a client sees has one shape."""
+    body = response.body
+    if isinstance(body, dict) and body.get("Code") in _CHALICE_ERRORS and "Message" in body:
+        headers = {k: v for k, v in (response.headers or {}).items() if k.lower() != "content-type"}
+        return json_response({"code": _CHALICE_ERRORS[body["Code"]], "message": body["Message"]},
+                             response.status_code, headers)
+    return response
+
+
 def api(view: Callable[..., Any]) -> Callable[..., Any]:
     """Map domain errors to their status and code; an unexpected error is logged
     with its stack and answered with a generic 500 that leaks nothing."""

@@ -297,3 +297,14 @@ def test_each_case_received_and_transition_emits_a_metric(client, tokens, monkey
              for m in emitted]
     assert names == [("CaseReceived", "app"), ("CaseTransition", "note")]
     assert emitted[1]["case_id"] == case["case_id"]
+
+
+def test_errors_chalice_answers_itself_have_our_shape(client, tokens):
+    resp = client.http.post("/v1/properties/P1/cases", body=b"unit=x",
+                            headers={"Authorization": f"Bearer {tokens['tenant']}",
+                                     "Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status_code == 415
+    assert json.loads(resp.body)["code"] == "unsupported_media_type"
+    resp = client.http.request("DELETE", "/v1/properties/P1/cases", headers={})
+    assert resp.status_code == 405
+    assert json.loads(resp.body)["code"] == "method_not_allowed"
