@@ -7,7 +7,7 @@ import os
 from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import cases, web
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import logger
 from chalicelib.runtime import clock, service
 from chalicelib.views import case_view, event_view
 
@@ -28,16 +28,13 @@ CASE = "/v1/properties/{property_id}/cases/{case_id}"
 
 @app.middleware("http")
 def observe(event, get_response):
-    """Correlation id on every log line; metrics flushed once per request."""
+    """Correlation id on every log line; one error shape for every response."""
     headers = event.headers or {}
     request_id = ((event.context or {}).get("requestId")) or ""
     logger.append_keys(correlation_id=headers.get("x-correlation-id") or request_id, path=event.path)
     try:
         response = get_response(event)
     finally:
-        if metrics.metric_set:
-            metrics.flush_metrics()
-        metrics.clear_metrics()  # flush keeps them when metrics are disabled (tests, local)
         logger.remove_keys(["correlation_id", "path", "case_id", "property_id"])
     return web.own_error_shape(response)
 

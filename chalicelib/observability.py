@@ -1,23 +1,28 @@
 """Structured logging and metrics through Powertools.
 
-Logger and Metrics are cheap to create; Tracer is not (~180 ms for the X-Ray
-SDK, see ../shared/README.md), so it is not created here at all.
+Logger is cheap to create; Tracer is not (~180 ms for the X-Ray SDK, see
+../shared/README.md), so it is not created here at all.
 """
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
+NAMESPACE = "Tenantdesk"
 logger = Logger(service="tenantdesk")
-metrics = Metrics(namespace="Tenantdesk", service="tenantdesk")
 
 
 def record_metric(name: str, *, dimensions: dict[str, str] | None = None, **metadata: str) -> None:
-    """One count. Dimensions must be low-cardinality (action, channel); values
-    such as property ids go in metadata, searchable in the logs but not billed
-    as separate metrics. One request flushes once, so its dimensions are its own."""
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    for key, value in (dimensions or {}).items():
-        metrics.add_dimension(name=key, value=value)
-    for key, value in metadata.items():
-        metrics.add_metadata(key=key, value=value)
+    """One count, written at once as its own EMF record, so each carries its
+    own dimensions whether it comes from an API request or a worker.
+    Dimensions must be low-cardinality (action, channel); values such as
+    property or case ids go in metadata: searchable in the logs, not billed
+    as separate metrics."""
+    if is_metrics_disabled():  # single_metric itself ignores POWERTOOLS_METRICS_DISABLED
+        return
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
+        for key, value in (dimensions or {}).items():
+            metric.add_dimension(name=key, value=value)
+        for key, value in metadata.items():
+            metric.add_metadata(key=key, value=value)

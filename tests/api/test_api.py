@@ -308,3 +308,8 @@ def test_errors_chalice_answers_itself_have_our_shape(client, tokens):
     resp = client.http.request("DELETE", "/v1/properties/P1/cases", headers={})
     assert resp.status_code == 405
     assert json.loads(resp.body)["code"] == "method_not_allowed"
+
+
+def test_metrics_switched_off_emit_nothing(client, tokens, capsys):
+    call(client, "POST", "/v1/properties/P1/cases", tokens["tenant"], SUBMIT)
+    assert '"_aws"' not in capsys.readouterr().out
