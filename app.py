@@ -8,7 +8,8 @@ from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import cases, web
 from chalicelib.observability import logger
-from chalicelib.runtime import clock, service
+from chalicelib.runtime import clock, intake, replies, service
+from chalicelib.replies import view as reply_view
 from chalicelib.views import case_view, event_view
 
 app = Chalice(app_name="tenantdesk")
@@ -90,6 +91,17 @@ def put_property(property_id):
     req = _request()
     prop = service().put_property(web.principal(req), web.property_id(property_id), web.body(req, "PutProperty"))
     return web.json_response(prop.to_dict())
+
+
+@app.route("/v1/properties/{property_id}/tenants/{tenant_id}", methods=["PUT"], authorizer=users)
+@web.api
+def put_tenant(property_id, tenant_id):
+    """Register a tenant's email address so their mail is matched to them."""
+    req = _request()
+    who = web.principal(req)
+    record = service().put_tenant(who, web.property_id(property_id), web.tenant_id(tenant_id),
+                                  web.body(req, "PutTenant"))
+    return web.json_response(record)
 
 
 # --- intake --------------------------------------------------------------------------
@@ -248,3 +260,111 @@ def message(property_id, case_id):
 @web.api
 def rate(property_id, case_id):
     return _act(property_id, case_id, "rate", "Rate")
+
+
+# --- written replies (email and letter complaints) -------------------------------------
+
+REPLY = CASE + "/replies/{reply_id}"
+
+
+@app.route(CASE + "/replies", methods=["POST"], authorizer=users)
+@web.api
+def draft_reply(property_id, case_id):
+    req = _request()
+    who = web.principal(req)
+    reply = replies().draft(who, *web.case_ids(property_id, case_id), web.body(req, "DraftReply"))
+    return web.json_response(reply_view(reply), 201)
+
+
+@app.route(CASE + "/replies", methods=["GET"], authorizer=users)
+@web.api
+def list_replies(property_id, case_id):
+    who = web.principal(_request())
+    return web.json_response({"items": [reply_view(r) for r in replies().list_for_case(
+        who, *web.case_ids(property_id, case_id))]})
+
+
+@app.route(REPLY + "/approve", methods=["POST"], authorizer=users)
+@web.api
+def approve_reply(property_id, case_id, reply_id):
+    req = _request()
+    who = web.principal(req)
+    body = web.body(req, "ApproveReply")
+    reply = replies().approve(who, *web.case_ids(property_id, case_id), web.reply_id(reply_id), body.get("version"))
+    return web.json_response(reply_view(reply))
+
+
+@app.route(REPLY + "/return", methods=["POST"], authorizer=users)
+@web.api
+def return_reply(property_id, case_id, reply_id):
+    req = _request()
+    who = web.principal(req)
+    body = web.body(req, "ReturnReply")
+    reply = replies().return_for_changes(who, *web.case_ids(property_id, case_id), web.reply_id(reply_id),
+                                         body["comment"], body.get("version"))
+    return web.json_response(reply_view(reply))
+
+
+@app.route(REPLY + "/revise", methods=["POST"], authorizer=users)
+@web.api
+def revise_reply(property_id, case_id, reply_id):
+    req = _request()
+    who = web.principal(req)
+    reply = replies().revise(who, *web.case_ids(property_id, case_id), web.reply_id(reply_id),
+                             web.body(req, "ReviseReply"))
+    return web.json_response(reply_view(reply))
+
+
+@app.route(REPLY + "/posted", methods=["POST"], authorizer=users)
+@web.api
+def reply_posted(property_id, case_id, reply_id):
+    who = web.principal(_request())
+    reply = replies().mark_posted(who, *web.case_ids(property_id, case_id), web.reply_id(reply_id))
+    return web.json_response(reply_view(reply))
+
+
+@app.route("/v1/approvals", methods=["GET"], authorizer=users)
+@web.api
+def approval_queue():
+    req = _request()
+    who = web.principal(req)
+    limit = web.query_int(web.query(req), "limit", 50, 1, 100)
+    return web.json_response({"items": [reply_view(r) for r in replies().approval_queue(who, limit=limit)]})
+
+
+@app.route("/v1/properties/{property_id}/quarantine", methods=["GET"], authorizer=users)
+@web.api
+def quarantined_mail(property_id):
+    req = _request()
+    params = web.query(req)
+    items, cursor = intake().quarantined(web.principal(req), web.property_id(property_id),
+                                         limit=web.query_int(params, "limit", 25, 1, 100),
+                                         cursor=params.get("cursor"))
+    return web.json_response({"items": items, "next_cursor": cursor})
+
+
+# --- events ----------------------------------------------------------------------------
+
+@app.on_sns_message(topic="tenantdesk-inbound-mail")
+def inbound_mail(event):
+    """SES stored a message in S3 and told us: make it a case, a message or a quarantine entry."""
+    from chalicelib.errors import ValidationFailed
+    from chalicelib.intake import delivery_from_notification
+    try:
+        delivery = delivery_from_notification(event.message)
+    except ValidationFailed as exc:
+        # Not an SES notification we understand: retrying cannot help, so say so and drop it.
+        logger.error("unusable inbound-mail notification", extra={"code": exc.code, "detail": exc.message})
+        return {"outcome": "rejected", "reason": exc.code}
+    outcome = intake().handle(delivery)
+    logger.info("inbound mail handled", extra={"outcome": outcome.kind, "case_id": outcome.case_id,
+                                               "reason": outcome.reason, "s3_key": delivery.key})
+    return {"outcome": outcome.kind, "case_id": outcome.case_id, "reason": outcome.reason}
+
+
+@app.schedule("rate(5 minutes)")
+def written_reply_outbox(event):
+    """Retry approved replies SES refused; flag sends that never confirmed."""
+    counts = replies().run_outbox()
+    logger.info("outbox run", extra=counts)
+    return counts

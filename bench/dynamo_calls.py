@@ -42,7 +42,7 @@ for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "A
     os.environ.pop(_name, None)
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "ap-east-1", "AWS_REGION": "ap-east-1",
+    "AWS_DEFAULT_REGION": "ap-southeast-1", "AWS_REGION": "ap-southeast-1",
     "TD_AUTH_SECRET": "tenantdesk-bench-signing-key-" + "x" * 40, "TD_AUTH_MODE": "local",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
 })

@@ -420,6 +420,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "policy.read": STAFF_ROLES,
     "policy.write": frozenset({"admin"}),
     "reply.approve": APPROVER_ROLES,
+    "reply.draft": STAFF_ROLES,
+    "reply.read": STAFF_ROLES,
+    "reply.post": _FRONT_AND_UP,
+    "mail.quarantine": _FRONT_AND_UP,
 }
 
 

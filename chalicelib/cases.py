@@ -51,6 +51,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "note": frozenset(STATUSES),
     "message": OPEN_STATUSES,
     "rate": frozenset({"resolved", "callback_done", "closed"}),
+    "written_reply": frozenset(STATUSES),
 }
 
 
@@ -112,6 +113,7 @@ class Case:
     closed_at: datetime | None = None
     callback: dict[str, Any] | None = None
     rating: dict[str, Any] | None = None
+    mail_thread: list[str] = field(default_factory=list)  # message ids of the email conversation, oldest first
     deadlines: dict[str, Deadline] = field(default_factory=dict)
     version: int = 0
     updated_at: datetime | None = None
@@ -221,6 +223,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
         lang=params.get("lang") or "zh-Hans",
         written=channel in WRITTEN_CHANNELS,
         verified=params.get("verified", True),
+        mail_thread=[params["mail_message_id"]] if params.get("mail_message_id") else [],
         clock_start=now, version=0, updated_at=now,
     )
     if actor.role != "tenant":
@@ -462,13 +465,29 @@ def rate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy
     return _apply(case, "rate", actor, now, policy, mutate)
 
 
+def written_reply(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                  policy: deadlines.Policy) -> Change:
+    """An approved written reply left (email sent, letter posted): that is a
+    response to the tenant, recorded with its message id."""
+    def mutate(c: Case) -> dict[str, Any]:
+        if params.get("message_id"):
+            c.mail_thread.append(params["message_id"])
+        if c.status in ("routed", "in_progress"):
+            c.status = "responded"
+        if c.responded_at is None:
+            c.responded_at = now
+        return {key: params.get(key) for key in ("reply_id", "medium", "subject", "message", "message_id",
+                                                  "approver")}
+    return _apply(case, "written_reply", actor, now, policy, mutate)
+
+
 ACTIONS: dict[str, Callable[..., Change]] = {
     "classify": classify, "assign": assign, "start": start, "respond": respond, "resolve": resolve,
     "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
-    "escalate": escalate, "note": note, "message": message, "rate": rate,
+    "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
 }
 
 # Events a tenant may see on their own case's timeline; notes and internal
 # reclassification stay with staff.
 TENANT_VISIBLE_EVENTS = frozenset({"submitted", "assign", "respond", "resolve", "answer", "explain", "reopen",
-                                   "message", "rate", "close", "callback"})
+                                   "message", "rate", "close", "callback", "written_reply"})

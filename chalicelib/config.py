@@ -31,8 +31,24 @@ def meta_table() -> str:
     return _env("TD_META_TABLE") or f"{table_prefix()}-meta"
 
 
+def replies_table() -> str:
+    return _env("TD_REPLIES_TABLE") or f"{table_prefix()}-replies"
+
+
+def mail_bucket() -> str:
+    """Raw inbound mail (SES receipt rule S3 action) and stored attachments."""
+    return _env("TD_MAIL_BUCKET") or f"{table_prefix()}-mail"
+
+
+def mail_from() -> str:
+    """Sender of acknowledgements and replies when a property has no inbox address."""
+    return _env("TD_MAIL_FROM") or "service@tenantdesk.example"
+
+
+# SES has no endpoint in every region (none in ap-east-1, Hong Kong), so the
+# default home is Singapore, which has all the services we use.
 def region() -> str:
-    return _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "ap-east-1"
+    return _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "ap-southeast-1"
 
 
 def auth_mode() -> str:

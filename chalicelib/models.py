@@ -6,8 +6,12 @@
   (``queue_property``, ``next_due_key``), present only while the case is open;
   status/kind/department/category/channel/tier are top-level so they can filter;
 - a case's audit trail in order: ``case_events`` table (``case_key``, ``seq``);
-- property settings, case-number counters and idempotency records: ``meta``
-  table (``pk``, ``sk``), always read by key.
+- property settings, case-number counters, idempotency records, mail
+  threading ids, tenant addresses and quarantined mail: ``meta`` table
+  (``pk``, ``sk``), always read by key or one partition;
+- written replies of a case: ``replies`` table (``case_key``, ``reply_id``);
+  a manager's approval queue and the outbox: sparse GSI ``reply_queue``
+  (``queue`` = ``pending#<property>`` | ``unsent`` | ``sending``, ``queued_at``).
 
 Table names come from config, which is read lazily, so the model classes are
 made on first use by ``bind()`` and cached per set of names.
@@ -44,6 +48,7 @@ class Models:
     Case: type[Model]
     Event: type[Model]
     Meta: type[Model]
+    Reply: type[Model]
 
 
 def _meta(table: str, region: str) -> type:
@@ -51,7 +56,7 @@ def _meta(table: str, region: str) -> type:
 
 
 @lru_cache(maxsize=8)
-def _build(cases_table: str, events_table: str, meta_table: str, region: str) -> Models:
+def _build(cases_table: str, events_table: str, meta_table: str, replies_table: str, region: str) -> Models:
     class ByTenant(GlobalSecondaryIndex):
         class Meta:
             index_name = "by_tenant"
@@ -103,16 +108,35 @@ def _build(cases_table: str, events_table: str, meta_table: str, region: str) ->
         data = TextJSONAttribute(null=True)
         expires_at = TTLAttribute(null=True)
 
-    return Models(CaseModel, EventModel, MetaModel)
+    class ReplyQueue(GlobalSecondaryIndex):
+        class Meta:
+            index_name = "reply_queue"
+            projection = AllProjection()
+        queue = UnicodeAttribute(hash_key=True)
+        queued_at = UnicodeAttribute(range_key=True)
+
+    class ReplyModel(Model):
+        Meta = _meta(replies_table, region)
+        case_key = UnicodeAttribute(hash_key=True)
+        reply_id = UnicodeAttribute(range_key=True)
+        queue = UnicodeAttribute(null=True)
+        queued_at = UnicodeAttribute(null=True)
+        status = UnicodeAttribute()
+        body = TextJSONAttribute()
+        version = VersionAttribute()
+        reply_queue = ReplyQueue()
+
+    return Models(CaseModel, EventModel, MetaModel, ReplyModel)
 
 
 def bind() -> Models:
     """The model classes for the tables configured now."""
-    return _build(config.cases_table(), config.events_table(), config.meta_table(), config.region())
+    return _build(config.cases_table(), config.events_table(), config.meta_table(), config.replies_table(),
+                  config.region())
 
 
 def create_tables(models: Models) -> None:
     """Create the tables if missing (local stack and tests; infra/ owns AWS)."""
-    for model in (models.Case, models.Event, models.Meta):
+    for model in (models.Case, models.Event, models.Meta, models.Reply):
         if not model.exists():
             model.create_table(wait=True)

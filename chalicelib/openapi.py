@@ -13,6 +13,7 @@ from chalicelib import cases
 from chalicelib.schemas import SCHEMAS
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
+REPLY = CASE + "/replies/{reply_id}"
 
 # (method, path) -> (summary, permission or None for public, body schema or None, success status)
 ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
@@ -43,6 +44,19 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("POST", CASE + "/reopen"): ("Reopen: the tenant says it is not fixed", "case.reopen", "Reopen", 200),
     ("POST", CASE + "/messages"): ("Tenant adds a message or photo reference", "case.message", "Message", 200),
     ("POST", CASE + "/rating"): ("Tenant rates the handling (1-5)", "case.rate", "Rate", 200),
+    ("PUT", "/v1/properties/{property_id}/tenants/{tenant_id}"): (
+        "Register a tenant's email address (matches their mail to them)", "policy.write", "PutTenant", 200),
+    ("POST", CASE + "/replies"): ("Draft a written reply (waits for approval)", "reply.draft", "DraftReply", 201),
+    ("GET", CASE + "/replies"): ("The case's written replies", "reply.read", None, 200),
+    ("POST", REPLY + "/approve"): ("Approve a reply (not your own); an email is sent at once", "reply.approve",
+                                   "ApproveReply", 200),
+    ("POST", REPLY + "/return"): ("Return a reply to its author with a comment", "reply.approve", "ReturnReply",
+                                  200),
+    ("POST", REPLY + "/revise"): ("The author revises a returned reply", "reply.draft", "ReviseReply", 200),
+    ("POST", REPLY + "/posted"): ("An approved letter reply was posted", "reply.post", None, 200),
+    ("GET", "/v1/approvals"): ("Replies waiting for your approval, oldest first", "reply.approve", None, 200),
+    ("GET", "/v1/properties/{property_id}/quarantine"): ("Quarantined inbound mail, newest first",
+                                                         "mail.quarantine", None, 200),
 }
 
 _ERROR = {"type": "object", "required": ["code", "message"],
@@ -64,6 +78,8 @@ _PAGE = {"type": "object", "required": ["items"],
 
 _QUERY = {
     "/v1/me/cases": ["limit", "cursor"],
+    "/v1/approvals": ["limit"],
+    "/v1/properties/{property_id}/quarantine": ["limit", "cursor"],
     "/v1/properties/{property_id}/queue": ["status", "kind", "category", "channel", "tier", "department", "overdue",
                                            "limit", "cursor"],
 }
@@ -72,6 +88,8 @@ _QUERY = {
 def _response_schema(path: str, method: str) -> dict[str, Any]:
     if path in _QUERY:
         return {"$ref": "#/components/schemas/CasePage"}
+    if "/replies" in path or "/approvals" in path or "/quarantine" in path or "/tenants/" in path:
+        return {"type": "object"}
     if "/cases" in path and not path.endswith("/me/cases"):
         return {"$ref": "#/components/schemas/Case"}
     return {"type": "object"}
@@ -83,7 +101,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "summary": summary,
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for n in ("property_id", "case_id") if "{" + n + "}" in path]
+                       for n in ("property_id", "case_id", "reply_id", "tenant_id") if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in _QUERY.get(path, [])],
         "responses": {str(status): {"description": "success", "content": {
             "application/json": {"schema": _response_schema(path, method)}}}},

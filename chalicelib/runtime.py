@@ -6,9 +6,12 @@ it built, and tests swap the clock or reset the wiring when they change config.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 _service = None
+_replies = None
+_intake = None
+_clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
 
@@ -26,6 +29,20 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
     _clock = fn
 
 
+def aws_client(name: str) -> Any:
+    """One boto3 client per service (creating one costs ~100 ms)."""
+    if name not in _clients:
+        import boto3
+        from chalicelib import config
+        _clients[name] = boto3.client(name, region_name=config.region())
+    return _clients[name]
+
+
+def mailer() -> Any:
+    from chalicelib.mailer import SesMailer
+    return SesMailer(aws_client("ses"))
+
+
 def service():
     global _service
     if _service is None:
@@ -36,7 +53,23 @@ def service():
     return _service
 
 
+def replies():
+    global _replies
+    if _replies is None:
+        from chalicelib.reply_service import ReplyService
+        _replies = ReplyService(service(), service().store, mailer)
+    return _replies
+
+
+def intake():
+    global _intake
+    if _intake is None:
+        from chalicelib.intake import MailIntake
+        _intake = MailIntake(service(), lambda: aws_client("s3"), mailer)
+    return _intake
+
+
 def reset() -> None:
-    global _service, _clock
-    _service = None
-    _clock = None
+    global _service, _replies, _intake, _clock
+    _service = _replies = _intake = _clock = None
+    _clients.clear()

@@ -17,6 +17,7 @@ from chalicelib.errors import ValidationFailed
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _SHORT = {"type": "string", "maxLength": 200}
+_EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^[^@\s<>()\[\],;:\\\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"}
 _VERSION = {"type": "integer", "minimum": 1, "description": "the case version you saw; 409 if it moved"}
 _ATTACHMENTS = {
     "type": "array", "maxItems": 10,
@@ -40,6 +41,28 @@ _CLASSIFICATION = {
     "category": _enum(cases.CATEGORIES), "cause": _enum(cases.CAUSES), "department": _ID,
 }
 
+# The parts of SES's "Received" notification we rely on; anything else is not ours.
+_SES_NOTIFICATION = {
+    "type": "object",
+    "required": ["notificationType", "mail", "receipt"],
+    "properties": {
+        "notificationType": {"const": "Received"},
+        "mail": {"type": "object", "required": ["messageId", "timestamp"],
+                 "properties": {"messageId": {"type": "string", "minLength": 1, "maxLength": 200},
+                                "timestamp": {"type": "string", "minLength": 10, "maxLength": 40},
+                                "source": {"type": "string", "maxLength": 320}}},
+        "receipt": {"type": "object", "required": ["recipients", "action"],
+                    "properties": {
+                        "recipients": {"type": "array", "maxItems": 50,
+                                       "items": {"type": "string", "maxLength": 320}},
+                        "action": {"type": "object", "required": ["type", "bucketName", "objectKey"],
+                                   "properties": {"type": {"const": "S3"},
+                                                  "bucketName": {"type": "string", "minLength": 3, "maxLength": 63},
+                                                  "objectKey": {"type": "string", "minLength": 1,
+                                                                "maxLength": 1024}}}}},
+    },
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "SubmitCase": _body(["unit", "content"], {
         "channel": {**_enum(cases.TENANT_CHANNELS), "default": "app"}, "unit": _SHORT, "title": _SHORT,
@@ -55,7 +78,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                                     "phone": {"type": "string", "maxLength": 40,
                                               "pattern": r"^[0-9+()\- ]*$"},
-                                    "email": {"type": "string", "maxLength": 254}, "tenant_id": _ID}},
+                                    "email": _EMAIL, "tenant_id": _ID}},
         **_CLASSIFICATION,
     }),
     "Classify": _body([], {**_CLASSIFICATION, "reason": _TEXT, "version": _VERSION}),
@@ -74,7 +97,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Message": _body([], {"text": {"type": "string", "maxLength": 2000}, "attachments": _ATTACHMENTS}),
     "Rate": _body(["score"], {"score": {"type": "integer", "minimum": 1, "maximum": 5},
                               "comment": {"type": "string", "maxLength": 2000}}),
+    "DraftReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000}}),
+    "ReviseReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000},
+                                    "version": _VERSION}),
+    "ApproveReply": _body([], {"version": _VERSION}),
+    "ReturnReply": _body(["comment"], {"comment": _TEXT, "version": _VERSION}),
+    "SesNotification": _SES_NOTIFICATION,
+    "PutTenant": _body(["name", "email"], {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                                           "email": _EMAIL, "unit": _SHORT, "lang": _enum(cases.LANGS)}),
     "PutProperty": _body(["name"], {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+                                    "email": _EMAIL,
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
                                     "policy": {"type": "object"}}),
 }

@@ -34,10 +34,11 @@ class Property:
     name: str
     policy: deadlines.Policy
     departments: tuple[str, ...] = ()
+    email: str | None = None  # the property's complaints inbox: SES receives there and we send from it
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
-                "departments": list(self.departments)}
+                "departments": list(self.departments), "email": self.email}
 
 
 def actor_of(principal: auth.Principal) -> Actor:
@@ -75,7 +76,7 @@ class CaseService:
     @staticmethod
     def _property_from(property_id: str, data: dict[str, Any]) -> Property:
         return Property(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
-                        tuple(data.get("departments") or ()))
+                        tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None)
 
     def get_property(self, principal: auth.Principal, property_id: str) -> Property:
         auth.authorize(principal, "policy.read", property_id)
@@ -87,9 +88,22 @@ class CaseService:
         prop = self._property_from(property_id, params)  # validates the policy before anything is stored
         self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
                             {"name": prop.name, "policy": params.get("policy") or {},
-                             "departments": list(prop.departments)})
+                             "departments": list(prop.departments), "email": prop.email})
+        if prop.email:
+            # Inbound mail finds its property by the address it was sent to.
+            self.store.put_meta(f"INBOX#{prop.email}", "PROPERTY", {"property_id": property_id})
         self._properties.pop(property_id, None)
         return prop
+
+    def put_tenant(self, principal: auth.Principal, property_id: str, tenant_id: str,
+                   params: dict[str, Any]) -> dict[str, Any]:
+        """Register a tenant's email address, so their mail is matched to them."""
+        auth.authorize(principal, "policy.write", property_id)
+        self.property(property_id)
+        record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
+                  "email": params["email"].lower(), "unit": params.get("unit", ""), "lang": params.get("lang", "zh-Hans")}
+        self.store.put_meta(f"TENANT_EMAIL#{record['email']}", "TENANT", record)
+        return record
 
     # --- intake -------------------------------------------------------------
 
@@ -97,21 +111,23 @@ class CaseService:
                idempotency_key: str | None) -> tuple[Case, bool]:
         """A tenant's own case (app or web). Returns (case, created)."""
         auth.authorize(principal, "case.submit", property_id)
-        return self._create(principal, property_id, params, idempotency_key)
+        return self.create_as(actor_of(principal), property_id, params, idempotency_key)
 
     def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
             idempotency_key: str | None) -> tuple[Case, bool]:
         """Front desk records a phone, walk-in or letter case on a caller's behalf."""
         auth.authorize(principal, "case.log", property_id)
-        return self._create(principal, property_id, params, idempotency_key)
+        return self.create_as(actor_of(principal), property_id, params, idempotency_key)
 
-    def _create(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
-                idempotency_key: str | None) -> tuple[Case, bool]:
+    def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
+                  idempotency_key: str | None) -> tuple[Case, bool]:
+        """Create a case as ``actor`` (already authorised, or the system itself,
+        e.g. email intake). Idempotency keys are scoped to the actor."""
         if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
             raise BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters",
                              code="invalid_idempotency_key")
         prop = self.property(property_id)
-        idem_key = (f"IDEMP#{principal.subject}", idempotency_key) if idempotency_key else None
+        idem_key = (f"IDEMP#{actor.id}", idempotency_key) if idempotency_key else None
         digest = fingerprint(property_id, params)
         for attempt in range(MAX_SUBMIT_ATTEMPTS):
             now = self.clock()
@@ -122,7 +138,7 @@ class CaseService:
                 return self._replay(found[idem_key].data or {}, digest), False
             prev = found[counter_key].n if counter_key in found else None
             case_id = f"TD-{day}-{int(prev or 0) + 1:04d}"
-            change = cases.new_case(property_id=property_id, case_id=case_id, actor=actor_of(principal),
+            change = cases.new_case(property_id=property_id, case_id=case_id, actor=actor,
                                     params=params, now=now, policy=prop.policy)
             idem = (idem_key[0], idem_key[1], {"case": change.case.key, "fingerprint": digest}) if idem_key else None
             try:
@@ -192,4 +208,22 @@ class CaseService:
         self.store.save_change(change, expected_version=case.version)
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         return change.case
+
+    def system_act(self, actor: Actor, property_id: str, case_id: str, action: str, params: dict[str, Any], *,
+                   guard: tuple[str, str, dict[str, Any]] | None = None, attempts: int = 10) -> Case:
+        """Apply an action on the system's behalf (email intake, the outbox).
+        Nobody is waiting to resolve a conflict, so a lost race is retried on the
+        fresh case; ``guard`` makes a redelivered event write nothing
+        (``IdempotentReplay``)."""
+        prop = self.property(property_id)
+        for _ in range(attempts):
+            case = self.store.get_case(property_id, case_id)
+            change = cases.ACTIONS[action](case, actor, params, self.clock(), prop.policy)
+            try:
+                self.store.save_change(change, expected_version=case.version, guard=guard)
+            except VersionConflict:
+                continue
+            record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
+            return change.case
+        raise VersionConflict("the case is changing too fast; try again", code="busy_retry")
 

@@ -19,10 +19,11 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, QueryError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
+from chalicelib.replies import Reply
 from chalicelib.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.models import NO_DUE, Models
 
@@ -70,6 +71,17 @@ def case_from_item(item: Any) -> Case:
     return Case(property_id=item.property_id, case_id=item.case_id, status=item.status, kind=item.kind,
                 department=item.department, category=item.category, channel=item.channel, tier=item.tier,
                 version=item.version, deadlines=deadlines, **body)
+
+
+_REPLY_DATETIMES = ("created_at", "updated_at", "approved_at", "sending_since", "sent_at")
+
+
+def reply_from_item(item: Any) -> Reply:
+    body = dict(item.body)
+    for name in _REPLY_DATETIMES:
+        if body.get(name):
+            body[name] = parse_iso(body[name])
+    return Reply(status=item.status, version=item.version, **body)
 
 
 def event_from_item(item: Any) -> Event:
@@ -206,21 +218,112 @@ class DynamoStore:
                 raise CounterRace() from exc
             raise
 
-    def save_change(self, change: Change, *, expected_version: int) -> None:
+    def save_change(self, change: Change, *, expected_version: int,
+                    guard: tuple[str, str, dict[str, Any]] | None = None) -> None:
         """Write a case change and its audit event together, only if the case is
-        still at ``expected_version``."""
-        case = change.case
-        item = self._case_item(case)
-        item.version = expected_version  # pynamodb conditions on this and writes +1
+        still at ``expected_version``. A ``guard`` meta record written with it
+        makes a redelivered event (the same email twice) a no-op: if the guard
+        exists already, nothing is written and ``IdempotentReplay`` is raised."""
+        self._transact(change=change, expected_version=expected_version, guard=guard)
+
+    def save_reply(self, reply: Reply, *, expected_version: int | None, change: Change | None = None,
+                   case_version: int | None = None) -> None:
+        """Write a reply (new when ``expected_version`` is None), with the case
+        change it causes, if any, in the same transaction."""
+        self._transact(change=change, expected_version=case_version, reply=reply, reply_version=expected_version)
+
+    def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
+                  guard: tuple[str, str, dict[str, Any]] | None = None, reply: Reply | None = None,
+                  reply_version: int | None = None) -> None:
+        ops = []
         try:
             with TransactWrite(connection=self._connection) as tx:
-                tx.save(item)
-                tx.save(self._event_item(case, change.event), condition=self.m.Event.seq.does_not_exist())
+                if guard is not None:
+                    ops.append("guard")
+                    tx.save(self.m.Meta(guard[0], guard[1], data=guard[2]), condition=self.m.Meta.pk.does_not_exist())
+                if reply is not None:
+                    ops.append("reply")
+                    item = self._reply_item(reply)
+                    item.version = reply_version  # None: must not exist yet; else conditional on it
+                    tx.save(item)
+                if change is not None:
+                    ops += ["case", "event"]
+                    case_item = self._case_item(change.case)
+                    case_item.version = expected_version  # pynamodb conditions on this and writes +1
+                    tx.save(case_item)
+                    tx.save(self._event_item(change.case, change.event), condition=self.m.Event.seq.does_not_exist())
         except TransactWriteError as exc:
+            failed = {op for op, code in zip(ops, _reasons(exc)) if code == "ConditionalCheckFailed"}
+            if "guard" in failed:
+                raise IdempotentReplay() from exc
+            if "reply" in failed or (reply is not None and "TransactionConflict" in _reasons(exc)):
+                raise VersionConflict("the reply was changed by someone else; reload and try again",
+                                      code="reply_version_conflict") from exc
+            if change is None:
+                raise
+            case = change.case
             reasons = _reasons(exc)
-            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+            if failed or "TransactionConflict" in reasons:
                 current = self.get_case(case.property_id, case.case_id)
                 raise VersionConflict("the case was changed by someone else; reload and try again",
                                       details={"current_version": current.version,
                                                "your_version": expected_version}) from exc
             raise
+
+    # --- replies ------------------------------------------------------------
+
+    def _reply_item(self, reply: Reply) -> Any:
+        body = asdict(reply)
+        for name in ("status", "version"):
+            body.pop(name)
+        for name in _REPLY_DATETIMES:
+            if body.get(name) is not None:
+                body[name] = iso(body[name])
+        queue = reply.queue()
+        return self.m.Reply(reply.case_key, reply.reply_id, status=reply.status, body=body, queue=queue,
+                            queued_at=f"{iso(reply.updated_at or reply.created_at)}#{reply.case_key}#{reply.reply_id}"
+                            if queue else None)
+
+    def get_reply(self, property_id: str, case_id: str, reply_id: str) -> Reply:
+        try:
+            return reply_from_item(self.m.Reply.get(f"{property_id}#{case_id}", reply_id, consistent_read=True))
+        except DoesNotExist:
+            raise NotFound("no such reply", code="reply_not_found") from None
+
+    def replies_of(self, case: Case) -> list[Reply]:
+        return [reply_from_item(i) for i in self.m.Reply.query(case.key, consistent_read=True)]
+
+    def reply_queue(self, queue: str, *, limit: int, cursor: str | None = None) -> tuple[list[Reply], str | None]:
+        """Replies waiting in one queue, oldest first."""
+        scope = f"replies:{queue}"
+        result = self.m.Reply.reply_queue.query(queue, limit=limit, page_size=limit,
+                                                last_evaluated_key=_decode_cursor(scope, cursor))
+        try:
+            replies = [reply_from_item(i) for i in result]
+        except QueryError as exc:
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        return replies, _encode_cursor(scope, result.last_evaluated_key)
+
+    # --- meta partitions ----------------------------------------------------
+
+    def put_meta_if_absent(self, pk: str, sk: str, data: dict[str, Any]) -> bool:
+        """Write a record unless it exists; True when this call wrote it."""
+        try:
+            self.m.Meta(pk, sk, data=data).save(condition=self.m.Meta.pk.does_not_exist())
+            return True
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def meta_partition(self, pk: str, *, limit: int, cursor: str | None = None,
+                       newest_first: bool = True) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
+        """One meta partition (e.g. a property's quarantined mail), by sort key."""
+        scope = f"meta:{pk}"
+        result = self.m.Meta.query(pk, scan_index_forward=not newest_first, limit=limit, page_size=limit,
+                                   last_evaluated_key=_decode_cursor(scope, cursor))
+        try:
+            rows = [(i.sk, i.data or {}) for i in result]
+        except QueryError as exc:
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        return rows, _encode_cursor(scope, result.last_evaluated_key)

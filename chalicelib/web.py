@@ -15,6 +15,8 @@ from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _CASE_ID = re.compile(r"^TD-\d{8}-\d{4,6}$")
+_REPLY_ID = re.compile(r"^R\d{14}[0-9a-f]{4}$")
+_TENANT_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -130,3 +132,15 @@ def query_bool(params: dict[str, str], name: str) -> bool:
     if raw in ("true", "1", "yes"):
         return True
     raise BadRequest(f"{name} must be true or false", code="invalid_query", details={"field": name})
+
+
+def reply_id(value: str) -> str:
+    if not _REPLY_ID.match(value or ""):
+        raise NotFound("no such reply", code="reply_not_found")
+    return value
+
+
+def tenant_id(value: str) -> str:
+    if not _TENANT_ID.match(value or ""):
+        raise BadRequest("tenant ids are 1 to 64 letters, digits or _.:@-", code="invalid_path")
+    return value

@@ -28,7 +28,7 @@ from typing import Callable, TextIO
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGE = "local"
-REGION = "ap-east-1"
+REGION = "ap-southeast-1"
 HEALTH_PATH = "/v1/health"
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 5

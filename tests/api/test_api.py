@@ -189,7 +189,8 @@ def test_dept_staff_cannot_log_calls(client, tokens):
 # --- bad input ---------------------------------------------------------------
 
 def _post_routes():
-    return [(m, p) for (m, p) in ROUTES if m in ("POST", "PUT")]
+    """Every route that takes a JSON body."""
+    return [(m, p) for (m, p), (_, _, schema, _) in ROUTES.items() if schema]
 
 
 @pytest.mark.parametrize("method,route", _post_routes())
@@ -200,7 +201,8 @@ def _post_routes():
 def test_every_write_route_refuses_malformed_bodies_with_4xx(client, tokens, case_id, method, route, raw, expected):
     token = tokens["admin"] if method == "PUT" else (
         tokens["tenant"] if route.endswith(("/cases", "/messages", "/rating")) else tokens["manager"])
-    url = route.replace("{property_id}", "P1").replace("{case_id}", case_id)
+    url = (route.replace("{property_id}", "P1").replace("{case_id}", case_id)
+           .replace("{reply_id}", "R20261123000000abcd").replace("{tenant_id}", "tenant-1"))
     before = call(client, "GET", path(case_id), tokens["manager"])[1]
     s, b = call(client, method, url, token, raw=raw)
     assert_error(s, b, expected)

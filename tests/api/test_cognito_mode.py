@@ -64,7 +64,7 @@ def test_packaging_with_a_user_pool_protects_every_route_but_health_and_openapi(
     code = ("import app, json; print(json.dumps({p + ' ' + m: bool(e.authorizer) "
             "for p, es in app.app.routes.items() for m, e in es.items()}))")
     env = {**__import__("os").environ,
-           "TD_USER_POOL_ARN": "arn:aws:cognito-idp:ap-east-1:111111111111:userpool/ap-east-1_abc"}
+           "TD_USER_POOL_ARN": "arn:aws:cognito-idp:ap-southeast-1:111111111111:userpool/ap-southeast-1_abc"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     protected = json.loads(out.stdout)
     assert {k for k, v in protected.items() if not v} == {"/v1/health GET", "/v1/openapi.json GET"}

@@ -467,6 +467,10 @@ EXPECTED_PERMISSIONS = {
     "policy.read": set(STAFF_ROLES),
     "policy.write": {"admin"},
     "reply.approve": {"manager", "director", "admin"},
+    "reply.draft": set(STAFF_ROLES),
+    "reply.read": set(STAFF_ROLES),
+    "reply.post": {"front_desk", "manager", "director", "admin"},
+    "mail.quarantine": {"front_desk", "manager", "director", "admin"},
 }
 
 

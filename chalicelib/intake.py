@@ -1,0 +1,284 @@
+"""Email intake: a raw message SES stored in S3 becomes a case, a message on
+an existing case, or a quarantined item for staff — never a crash, never a
+duplicate.
+
+SES's receipt rule writes the raw message to S3 and publishes a notification
+(SNS) carrying its verdicts; ``app.py`` hands that notification here.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from chalicelib import auth, schemas
+from chalicelib.cases import Actor, Case, iso, parse_iso
+from chalicelib.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
+from chalicelib.mail import templates
+from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
+    strip_reply_prefixes
+from chalicelib.mailer import Outgoing, SendFailed, thread_ids
+from chalicelib.observability import logger, record_metric
+from chalicelib.service import CaseService, Property
+from chalicelib.store import IdempotentReplay
+
+MAIL_ACTOR = Actor("mail-intake", "system", "Email")
+UNROUTED = "_unrouted"
+
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message SES received and stored, as its notification describes it."""
+
+    bucket: str
+    key: str
+    ses_message_id: str
+    received_at: datetime
+    recipients: tuple[str, ...]
+    verdicts: dict[str, str] = field(default_factory=dict)  # spam, virus, spf, dkim -> PASS/FAIL/GRAY/...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str                 # "case" | "message" | "quarantined" | "duplicate"
+    property_id: str | None = None
+    case_id: str | None = None
+    reason: str | None = None
+
+
+def delivery_from_notification(message: str | dict[str, Any]) -> Delivery:
+    """Validate SES's notification (an SNS message body) and pick out what we use."""
+    try:
+        data = json.loads(message) if isinstance(message, str) else message
+    except ValueError:
+        raise ValidationFailed("the notification is not JSON", code="invalid_notification") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("the notification is not a JSON object", code="invalid_notification")
+    data = schemas.validate("SesNotification", data)
+    receipt = data["receipt"]
+    try:
+        received_at = parse_iso(data["mail"]["timestamp"])
+    except ValueError:
+        raise ValidationFailed("the notification's timestamp is not ISO 8601", code="invalid_notification") from None
+    verdicts = {}
+    for name in ("spam", "virus", "spf", "dkim"):
+        status = (receipt.get(f"{name}Verdict") or {}).get("status") if isinstance(receipt.get(f"{name}Verdict"),
+                                                                                   dict) else None
+        if isinstance(status, str):
+            verdicts[name] = status.upper()
+    return Delivery(bucket=receipt["action"]["bucketName"], key=receipt["action"]["objectKey"],
+                    ses_message_id=data["mail"]["messageId"], received_at=received_at,
+                    recipients=tuple(r.lower() for r in receipt["recipients"]), verdicts=verdicts)
+
+
+def quarantine_reason(verdicts: dict[str, str]) -> str | None:
+    """SES's verdicts that keep a message out of the case flow."""
+    if verdicts.get("virus") == "FAIL":
+        return "virus"
+    if verdicts.get("spam") == "FAIL":
+        return "spam"
+    if verdicts.get("spf") == "FAIL" and verdicts.get("dkim") == "FAIL":
+        return "spf_and_dkim_failed"
+    return None
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class MailIntake:
+    def __init__(self, cases_service: CaseService, s3: Callable[[], Any], mailer: Callable[[], Any], *,
+                 bucket_prefix_attachments: str = "attachments/"):
+        self.cases = cases_service
+        self.store = cases_service.store
+        self._s3 = s3
+        self._mailer = mailer
+        self._attachments_prefix = bucket_prefix_attachments
+
+    # --- entry point ----------------------------------------------------------
+
+    def handle(self, delivery: Delivery) -> Outcome:
+        reason = quarantine_reason(delivery.verdicts)
+        if reason:
+            return self._quarantine(delivery, reason)
+        s3 = self._s3()
+        head = s3.head_object(Bucket=delivery.bucket, Key=delivery.key)
+        if head["ContentLength"] > MAX_RAW_BYTES:
+            return self._quarantine(delivery, "too_large")
+        raw = s3.get_object(Bucket=delivery.bucket, Key=delivery.key)["Body"].read()
+        try:
+            mail = parse(raw)
+        except MailRejected as exc:
+            return self._quarantine(delivery, exc.reason, detail=exc.detail)
+        reason = quarantine_reason({k: v.upper() for k, v in mail.spam_headers.items() if isinstance(v, str)}
+                                   if not delivery.verdicts else {})
+        if reason:
+            return self._quarantine(delivery, reason, mail=mail)
+        dedupe = _digest(mail.message_id or f"s3://{delivery.bucket}/{delivery.key}")
+        prop = self._property_for(delivery, mail)
+        thread = self._thread_case(prop, mail)
+        if thread is not None:
+            return self._add_to_case(thread, mail, delivery, dedupe)
+        if prop is None:
+            return self._quarantine(delivery, "unknown_recipient", mail=mail)
+        return self._new_case(prop, mail, delivery, dedupe)
+
+    # --- routing --------------------------------------------------------------
+
+    def _property_for(self, delivery: Delivery, mail: ParsedMail) -> Property | None:
+        addresses = list(dict.fromkeys(list(delivery.recipients) + mail.to_addresses))
+        found = self.store.get_meta([(f"INBOX#{a}", "PROPERTY") for a in addresses[:25]])
+        for address in addresses:
+            item = found.get((f"INBOX#{address}", "PROPERTY"))
+            if item is not None:
+                return self.cases.property(item.data["property_id"])
+        tenant = self._tenant(mail.from_address)
+        return self.cases.property(tenant["property_id"]) if tenant else None
+
+    def _tenant(self, address: str) -> dict[str, Any] | None:
+        item = self.store.get_meta([(f"TENANT_EMAIL#{address}", "TENANT")]).get((f"TENANT_EMAIL#{address}", "TENANT"))
+        return item.data if item is not None else None
+
+    def _thread_case(self, prop: Property | None, mail: ParsedMail) -> Case | None:
+        """The open conversation this mail answers: by a message id we sent
+        (In-Reply-To/References), else by a case reference in the subject. Only
+        the case's own correspondent threads into it."""
+        candidates: list[tuple[str, str]] = []
+        keys = thread_ids(mail.in_reply_to + mail.references)
+        if keys:
+            found = self.store.get_meta([(f"MSGID#{k}", "CASE") for k in keys[:25]])
+            for k in keys:
+                item = found.get((f"MSGID#{k}", "CASE"))
+                if item is not None:
+                    candidates.append(tuple(item.data["case"].split("#", 1)))  # type: ignore[arg-type]
+        if prop is not None:
+            candidates += [(prop.property_id, ref) for ref in case_references(mail.subject)]
+        for property_id, case_id in candidates:
+            try:
+                case = self.store.get_case(property_id, case_id)
+            except NotFound:
+                continue
+            if (case.reporter.get("email") or "").lower() == mail.from_address:
+                return case
+        return None
+
+    # --- outcomes -------------------------------------------------------------
+
+    def _store_attachments(self, property_id: str, dedupe: str, mail: ParsedMail) -> list[dict[str, Any]]:
+        """Attachments go to S3 under keys derived from the message, so a
+        redelivery overwrites rather than duplicates."""
+        refs = []
+        s3 = self._s3()
+        bucket = self._bucket()
+        for n, part in enumerate(mail.attachments, start=1):
+            safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in part.filename)[-80:] or "file"
+            key = f"{self._attachments_prefix}{property_id}/{dedupe[:16]}/{n}-{safe}"
+            s3.put_object(Bucket=bucket, Key=key, Body=part.data, ContentType=part.content_type,
+                          Metadata={"filename": part.filename.encode("utf-8").hex()})
+            refs.append({"ref": f"s3://{bucket}/{key}", "name": part.filename, "content_type": part.content_type,
+                         "size": part.size})
+        return refs
+
+    def _bucket(self) -> str:
+        from chalicelib import config
+        return config.mail_bucket()
+
+    def _new_case(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
+        tenant = self._tenant(mail.from_address)
+        known = bool(tenant and tenant.get("property_id") == prop.property_id)
+        lang = (tenant or {}).get("lang") or mail.lang
+        title = strip_reply_prefixes(mail.subject)[:200]
+        content = (mail.text or title or "(empty)")[:5000]
+        reporter = {"name": (mail.from_name or (tenant or {}).get("name") or mail.from_address)[:100],
+                    "email": mail.from_address}
+        if known:
+            reporter["tenant_id"] = tenant["tenant_id"]
+        params = {"channel": "email", "unit": ((tenant or {}).get("unit") or templates.unit_unknown(lang))[:200],
+                  "title": title, "content": content, "reporter": reporter, "contact": mail.from_address,
+                  "lang": lang, "verified": known, "mail_message_id": mail.message_id or delivery.ses_message_id,
+                  "attachments": self._store_attachments(prop.property_id, dedupe, mail)}
+        case, created = self.cases.create_as(MAIL_ACTOR, prop.property_id, params, dedupe)
+        if not created:
+            return Outcome("duplicate", prop.property_id, case.case_id)
+        logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
+                                                  "verified_sender": known})
+        if not mail.auto_submitted:
+            self._acknowledge(prop, case, mail)
+        return Outcome("case", prop.property_id, case.case_id)
+
+    def _add_to_case(self, case: Case, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
+        params = {"text": mail.text[:2000] or strip_reply_prefixes(mail.subject),
+                  "attachments": self._store_attachments(case.property_id, dedupe, mail)[:10]}
+        guard = (f"MAIL#{dedupe}", "SEEN", {"case": case.key, "s3_key": delivery.key})
+        try:
+            self.cases.system_act(MAIL_ACTOR, case.property_id, case.case_id, "message", params, guard=guard)
+        except IdempotentReplay:
+            return Outcome("duplicate", case.property_id, case.case_id)
+        except IllegalTransition:
+            # The case is closed: the tenant's new mail opens a new case that points back to it.
+            prop = self.cases.property(case.property_id)
+            return self._new_case(prop, mail, delivery, dedupe)
+        if mail.message_id:
+            self.store.put_meta(f"MSGID#{mail.message_id}", "CASE", {"case": case.key})
+        return Outcome("message", case.property_id, case.case_id)
+
+    def _acknowledge(self, prop: Property, case: Case, mail: ParsedMail) -> None:
+        """Tell the tenant at once that we have it, with the number and the promised window."""
+        due = case.deadlines["response"].due
+        outgoing = Outgoing(
+            sender=prop.email or self._default_sender(), sender_name=prop.name, to=mail.from_address,
+            subject=templates.ack_subject(case.lang, case.case_id),
+            text=templates.ack_text(case.lang, case_id=case.case_id, name=case.reporter.get("name", ""),
+                                    due=templates.local_time(due, prop.policy.timezone), property_name=prop.name),
+            in_reply_to=mail.message_id, references=tuple(mail.references[-10:]) + ((mail.message_id,)
+                                                                                    if mail.message_id else ()))
+        try:
+            message_id = self._mailer().send(outgoing)
+        except SendFailed:
+            # The case is safe; the ack is a courtesy. Logged and counted for the on-call.
+            logger.warning("acknowledgement not sent", extra={"case_id": case.case_id})
+            record_metric("MailAckFailed", property_id=case.property_id)
+            return
+        self.store.put_meta(f"MSGID#{message_id}", "CASE", {"case": case.key})
+
+    @staticmethod
+    def _default_sender() -> str:
+        from chalicelib import config
+        return config.mail_from()
+
+    def _quarantine(self, delivery: Delivery, reason: str, *, mail: ParsedMail | None = None,
+                    detail: str = "") -> Outcome:
+        """Kept in S3 where it is, listed for staff, no case and no auto-reply."""
+        property_id = None
+        if mail is not None:
+            try:
+                prop = self._property_for(delivery, mail)
+                property_id = prop.property_id if prop else None
+            except DomainError:
+                property_id = None
+        if property_id is None:
+            found = self.store.get_meta([(f"INBOX#{a}", "PROPERTY") for a in delivery.recipients[:25]])
+            for address in delivery.recipients:
+                item = found.get((f"INBOX#{address}", "PROPERTY"))
+                if item is not None:
+                    property_id = item.data["property_id"]
+                    break
+        record = {"reason": reason, "detail": detail[:500], "bucket": delivery.bucket, "key": delivery.key,
+                  "ses_message_id": delivery.ses_message_id, "received_at": iso(delivery.received_at),
+                  "verdicts": delivery.verdicts, "from": mail.from_address if mail else None,
+                  "subject": mail.subject[:200] if mail else None}
+        self.store.put_meta(f"QUARANTINE#{property_id or UNROUTED}", f"{iso(delivery.received_at)}#{delivery.key}",
+                            record)
+        logger.warning("email quarantined", extra={"reason": reason, "s3_key": delivery.key})
+        record_metric("MailQuarantined", dimensions={"reason": reason})
+        return Outcome("quarantined", property_id, None, reason)
+
+    def quarantined(self, principal: auth.Principal, property_id: str, *, limit: int,
+                    cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """A property's quarantined mail, newest first, for staff to review."""
+        auth.authorize(principal, "mail.quarantine", property_id)
+        rows, next_cursor = self.store.meta_partition(f"QUARANTINE#{property_id}", limit=limit, cursor=cursor)
+        return [data for _, data in rows], next_cursor

@@ -1,0 +1,67 @@
+"""The words of outgoing mail, in the tenant's language (zh-Hans, zh-Hant, en)."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+_ACK_SUBJECT = {
+    "zh-Hans": "[{case_id}] 我们已收到您的来信",
+    "zh-Hant": "[{case_id}] 我們已收到您的來信",
+    "en": "[{case_id}] We have received your message",
+}
+_ACK_BODY = {
+    "zh-Hans": ("{name}您好：\n\n我们已收到您的来信，案件编号 {case_id}。\n"
+                "我们将在 {due} 前给您书面答复。回复本邮件即可补充信息，请保留邮件标题中的编号。\n\n{property}客户服务中心"),
+    "zh-Hant": ("{name}您好：\n\n我們已收到您的來信，案件編號 {case_id}。\n"
+                "我們將在 {due} 前給您書面答覆。回覆本郵件即可補充資料，請保留郵件標題中的編號。\n\n{property}客戶服務中心"),
+    "en": ("Dear {name},\n\nWe have received your message; your case number is {case_id}.\n"
+           "We will reply in writing by {due}. To add anything, reply to this email and keep the number in "
+           "the subject.\n\n{property} Customer Service"),
+}
+_REPLY_SUBJECT = {
+    "zh-Hans": "[{case_id}] 关于您来信的书面答复",
+    "zh-Hant": "[{case_id}] 關於您來信的書面答覆",
+    "en": "[{case_id}] Our written reply to your message",
+}
+_REPLY_FOOTER = {
+    "zh-Hans": "\n\n——\n案件编号 {case_id}。如有疑问，请直接回复本邮件。\n{property}客户服务中心",
+    "zh-Hant": "\n\n——\n案件編號 {case_id}。如有疑問，請直接回覆本郵件。\n{property}客戶服務中心",
+    "en": "\n\n--\nCase {case_id}. If anything is unclear, just reply to this email.\n{property} Customer Service",
+}
+_UNIT_UNKNOWN = {"zh-Hans": "（邮件未注明位置）", "zh-Hant": "（郵件未註明位置）", "en": "(location not given in email)"}
+_DEAR = {"zh-Hans": "住户", "zh-Hant": "住戶", "en": "tenant"}
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in _ACK_SUBJECT else "zh-Hans"
+
+
+def local_time(at: datetime, timezone: str) -> str:
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def ack_subject(lang: str, case_id: str) -> str:
+    return _ACK_SUBJECT[_lang(lang)].format(case_id=case_id)
+
+
+def ack_text(lang: str, *, case_id: str, name: str, due: str, property_name: str) -> str:
+    lang = _lang(lang)
+    return _ACK_BODY[lang].format(case_id=case_id, name=name or _DEAR[lang], due=due, property=property_name)
+
+
+def reply_subject(lang: str, case_id: str, title: str = "") -> str:
+    subject = _REPLY_SUBJECT[_lang(lang)].format(case_id=case_id)
+    return f"{subject}：{title}" if title and lang != "en" else (f"{subject}: {title}" if title else subject)
+
+
+def with_reference(subject: str, case_id: str) -> str:
+    """Every outgoing subject carries the case reference, so replies thread."""
+    return subject if case_id in subject else f"[{case_id}] {subject}"
+
+
+def reply_text(lang: str, case_id: str, body: str, property_name: str) -> str:
+    return body.rstrip() + _REPLY_FOOTER[_lang(lang)].format(case_id=case_id, property=property_name)
+
+
+def unit_unknown(lang: str) -> str:
+    return _UNIT_UNKNOWN[_lang(lang)]

@@ -1,0 +1,90 @@
+"""Outbound mail through SES: building a safe MIME message and sending it.
+
+Subjects and bodies are UTF-8 (RFC 2047 encoded-words in headers), so
+Simplified and Traditional Chinese survive every mail client. Header values
+never carry CR or LF: a tenant's subject cannot inject headers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+from typing import Any, Iterable
+
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x00]+")
+MAX_SUBJECT = 200
+
+
+class SendFailed(Exception):
+    """The mail service refused or could not take the message; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    sender: str
+    to: str
+    subject: str
+    text: str
+    sender_name: str = ""
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+def header_safe(value: str, limit: int = MAX_SUBJECT) -> str:
+    """One line, no control characters: what may go into a header."""
+    return _LINE_BREAKS.sub(" ", value).strip()[:limit]
+
+
+def _bracket(message_id: str) -> str:
+    message_id = header_safe(message_id, 500).strip("<>")
+    return f"<{message_id}>"
+
+
+def build(mail: Outgoing) -> bytes:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = Address(display_name=header_safe(mail.sender_name, 100), addr_spec=header_safe(mail.sender, 254))
+    msg["To"] = header_safe(mail.to, 254)
+    msg["Subject"] = header_safe(mail.subject)
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain=mail.sender.rsplit("@", 1)[-1] or "tenantdesk.example")
+    msg["Auto-Submitted"] = "auto-generated" if mail.in_reply_to is None else "auto-replied"
+    if mail.in_reply_to:
+        msg["In-Reply-To"] = _bracket(mail.in_reply_to)
+    refs = [_bracket(r) for r in mail.references if r]
+    if refs:
+        msg["References"] = " ".join(refs[-20:])
+    msg.set_content(mail.text, charset="utf-8")
+    return msg.as_bytes()
+
+
+class SesMailer:
+    """Sends through SES's SendRawEmail; returns SES's message id."""
+
+    def __init__(self, client: Any):
+        self.client = client
+
+    def send(self, mail: Outgoing) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+        try:
+            response = self.client.send_raw_email(Source=header_safe(mail.sender, 254),
+                                                  Destinations=[header_safe(mail.to, 254)],
+                                                  RawMessage={"Data": build(mail)})
+        except (ClientError, BotoCoreError) as exc:
+            raise SendFailed(str(exc)) from exc
+        return response["MessageId"]
+
+
+def thread_ids(ids: Iterable[str]) -> list[str]:
+    """Lookup keys for message ids a tenant's mail refers to: SES rewrites our
+    Message-ID to ``<ses-id@region.amazonses.com>``, so the local part alone
+    identifies a message we sent."""
+    keys: list[str] = []
+    for raw in ids:
+        value = raw.strip().strip("<>")
+        for key in (value, value.split("@", 1)[0]):
+            if key and key not in keys:
+                keys.append(key)
+    return keys
