@@ -244,7 +244,8 @@ class DynamoStore:
                 if reply is not None:
                     ops.append("reply")
                     item = self._reply_item(reply)
-                    item.version = reply_version  # None: must not exist yet; else conditional on it
+                    if reply_version is not None:  # unset: must not exist yet; else conditional on it
+                        item.version = reply_version
                     tx.save(item)
                 if change is not None:
                     ops += ["case", "event"]

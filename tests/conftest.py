@@ -88,12 +88,42 @@ def store(aws):
 
 @pytest.fixture
 def svc(store, clock):
+    from chalicelib.auth import Principal
     from chalicelib.service import CaseService
     service = CaseService(store, clock, sleep=lambda s: None)
-    store.put_meta("PROPERTY#P1", "SETTINGS", {"name": "滨江花园 Riverside Garden",
-                                                "departments": ["engineering", "security", "cleaning", "customer_service"]})
-    store.put_meta("PROPERTY#P2", "SETTINGS", {"name": "港湾广场 Harbour Plaza", "policy": {"timezone": "Asia/Hong_Kong"}})
+    admin = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
+    service.put_property(admin, "P1", {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
+                                       "departments": ["engineering", "security", "cleaning", "customer_service"]})
+    service.put_property(admin, "P2", {"name": "港灣廣場 Harbour Plaza", "email": "service@harbour.example",
+                                       "policy": {"timezone": "Asia/Hong_Kong"}})
     return service
+
+
+@pytest.fixture
+def mailbox(aws):
+    """SES that accepts our senders, the mail bucket, and a reader of what was sent."""
+    import boto3
+    from chalicelib import config
+    ses = boto3.client("ses", region_name=config.region())
+    for domain in ("riverside.example", "harbour.example", "tenantdesk.example"):
+        ses.verify_domain_identity(Domain=domain)
+    boto3.client("s3", region_name=config.region()).create_bucket(
+        Bucket=config.mail_bucket(), CreateBucketConfiguration={"LocationConstraint": config.region()})
+    return SentMail()
+
+
+class SentMail:
+    """Messages moto's SES accepted, parsed as a mail client would."""
+
+    def __call__(self):
+        import email
+        import email.policy
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+        from chalicelib import config
+        backend = ses_backends[DEFAULT_ACCOUNT_ID][config.region()]
+        return [email.message_from_bytes(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data,
+                                         policy=email.policy.default) for m in backend.sent_messages]
 
 
 @pytest.fixture
@@ -103,7 +133,7 @@ def runtime_wired(svc, clock):
     runtime._service = svc
     runtime.set_clock(clock)
     yield svc
-    runtime.reset()
+    runtime.reset()  # also drops boto3 clients made under this test's moto
 
 
 @pytest.fixture
