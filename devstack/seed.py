@@ -68,14 +68,22 @@ _CAST: dict[str, Person] = {
 }
 
 PROPERTIES: dict[str, dict[str, Any]] = {
-    "P1": {"name": "滨江花园 Riverside Garden",
+    "P1": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
            "departments": ["engineering", "security", "cleaning", "customer_service", "landscaping"],
            "policy": {"timezone": "Asia/Shanghai"}},
     # A shopping mall: open every day, service desk staffed 10:00-22:00.
-    "P2": {"name": "港灣廣場 Harbour Plaza",
+    "P2": {"name": "港灣廣場 Harbour Plaza", "email": "service@harbour.example",
            "departments": ["engineering", "security", "cleaning", "customer_service", "leasing"],
            "policy": {"timezone": "Asia/Hong_Kong", "weekend": [], "work_start": "10:00", "work_end": "22:00"}},
 }
+
+
+# Tenants whose mail is matched to them (the samples under tests/mail/samples/ write from these).
+TENANT_EMAILS: list[tuple[str, str, dict[str, Any]]] = [
+    ("tenant-1", "P1", {"name": "李女士", "email": "li.nvshi@example.cn", "unit": "3栋1201", "lang": "zh-Hans"}),
+    ("tenant-3", "P1", {"name": "James Carter", "email": "james.carter@example.com", "unit": "7-2301", "lang": "en"}),
+    ("tenant-5", "P2", {"name": "黃小姐", "email": "wong.shop@example.com.hk", "unit": "L2-15", "lang": "zh-Hant"}),
+]
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,8 @@ def _seed(store: DynamoStore, now: datetime) -> Counter:
     admin = PEOPLE["ADMIN"].principal()
     for property_id, settings in PROPERTIES.items():
         service.put_property(admin, property_id, _valid("PutProperty", settings))
+    for tenant_id, property_id, record in TENANT_EMAILS:
+        service.put_tenant(admin, property_id, tenant_id, _valid("PutTenant", record))
 
     statuses: Counter = Counter()
     # Oldest first, so case numbers rise with arrival time as they do in real life.

@@ -102,6 +102,10 @@ class Stack:
         self._started = False
         self._stop_requested = False
         self._stopped = False
+        from devstack import mail
+        self.add_worker("mail-intake", mail.intake_worker(self.out))
+        self.add_worker("outbox", mail.outbox_worker(self.out))
+        self.add_worker("sent-mail", mail.sent_mail_printer(self.out))
 
     # --- addresses ------------------------------------------------------------
 
@@ -188,6 +192,8 @@ class Stack:
                 worker.join(STOP_TIMEOUT_SECONDS)
         if self._moto is not None:
             self._moto.stop()
+        from devstack.mail import state_file
+        state_file(self.root).unlink(missing_ok=True)
 
     def echo_api_output(self) -> None:
         """From now on, pass the API's output through to ``out`` (call it after
@@ -255,6 +261,12 @@ class Stack:
             self.key_source = str(config.dev_key_file())
         env["TD_AUTH_SECRET"] = os.environ["TD_AUTH_SECRET"] = secret
         self.env = env
+        # Where `python -m devstack.mail` finds this stack's mocked AWS.
+        from devstack.mail import state_file
+        path = state_file(self.root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"api_url": self.api_url, "env": {
+            k: v for k, v in env.items() if k.startswith(("AWS_", "TD_TABLE", "MOTO"))}}), encoding="utf-8")
 
     def _prepare_data(self) -> None:
         from chalicelib.models import bind, create_tables
@@ -262,6 +274,8 @@ class Stack:
 
         models = bind()
         create_tables(models)
+        from devstack import mail
+        mail.setup()
         if self.should_seed:
             from devstack.seed import seed
             self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc))

@@ -1,0 +1,93 @@
+"""Written replies over HTTP: who may draft, approve, return; the approval queue."""
+from __future__ import annotations
+
+import pytest
+
+from tests.api.helpers import call
+from tests.conftest import make_token
+
+LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
+          "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}}
+
+
+@pytest.fixture
+def written(client, tokens, mailbox):
+    s, case = call(client, "POST", "/v1/properties/P1/cases", tokens["front_desk"], LETTER)
+    assert s == 201, case
+    return f"/v1/properties/P1/cases/{case['case_id']}"
+
+
+def test_draft_then_manager_approves_and_mail_leaves_once(client, tokens, written, mailbox):
+    s, reply = call(client, "POST", written + "/replies", tokens["dept_staff"], {"body": "您好，已修复。"})
+    assert s == 201 and reply["status"] == "pending"
+    s, queue = call(client, "GET", "/v1/approvals", tokens["manager"])
+    assert [r["reply_id"] for r in queue["items"]] == [reply["reply_id"]]
+    s, sent = call(client, "POST", f"{written}/replies/{reply['reply_id']}/approve", tokens["manager"], {})
+    assert s == 200 and sent["status"] == "sent", sent
+    assert len(mailbox()) == 1
+    s, again = call(client, "POST", f"{written}/replies/{reply['reply_id']}/approve", tokens["director"], {})
+    assert s == 409 and again["code"] == "illegal_transition"
+    assert len(mailbox()) == 1
+    s, listed = call(client, "GET", written + "/replies", tokens["front_desk"])
+    assert [r["status"] for r in listed["items"]] == ["sent"]
+
+
+def test_author_manager_cannot_approve_own_reply(client, tokens, written, mailbox):
+    s, reply = call(client, "POST", written + "/replies", tokens["manager"], {"body": "我写的答复"})
+    s, body = call(client, "POST", f"{written}/replies/{reply['reply_id']}/approve", tokens["manager"], {})
+    assert s == 403 and body["code"] == "own_reply"
+    assert mailbox() == []
+
+
+@pytest.mark.parametrize("role", ["front_desk", "dept_staff", "tenant"])
+def test_non_approvers_cannot_approve_or_return(client, tokens, written, role, mailbox):
+    s, reply = call(client, "POST", written + "/replies", tokens["manager"], {"body": "答复"})
+    for action, body in (("approve", {}), ("return", {"comment": "不行"})):
+        s, err = call(client, "POST", f"{written}/replies/{reply['reply_id']}/{action}", tokens[role], body)
+        assert s == 403, (action, err)
+    assert mailbox() == []
+
+
+def test_tenant_cannot_draft_or_read_replies(client, tokens, written):
+    assert call(client, "POST", written + "/replies", tokens["tenant"], {"body": "x"})[0] == 403
+    assert call(client, "GET", written + "/replies", tokens["tenant"])[0] == 403
+
+
+def test_manager_of_another_property_gets_404(client, tokens, written):
+    s, reply = call(client, "POST", written + "/replies", tokens["front_desk"], {"body": "答复"})
+    other = make_token("manager", properties=("P2",), subject="mgr-p2")
+    s, body = call(client, "POST", f"{written}/replies/{reply['reply_id']}/approve", other, {})
+    assert s == 404
+
+
+def test_return_needs_a_comment_and_unknown_reply_is_404(client, tokens, written):
+    s, reply = call(client, "POST", written + "/replies", tokens["front_desk"], {"body": "答复"})
+    s, body = call(client, "POST", f"{written}/replies/{reply['reply_id']}/return", tokens["manager"], {})
+    assert s == 422
+    s, body = call(client, "POST", f"{written}/replies/R20990101000000abcd/approve", tokens["manager"], {})
+    assert s == 404 and body["code"] == "reply_not_found"
+    s, body = call(client, "POST", f"{written}/replies/not-an-id/approve", tokens["manager"], {})
+    assert s == 404
+
+
+def test_reply_to_an_app_case_is_409(client, tokens):
+    s, case = call(client, "POST", "/v1/properties/P1/cases", tokens["tenant"], {"unit": "1", "content": "app"})
+    s, body = call(client, "POST", f"/v1/properties/P1/cases/{case['case_id']}/replies", tokens["front_desk"],
+                   {"body": "x"})
+    assert s == 409 and body["code"] == "not_a_written_case"
+
+
+def test_admin_registers_a_tenant_email_others_cannot(client, tokens):
+    record = {"name": "李女士", "email": "li.nvshi@example.cn", "unit": "3栋1201", "lang": "zh-Hans"}
+    assert call(client, "PUT", "/v1/properties/P1/tenants/tenant-1", tokens["manager"], record)[0] == 403
+    s, body = call(client, "PUT", "/v1/properties/P1/tenants/tenant-1", tokens["admin"], record)
+    assert s == 200 and body["email"] == "li.nvshi@example.cn"
+    s, body = call(client, "PUT", "/v1/properties/P1/tenants/tenant-1", tokens["admin"],
+                   {**record, "email": "x@y.com\r\nBcc: z@w.com"})
+    assert s == 422
+
+
+def test_quarantine_list_is_staff_only(client, tokens):
+    assert call(client, "GET", "/v1/properties/P1/quarantine", tokens["tenant"])[0] == 403
+    s, body = call(client, "GET", "/v1/properties/P1/quarantine", tokens["front_desk"])
+    assert s == 200 and body["items"] == []
