@@ -19,7 +19,7 @@ from chalicelib.errors import DomainError, IllegalTransition, NotFound, Validati
 from chalicelib.mail import templates
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
     strip_reply_prefixes
-from chalicelib.mailer import Outgoing, SendFailed, thread_ids
+from chalicelib.mailer import Outgoing, SendFailed, new_message_id, thread_ids
 from chalicelib.observability import logger, record_metric
 from chalicelib.service import CaseService, Property
 from chalicelib.store import IdempotentReplay
@@ -228,8 +228,9 @@ class MailIntake:
     def _acknowledge(self, prop: Property, case: Case, mail: ParsedMail) -> None:
         """Tell the tenant at once that we have it, with the number and the promised window."""
         due = case.deadlines["response"].due
+        sender = prop.email or self._default_sender()
         outgoing = Outgoing(
-            sender=prop.email or self._default_sender(), sender_name=prop.name, to=mail.from_address,
+            sender=sender, sender_name=prop.name, to=mail.from_address, message_id=new_message_id(sender),
             subject=templates.ack_subject(case.lang, case.case_id),
             text=templates.ack_text(case.lang, case_id=case.case_id, name=case.reporter.get("name", ""),
                                     due=templates.local_time(due, prop.policy.timezone), property_name=prop.name),
@@ -242,7 +243,8 @@ class MailIntake:
             logger.warning("acknowledgement not sent", extra={"case_id": case.case_id})
             record_metric("MailAckFailed", property_id=case.property_id)
             return
-        self.store.put_meta(f"MSGID#{message_id}", "CASE", {"case": case.key})
+        for key in (message_id, outgoing.message_id):
+            self.store.put_meta(f"MSGID#{key}", "CASE", {"case": case.key})
 
     @staticmethod
     def _default_sender() -> str:

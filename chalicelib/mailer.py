@@ -31,6 +31,11 @@ class Outgoing:
     sender_name: str = ""
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    message_id: str | None = None  # ours; SES may replace it with its own, so record both
+
+
+def new_message_id(sender: str) -> str:
+    return make_msgid(domain=sender.rsplit("@", 1)[-1] or "tenantdesk.example").strip("<>")
 
 
 def header_safe(value: str, limit: int = MAX_SUBJECT) -> str:
@@ -49,7 +54,7 @@ def build(mail: Outgoing) -> bytes:
     msg["To"] = header_safe(mail.to, 254)
     msg["Subject"] = header_safe(mail.subject)
     msg["Date"] = formatdate(usegmt=True)
-    msg["Message-ID"] = make_msgid(domain=mail.sender.rsplit("@", 1)[-1] or "tenantdesk.example")
+    msg["Message-ID"] = _bracket(mail.message_id or new_message_id(mail.sender))
     msg["Auto-Submitted"] = "auto-generated" if mail.in_reply_to is None else "auto-replied"
     if mail.in_reply_to:
         msg["In-Reply-To"] = _bracket(mail.in_reply_to)

@@ -14,7 +14,7 @@ from chalicelib import auth, cases, replies
 from chalicelib.cases import Actor, Case
 from chalicelib.errors import VersionConflict
 from chalicelib.mail import templates
-from chalicelib.mailer import Outgoing, SendFailed
+from chalicelib.mailer import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
 from chalicelib.replies import Reply
 from chalicelib.service import CaseService
@@ -111,7 +111,9 @@ class ReplyService:
             return self.store.get_reply(reply.property_id, reply.case_id, reply.reply_id)  # someone else has it
         case = self.cases.store.get_case(reply.property_id, reply.case_id)
         prop = self.cases.property(reply.property_id)
-        mail = Outgoing(sender=prop.email or _default_sender(), sender_name=prop.name, to=case.reporter["email"],
+        sender = prop.email or _default_sender()
+        mail = Outgoing(sender=sender, sender_name=prop.name, to=case.reporter["email"],
+                        message_id=new_message_id(sender),
                         subject=templates.with_reference(claimed.subject, case.case_id),
                         text=templates.reply_text(case.lang, case.case_id, claimed.body, prop.name),
                         in_reply_to=case.mail_thread[-1] if case.mail_thread else None,
@@ -124,7 +126,8 @@ class ReplyService:
             return self._save(claimed, replies.send_failed(claimed, error=str(exc), now=self.clock()))
         after = replies.sent(claimed, provider_message_id=message_id, now=self.clock())
         self._record_on_case(claimed, after, OUTBOX, message_id)
-        self.store.put_meta(f"MSGID#{message_id}", "CASE", {"case": case.key, "reply_id": reply.reply_id})
+        for key in (message_id, mail.message_id):
+            self.store.put_meta(f"MSGID#{key}", "CASE", {"case": case.key, "reply_id": reply.reply_id})
         record_metric("WrittenReplySent", property_id=reply.property_id, case_id=case.case_id)
         return after
 

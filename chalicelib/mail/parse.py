@@ -275,7 +275,9 @@ class _Headers:
 
 
 _MAX_HEADER_CHARS = 65536
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?\s]*)\?=")
+# The encoded text may not contain "?"; whitespace inside it is tolerated (clients
+# that fold in the middle of a word), the decoders drop or keep it as appropriate.
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?]*)\?=")
 
 
 def _unfold(value: str) -> str:
@@ -882,6 +884,7 @@ def _make_html_converter() -> type:
                             "pre", "section", "article", "header", "footer", "hr", "dl", "dt", "dd", "address",
                             "center", "form", "fieldset", "figure", "figcaption", "main", "nav", "aside",
                             "caption", "thead", "tbody", "tfoot", "blockquote", "body"})
+    gap_tags = frozenset({"p", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})  # margins
     space = re.compile(r"[ \t\r\n\f]+")
 
     class Converter(HTMLParser):
@@ -913,7 +916,10 @@ def _make_html_converter() -> type:
             if tag == "br":
                 self._hard_break()
             elif tag in block_tags:
-                self._soft_break()
+                if tag in gap_tags:
+                    self._gap()
+                else:
+                    self._soft_break()
                 if tag == "blockquote":
                     self.quote += 1
                     self.lines[-1][0] = self.quote
@@ -933,10 +939,11 @@ def _make_html_converter() -> type:
             if tag in skip_tags:
                 self.skip = max(0, self.skip - 1)
                 return
-            if tag == "p":
-                self._gap()
-            elif tag in block_tags:
-                self._soft_break()
+            if tag in block_tags:
+                if tag in gap_tags:
+                    self._gap()
+                else:
+                    self._soft_break()
                 if tag == "blockquote":
                     self.quote = max(0, self.quote - 1)
                     self.lines[-1][0] = self.quote
@@ -971,7 +978,7 @@ def _make_html_converter() -> type:
             out = []
             for depth, chunks in self.lines:
                 content = "".join(chunks).replace("\xa0", " ").strip()
-                out.append(("> " * depth + content).rstrip() if content else ("> " * depth).rstrip())
+                out.append("> " * depth + content if content else "")
             return "\n".join(out)
 
     return Converter

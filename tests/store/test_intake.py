@@ -1,0 +1,233 @@
+"""Email intake against moto's S3, DynamoDB and SES: every message ends as a
+case, a threaded message or a quarantine entry, exactly once."""
+from __future__ import annotations
+
+import email.policy
+import json
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import boto3
+import pytest
+
+from chalicelib import config
+from chalicelib.auth import Principal
+from chalicelib.intake import Delivery, MailIntake, delivery_from_notification
+from chalicelib.mailer import SesMailer
+
+ADMIN = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
+DESK = Principal("desk-1", "front_desk", frozenset({"P1"}))
+INBOX = "service@riverside.example"
+
+
+@pytest.fixture
+def intake(svc, mailbox):
+    svc.put_tenant(ADMIN, "P1", "tenant-1", {"name": "李女士", "email": "li.nvshi@example.cn", "unit": "3栋1201"})
+    s3 = boto3.client("s3", region_name=config.region())
+    ses = boto3.client("ses", region_name=config.region())
+    return MailIntake(svc, lambda: s3, lambda: SesMailer(ses))
+
+
+def mail(subject="投诉：楼上漏水", body="楼上卫生间漏水到我家天花板，已经一周了。", sender="李女士 <li.nvshi@example.cn>",
+         to=INBOX, message_id=None, **headers) -> bytes:
+    # Long message ids stay on one line, as mail clients write them.
+    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="example.cn")
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body, charset="utf-8")
+    return msg.as_bytes()
+
+
+_keys = iter(range(1, 10_000))
+
+
+def deliver(intake, raw: bytes, *, key=None, recipients=(INBOX,), **verdicts) -> tuple[object, Delivery]:
+    key = key or f"inbound/{next(_keys):05d}"
+    boto3.client("s3", region_name=config.region()).put_object(Bucket=config.mail_bucket(), Key=key, Body=raw)
+    delivery = Delivery(bucket=config.mail_bucket(), key=key, ses_message_id=key.replace("/", "-"),
+                        received_at=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), recipients=tuple(recipients),
+                        verdicts={k: v.upper() for k, v in verdicts.items()})
+    return intake.handle(delivery), delivery
+
+
+def test_known_tenants_mail_becomes_a_verified_written_case_and_is_acknowledged(intake, store, mailbox):
+    outcome, _ = deliver(intake, mail())
+    assert outcome.kind == "case" and outcome.property_id == "P1"
+    case = store.get_case("P1", outcome.case_id)
+    assert case.channel == "email" and case.written and case.verified
+    assert case.reporter == {"name": "李女士", "email": "li.nvshi@example.cn", "tenant_id": "tenant-1"}
+    assert case.title == "投诉：楼上漏水" and case.unit == "3栋1201"
+    assert "天花板" in case.content
+    [ack] = mailbox()
+    assert ack["To"] == "li.nvshi@example.cn" and outcome.case_id in ack["Subject"]
+    assert "我们已收到" in ack["Subject"] and outcome.case_id in ack.get_content()
+    assert ack["In-Reply-To"] == f"<{case.mail_thread[0]}>"
+
+
+def test_unknown_sender_still_gets_a_case_marked_unverified(intake, store):
+    outcome, _ = deliver(intake, mail(sender="Someone <new.person@example.org>", body="Hello, the lift is broken."))
+    case = store.get_case("P1", outcome.case_id)
+    assert not case.verified and "tenant_id" not in case.reporter
+
+
+def test_the_same_message_delivered_twice_makes_one_case_and_one_ack(intake, store, mailbox):
+    raw = mail(message_id="<dup-1@example.cn>")
+    first, delivery = deliver(intake, raw)
+    again = intake.handle(delivery)                     # SNS redelivers the same notification
+    third, _ = deliver(intake, raw)                     # SES stored it twice under two keys
+    assert first.kind == "case" and again.kind == "duplicate" and third.kind == "duplicate"
+    assert again.case_id == third.case_id == first.case_id
+    assert len(mailbox()) == 1
+    mine, _ = store.cases_of_tenant("tenant-1", limit=10, cursor=None)
+    assert len(mine) == 1
+
+
+def test_reply_to_our_acknowledgement_threads_into_the_case(intake, store, mailbox):
+    first, _ = deliver(intake, mail())
+    [ack] = mailbox()
+    reply = mail(subject="Re: " + str(ack["Subject"]), body="补充：漏水在主卧。\n\n> 我们已收到您的来信",
+                 In_Reply_To=ack["Message-ID"], References=ack["Message-ID"])
+    outcome, _ = deliver(intake, reply)
+    assert outcome.kind == "message" and outcome.case_id == first.case_id
+    events = store.events(store.get_case("P1", first.case_id))
+    assert events[-1].action == "message" and events[-1].data["text"].startswith("补充：漏水在主卧")
+    assert len(mailbox()) == 1  # no acknowledgement for a threaded reply
+
+
+def test_reply_found_by_the_ses_message_id_it_answers(intake, store, mailbox):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+    first, _ = deliver(intake, mail())
+    # On AWS, SES rewrites our Message-ID to <ses-id@region.amazonses.com>: tenants answer that one.
+    ses_id = ses_backends[DEFAULT_ACCOUNT_ID][config.region()].sent_messages[0].id
+    reply = mail(subject="回复：您的来信", body="谢谢", In_Reply_To=f"<{ses_id}@ap-southeast-1.amazonses.com>")
+    outcome, _ = deliver(intake, reply)
+    assert outcome.kind == "message" and outcome.case_id == first.case_id
+
+
+def test_subject_reference_threads_only_for_the_cases_own_correspondent(intake, store):
+    first, _ = deliver(intake, mail())
+    same = mail(subject=f"回复：[{first.case_id}] 补充照片", body="见附件")
+    other = mail(subject=f"[{first.case_id}] 我也有意见", sender="陌生人 <stranger@example.org>", body="我也漏水")
+    assert deliver(intake, same)[0].kind == "message"
+    outcome, _ = deliver(intake, other)
+    assert outcome.kind == "case" and outcome.case_id != first.case_id
+
+
+def test_mail_to_a_closed_case_opens_a_new_case(intake, store, svc):
+    first, _ = deliver(intake, mail())
+    case = store.get_case("P1", first.case_id)
+    for action, params in [("classify", {"kind": "consultation"}), ("answer", {"message": "已答复"})]:
+        svc.act(DESK, "P1", case.case_id, action, params)
+    outcome, _ = deliver(intake, mail(subject=f"Re: [{first.case_id}]", body="还有一个问题"))
+    assert outcome.kind == "case" and outcome.case_id != first.case_id
+
+
+@pytest.mark.parametrize("verdicts,reason", [
+    ({"spam": "FAIL"}, "spam"), ({"virus": "FAIL"}, "virus"), ({"spf": "FAIL", "dkim": "FAIL"}, "spf_and_dkim_failed"),
+])
+def test_spam_virus_and_unauthenticated_mail_is_quarantined_without_case_or_reply(intake, store, mailbox, verdicts,
+                                                                                    reason):
+    raw = mail()
+    outcome, delivery = deliver(intake, raw, **verdicts)
+    assert outcome.kind == "quarantined" and outcome.reason == reason
+    assert mailbox() == [] and store.cases_of_tenant("tenant-1", limit=5, cursor=None)[0] == []
+    items, _ = intake.quarantined(DESK, "P1", limit=10, cursor=None)
+    assert [(i["reason"], i["key"]) for i in items] == [(reason, delivery.key)]
+    kept = boto3.client("s3", region_name=config.region()).get_object(Bucket=config.mail_bucket(), Key=delivery.key)
+    assert kept["Body"].read() == raw  # the raw message stays in S3 for staff to inspect
+
+
+def test_spf_fail_alone_is_not_quarantined(intake):
+    assert deliver(intake, mail(), spf="FAIL", dkim="PASS")[0].kind == "case"
+
+
+def test_garbage_is_quarantined_and_the_raw_object_kept(intake, store, mailbox):
+    outcome, delivery = deliver(intake, b"\x00\xff\xfe not a mail at all")
+    assert outcome.kind == "quarantined" and outcome.reason
+    body = boto3.client("s3", region_name=config.region()).get_object(Bucket=config.mail_bucket(),
+                                                                      Key=delivery.key)["Body"].read()
+    assert body == b"\x00\xff\xfe not a mail at all"
+    assert mailbox() == []
+
+
+def test_mail_to_an_unknown_inbox_from_a_stranger_is_quarantined(intake):
+    outcome, _ = deliver(intake, mail(sender="x@example.org", to="nobody@elsewhere.example"),
+                         recipients=("nobody@elsewhere.example",))
+    assert outcome.kind == "quarantined" and outcome.reason == "unknown_recipient"
+
+
+def test_known_tenant_writing_to_another_address_reaches_their_property(intake):
+    outcome, _ = deliver(intake, mail(to="info@elsewhere.example"), recipients=("info@elsewhere.example",))
+    assert outcome.kind == "case" and outcome.property_id == "P1"
+
+
+def test_auto_replies_make_a_case_but_get_no_acknowledgement(intake, mailbox):
+    outcome, _ = deliver(intake, mail(subject="自动回复：我在休假", Auto_Submitted="auto-replied"))
+    assert outcome.kind == "case"
+    assert mailbox() == []
+
+
+def test_attachments_are_stored_in_s3_and_listed_on_the_case(intake, store):
+    msg = EmailMessage()
+    msg["From"] = "李女士 <li.nvshi@example.cn>"
+    msg["To"] = INBOX
+    msg["Subject"] = "漏水照片"
+    msg["Message-ID"] = make_msgid()
+    msg.set_content("照片见附件", charset="utf-8")
+    msg.add_attachment(b"\xff\xd8\xff\xe0fakejpeg\xff\xd9", maintype="image", subtype="jpeg", filename="漏水照片.jpg")
+    outcome, _ = deliver(intake, msg.as_bytes())
+    event = store.events(store.get_case("P1", outcome.case_id))[0]
+    [attachment] = event.data["attachments"]
+    assert attachment["name"] == "漏水照片.jpg" and attachment["content_type"] == "image/jpeg"
+    bucket, key = attachment["ref"].removeprefix("s3://").split("/", 1)
+    assert boto3.client("s3", region_name=config.region()).get_object(Bucket=bucket, Key=key)["Body"].read() \
+        == b"\xff\xd8\xff\xe0fakejpeg\xff\xd9"
+
+
+def test_english_mail_is_acknowledged_in_english(intake, mailbox, svc):
+    svc.put_tenant(ADMIN, "P1", "tenant-3", {"name": "James Carter", "email": "james@example.com", "lang": "en"})
+    deliver(intake, mail(subject="Noise", body="Renovation noise after 10pm.", sender="James <james@example.com>"))
+    [ack] = mailbox()
+    assert "We have received your message" in ack["Subject"]
+
+
+# --- the notification SES sends --------------------------------------------------------
+
+def notification(**receipt):
+    return {"notificationType": "Received",
+            "mail": {"messageId": "m-1", "timestamp": "2026-11-23T02:00:00.000Z", "source": "li@example.cn"},
+            "receipt": {"recipients": [INBOX], "spamVerdict": {"status": "PASS"}, "virusVerdict": {"status": "PASS"},
+                        "spfVerdict": {"status": "PASS"}, "dkimVerdict": {"status": "FAIL"},
+                        "action": {"type": "S3", "bucketName": "tenantdesk-mail", "objectKey": "inbound/abc"},
+                        **receipt}}
+
+
+def test_notification_is_read_into_a_delivery_with_verdicts():
+    d = delivery_from_notification(json.dumps(notification()))
+    assert (d.bucket, d.key, d.recipients) == ("tenantdesk-mail", "inbound/abc", (INBOX,))
+    assert d.verdicts == {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "FAIL"}
+
+
+@pytest.mark.parametrize("bad", ["not json", "[]", json.dumps({"notificationType": "Bounce"}),
+                                 json.dumps(notification(action={"type": "Lambda"}))])
+def test_notifications_that_are_not_ses_receipts_are_refused(bad):
+    from chalicelib.errors import ValidationFailed
+    with pytest.raises(ValidationFailed):
+        delivery_from_notification(bad)
+
+
+def test_the_sns_handler_turns_a_stored_mail_into_a_case(client, runtime_wired, intake, store, mailbox):
+    boto3.client("s3", region_name=config.region()).put_object(Bucket=config.mail_bucket(), Key="inbound/abc",
+                                                               Body=mail())
+    event = client.events.generate_sns_event(message=json.dumps(notification()))
+    result = client.lambda_.invoke("inbound_mail", event).payload
+    assert result["outcome"] == "case"
+    assert store.get_case("P1", result["case_id"]).channel == "email"
+    bad = client.lambda_.invoke("inbound_mail", client.events.generate_sns_event(message="{}")).payload
+    assert bad == {"outcome": "rejected", "reason": "validation_error"}
