@@ -135,7 +135,11 @@ def sent_mail_printer(out: TextIO):
 # --- the command a user runs -------------------------------------------------------
 
 def state_file(root: Path) -> Path:
-    return root / ".tenantdesk" / "stack.json"
+    """Beside the signing key: a stack started with its own TD_DEV_KEY_FILE (the
+    tests do) never overwrites the state of the developer's running stack."""
+    import os
+    key = os.environ.get("TD_DEV_KEY_FILE")
+    return (Path(key).parent if key else root / ".tenantdesk") / "stack.json"
 
 
 def drop(raw: bytes, *, recipients: list[str], spam: str = "PASS", virus: str = "PASS") -> str:

@@ -44,6 +44,25 @@ TRUNCATION_MARKERS = {"zh-Hans": "…（以下省略）", "zh-Hant": "…（以�
 REASONS = ("too_large", "not_mime", "no_sender", "too_deep", "too_many_parts", "undecodable", "empty")
 
 
+class _LazyPattern:
+    """A regular expression compiled on first use, so importing this module
+    stays cheap on a Lambda cold start."""
+
+    __slots__ = ("_pattern", "_flags", "_compiled")
+
+    def __init__(self, pattern: Any, flags: int = 0):
+        self._pattern = pattern
+        self._flags = flags
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self._pattern, self._flags)
+        return getattr(compiled, name)
+
+
+
 class MailRejected(Exception):
     """The message cannot become a case; ``reason`` is one of ``REASONS``.
 
@@ -88,13 +107,13 @@ class ParsedMail:
 
 # --- public helpers on subjects ----------------------------------------------
 
-_CASE_ID = re.compile(r"(?<![A-Za-z0-9])TD-(\d{8})-(\d{4,6})(?![0-9])", re.IGNORECASE)
-_REPLY_PREFIX = re.compile(
+_CASE_ID = _LazyPattern(r"(?<![A-Za-z0-9])TD-(\d{8})-(\d{4,6})(?![0-9])", re.IGNORECASE)
+_REPLY_PREFIX = _LazyPattern(
     r"^\s*(?:re|fwd?|回复|回覆|回復|答复|答覆|转发|转寄|轉寄|轉發)\s*(?:\[\d{1,3}\]|\(\d{1,3}\))?\s*[:：]\s*",
     re.IGNORECASE)
 _BRACKETED_REF = r"[\[【〔［(（]\s*TD-\d{8}-\d{4,6}\s*[\]】〕］)）]"
-_LEADING_REF = re.compile(r"^\s*" + _BRACKETED_REF + r"\s*", re.IGNORECASE)
-_TRAILING_REF = re.compile(r"\s*" + _BRACKETED_REF + r"\s*$", re.IGNORECASE)
+_LEADING_REF = _LazyPattern(r"^\s*" + _BRACKETED_REF + r"\s*", re.IGNORECASE)
+_TRAILING_REF = _LazyPattern(r"\s*" + _BRACKETED_REF + r"\s*$", re.IGNORECASE)
 
 
 def case_references(subject: str) -> list[str]:
@@ -277,7 +296,7 @@ class _Headers:
 _MAX_HEADER_CHARS = 65536
 # The encoded text may not contain "?"; whitespace inside it is tolerated (clients
 # that fold in the middle of a word), the decoders drop or keep it as appropriate.
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?]*)\?=")
+_ENCODED_WORD = _LazyPattern(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?]*)\?=")
 
 
 def _unfold(value: str) -> str:
@@ -373,8 +392,8 @@ def _mailboxes(value: str | None, hint: str | None) -> list[tuple[str, str]]:
     return out
 
 
-_ADDR = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
-_ADDR_SEARCH = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+")
+_ADDR = _LazyPattern(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
+_ADDR_SEARCH = _LazyPattern(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+")
 
 
 def _first_mailbox(value: str | None, hint: str | None) -> tuple[str, str]:
@@ -422,7 +441,7 @@ def _token(value: str | None) -> str:
     return m.group(1).lower() if m else ""
 
 
-_AUTO_SUBJECT = re.compile(
+_AUTO_SUBJECT = _LazyPattern(
     r"^\s*(?:automatic reply|auto[- ]?reply|autoreply|out of (?:the )?office|自动回复|自動回覆|自動回復)\s*[:：]?",
     re.IGNORECASE)
 
@@ -545,7 +564,7 @@ def _pct_decode(data: bytes) -> bytes:
     return re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)
 
 
-_MIME_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+_MIME_TYPE = _LazyPattern(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 def _content_type(part: Any) -> tuple[str, dict[str, str]]:
@@ -757,7 +776,7 @@ def _payload_bytes(part: Any) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
-_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+_META_CHARSET = _LazyPattern(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
 
 
 def _text_piece(part: Any, ctype: str, params: dict[str, str]) -> Piece:
@@ -820,12 +839,12 @@ def _safe_filename(name: str) -> str:
     return name
 
 
-_FILENAME_JUNK = re.compile("[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_FILENAME_JUNK = _LazyPattern("[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 # --- body text ----------------------------------------------------------------------------------
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200b]")
+_CONTROL = _LazyPattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200b]")
 
 
 def _body_text(kind: str, text: str) -> str:
@@ -986,19 +1005,19 @@ def _make_html_converter() -> type:
 
 # --- trimming quoted history and signatures ------------------------------------------------------
 
-_SEPARATOR = re.compile(
+_SEPARATOR = _LazyPattern(
     r"^[-—=_\s]*(?:original message|原始邮件|原始郵件|原始信件|原邮件|forwarded message|转发邮件|转发的邮件|轉寄郵件"
     r"|轉寄的郵件)[-—=_\s]*$|^begin forwarded message\s*:?$|^-{3,}\s*(?:reply message|回复的原邮件)\s*-{3,}$",
     re.IGNORECASE)
-_FROM_LINE = re.compile(r"^\**\s*(?:from|发件人|發件人|寄件者|寄件人)\s*\**\s*[:：]", re.IGNORECASE)
-_QUOTED_HEADER = re.compile(
+_FROM_LINE = _LazyPattern(r"^\**\s*(?:from|发件人|發件人|寄件者|寄件人)\s*\**\s*[:：]", re.IGNORECASE)
+_QUOTED_HEADER = _LazyPattern(
     r"^\**\s*(?:sent|date|subject|发送时间|發送時間|时间|時間|日期|寄件日期|主题|主題|主旨)\s*\**\s*[:：]",
     re.IGNORECASE)
-_ATTRIBUTION_START = re.compile(r"^(?:on\s|在|於|于)", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(r"(?:wrote|写道|寫道)\s*[:：]\s*$", re.IGNORECASE)
+_ATTRIBUTION_START = _LazyPattern(r"^(?:on\s|在|於|于)", re.IGNORECASE)
+_ATTRIBUTION_END = _LazyPattern(r"(?:wrote|写道|寫道)\s*[:：]\s*$", re.IGNORECASE)
 _DEVICE = (r"(?:iphone|ipad|ipod|android|samsung|galaxy|huawei|honor|xiaomi|redmi|oppo|vivo|oneplus|pixel"
            r"|blackberry|mobile|smartphone|phone|手机|手機|平板|设备|裝置|華為|华为|小米|荣耀|榮耀)")
-_FOOTER = re.compile(
+_FOOTER = _LazyPattern(
     r"^(?:sent from my\s.{0,30}?" + _DEVICE + r".{0,30}"
     r"|sent from (?:outlook|mail for windows|yahoo mail|gmail|samsung|huawei|xiaomi)\b.{0,40}"
     r"|get outlook for\s(?:ios|android)\S*"
@@ -1006,7 +1025,7 @@ _FOOTER = re.compile(
     r"|(?:从|從)我的\s?.{0,20}?" + _DEVICE + r"\s?(?:发送|傳送|發送)"
     r"|(?:发自|發自|来自|來自)\s?(?:网易|網易|qq|腾讯|騰訊|搜狐|新浪|139|189|outlook|foxmail|钉钉|阿里)\S{0,20})$",
     re.IGNORECASE)
-_DECORATION = re.compile(r"^[-—_=*~\s]+$")
+_DECORATION = _LazyPattern(r"^[-—_=*~\s]+$")
 
 
 def _attribution_lines(lines: list[str], i: int) -> int:
@@ -1073,8 +1092,8 @@ def _trim_quotes(text: str) -> str:
 
 # --- language ----------------------------------------------------------------------------------------
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+_HAN = _LazyPattern("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_LATIN = _LazyPattern("[A-Za-z\u00c0-\u024f]")
 _CANTONESE = frozenset("嘅咗喺嘢啲哋嚟囉噃嗰")  # Hong Kong written Cantonese: in neither GB2312 nor Big5
 _SCRIPT_CACHE: dict[str, int] = {}
 
