@@ -115,6 +115,10 @@ class MailIntake:
             return self._quarantine(delivery, exc.reason, detail=exc.detail)
         reason = quarantine_reason({k: v.upper() for k, v in mail.spam_headers.items() if isinstance(v, str)}
                                    if not delivery.verdicts else {})
+        if reason is None and mail.auto_submitted:
+            # Out-of-office notes, bounces and bulk mail are not complaints, and
+            # answering them starts mail loops: staff see them in quarantine.
+            reason = "auto_submitted"
         if reason:
             return self._quarantine(delivery, reason, mail=mail)
         dedupe = _digest(mail.message_id or f"s3://{delivery.bucket}/{delivery.key}")
@@ -205,8 +209,7 @@ class MailIntake:
             return Outcome("duplicate", prop.property_id, case.case_id)
         logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
                                                   "verified_sender": known})
-        if not mail.auto_submitted:
-            self._acknowledge(prop, case, mail)
+        self._acknowledge(prop, case, mail)
         return Outcome("case", prop.property_id, case.case_id)
 
     def _add_to_case(self, case: Case, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:

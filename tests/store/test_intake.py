@@ -167,9 +167,10 @@ def test_known_tenant_writing_to_another_address_reaches_their_property(intake):
     assert outcome.kind == "case" and outcome.property_id == "P1"
 
 
-def test_auto_replies_make_a_case_but_get_no_acknowledgement(intake, mailbox):
-    outcome, _ = deliver(intake, mail(subject="自动回复：我在休假", Auto_Submitted="auto-replied"))
-    assert outcome.kind == "case"
+def test_auto_replies_and_bulk_mail_are_quarantined_never_answered(intake, mailbox):
+    for headers in ({"Auto_Submitted": "auto-replied"}, {"Precedence": "bulk"}):
+        outcome, _ = deliver(intake, mail(subject="自动回复：我在休假", **headers))
+        assert outcome.kind == "quarantined" and outcome.reason == "auto_submitted"
     assert mailbox() == []
 
 
