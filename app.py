@@ -8,7 +8,7 @@ from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import cases, web
 from chalicelib.observability import logger
-from chalicelib.runtime import clock, intake, replies, service
+from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
 from chalicelib.replies import view as reply_view
 from chalicelib.views import case_view, event_view
 
@@ -368,3 +368,37 @@ def written_reply_outbox(event):
     counts = replies().run_outbox()
     logger.info("outbox run", extra=counts)
     return counts
+
+
+@app.on_sqs_message(queue="tenantdesk-watch-tasks", batch_size=1)
+def watch_tasks(event):
+    """The case watcher's Check: decide from the case as stored now, escalate
+    and notify if a deadline was missed, and answer Step Functions."""
+    import json
+    from chalicelib.errors import DomainError
+    from chalicelib.schemas import validate
+    sfn = aws_client("stepfunctions")
+    for record in event:
+        try:
+            task = validate("WatchTask", json.loads(record.body))
+        except (ValueError, DomainError) as exc:
+            # Not a task of ours: without a valid token nobody can be answered. Logged, dropped.
+            logger.error("unusable watch task", extra={"detail": str(exc)[:300]})
+            continue
+        logger.append_keys(case_id=task["case_id"], property_id=task["property_id"])
+        try:
+            answer = watch_service().check(task["property_id"], task["case_id"], task["gen"])
+        except Exception as exc:  # noqa: BLE001 - reported to Step Functions, which retries, then dead-letters
+            logger.exception("watch check failed")
+            sfn.send_task_failure(taskToken=task["token"], error="WatchCheckFailed", cause=str(exc)[:256])
+            continue
+        sfn.send_task_success(taskToken=task["token"], output=json.dumps(answer))
+
+
+@app.schedule("rate(1 minute)")
+def watch_outbox(event):
+    """Start any case watcher whose start was lost: no case is left unwatched."""
+    started = watch_service().sweep_outbox()
+    if started:
+        logger.warning("watchers started from the outbox", extra={"started": started})
+    return {"started": started}

@@ -52,6 +52,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "message": OPEN_STATUSES,
     "rate": frozenset({"resolved", "callback_done", "closed"}),
     "written_reply": frozenset(STATUSES),
+    "escalation_notified": OPEN_STATUSES,  # the watcher records who it told (chalicelib/watch.py)
 }
 
 
@@ -114,6 +115,11 @@ class Case:
     callback: dict[str, Any] | None = None
     rating: dict[str, Any] | None = None
     mail_thread: list[str] = field(default_factory=list)  # message ids of the email conversation, oldest first
+    # The deadline watcher (see chalicelib/watch.py): which Step Functions
+    # execution generation is current, and the escalations it has made, by
+    # deadline name ("handoff", "response", "callback") or "major".
+    watch_gen: int = 1
+    escalations: dict[str, dict[str, Any]] = field(default_factory=dict)
     deadlines: dict[str, Deadline] = field(default_factory=dict)
     version: int = 0
     updated_at: datetime | None = None
@@ -233,12 +239,20 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
                 setattr(case, name, params[name])
     if case.severity == "major":
         case.tier = "manager"
+        mark_major(case, now)
     recompute_deadlines(case, policy)
     event = Event(seq=1, at=now, actor=actor, action="submitted", changes={},
                   data={"channel": channel, "content": content, "unit": case.unit,
                         "attachments": params.get("attachments") or []})
     case.version = 1
     return Change(case, event)
+
+
+def mark_major(case: Case, now: datetime) -> None:
+    """A major complaint goes straight to the manager, and the director is told
+    at once: the watcher sends that notice (``notified`` flips when it has)."""
+    if "major" not in case.escalations:
+        case.escalations["major"] = {"count": 0, "tier": "director", "at": iso(now), "notified": False}
 
 
 # --- deadlines --------------------------------------------------------------
@@ -274,7 +288,7 @@ def _guard(case: Case, action: str) -> None:
 
 
 _TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
-            "deadlines", "rating", "callback")
+            "deadlines", "rating", "callback", "escalations")
 
 
 def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlines.Policy,
@@ -306,6 +320,8 @@ def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
             c.validity = None
         if c.kind == "complaint" and c.severity == "major" and TIERS.index(c.tier) < TIERS.index("manager"):
             c.tier = "manager"
+        if c.kind == "complaint" and c.severity == "major":
+            mark_major(c, now)
         return {"reason": params.get("reason")} if params.get("reason") else {}
     if not any(name in params for name in ("kind", "validity", "severity", "category", "cause", "department")):
         raise ValidationFailed("nothing to classify", details={"field": "kind"})

@@ -45,6 +45,23 @@ def mail_from() -> str:
     return _env("TD_MAIL_FROM") or "service@tenantdesk.example"
 
 
+def state_machine_arn() -> str | None:
+    """The case-watch state machine (infra, or the local stack, creates it)."""
+    return _env("TD_STATE_MACHINE_ARN")
+
+
+def watch_queue_url() -> str:
+    return _env("TD_WATCH_QUEUE_URL") or ""
+
+
+def watch_dead_letter_url() -> str:
+    return _env("TD_WATCH_DLQ_URL") or ""
+
+
+def event_bus() -> str:
+    return _env("TD_EVENT_BUS") or "default"
+
+
 # SES has no endpoint in every region (none in ap-east-1, Hong Kong), so the
 # default home is Singapore, which has all the services we use.
 def region() -> str:

@@ -11,6 +11,7 @@ from typing import Any, Callable
 _service = None
 _replies = None
 _intake = None
+_watch = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -49,8 +50,21 @@ def service():
         from chalicelib.models import bind
         from chalicelib.service import CaseService
         from chalicelib.store import DynamoStore
-        _service = CaseService(DynamoStore(bind()), clock)
+        from chalicelib import config
+        watcher = None
+        if config.state_machine_arn():
+            from chalicelib.watcher import Watcher
+            watcher = Watcher(lambda: aws_client("stepfunctions"))
+        _service = CaseService(DynamoStore(bind()), clock, watcher=watcher)
     return _service
+
+
+def watch_service():
+    global _watch
+    if _watch is None:
+        from chalicelib.watcher import WatchService
+        _watch = WatchService(service(), mailer, lambda: aws_client("events"))
+    return _watch
 
 
 def replies():
@@ -70,6 +84,6 @@ def intake():
 
 
 def reset() -> None:
-    global _service, _replies, _intake, _clock
-    _service = _replies = _intake = _clock = None
+    global _service, _replies, _intake, _watch, _clock
+    _service = _replies = _intake = _watch = _clock = None
     _clients.clear()

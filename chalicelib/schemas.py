@@ -78,7 +78,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                                     "phone": {"type": "string", "maxLength": 40,
                                               "pattern": r"^[0-9+()\- ]*$"},
-                                    "email": _EMAIL, "tenant_id": _ID}},
+                                    "email": _EMAIL,
+                                    "contacts": {"type": "object", "additionalProperties": False,
+                                                 "properties": {k: _EMAIL for k in (
+                                                     "front_desk", "manager", "director", "on_duty")}}, "tenant_id": _ID}},
         **_CLASSIFICATION,
     }),
     "Classify": _body([], {**_CLASSIFICATION, "reason": _TEXT, "version": _VERSION}),
@@ -103,10 +106,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ApproveReply": _body([], {"version": _VERSION}),
     "ReturnReply": _body(["comment"], {"comment": _TEXT, "version": _VERSION}),
     "SesNotification": _SES_NOTIFICATION,
+    # What the case-watch state machine's Check state puts on the watch queue.
+    "WatchTask": {"type": "object", "required": ["token", "property_id", "case_id", "gen"],
+                  "properties": {"token": {"type": "string", "minLength": 1, "maxLength": 2048},
+                                 "property_id": _ID, "case_id": {"type": "string", "pattern": r"^TD-\d{8}-\d{4,6}$"},
+                                 "gen": {"type": "integer", "minimum": 1}, "execution": {"type": "string"}}},
     "PutTenant": _body(["name", "email"], {"name": {"type": "string", "minLength": 1, "maxLength": 100},
-                                           "email": _EMAIL, "unit": _SHORT, "lang": _enum(cases.LANGS)}),
+                                           "email": _EMAIL,
+                                    "contacts": {"type": "object", "additionalProperties": False,
+                                                 "properties": {k: _EMAIL for k in (
+                                                     "front_desk", "manager", "director", "on_duty")}}, "unit": _SHORT, "lang": _enum(cases.LANGS)}),
     "PutProperty": _body(["name"], {"name": {"type": "string", "minLength": 1, "maxLength": 200},
                                     "email": _EMAIL,
+                                    "contacts": {"type": "object", "additionalProperties": False,
+                                                 "properties": {k: _EMAIL for k in (
+                                                     "front_desk", "manager", "director", "on_duty")}},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
                                     "policy": {"type": "object"}}),
 }

@@ -11,14 +11,14 @@ import json
 import random
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from chalicelib import auth, cases, deadlines
+from chalicelib import auth, cases, deadlines, watch
 from chalicelib.cases import Actor, Case, Event
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
-from chalicelib.observability import record_metric
+from chalicelib.observability import logger, record_metric
 from chalicelib.store import CounterRace, DynamoStore, IdempotentReplay
 
 PROPERTY_CACHE_SECONDS = 60
@@ -35,10 +35,13 @@ class Property:
     policy: deadlines.Policy
     departments: tuple[str, ...] = ()
     email: str | None = None  # the property's complaints inbox: SES receives there and we send from it
+    # Who hears of escalations: "manager", "director", "on_duty" (the security
+    # control room, after hours), "front_desk" -> an email address.
+    contacts: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
-                "departments": list(self.departments), "email": self.email}
+                "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts)}
 
 
 def actor_of(principal: auth.Principal) -> Actor:
@@ -50,12 +53,47 @@ def fingerprint(property_id: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+WATCH_OUTBOX = "WATCH_OUTBOX"
+
+
+def watch_outbox_record(case: Case) -> tuple[str, str, dict[str, Any]]:
+    """Written with the case: "start watcher generation N". Deleted once it has
+    started; the outbox sweeper starts whatever a crash or throttle left."""
+    return (WATCH_OUTBOX, f"{case.key}#{case.watch_gen:04d}",
+            {"property_id": case.property_id, "case_id": case.case_id, "gen": case.watch_gen})
+
+
 class CaseService:
-    def __init__(self, store: DynamoStore, clock: Clock, *, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, store: DynamoStore, clock: Clock, *, sleep: Callable[[float], None] = time.sleep,
+                 watcher: Any = None):
         self.store = store
         self.clock = clock
         self._sleep = sleep
         self._properties: dict[str, tuple[float, Property]] = {}
+        # Starts a case's Step Functions execution (chalicelib.watcher.Watcher);
+        # None where nothing watches (unit tests): the outbox records remain.
+        self.watcher = watcher
+
+    def start_watch(self, property_id: str, case_id: str, gen: int) -> bool:
+        """Start watcher generation ``gen`` now and clear its outbox record; on
+        failure the record stays for the sweeper. True when started."""
+        if self.watcher is None:
+            return False
+        try:
+            self.watcher.start(property_id, case_id, gen)
+        except Exception:  # noqa: BLE001 - the outbox retries; the request must not fail for it
+            logger.warning("watcher start failed; the outbox will retry", extra={"case_id": case_id, "gen": gen})
+            return False
+        self.store.delete_meta(WATCH_OUTBOX, f"{property_id}#{case_id}#{gen:04d}")
+        return True
+
+    def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list:
+        """A new watcher generation when the change made the case need a look
+        sooner than its running watcher will take (see watch.needs_new_watcher)."""
+        if not watch.needs_new_watcher(before, after, policy, self.clock()):
+            return []
+        after.watch_gen = before.watch_gen + 1
+        return [watch_outbox_record(after)]
 
     # --- properties ---------------------------------------------------------
 
@@ -76,7 +114,8 @@ class CaseService:
     @staticmethod
     def _property_from(property_id: str, data: dict[str, Any]) -> Property:
         return Property(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
-                        tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None)
+                        tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None,
+                        dict(data.get("contacts") or {}))
 
     def get_property(self, principal: auth.Principal, property_id: str) -> Property:
         auth.authorize(principal, "policy.read", property_id)
@@ -88,7 +127,8 @@ class CaseService:
         prop = self._property_from(property_id, params)  # validates the policy before anything is stored
         self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
                             {"name": prop.name, "policy": params.get("policy") or {},
-                             "departments": list(prop.departments), "email": prop.email})
+                             "departments": list(prop.departments), "email": prop.email,
+                             "contacts": prop.contacts})
         if prop.email:
             # Inbound mail finds its property by the address it was sent to.
             self.store.put_meta(f"INBOX#{prop.email}", "PROPERTY", {"property_id": property_id})
@@ -143,7 +183,7 @@ class CaseService:
             idem = (idem_key[0], idem_key[1], {"case": change.case.key, "fingerprint": digest}) if idem_key else None
             try:
                 self.store.create_case(change, counter_key=counter_key, counter_prev=int(prev) if prev else None,
-                                       idempotency=idem)
+                                       idempotency=idem, outbox=[watch_outbox_record(change.case)])
             except IdempotentReplay:
                 continue  # a concurrent retry of the same request won: the next pass returns its case
             except CounterRace:
@@ -151,6 +191,7 @@ class CaseService:
                 continue
             record_metric("CaseReceived", dimensions={"channel": change.case.channel}, property_id=property_id,
                           case_id=change.case.case_id)
+            self.start_watch(property_id, change.case.case_id, change.case.watch_gen)
             return change.case, True
         raise VersionConflict("too many cases arrived at once; try again", code="busy_retry")
 
@@ -205,8 +246,11 @@ class CaseService:
         if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})
         change = cases.ACTIONS[action](case, actor_of(principal), params, self.clock(), prop.policy)
-        self.store.save_change(change, expected_version=case.version)
+        outbox = self._watch_outbox(case, change.case, prop.policy)
+        self.store.save_change(change, expected_version=case.version, outbox=outbox)
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
+        if outbox:
+            self.start_watch(property_id, case_id, change.case.watch_gen)
         return change.case
 
     def system_act(self, actor: Actor, property_id: str, case_id: str, action: str, params: dict[str, Any], *,
@@ -219,11 +263,14 @@ class CaseService:
         for _ in range(attempts):
             case = self.store.get_case(property_id, case_id)
             change = cases.ACTIONS[action](case, actor, params, self.clock(), prop.policy)
+            outbox = self._watch_outbox(case, change.case, prop.policy)
             try:
-                self.store.save_change(change, expected_version=case.version, guard=guard)
+                self.store.save_change(change, expected_version=case.version, guard=guard, outbox=outbox)
             except VersionConflict:
                 continue
             record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
+            if outbox:
+                self.start_watch(property_id, case_id, change.case.watch_gen)
             return change.case
         raise VersionConflict("the case is changing too fast; try again", code="busy_retry")
 

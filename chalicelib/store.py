@@ -190,11 +190,16 @@ class DynamoStore:
     def put_meta(self, pk: str, sk: str, data: dict[str, Any]) -> None:
         self.m.Meta(pk, sk, data=data).save()
 
+    def delete_meta(self, pk: str, sk: str) -> None:
+        self.m.Meta(pk, sk).delete()
+
     # --- writes -------------------------------------------------------------
 
     def create_case(self, change: Change, *, counter_key: tuple[str, str], counter_prev: int | None,
-                    idempotency: tuple[str, str, dict[str, Any]] | None) -> None:
-        """Write a new case, its counter, first event and idempotency record atomically."""
+                    idempotency: tuple[str, str, dict[str, Any]] | None,
+                    outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
+        """Write a new case, its counter, first event, idempotency record and
+        outbox records (work to do once it is stored) atomically."""
         case = change.case
         meta = self.m.Meta
         item = self._case_item(case)
@@ -210,6 +215,8 @@ class DynamoStore:
                     pk, sk, data = idempotency
                     tx.save(meta(pk, sk, data=data, expires_at=case.created_at + IDEMPOTENCY_TTL),
                             condition=meta.pk.does_not_exist())
+                for pk, sk, data in outbox:
+                    tx.save(meta(pk, sk, data=data))
         except TransactWriteError as exc:
             reasons = _reasons(exc)
             if with_idem and len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
@@ -219,12 +226,13 @@ class DynamoStore:
             raise
 
     def save_change(self, change: Change, *, expected_version: int,
-                    guard: tuple[str, str, dict[str, Any]] | None = None) -> None:
+                    guard: tuple[str, str, dict[str, Any]] | None = None,
+                    outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
         """Write a case change and its audit event together, only if the case is
         still at ``expected_version``. A ``guard`` meta record written with it
         makes a redelivered event (the same email twice) a no-op: if the guard
         exists already, nothing is written and ``IdempotentReplay`` is raised."""
-        self._transact(change=change, expected_version=expected_version, guard=guard)
+        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox)
 
     def save_reply(self, reply: Reply, *, expected_version: int | None, change: Change | None = None,
                    case_version: int | None = None) -> None:
@@ -234,7 +242,7 @@ class DynamoStore:
 
     def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
                   guard: tuple[str, str, dict[str, Any]] | None = None, reply: Reply | None = None,
-                  reply_version: int | None = None) -> None:
+                  reply_version: int | None = None, outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
         ops = []
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -253,6 +261,9 @@ class DynamoStore:
                     case_item.version = expected_version  # pynamodb conditions on this and writes +1
                     tx.save(case_item)
                     tx.save(self._event_item(change.case, change.event), condition=self.m.Event.seq.does_not_exist())
+                for pk, sk, data in outbox:
+                    ops.append("outbox")
+                    tx.save(self.m.Meta(pk, sk, data=data))
         except TransactWriteError as exc:
             failed = {op for op, code in zip(ops, _reasons(exc)) if code == "ConditionalCheckFailed"}
             if "guard" in failed:

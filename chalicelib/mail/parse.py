@@ -37,7 +37,13 @@ MAX_FULL_TEXT_CHARS = 50_000            # audit-trail copy: bounded so an event 
 MAX_MIME_DEPTH = 10
 MAX_PARTS = 100
 MAX_FILENAME_CHARS = 200                # the attachment schema's name limit
-MAX_HTML_CHARS = 2_000_000              # HTML beyond this is not converted (the text is truncated anyway)
+MAX_HTML_CHARS = 500_000                # HTML beyond this is not converted (html.parser: ~1 s per 500 KB of tags)
+# The stdlib's structured-header parser is quadratic on some inputs (8 KB of ";" in a
+# Content-Type field: ~1 s; 1 MB: hours). It only ever parses Content-Type (the MIME
+# parser) and Content-Transfer-Encoding (payload decoding), so those are bounded first.
+MAX_CONTENT_TYPE_FIELD = 4096
+MAX_CONTENT_TYPE_TOTAL = 32768
+MAX_CTE_FIELD = 1024
 
 TRUNCATION_MARKERS = {"zh-Hans": "…（以下省略）", "zh-Hant": "…（以下省略）", "en": "… (truncated)"}
 
@@ -60,7 +66,6 @@ class _LazyPattern:
         if compiled is None:
             compiled = self._compiled = re.compile(self._pattern, self._flags)
         return getattr(compiled, name)
-
 
 
 class MailRejected(Exception):
@@ -107,11 +112,11 @@ class ParsedMail:
 
 # --- public helpers on subjects ----------------------------------------------
 
-_CASE_ID = _LazyPattern(r"(?<![A-Za-z0-9])TD-(\d{8})-(\d{4,6})(?![0-9])", re.IGNORECASE)
+_CASE_ID = _LazyPattern(r"(?<![A-Za-z0-9])TD-([0-9]{8})-([0-9]{4,6})(?![0-9])", re.IGNORECASE)
 _REPLY_PREFIX = _LazyPattern(
-    r"^\s*(?:re|fwd?|回复|回覆|回復|答复|答覆|转发|转寄|轉寄|轉發)\s*(?:\[\d{1,3}\]|\(\d{1,3}\))?\s*[:：]\s*",
+    r"^\s*(?:re|fwd?|回复|回覆|回復|答复|答覆|转发|转寄|轉寄|轉發)\s*(?:\[[0-9]{1,3}\]|\([0-9]{1,3}\))?\s*[:：]\s*",
     re.IGNORECASE)
-_BRACKETED_REF = r"[\[【〔［(（]\s*TD-\d{8}-\d{4,6}\s*[\]】〕］)）]"
+_BRACKETED_REF = r"[\[【〔［(（]\s*TD-[0-9]{8}-[0-9]{4,6}\s*[\]】〕］)）]"
 _LEADING_REF = _LazyPattern(r"^\s*" + _BRACKETED_REF + r"\s*", re.IGNORECASE)
 _TRAILING_REF = _LazyPattern(r"\s*" + _BRACKETED_REF + r"\s*$", re.IGNORECASE)
 
@@ -162,7 +167,8 @@ def parse(raw: bytes) -> ParsedMail:
     except MailRejected:
         raise
     except RecursionError as exc:
-        raise MailRejected("too_deep", "MIME structure nested beyond the parser's recursion limit") from exc
+        raise MailRejected("too_deep", "nested beyond the parser's recursion limit (MIME parts or header comments)") \
+            from exc
     except Exception as exc:  # noqa: BLE001 - the contract: MailRejected or a result, never anything else
         raise MailRejected("undecodable", f"{type(exc).__name__}: {exc}"[:300]) from exc
 
@@ -195,23 +201,28 @@ def _parse(raw: bytes) -> ParsedMail:
     if not from_address:
         raise MailRejected("no_sender", "no From (or Sender) address")
 
+    # Only the head of a huge body is normalised and searched for quotes: the
+    # audit copy keeps MAX_FULL_TEXT_CHARS and the case text fewer.
+    scan = 2 * MAX_FULL_TEXT_CHARS  # normalising (CRLF, blank lines) shrinks it, rarely by half
+    cut = any(len(text) > (MAX_HTML_CHARS if kind == "html" else scan) for kind, text, _ in pieces)
     full_text = _normalise_text("\n\n".join(
-        body for body in (_body_text(kind, text) for kind, text, _ in pieces) if body.strip()))
+        body for body in (_body_text(kind, text[:scan] if kind == "plain" else text) for kind, text, _ in pieces)
+        if body.strip()))
     if not full_text and not walker.attachments and not walker.skipped:
-        detail = "no body text and no attachments"
-        raise MailRejected("empty", detail)
+        raise MailRejected("empty", "no body text and no attachments")
 
     subject = _clean_line(_decode_header(headers.get("subject") or "", hint))
+    if cut or len(full_text) > MAX_FULL_TEXT_CHARS:
+        full_text = full_text[:MAX_FULL_TEXT_CHARS]
+        cut = True
     text = _trim_quotes(full_text) or full_text
     lang = _guess_lang(f"{subject}\n{text}", charsets + headers.encoded_word_charsets("subject", "from"))
     marker = TRUNCATION_MARKERS[lang]
 
-    to_addresses: list[str] = []
+    recipients: dict[str, None] = {}  # ordered, no repeats
     for name in ("to", "cc"):
         for value in headers.get_all(name):
-            for _, addr in _mailboxes(value, hint):
-                if addr not in to_addresses:
-                    to_addresses.append(addr)
+            recipients.update((addr, None) for _, addr in _mailboxes(value, hint))
     reply_to = _first_mailbox(headers.get("reply-to"), hint)[1] or None
     ids = _message_ids(headers.get("message-id"))
 
@@ -221,11 +232,11 @@ def _parse(raw: bytes) -> ParsedMail:
         references=_message_ids(" ".join(headers.get_all("references"))),
         from_address=from_address,
         from_name=from_name,
-        to_addresses=to_addresses,
+        to_addresses=list(recipients),
         reply_to=reply_to,
         subject=subject,
-        text=_truncate(text, MAX_TEXT_CHARS, marker),
-        full_text=_truncate(full_text, MAX_FULL_TEXT_CHARS, marker),
+        text=_truncate(text, MAX_TEXT_CHARS, marker, force=cut and text == full_text),
+        full_text=_truncate(full_text, MAX_FULL_TEXT_CHARS, marker, force=cut),
         attachments=walker.attachments,
         date=_parse_date(headers.get("date")),
         lang=lang,
@@ -248,6 +259,43 @@ def _precheck(raw: bytes) -> None:
         + lowered.startswith(b"content-type:")
     if declared > 2 * MAX_PARTS:
         raise MailRejected("too_many_parts", f"{declared} Content-Type fields; at most {MAX_PARTS} parts are read")
+    total = 0
+    for size in _field_sizes(lowered, b"content-type:", MAX_CONTENT_TYPE_FIELD):
+        total += size
+        if size > MAX_CONTENT_TYPE_FIELD or total > MAX_CONTENT_TYPE_TOTAL:
+            raise MailRejected("too_large", f"Content-Type fields over {MAX_CONTENT_TYPE_FIELD} bytes each "
+                                            f"or {MAX_CONTENT_TYPE_TOTAL} in all")
+    for size in _field_sizes(lowered, b"content-transfer-encoding:", MAX_CTE_FIELD):
+        if size > MAX_CTE_FIELD:
+            raise MailRejected("too_large", f"a Content-Transfer-Encoding field over {MAX_CTE_FIELD} bytes")
+
+
+_LINE_END = _LazyPattern(rb"\r\n|\r|\n")
+
+
+def _field_sizes(lowered: bytes, name: bytes, limit: int):
+    """Sizes of the header fields ``name`` (lower-case, with the colon) that start
+    a line, folded continuation lines included; counting stops past ``limit``."""
+    pos, n = 0, len(lowered)
+    while True:
+        start = lowered.find(name, pos)
+        if start < 0:
+            return
+        pos = start + len(name)
+        if start and lowered[start - 1] not in b"\r\n":
+            continue
+        end = pos
+        while end - start <= limit:
+            m = _LINE_END.search(lowered, end)
+            if m is None:
+                end = n
+                break
+            if m.end() < n and lowered[m.end()] in b" \t":
+                end = m.end()  # a folded continuation line
+                continue
+            end = m.start()
+            break
+        yield end - start
 
 
 def _check_structure(msg: Any) -> None:
@@ -383,17 +431,26 @@ def _mailboxes(value: str | None, hint: str | None) -> list[tuple[str, str]]:
         pairs = []
     for name, addr in pairs:
         addr = _decode_raw_text(addr.strip().strip("<>").strip()).lower()
-        if _ADDR.match(addr):
+        if _is_address(addr):
             out.append((_clean_line(_decode_header(name, hint)).strip('"').strip(), addr))
-    if not out:  # last resort for mangled fields: anything that looks like an address
-        m = _ADDR_SEARCH.search(_decode_raw_text(value))
-        if m:
-            out.append(("", m.group(0).lower()))
+    if not out:  # last resort for mangled fields: the first token that is an address
+        for token in _ADDR_SEPARATORS.split(_decode_raw_text(value)):
+            if _is_address(token.lower()):
+                out.append(("", token.lower()))
+                break
     return out
 
 
-_ADDR = _LazyPattern(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
-_ADDR_SEARCH = _LazyPattern(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+")
+# Checked piecewise rather than with one pattern: a pattern with two unbounded
+# runs around "@" backtracks quadratically on a long run without one.
+_ADDR_SEPARATORS = _LazyPattern(r"[\s<>,;:\"()\[\]\\]+")
+_ADDR_PART = _LazyPattern(r"[^@\s<>,;:\"()\[\]\\]+")
+
+
+def _is_address(addr: str) -> bool:
+    local, at, domain = addr.partition("@")
+    return bool(at and len(addr) <= 320 and _ADDR_PART.fullmatch(local) and _ADDR_PART.fullmatch(domain)
+                and "." in domain.strip("."))
 
 
 def _first_mailbox(value: str | None, hint: str | None) -> tuple[str, str]:
@@ -409,12 +466,12 @@ def _message_ids(value: str | None) -> list[str]:
     found = re.findall(r"<([^<>]*)>", value)
     if not found:
         found = [token for token in re.split(r"[\s,]+", value) if token]
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered, no repeats
     for item in found:
         item = "".join(item.split())[:998]
-        if item and item not in out:
-            out.append(item)
-    return out
+        if item:
+            out[item] = None
+    return list(out)
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -539,7 +596,7 @@ def _parse_params(value: str | None, hint: str | None = None) -> tuple[str | Non
         if val.startswith('"'):
             val = val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:]
             val = re.sub(r"\\(.)", r"\1", val)
-        m = re.fullmatch(r"([^*\s]+)(?:\*(\d{1,2}))?(\*)?", name)
+        m = re.fullmatch(r"([^*\s]+)(?:\*([0-9]{1,2}))?(\*)?", name)
         if not m:
             continue
         base, index, star = m.groups()
@@ -555,8 +612,10 @@ def _parse_params(value: str | None, hint: str | None = None) -> tuple[str | Non
                 charset, _lang, val = val.split("'", 2)
             raw = val.encode("utf-8", "surrogateescape")
             data += _pct_decode(raw) if encoded else raw
-        text = _decode_bytes(data, charset) if charset else _decode_raw_text(data.decode("utf-8", "surrogateescape"), hint)
-        params[base] = text
+        if charset:
+            params[base] = _decode_bytes(data, charset)
+        else:
+            params[base] = _decode_raw_text(data.decode("utf-8", "surrogateescape"), hint)
     return main, params
 
 
@@ -592,7 +651,7 @@ def _charset_name(charset: str | None) -> str:
     return name.split("*", 1)[0]
 
 
-def charset_family(charset: str | None) -> str | None:
+def _charset_family(charset: str | None) -> str | None:
     """``"zh-Hans"`` for the GB family, ``"zh-Hant"`` for Big5, else None."""
     name = _charset_name(charset)
     if name in _GB or name == "hz-gb-2312":
@@ -600,6 +659,21 @@ def charset_family(charset: str | None) -> str | None:
     if name in _BIG5:
         return "zh-Hant"
     return None
+
+
+# Codecs a label may name that are no mail charset: punycode decoding is quadratic
+# (minutes for a few MB), the escape codecs interpret backslashes.
+_UNUSABLE_CODECS = frozenset({"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"})
+
+
+def _usable_codec(name: str) -> bool:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._:+-]{0,39}", name):
+        return False
+    import codecs
+    try:
+        return codecs.lookup(name).name not in _UNUSABLE_CODECS
+    except LookupError:
+        return False
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
@@ -618,7 +692,7 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         chain, last = ("utf-8", "gb18030", "cp1252"), "latin-1"
     elif name == "hz-gb-2312":
         chain, last = ("hz", "gb18030", "utf-8"), "utf-8"
-    elif re.fullmatch(r"[a-z0-9][a-z0-9._:+-]{0,39}", name):
+    elif _usable_codec(name):
         chain, last = (name, "utf-8", "gb18030"), "latin-1"
     else:
         chain, last = ("utf-8", "gb18030"), "latin-1"
@@ -707,7 +781,7 @@ class _Walker:
         disposition, dparams = _parse_params(_raw_field(part, "content-disposition"))
         _ctype, cparams = _content_type(part)
         filename = dparams.get("filename") or cparams.get("name") or ""
-        data = b""
+        data: bytes | None = b""
         if payload:
             inner = payload[0]
             if not filename:
@@ -716,13 +790,15 @@ class _Walker:
             try:
                 import email.policy
                 data = inner.as_bytes(policy=email.policy.compat32.clone(max_line_length=None))
-            except Exception:  # noqa: BLE001 - unserialisable: recorded as skipped below
-                data = b""
+            except Exception:  # noqa: BLE001 - cannot be written back out: recorded as skipped
+                data = None
         self._add(data, filename, "message/rfc822", _content_id(part), disposition == "inline")
 
-    def _add(self, data: bytes, filename: str, ctype: str, cid: str | None, inline: bool) -> None:
+    def _add(self, data: bytes | None, filename: str, ctype: str, cid: str | None, inline: bool) -> None:
         name = _safe_filename(filename) or self._generated_name(ctype, cid)
-        if not data:
+        if data is None:
+            self.skipped.append((name, "undecodable"))
+        elif not data:
             self.skipped.append((name, "empty"))
         elif len(data) > MAX_ATTACHMENT_BYTES:
             self.skipped.append((name, "too_large"))
@@ -866,8 +942,9 @@ def _normalise_text(text: str) -> str:
     return "\n".join(out)
 
 
-def _truncate(text: str, limit: int, marker: str) -> str:
-    if len(text) <= limit:
+def _truncate(text: str, limit: int, marker: str, force: bool = False) -> str:
+    """At most ``limit`` characters; the marker ends text that was cut (here or before)."""
+    if len(text) <= limit and not force:
         return text
     return text[:limit - len(marker)].rstrip() + marker
 
@@ -890,9 +967,27 @@ def _html_to_text(markup: str) -> str:
         return converter.text()
     except Exception:  # noqa: BLE001 - html.parser is tolerant; if it still fails, strip tags crudely
         import html
-        text = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", markup)
+        text = markup
+        for tag in ("script", "style", "head"):
+            text = _drop_elements(text, tag)
         text = re.sub(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6])\s*>", "\n", text)
         return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
+def _drop_elements(markup: str, tag: str) -> str:
+    """Remove <tag ...>...</tag> (an unclosed one runs to the end), in linear time."""
+    lower, out, pos = markup.lower(), [], 0
+    while True:
+        start = lower.find("<" + tag, pos)
+        if start < 0:
+            out.append(markup[pos:])
+            return "".join(out)
+        out.append(markup[pos:start])
+        end = lower.find("</" + tag, start)
+        if end < 0:
+            return "".join(out)
+        close = lower.find(">", end)
+        pos = len(markup) if close < 0 else close + 1
 
 
 def _make_html_converter() -> type:
@@ -1127,7 +1222,7 @@ def _guess_lang(sample: str, charsets: list[str]) -> str:
     """Text first (Traditional-only vs Simplified-only characters; mostly Latin
     letters -> English), the charset labels (Big5 / GB) to settle a tie."""
     sample = sample[:4000]
-    hint = next((f for f in map(charset_family, charsets) if f), None)
+    hint = next((f for f in map(_charset_family, charsets) if f), None)
     han = _HAN.findall(sample)
     latin = len(_LATIN.findall(sample))
     if not han:

@@ -1,0 +1,127 @@
+"""The deadline watcher's rules: what to do about a case at a given moment.
+
+One Step Functions execution per case (statemachines/case_watch.asl.json)
+loops: ask ``decide`` what to do, do it, then wait until the time it names.
+Every decision is made from the case as stored *now*, so a deadline that
+moved (reclassified, reopened, cause changed) is honoured: an escalation
+fires only for a deadline that still applies. Pure rules: no AWS, no clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import deadlines
+from chalicelib.cases import TIERS, Actor, Case, Change, _apply, iso, parse_iso
+
+WATCHER = Actor("watcher", "system", "Deadline watcher")
+# How long a higher tier has to act on a missed deadline before the next tier hears of it.
+ESCALATION_STEP = deadlines.Window(2, "hours")
+# An open case with no pending deadline (e.g. responded, awaiting resolution) is
+# still looked at daily, so a missed change never leaves it unwatched for long.
+HEARTBEAT = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str                  # "done" | "wait" | "escalate" | "notify"
+    until: datetime | None = None
+    key: str | None = None       # the deadline (or "major") the action is about
+
+
+def _fire_at(case: Case, name: str, policy: deadlines.Policy) -> datetime | None:
+    """When the watcher must act on deadline ``name``, or None if it need not."""
+    deadline = case.deadlines[name]
+    if deadline.met_at is not None:
+        return None
+    record = case.escalations.get(name)
+    if record is None or record.get("due") != iso(deadline.due):
+        return deadline.due  # never escalated for this deadline as it now stands
+    if case.tier == TIERS[-1]:
+        return None  # already with the director: the queue shows it overdue
+    return deadlines.add_window(parse_iso(record["at"]), ESCALATION_STEP, policy)
+
+
+def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> Decision:
+    """The next thing the watcher of generation ``gen`` does for ``case``."""
+    if not case.is_open or gen != case.watch_gen:
+        return Decision("done")  # closed, or a newer watcher has taken over
+    for key, record in sorted(case.escalations.items()):
+        if not record.get("notified"):
+            return Decision("notify", key=key)
+    times = []
+    for name in sorted(case.deadlines):
+        fire_at = _fire_at(case, name, policy)
+        if fire_at is None:
+            continue
+        if fire_at <= now:
+            return Decision("escalate", key=name)
+        times.append(fire_at)
+    return Decision("wait", until=min(times + [now + HEARTBEAT]))
+
+
+def next_check(case: Case, policy: deadlines.Policy, now: datetime) -> datetime | None:
+    """When the current watcher next needs to look at the case (None: never)."""
+    decision = decide(case, gen=case.watch_gen, now=now, policy=policy)
+    if decision.action == "done":
+        return None
+    return decision.until or now
+
+
+def needs_new_watcher(before: Case | None, after: Case, policy: deadlines.Policy, now: datetime) -> bool:
+    """True when the running execution would look too late: the change made a
+    deadline earlier (or added an escalation notice), and it is waiting for the
+    old time. A new generation starts; the old one ends at its next look."""
+    if not after.is_open:
+        return False
+    if before is None:
+        return True
+    wanted = next_check(after, policy, now)
+    scheduled = next_check(before, policy, now)
+    return wanted is not None and (scheduled is None or wanted < scheduled - timedelta(seconds=1))
+
+
+def escalate_missed(case: Case, key: str, now: datetime, policy: deadlines.Policy) -> Change:
+    """A deadline passed unmet: raise the case one tier (front desk, manager,
+    director) and remember it, so the same miss is not escalated twice."""
+    def mutate(c: Case) -> dict[str, Any]:
+        previous = c.escalations.get(key) or {}
+        same_miss = previous.get("due") == iso(c.deadlines[key].due)
+        if TIERS.index(c.tier) < len(TIERS) - 1:
+            c.tier = TIERS[TIERS.index(c.tier) + 1]
+        c.escalations[key] = {"count": (previous.get("count", 0) if same_miss else 0) + 1, "tier": c.tier,
+                              "at": iso(now), "due": iso(c.deadlines[key].due), "notified": False}
+        return {"reason": "missed_deadline", "deadline": key, "due": iso(c.deadlines[key].due),
+                "automatic": True}
+    return _apply(case, "escalate", WATCHER, now, policy, mutate)
+
+
+def mark_notified(case: Case, key: str, recipients: list[str], now: datetime,
+                  policy: deadlines.Policy) -> Change:
+    """Record who was told about an escalation (or a major complaint)."""
+    def mutate(c: Case) -> dict[str, Any]:
+        record = dict(c.escalations[key])
+        record["notified"] = True
+        record["recipients"] = recipients
+        c.escalations[key] = record
+        return {"about": key, "recipients": recipients, "tier": record.get("tier")}
+    return _apply(case, "escalation_notified", WATCHER, now, policy, mutate)
+
+
+def recipients(case: Case, key: str, contacts: dict[str, str], policy: deadlines.Policy,
+               now: datetime) -> list[str]:
+    """Who hears of an escalation. In working time, the tier now holding the
+    case; after hours, the on-duty desk (the security control room), so nobody
+    off duty is mailed at 02:00 and the case goes into the 08:00 handover. A
+    major complaint always reaches the director too."""
+    tier = case.escalations[key].get("tier", case.tier)
+    people = []
+    if deadlines.is_working_time(now, policy):
+        people.append(contacts.get(tier))
+    else:
+        people.append(contacts.get("on_duty"))
+    if key == "major":
+        people.append(contacts.get("director"))
+    found = [p for p in people if p]
+    return list(dict.fromkeys(found)) or [c for c in (contacts.get("on_duty"), contacts.get("front_desk")) if c]
