@@ -208,10 +208,11 @@ def _parse(raw: bytes) -> ParsedMail:
     full_text = _normalise_text("\n\n".join(
         body for body in (_body_text(kind, text[:scan] if kind == "plain" else text) for kind, text, _ in pieces)
         if body.strip()))
-    if not full_text and not walker.attachments and not walker.skipped:
-        raise MailRejected("empty", "no body text and no attachments")
-
     subject = _clean_line(_decode_header(headers.get("subject") or "", hint))
+    # Tenants do write a whole complaint in the subject line: only a message
+    # with no subject, no text and no attachment is empty.
+    if not full_text and not walker.attachments and not walker.skipped and not subject:
+        raise MailRejected("empty", "no subject, no body text and no attachments")
     if cut or len(full_text) > MAX_FULL_TEXT_CHARS:
         full_text = full_text[:MAX_FULL_TEXT_CHARS]
         cut = True

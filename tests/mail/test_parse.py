@@ -709,13 +709,18 @@ def test_huge_bodies_are_cut_with_a_marker_in_both_texts():
     (b"just some text without any header\r\n\r\nbody", "not_mime"),
     (b"X-Random: 1\r\n\r\nbody", "not_mime"),
     (b"\x00\x01\x02\xff" * 100, "not_mime"),
-    (b"From: a@example.com\r\nSubject: no body\r\n\r\n", "empty"),
-    (b"From: a@example.com\r\nSubject: no body\r\n", "empty"),  # header-only (complete) message
+    (b"From: a@example.com\r\n\r\n", "empty"),
+    (b"From: a@example.com\r\nSubject:  \r\n\r\n", "empty"),  # header-only, blank subject
     (b"From: not an address\r\nSubject: x\r\n\r\nbody", "no_sender"),
     (b"Subject: anonymous\r\n\r\nbody", "no_sender"),
 ])
 def test_unusable_input_is_rejected_with_a_reason(raw, reason):
     assert rejected(raw).reason == reason
+
+
+def test_a_complaint_written_only_in_the_subject_is_accepted():
+    m = parse(b"From: a@example.com\r\nSubject: =?utf-8?b?5qW86YGT54Gv5Z2P5LqG?=\r\n\r\n")
+    assert m.subject == "楼道灯坏了" and m.text == ""
 
 
 def test_random_bytes_are_rejected():
@@ -794,7 +799,7 @@ def check_contract(raw: bytes) -> None:
     assert len(m.text) <= MAX_TEXT_CHARS and len(m.attachments) <= MAX_ATTACHMENTS
     assert m.date is None or m.date.tzinfo is not None
     assert all(isinstance(a.data, bytes) and a.size == len(a.data) and a.filename for a in m.attachments)
-    assert m.text or m.attachments or m.skipped_attachments
+    assert m.text or m.subject or m.attachments or m.skipped_attachments
 
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

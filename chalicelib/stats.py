@@ -1,0 +1,227 @@
+"""Daily statistics of a property and their monthly rollup: pure functions over
+cases and audit events, no AWS, no clock.
+
+A day is a property-local calendar day, ``[local 00:00, next local 00:00)``,
+given to these functions as UTC instants (see :func:`day_window`).
+
+Definitions (the figures of one day):
+
+``received`` / ``by_kind`` / ``by_category`` / ``by_channel`` / ``by_department``
+    Cases created in the day, counted by their classification *when the
+    figures are computed* (a case classified later is counted as it was then;
+    ``unclassified`` / ``unassigned`` for a value not set yet).
+    ``received_after_hours``: those created outside working time.
+
+``on_time[window]`` for ``handoff``, ``response`` and ``callback``
+    Among the deadlines of that window whose due time falls in the day:
+    ``met_on_time`` (met at or before due), ``met_late`` (met after due),
+    ``missed`` (unmet and already past due at computation time) and
+    ``pending`` (unmet and not yet due: only while the day is still running).
+    ``rate = met_on_time / (met_on_time + met_late + missed)``, i.e. met on time
+    among the deadlines that are either met or already past due; ``null`` when
+    there are none. Once the day is over every deadline due in it is met or
+    past due, so a final day's rate no longer changes. Deadlines are the
+    cases' current ones: a reclassification or a reopen that moved a deadline
+    replaces the old one.
+
+``escalations``
+    ``escalate`` audit events in the day, grouped ``by_tier`` by the tier the
+    case moved to (``event.changes["tier"]["to"]``).
+
+``callbacks``
+    ``reached``: callback events in the day that reached the tenant;
+    ``attempts``: all callback events in the day; ``resolved``: ``resolve``
+    events in the day. ``rate = reached / resolved`` (``null`` without
+    resolutions). It is a flow ratio of the day, so a single day can exceed 1
+    (yesterday's resolutions called back today); over a month it is the share
+    of resolutions followed by a successful callback.
+
+``ratings``
+    ``rate`` events in the day: ``count``, ``sum``, ``by_score`` and
+    ``average = sum / count`` (``null`` without ratings).
+
+The monthly rollup (:func:`rollup`) adds the daily counts and recomputes each
+rate and average from the summed counts, never by averaging daily rates.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from chalicelib import cases as case_rules
+from chalicelib import deadlines
+from chalicelib.cases import Case, Event, iso
+
+WINDOWS = ("handoff", "response", "callback")
+UNCLASSIFIED = "unclassified"
+UNASSIGNED = "unassigned"
+SCORES = ("1", "2", "3", "4", "5")
+
+
+def day_window(day: date, policy: deadlines.Policy) -> tuple[datetime, datetime]:
+    """``[local midnight of day, local midnight of the next day)`` in UTC."""
+    start = datetime.combine(day, time(0), tzinfo=policy.tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=policy.tz).astimezone(timezone.utc)
+    return start, end
+
+
+def month_days(year: int, month: int) -> list[date]:
+    return [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
+
+
+def _rate(numerator: int, denominator: int, digits: int = 4) -> float | None:
+    return round(numerator / denominator, digits) if denominator else None
+
+
+def _zeroed(keys: Iterable[str]) -> dict[str, int]:
+    return {k: 0 for k in keys}
+
+
+def _count(counter: dict[str, int], key: str) -> None:
+    counter[key] = counter.get(key, 0) + 1
+
+
+def _on_time_block(met_on_time: int, met_late: int, missed: int, pending: int) -> dict[str, Any]:
+    return {"due": met_on_time + met_late + missed + pending, "met_on_time": met_on_time, "met_late": met_late,
+            "missed": missed, "pending": pending, "rate": _rate(met_on_time, met_on_time + met_late + missed)}
+
+
+def _unique(cases: Iterable[Case]) -> list[Case]:
+    by_key: dict[str, Case] = {}
+    for case in cases:
+        seen = by_key.get(case.key)
+        if seen is None or case.version > seen.version:
+            by_key[case.key] = case
+    return list(by_key.values())
+
+
+def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases: Iterable[Case],
+                events: Mapping[str, Sequence[Event]], now: datetime) -> dict[str, Any]:
+    """The figures of ``day`` as known at ``now`` (module docstring for definitions).
+
+    ``cases`` must hold every case created in the day and every case with a
+    deadline due in it; ``events`` maps ``case.key`` to the audit trail of
+    every case that had an event in the day."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    start, end = day_window(day, policy)
+    everything = _unique(cases)
+
+    received = [c for c in everything if start <= c.created_at < end]
+    by_kind = _zeroed(case_rules.KINDS)
+    by_category = _zeroed(case_rules.CATEGORIES)
+    by_channel = _zeroed(case_rules.CHANNELS)
+    by_department: dict[str, int] = {}
+    after_hours = 0
+    for case in received:
+        _count(by_kind, case.kind or UNCLASSIFIED)
+        _count(by_category, case.category or UNCLASSIFIED)
+        _count(by_channel, case.channel)
+        _count(by_department, case.department or UNASSIGNED)
+        if not deadlines.is_working_time(case.created_at, policy):
+            after_hours += 1
+
+    on_time = {}
+    for window in WINDOWS:
+        met_on_time = met_late = missed = pending = 0
+        for case in everything:
+            d = case.deadlines.get(window)
+            if d is None or not start <= d.due < end:
+                continue
+            if d.met_at is not None:
+                if d.met_at <= d.due:
+                    met_on_time += 1
+                else:
+                    met_late += 1
+            elif now > d.due:
+                missed += 1
+            else:
+                pending += 1
+        on_time[window] = _on_time_block(met_on_time, met_late, missed, pending)
+
+    by_tier: dict[str, int] = {}
+    attempts = reached = resolved = 0
+    ratings = {"count": 0, "sum": 0, "by_score": _zeroed(SCORES)}
+    for key, trail in events.items():
+        for event in trail:
+            if not start <= event.at < end:
+                continue
+            if event.action == "escalate":
+                _count(by_tier, str((event.changes.get("tier") or {}).get("to") or "unknown"))
+            elif event.action == "callback":
+                attempts += 1
+                reached += 1 if event.data.get("reached") else 0
+            elif event.action == "resolve":
+                resolved += 1
+            elif event.action == "rate" and isinstance(event.data.get("score"), int):
+                score = event.data["score"]
+                ratings["count"] += 1
+                ratings["sum"] += score
+                _count(ratings["by_score"], str(score))
+
+    return {
+        "property_id": property_id,
+        "day": day.isoformat(),
+        "timezone": policy.timezone,
+        "start": iso(start),
+        "end": iso(end),
+        "computed_at": iso(now),
+        "final": now >= end,
+        "received": len(received),
+        "received_after_hours": after_hours,
+        "by_kind": by_kind,
+        "by_category": by_category,
+        "by_channel": by_channel,
+        "by_department": dict(sorted(by_department.items())),
+        "on_time": on_time,
+        "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
+        "callbacks": {"attempts": attempts, "reached": reached, "resolved": resolved,
+                      "rate": _rate(reached, resolved)},
+        "ratings": {**ratings, "average": _rate(ratings["sum"], ratings["count"], 2)},
+    }
+
+
+def _add(total: dict[str, int], part: Mapping[str, int]) -> None:
+    for key, value in part.items():
+        total[key] = total.get(key, 0) + int(value)
+
+
+def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Monthly figures: the sums of the daily documents given (one per day, any
+    order), with rates and the average recomputed from the summed counts."""
+    ordered = sorted(dailies, key=lambda d: d["day"])
+    received = after_hours = 0
+    by: dict[str, dict[str, int]] = {name: {} for name in ("by_kind", "by_category", "by_channel", "by_department")}
+    on_time = {w: {"met_on_time": 0, "met_late": 0, "missed": 0, "pending": 0} for w in WINDOWS}
+    by_tier: dict[str, int] = {}
+    callbacks = {"attempts": 0, "reached": 0, "resolved": 0}
+    ratings = {"count": 0, "sum": 0}
+    by_score = _zeroed(SCORES)
+    for daily in ordered:
+        received += daily["received"]
+        after_hours += daily.get("received_after_hours", 0)
+        for name in by:
+            _add(by[name], daily.get(name) or {})
+        for window in WINDOWS:
+            block = (daily.get("on_time") or {}).get(window) or {}
+            for part in on_time[window]:
+                on_time[window][part] += int(block.get(part, 0))
+        _add(by_tier, (daily.get("escalations") or {}).get("by_tier") or {})
+        for part in callbacks:
+            callbacks[part] += int((daily.get("callbacks") or {}).get(part, 0))
+        for part in ratings:
+            ratings[part] += int((daily.get("ratings") or {}).get(part, 0))
+        _add(by_score, (daily.get("ratings") or {}).get("by_score") or {})
+    return {
+        "property_id": property_id,
+        "month": f"{year:04d}-{month:02d}",
+        "days": [d["day"] for d in ordered],
+        "received": received,
+        "received_after_hours": after_hours,
+        **{name: dict(sorted(counts.items())) if name == "by_department" else counts for name, counts in by.items()},
+        "on_time": {w: _on_time_block(**parts) for w, parts in on_time.items()},
+        "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
+        "callbacks": {**callbacks, "rate": _rate(callbacks["reached"], callbacks["resolved"])},
+        "ratings": {**ratings, "by_score": by_score, "average": _rate(ratings["sum"], ratings["count"], 2)},
+    }
