@@ -115,12 +115,9 @@ def recipients(case: Case, key: str, contacts: dict[str, str], policy: deadlines
     case; after hours, the on-duty desk (the security control room), so nobody
     off duty is mailed at 02:00 and the case goes into the 08:00 handover. A
     major complaint always reaches the director too."""
-    tier = case.escalations[key].get("tier", case.tier)
-    people = []
-    if deadlines.is_working_time(now, policy):
-        people.append(contacts.get(tier))
-    else:
-        people.append(contacts.get("on_duty"))
+    # For a major complaint the case stays with the manager and the director is told.
+    tier = case.tier if key == "major" else case.escalations[key].get("tier", case.tier)
+    people = [contacts.get(tier) if deadlines.is_working_time(now, policy) else contacts.get("on_duty")]
     if key == "major":
         people.append(contacts.get("director"))
     found = [p for p in people if p]

@@ -1,0 +1,440 @@
+"""Application service for shift handovers and statistics: authorise, load,
+apply the pure rules of ``handover`` and ``stats``, store the documents.
+
+Storage (the ``meta`` table, always by key or one partition, never a Scan):
+
+* ``HANDOVER#<property>`` / ``<shift end, 2026-11-23T10:00:00Z>``: a summary;
+* ``HANDOVER_SIG#<property>#<shift end>`` / ``customer_service`` |
+  ``control_room``: one signature each, written only if absent;
+* ``DAILY#<property>`` / ``YYYY-MM-DD``: the final figures of a local day;
+* ``PROPERTIES`` / ``<property>``: the properties the scheduler serves.
+
+Which properties the scheduler serves: DynamoDB cannot list the
+``PROPERTY#<id>`` partitions without a Scan, so :meth:`ReportService.properties`
+is the union of (1) the ``TD_PROPERTIES`` environment variable (comma
+separated; infra and the local stack set it from their configuration) and
+(2) the ``PROPERTIES`` registry partition, which gains a property whenever a
+report of it is produced or read, or :meth:`register_property` is called.
+The variable makes the first run work; the registry keeps a property served
+once it is in use even if the variable lags. ``run_due`` also takes an
+explicit list.
+
+Reading cases: the cases created in a range come from one Query on the cases
+table's key (case ids carry the local creation date), the open ones from the
+sparse open-queue index; audit trails are read only for the cases touched
+(``updated_at``) since the start of the period. Known gap: a case created more
+than ``LOOKBACK`` before the period, which is closed by now, is not seen, so
+an escalation, callback, resolution or rating it got in the period is not
+counted. Open cases are always seen, whatever their age.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+from urllib.parse import unquote
+
+from chalicelib import auth, handover, stats
+from chalicelib.cases import Case, Event, iso
+from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.observability import logger, record_metric
+
+SIDES = ("customer_service", "control_room")
+LOOKBACK = timedelta(days=31)  # how old a closed case may be and still be seen (module docstring)
+CATCH_UP = timedelta(days=2)  # run_due produces handovers it missed within this long
+MAX_DOC_BYTES = 350_000  # DynamoDB items stop at 400 KB
+OPEN_QUEUE_PAGE = 100
+MAX_COMMENT = 2000
+PROPERTIES_PK = "PROPERTIES"
+PROPERTIES_ENV = "TD_PROPERTIES"
+
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEARS = range(2000, 2101)
+
+
+# --- parsing path values --------------------------------------------------------
+
+def _instant(value: str) -> datetime | None:
+    text = unquote(value or "").strip()
+    if not _INSTANT.match(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.year not in _YEARS:
+        return None
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_shift_end(value: str) -> datetime:
+    """A handover's id from a path: an ISO instant with a zone (``2026-11-23T10:00:00Z``)."""
+    parsed = _instant(value)
+    if parsed is None:
+        raise BadRequest("shift_end must be an ISO 8601 time with a zone, like 2026-11-23T10:00:00Z",
+                         code="invalid_shift_end", details={"field": "shift_end"})
+    return parsed
+
+
+def parse_at(value: str | None) -> datetime | None:
+    """The optional ``at`` of a produce request (a body field: 422 when wrong)."""
+    if value is None:
+        return None
+    parsed = _instant(value)
+    if parsed is None:
+        raise ValidationFailed("at must be an ISO 8601 time with a zone, like 2026-11-23T10:00:00Z",
+                               details={"field": "at"})
+    return parsed
+
+
+def parse_day(value: str) -> date:
+    text = unquote(value or "")
+    try:
+        if not _DAY.match(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+        if day.year not in _YEARS:
+            raise ValueError(text)
+        return day
+    except ValueError:
+        raise BadRequest("day must be a date, YYYY-MM-DD", code="invalid_day", details={"field": "day"}) from None
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    match = _MONTH.match(unquote(value or ""))
+    if not match or int(match.group(1)) not in _YEARS or not 1 <= int(match.group(2)) <= 12:
+        raise BadRequest("month must be YYYY-MM", code="invalid_month", details={"field": "month"})
+    return int(match.group(1)), int(match.group(2))
+
+
+def _digest(doc: dict[str, Any]) -> str:
+    body = {k: v for k, v in doc.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _configured_properties() -> list[str]:
+    return [p.strip() for p in (os.environ.get(PROPERTIES_ENV) or "").split(",") if p.strip()]
+
+
+class ReportService:
+    """Handover summaries, their signatures, daily and monthly statistics."""
+
+    def __init__(self, cases_service: Any, store: Any, *, clock: Any = None):
+        self.cases = cases_service
+        self.store = store
+        self.clock = clock or cases_service.clock
+
+    # --- properties the scheduler serves -----------------------------------
+
+    def properties(self) -> list[str]:
+        """``TD_PROPERTIES`` plus the ``PROPERTIES`` registry, sorted."""
+        found = set(_configured_properties())
+        cursor = None
+        while True:
+            rows, cursor = self.store.meta_partition(PROPERTIES_PK, limit=100, cursor=cursor, newest_first=False)
+            found.update(sk for sk, _ in rows)
+            if not cursor:
+                return sorted(found)
+
+    def register_property(self, property_id: str) -> None:
+        self.store.put_meta_if_absent(PROPERTIES_PK, property_id, {"property_id": property_id})
+
+    def _property(self, property_id: str) -> Any:
+        return self.cases.property(property_id)  # NotFound(property_not_found) for an unknown one
+
+    # --- loading --------------------------------------------------------------
+
+    def _open_cases(self, property_id: str) -> list[Case]:
+        found: list[Case] = []
+        cursor = None
+        while True:
+            page, cursor = self.store.open_queue(property_id, filters={}, due_before=None, limit=OPEN_QUEUE_PAGE,
+                                                 cursor=cursor)
+            found.extend(page)
+            if not cursor:
+                return found
+
+    def _load(self, prop: Any, since: datetime, until: datetime,
+              touched_since: datetime) -> tuple[list[Case], dict[str, list[Event]]]:
+        """Cases created in ``[since, until)`` and every open case, with the audit
+        trails of those changed at or after ``touched_since``."""
+        by_key: dict[str, Case] = {}
+        for case in self.store.cases_created_between(prop.property_id, since, until, prop.policy.tz):
+            by_key[case.key] = case
+        for case in self._open_cases(prop.property_id):
+            if case.key not in by_key or case.version > by_key[case.key].version:
+                by_key[case.key] = case
+        loaded = list(by_key.values())
+        events = {c.key: self.store.events(c) for c in loaded if (c.updated_at or c.created_at) >= touched_since}
+        return loaded, events
+
+    # --- handovers ------------------------------------------------------------
+
+    @staticmethod
+    def _handover_pk(property_id: str) -> str:
+        return f"HANDOVER#{property_id}"
+
+    @staticmethod
+    def _signature_pk(property_id: str, key: str) -> str:
+        return f"HANDOVER_SIG#{property_id}#{key}"
+
+    def _build_handover(self, prop: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+        loaded, events = self._load(prop, start - LOOKBACK, end, start)
+        cap = handover.ITEM_CAP
+        while True:
+            doc = handover.build_summary(property_id=prop.property_id, policy=prop.policy, shift_start=start,
+                                         shift_end=end, now=now, cases=loaded, events=events, item_cap=cap)
+            size = len(json.dumps(doc, ensure_ascii=False).encode())
+            if size <= MAX_DOC_BYTES or cap <= 1:
+                break
+            cap //= 2
+        doc["digest"] = _digest(doc)
+        return doc
+
+    def produce_handover(self, property_id: str, at: datetime, *, refresh: bool = False,
+                         now: datetime | None = None) -> tuple[dict[str, Any], bool]:
+        """The summary of the shift that ended most recently at or before ``at``.
+
+        Idempotent: the document's key is its shift end, and producing it again
+        returns the stored one, ``(doc, False)``; ``(doc, True)`` when this call
+        wrote it. ``refresh=True`` recomputes and overwrites, unless a side has
+        signed it already (``Conflict(already_signed)``): a signed summary never
+        changes under its signatures."""
+        now = now or self.clock()
+        prop = self._property(property_id)
+        start, end = handover.shift_window(at, prop.policy)
+        if end > now:
+            raise ValidationFailed("that shift has not ended yet", details={"field": "at"})
+        pk, key = self._handover_pk(property_id), handover.key_of(end)
+        if refresh:
+            if self._signatures(property_id, key):
+                raise Conflict("this handover has been signed; it can no longer be recomputed", code="already_signed")
+        else:
+            stored = self.store.get_meta([(pk, key)]).get((pk, key))
+            if stored is not None:
+                return stored.data or {}, False
+        doc = self._build_handover(prop, start, end, now)
+        self.register_property(property_id)
+        if refresh:
+            self.store.put_meta(pk, key, doc)
+        elif not self.store.put_meta_if_absent(pk, key, doc):
+            # Another producer (a second scheduler run, a click) won: theirs is the record.
+            return self.store.get_meta([(pk, key)])[(pk, key)].data or {}, False
+        record_metric("HandoverProduced", property_id=property_id, shift_end=key)
+        return doc, True
+
+    def request_handover(self, principal: auth.Principal, property_id: str,
+                         at: datetime | None = None) -> tuple[dict[str, Any], bool]:
+        """Front desk and up ask for the summary of the shift that ended last
+        (or ended last before ``at``), e.g. when the scheduler has not run yet."""
+        auth.authorize(principal, "handover.sign", property_id)
+        now = self.clock()
+        if at is not None and at > now:
+            raise ValidationFailed("at must not be in the future", details={"field": "at"})
+        doc, created = self.produce_handover(property_id, at or now, now=now)
+        return self._with_signatures(property_id, doc), created
+
+    def _signatures(self, property_id: str, key: str) -> dict[str, dict[str, Any]]:
+        pk = self._signature_pk(property_id, key)
+        found = self.store.get_meta([(pk, side) for side in SIDES])
+        return {side: found[(pk, side)].data or {} for side in SIDES if (pk, side) in found}
+
+    @staticmethod
+    def _signature_block(signed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"signatures": {side: signed.get(side) for side in SIDES}, "signed": all(s in signed for s in SIDES)}
+
+    def _with_signatures(self, property_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        return {**doc, **self._signature_block(self._signatures(property_id, doc["shift_end"]))}
+
+    def list_handovers(self, principal: auth.Principal, property_id: str, *, limit: int = 20,
+                       cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """Handovers of a property, newest first: headline figures and who signed."""
+        auth.authorize(principal, "report.read", property_id)
+        self._property(property_id)
+        rows, next_cursor = self.store.meta_partition(self._handover_pk(property_id), limit=limit, cursor=cursor)
+        keys = [(self._signature_pk(property_id, sk), side) for sk, _ in rows for side in SIDES]
+        found = self.store.get_meta(keys) if keys else {}
+        items = []
+        for sk, doc in rows:
+            pk = self._signature_pk(property_id, sk)
+            signed = {side: found[(pk, side)].data or {} for side in SIDES if (pk, side) in found}
+            items.append({"property_id": property_id, "shift_start": doc.get("shift_start"), "shift_end": sk,
+                          "shift_start_local": doc.get("shift_start_local"),
+                          "shift_end_local": doc.get("shift_end_local"), "produced_at": doc.get("produced_at"),
+                          "counts": doc.get("counts", {}), **self._signature_block(signed)})
+        return items, next_cursor
+
+    def get_handover(self, principal: auth.Principal, property_id: str, shift_end: str | datetime) -> dict[str, Any]:
+        """One summary with its signatures; 404 ``handover_not_found`` if never produced."""
+        auth.authorize(principal, "report.read", property_id)
+        key = handover.key_of(shift_end if isinstance(shift_end, datetime) else parse_shift_end(shift_end))
+        pk = self._handover_pk(property_id)
+        sig_pk = self._signature_pk(property_id, key)
+        found = self.store.get_meta([(pk, key)] + [(sig_pk, side) for side in SIDES])
+        if (pk, key) not in found:
+            raise NotFound("no handover ends at that time", code="handover_not_found")
+        signed = {side: found[(sig_pk, side)].data or {} for side in SIDES if (sig_pk, side) in found}
+        return {**(found[(pk, key)].data or {}), **self._signature_block(signed)}
+
+    def sign_handover(self, principal: auth.Principal, property_id: str, shift_end: str | datetime, side: str,
+                      comment: str = "") -> dict[str, Any]:
+        """One side signs the handover, once: the signature is written only if
+        that side has none yet, so of two concurrent signers exactly one wins
+        and the other gets ``Conflict(already_signed)``."""
+        auth.authorize(principal, "handover.sign", property_id)
+        if side not in SIDES:
+            raise ValidationFailed(f"side must be one of {', '.join(SIDES)}", details={"field": "side"})
+        comment = comment or ""
+        if len(comment) > MAX_COMMENT:
+            raise ValidationFailed(f"comment is longer than {MAX_COMMENT} characters", details={"field": "comment"})
+        key = handover.key_of(shift_end if isinstance(shift_end, datetime) else parse_shift_end(shift_end))
+        pk = self._handover_pk(property_id)
+        stored = self.store.get_meta([(pk, key)]).get((pk, key))
+        if stored is None:
+            raise NotFound("no handover ends at that time", code="handover_not_found")
+        doc = stored.data or {}
+        record = {"side": side, "by": {"id": principal.subject, "role": principal.role, "name": principal.name},
+                  "at": iso(self.clock()), "comment": comment, "digest": doc.get("digest")}
+        sig_pk = self._signature_pk(property_id, key)
+        if not self.store.put_meta_if_absent(sig_pk, side, record):
+            existing = self.store.get_meta([(sig_pk, side)]).get((sig_pk, side))
+            first = existing.data if existing is not None else {}
+            raise Conflict(f"the {side} side has already signed this handover", code="already_signed",
+                           details={"side": side, "signed_by": (first or {}).get("by"),
+                                    "signed_at": (first or {}).get("at")})
+        record_metric("HandoverSigned", dimensions={"side": side}, property_id=property_id, shift_end=key)
+        return self._with_signatures(property_id, doc)
+
+    # --- statistics -------------------------------------------------------------
+
+    @staticmethod
+    def _daily_pk(property_id: str) -> str:
+        return f"DAILY#{property_id}"
+
+    def _compute_days(self, prop: Any, days: Iterable[date], now: datetime) -> dict[date, dict[str, Any]]:
+        """The figures of several days from one load of cases and trails."""
+        days = sorted(set(days))
+        if not days:
+            return {}
+        first_start = stats.day_window(days[0], prop.policy)[0]
+        last_end = stats.day_window(days[-1], prop.policy)[1]
+        loaded, events = self._load(prop, first_start - LOOKBACK, min(last_end, now), first_start)
+        return {day: stats.daily_stats(property_id=prop.property_id, day=day, policy=prop.policy, cases=loaded,
+                                       events=events, now=now) for day in days}
+
+    def _store_daily(self, property_id: str, day: date, doc: dict[str, Any], refresh: bool) -> dict[str, Any]:
+        pk, sk = self._daily_pk(property_id), day.isoformat()
+        if refresh:
+            self.store.put_meta(pk, sk, doc)
+            return doc
+        if self.store.put_meta_if_absent(pk, sk, doc):
+            return doc
+        return self.store.get_meta([(pk, sk)])[(pk, sk)].data or {}
+
+    def produce_daily(self, property_id: str, day: date, *, refresh: bool = False,
+                      now: datetime | None = None) -> dict[str, Any]:
+        """The final figures of a finished local day, stored once (``refresh``
+        recomputes and overwrites). A day still running is refused."""
+        now = now or self.clock()
+        prop = self._property(property_id)
+        if stats.day_window(day, prop.policy)[1] > now:
+            raise BadRequest("that day is not over yet", code="day_not_over", details={"day": day.isoformat()})
+        if not refresh:
+            pk, sk = self._daily_pk(property_id), day.isoformat()
+            stored = self.store.get_meta([(pk, sk)]).get((pk, sk))
+            if stored is not None:
+                return stored.data or {}
+        doc = self._compute_days(prop, [day], now)[day]
+        self.register_property(property_id)
+        return self._store_daily(property_id, day, doc, refresh)
+
+    def get_daily(self, principal: auth.Principal, property_id: str, day: date) -> dict[str, Any]:
+        """A day's figures: stored, or computed (and stored) for a finished day;
+        today's are computed live and not stored (``final: false``)."""
+        auth.authorize(principal, "report.read", property_id)
+        prop = self._property(property_id)
+        now = self.clock()
+        start, end = stats.day_window(day, prop.policy)
+        if start > now:
+            raise BadRequest("that day has not started yet", code="invalid_day", details={"field": "day"})
+        if end > now:
+            return self._compute_days(prop, [day], now)[day]
+        return self.produce_daily(property_id, day, now=now)
+
+    def get_monthly(self, principal: auth.Principal, property_id: str, year: int, month: int) -> dict[str, Any]:
+        """Sums of the month's finished days, from the stored daily documents;
+        a missing day is computed and stored first. ``complete`` is false while
+        the month is running (today is not included until it is over)."""
+        auth.authorize(principal, "report.read", property_id)
+        prop = self._property(property_id)
+        now = self.clock()
+        days = stats.month_days(year, month)
+        if stats.day_window(days[0], prop.policy)[0] > now:
+            raise BadRequest("that month has not started yet", code="invalid_month", details={"field": "month"})
+        finished = [d for d in days if stats.day_window(d, prop.policy)[1] <= now]
+        pk = self._daily_pk(property_id)
+        found = self.store.get_meta([(pk, d.isoformat()) for d in finished]) if finished else {}
+        dailies = {d: found[(pk, d.isoformat())].data or {} for d in finished if (pk, d.isoformat()) in found}
+        missing = [d for d in finished if d not in dailies]
+        for day, doc in self._compute_days(prop, missing, now).items():
+            dailies[day] = self._store_daily(property_id, day, doc, refresh=False)
+        if missing:
+            self.register_property(property_id)
+        result = stats.rollup(property_id=property_id, year=year, month=month, dailies=list(dailies.values()))
+        return {**result, "timezone": prop.policy.timezone, "complete": len(finished) == len(days),
+                "computed_days": [d.isoformat() for d in missing]}
+
+    # --- the scheduler -----------------------------------------------------------
+
+    def _due_handovers(self, prop: Any, now: datetime) -> list[datetime]:
+        """Handover times passed since the last produced one (those missed within
+        ``CATCH_UP`` too); only the latest for a property with none yet."""
+        rows, _ = self.store.meta_partition(self._handover_pk(prop.property_id), limit=1, newest_first=True)
+        latest = handover.shift_window(now, prop.policy)[1]
+        if not rows:
+            return [latest]
+        last = parse_shift_end(rows[0][0])
+        return handover.handovers_between(max(last, now - CATCH_UP), now, prop.policy)
+
+    def run_due(self, now: datetime, property_ids: Iterable[str] | None = None) -> dict[str, Any]:
+        """For every property (``property_ids``, else :meth:`properties`): produce
+        each handover whose local time has passed since the last one, and, once
+        local midnight has passed, yesterday's daily figures. Safe to run any
+        number of times (hourly): every document is written only if absent.
+
+        A property without settings is skipped with a warning; any other failure
+        is logged, the other properties still run, and a ``RuntimeError`` at the
+        end makes the invocation fail visibly (a retry is harmless)."""
+        results: dict[str, Any] = {}
+        failed = []
+        for property_id in (list(property_ids) if property_ids is not None else self.properties()):
+            try:
+                prop = self._property(property_id)
+                made = []
+                for end in self._due_handovers(prop, now):
+                    doc, created = self.produce_handover(property_id, end, now=now)
+                    if created:
+                        made.append(doc["shift_end"])
+                yesterday = now.astimezone(prop.policy.tz).date() - timedelta(days=1)
+                pk, sk = self._daily_pk(property_id), yesterday.isoformat()
+                daily = None
+                if (pk, sk) not in self.store.get_meta([(pk, sk)]):
+                    self.produce_daily(property_id, yesterday, now=now)
+                    daily = sk
+                results[property_id] = {"handovers": made, "daily": daily}
+            except NotFound as exc:
+                logger.warning("report run skipped a property", extra={"property_id": property_id,
+                                                                       "code": exc.code})
+                results[property_id] = {"skipped": exc.code}
+            except Exception as exc:  # noqa: BLE001 - one property must not stop the others
+                logger.exception("report run failed for a property", extra={"property_id": property_id})
+                results[property_id] = {"error": type(exc).__name__}
+                failed.append(property_id)
+        if failed:
+            raise RuntimeError(f"report run failed for {', '.join(failed)}: {results}")
+        return results

@@ -1,0 +1,127 @@
+"""The watcher's decisions, as pure rules (chalicelib/watch.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from chalicelib import cases, watch
+from chalicelib.cases import Actor
+from chalicelib.deadlines import Policy
+
+POLICY = Policy()
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 Shanghai
+TENANT = Actor("tenant-1", "tenant")
+DESK = Actor("desk-1", "front_desk")
+CONTACTS = {"manager": "mgr@p1.example", "director": "dir@p1.example", "on_duty": "control@p1.example"}
+
+
+def new(**params):
+    body = {"channel": "app", "unit": "3-1201", "content": "空调不制冷", **params}
+    return cases.new_case(property_id="P1", case_id="TD-20261123-0001", actor=TENANT, params=body, now=T0,
+                          policy=POLICY).case
+
+
+def apply(case, action, params, at):
+    return cases.ACTIONS[action](case, DESK, params, at, POLICY).case
+
+
+def test_a_new_case_waits_for_its_handoff_deadline():
+    assert watch.decide(new(), gen=1, now=T0, policy=POLICY) == watch.Decision("wait", T0 + timedelta(minutes=10))
+
+
+def test_missed_handoff_escalates_once_then_notifies_then_waits_for_the_next_tier():
+    case = new()
+    at = T0 + timedelta(minutes=10)
+    assert watch.decide(case, gen=1, now=at, policy=POLICY) == watch.Decision("escalate", key="handoff")
+    case = watch.escalate_missed(case, "handoff", at, POLICY).case
+    assert case.tier == "manager"
+    assert watch.decide(case, gen=1, now=at, policy=POLICY) == watch.Decision("notify", key="handoff")
+    case = watch.mark_notified(case, "handoff", ["mgr@p1.example"], at, POLICY).case
+    decision = watch.decide(case, gen=1, now=at, policy=POLICY)
+    assert decision == watch.Decision("wait", at + timedelta(hours=2))  # the manager's turn
+    case = watch.escalate_missed(case, "handoff", at + timedelta(hours=2), POLICY).case
+    assert case.tier == "director" and case.escalations["handoff"]["count"] == 2
+
+
+def test_at_the_director_a_missed_deadline_is_not_escalated_again():
+    case = new()
+    for hours in (0, 2):
+        at = T0 + timedelta(minutes=10, hours=hours)
+        case = watch.escalate_missed(case, "handoff", at, POLICY).case
+        case = watch.mark_notified(case, "handoff", ["x"], at, POLICY).case
+    later = T0 + timedelta(hours=5)
+    decision = watch.decide(case, gen=1, now=later, policy=POLICY)
+    assert decision.action == "wait" and decision.until == case.deadlines["response"].due
+
+
+def test_handoff_met_in_time_means_waiting_for_the_reply_window():
+    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0 + timedelta(minutes=2))
+    case = apply(case, "assign", {"assignee": "eng-1"}, T0 + timedelta(minutes=3))
+    decision = watch.decide(case, gen=1, now=T0 + timedelta(minutes=3), policy=POLICY)
+    assert decision == watch.Decision("wait", case.deadlines["response"].due)
+
+
+def test_a_deadline_moved_later_is_honoured_and_never_escalated_at_the_old_time():
+    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
+    case = apply(case, "assign", {"assignee": "eng-1"}, T0)
+    old_due = case.deadlines["response"].due  # 1 working day
+    case = apply(case, "classify", {"cause": "equipment_facility"}, T0 + timedelta(hours=1))  # 3 working days
+    decision = watch.decide(case, gen=1, now=old_due, policy=POLICY)
+    assert decision.action == "wait"  # no escalation at the old time
+    assert decision.until == min(case.deadlines["response"].due, old_due + watch.HEARTBEAT)
+    assert case.deadlines["response"].due > old_due
+
+
+def test_an_escalation_for_a_deadline_that_moved_does_not_block_the_new_one():
+    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
+    case = apply(case, "assign", {"assignee": "eng-1"}, T0)
+    missed = case.deadlines["response"].due
+    case = watch.escalate_missed(case, "response", missed, POLICY).case
+    case = watch.mark_notified(case, "response", ["x"], missed, POLICY).case
+    case = apply(case, "respond", {"message": "已联系"}, missed + timedelta(minutes=5))
+    case = apply(case, "reopen", {"reason": "没修好"}, missed + timedelta(days=1)) if case.status == "resolved" else case
+    assert watch.decide(case, gen=1, now=missed + timedelta(minutes=6), policy=POLICY).action == "wait"
+
+
+def test_closed_cases_and_superseded_watchers_are_done():
+    case = apply(new(), "classify", {"kind": "consultation"}, T0)
+    assert watch.decide(case, gen=2, now=T0, policy=POLICY).action == "done"
+    case = apply(case, "answer", {"message": "可以"}, T0)
+    assert watch.decide(case, gen=1, now=T0, policy=POLICY).action == "done"
+
+
+def test_major_complaint_asks_for_the_director_notice_at_once():
+    case = apply(new(), "classify", {"kind": "complaint", "severity": "major"}, T0)
+    assert case.tier == "manager"
+    assert watch.decide(case, gen=1, now=T0, policy=POLICY) == watch.Decision("notify", key="major")
+    assert watch.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example", "dir@p1.example"]
+
+
+def test_after_hours_escalations_go_to_the_on_duty_desk_not_to_people_off_duty():
+    night = datetime(2026, 11, 22, 18, 0, tzinfo=timezone.utc)  # Monday 02:00 Shanghai
+    case = new()
+    case = watch.escalate_missed(case, "handoff", night, POLICY).case
+    assert watch.recipients(case, "handoff", CONTACTS, POLICY, night) == ["control@p1.example"]
+    assert watch.recipients(case, "handoff", CONTACTS, POLICY, T0) == ["mgr@p1.example"]
+
+
+def test_an_open_case_without_deadlines_is_still_looked_at_daily():
+    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
+    case = apply(case, "assign", {"assignee": "eng-1"}, T0)
+    case = apply(case, "respond", {"message": "处理中"}, T0)
+    assert watch.decide(case, gen=1, now=T0, policy=POLICY) == watch.Decision("wait", T0 + watch.HEARTBEAT)
+
+
+def test_a_new_watcher_is_needed_only_when_a_look_is_needed_sooner():
+    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
+    case = apply(case, "assign", {"assignee": "eng-1"}, T0)
+    noted = apply(case, "note", {"note": "x"}, T0)
+    assert not watch.needs_new_watcher(case, noted, POLICY, T0)
+    urgent = apply(case, "classify", {"cause": "business_affected"}, T0)
+    assert watch.needs_new_watcher(case, urgent, POLICY, T0)
+    major = apply(case, "classify", {"severity": "major"}, T0)
+    assert watch.needs_new_watcher(case, major, POLICY, T0)
+    responded = apply(case, "respond", {"message": "x"}, T0)
+    resolved = apply(apply(responded, "note", {"note": "x"}, T0), "resolve", {"resolution": "ok"}, T0)
+    assert watch.needs_new_watcher(responded, resolved, POLICY, T0)  # the callback window starts
+    closed = apply(apply(resolved, "callback", {"reached": True, "satisfied": True}, T0), "close", {}, T0)
+    assert not watch.needs_new_watcher(resolved, closed, POLICY, T0)
