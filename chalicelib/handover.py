@@ -131,6 +131,20 @@ def case_item(case: Case, now: datetime) -> dict[str, Any]:
             "overdue": is_overdue(case, now)}
 
 
+def escalation_tier(event: Event) -> str:
+    """The tier an ``escalate`` event moved the case to. The deadline watcher
+    (chalicelib/watch.py) also escalates a case already with the director: the
+    tier does not change then, and its escalation record names the tier."""
+    moved = (event.changes.get("tier") or {}).get("to")
+    if moved:
+        return str(moved)
+    records = (event.changes.get("escalations") or {}).get("to") or {}
+    record = records.get(event.data.get("deadline")) if isinstance(records, dict) else None
+    if isinstance(record, dict) and record.get("tier"):
+        return str(record["tier"])
+    return "unchanged"
+
+
 def _section(items: list[dict[str, Any]], cap: int) -> dict[str, Any]:
     return {"count": len(items), "items": items[:cap], "truncated": len(items) > cap}
 
@@ -203,10 +217,10 @@ def build_summary(*, property_id: str, policy: deadlines.Policy, shift_start: da
         if steps:
             steps.sort(key=lambda e: (e.at, e.seq))
             escalated.append({**case_item(case, now), "escalations": [
-                {"at": iso(e.at), "from": (e.changes.get("tier") or {}).get("from"),
-                 "to": (e.changes.get("tier") or {}).get("to"),
+                {"at": iso(e.at), "from": (e.changes.get("tier") or {}).get("from"), "to": escalation_tier(e),
                  "by": {"id": e.actor.id, "role": e.actor.role, "name": e.actor.name},
-                 "reason": e.data.get("reason")} for e in steps]})
+                 "reason": e.data.get("reason"), "automatic": bool(e.data.get("automatic")),
+                 "deadline": e.data.get("deadline")} for e in steps]})
     escalated.sort(key=lambda item: (item["escalations"][0]["at"], item["case_id"]))
 
     after_hours = [case_item(c, now) for c in in_shift if _is_after_hours_intake(c, policy)]

@@ -57,6 +57,19 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("GET", "/v1/approvals"): ("Replies waiting for your approval, oldest first", "reply.approve", None, 200),
     ("GET", "/v1/properties/{property_id}/quarantine"): ("Quarantined inbound mail, newest first",
                                                          "mail.quarantine", None, 200),
+    ("GET", "/v1/properties/{property_id}/handovers"): (
+        "Shift handover summaries, newest first, with who signed", "report.read", None, 200),
+    ("POST", "/v1/properties/{property_id}/handovers"): (
+        "Produce the summary of the shift that ended last (before `at`, if given); idempotent: "
+        "200 with the stored one if it exists", "handover.sign", "ProduceHandover", 201),
+    ("GET", "/v1/properties/{property_id}/handovers/{shift_end}"): (
+        "One handover summary (shift_end like 2026-11-23T10:00:00Z) with its signatures", "report.read", None, 200),
+    ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): (
+        "Sign a handover for one side, once (409 already_signed)", "handover.sign", "SignHandover", 200),
+    ("GET", "/v1/properties/{property_id}/stats/daily/{day}"): (
+        "Statistics of a property-local day (YYYY-MM-DD)", "report.read", None, 200),
+    ("GET", "/v1/properties/{property_id}/stats/monthly/{month}"): (
+        "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
 _ERROR = {"type": "object", "required": ["code", "message"],
@@ -80,6 +93,7 @@ _QUERY = {
     "/v1/me/cases": ["limit", "cursor"],
     "/v1/approvals": ["limit"],
     "/v1/properties/{property_id}/quarantine": ["limit", "cursor"],
+    "/v1/properties/{property_id}/handovers": ["limit", "cursor"],
     "/v1/properties/{property_id}/queue": ["status", "kind", "category", "channel", "tier", "department", "overdue",
                                            "limit", "cursor"],
 }

@@ -123,6 +123,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                      "front_desk", "manager", "director", "on_duty")}},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
                                     "policy": {"type": "object"}}),
+    "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
+    "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
+                                     "comment": {"type": "string", "maxLength": 2000}}),
 }
 
 

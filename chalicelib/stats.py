@@ -25,8 +25,9 @@ Definitions (the figures of one day):
     replaces the old one.
 
 ``escalations``
-    ``escalate`` audit events in the day, grouped ``by_tier`` by the tier the
-    case moved to (``event.changes["tier"]["to"]``).
+    ``escalate`` audit events in the day (by staff or the deadline watcher),
+    grouped ``by_tier`` by the tier the case moved to
+    (``event.changes["tier"]["to"]``; see ``handover.escalation_tier``).
 
 ``callbacks``
     ``reached``: callback events in the day that reached the tenant;
@@ -50,7 +51,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from chalicelib import cases as case_rules
-from chalicelib import deadlines
+from chalicelib import deadlines, handover
 from chalicelib.cases import Case, Event, iso
 
 WINDOWS = ("handoff", "response", "callback")
@@ -148,7 +149,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
             if not start <= event.at < end:
                 continue
             if event.action == "escalate":
-                _count(by_tier, str((event.changes.get("tier") or {}).get("to") or "unknown"))
+                _count(by_tier, handover.escalation_tier(event))
             elif event.action == "callback":
                 attempts += 1
                 reached += 1 if event.data.get("reached") else 0

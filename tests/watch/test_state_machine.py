@@ -1,0 +1,297 @@
+"""Every escalation path, run by moto's Step Functions executing the repo's
+own ASL file (statemachines/case_watch.asl.json), with the real
+``watch_tasks`` handler answering the task tokens.
+
+Time is driven, not slept: the case clock starts in the past (2025), and
+when an execution wakes from a Wait the harness moves the clock to the time
+the watcher asked to wake at. moto passes a Wait whose timestamp is in the
+real past at once, so a three-day window takes milliseconds.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import boto3
+import pytest
+
+from chalicelib import config
+from chalicelib.auth import Principal
+from chalicelib.watcher import Watcher, WatchService
+from tests.conftest import FakeClock
+
+ASL = Path(__file__).resolve().parents[2] / "statemachines" / "case_watch.asl.json"
+PAST = datetime(2025, 6, 2, 2, 0, tzinfo=timezone.utc)  # a Monday, 10:00 in Shanghai
+TENANT = Principal("tenant-1", "tenant", frozenset({"P1"}), name="李女士")
+DESK = Principal("desk-1", "front_desk", frozenset({"P1"}), name="前台")
+ADMIN = Principal("admin-0", "admin", frozenset({"P1"}))
+CONTACTS = {"manager": "manager@riverside.example", "director": "director@riverside.example",
+            "on_duty": "control-room@riverside.example", "front_desk": "desk@riverside.example"}
+
+
+class Harness:
+    """Runs the watch queue's tasks through the real handler, moving time."""
+
+    def __init__(self, client, clock, sfn, sqs, queue_url, answers):
+        self.client, self.clock, self.sfn, self.sqs, self.queue_url = client, clock, sfn, sqs, queue_url
+        self.answers = answers  # (case_id, gen) -> last answer
+        self.checks = 0
+
+    def step(self, timeout: float = 10.0) -> dict | None:
+        """Deliver one Check task; returns its task body, or None if none came."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1).get("Messages", [])
+            if messages:
+                break
+            time.sleep(0.02)
+        else:
+            return None
+        message = messages[0]
+        task = json.loads(message["Body"])
+        last = self.answers.get((task["case_id"], task["gen"]))
+        if last and last.get("until"):
+            wake = datetime.fromisoformat(last["until"].replace("Z", "+00:00"))
+            self.clock.now = max(self.clock.now, wake)  # the Wait state has just ended: it is that time now
+        event = self.client.events.generate_sqs_event(message_bodies=[message["Body"]],
+                                                      queue_name="tenantdesk-watch-tasks")
+        self.client.lambda_.invoke("watch_tasks", event)
+        self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.checks += 1
+        return task
+
+    def run_until(self, condition, max_checks: int = 30) -> None:
+        for _ in range(max_checks):
+            if condition():
+                return
+            assert self.step() is not None, "no Check task arrived"
+        assert condition(), f"not reached after {max_checks} checks"
+
+    def executions(self, status=None):
+        arn = config.state_machine_arn()
+        found = self.sfn.list_executions(stateMachineArn=arn)["executions"]
+        return [e for e in found if status is None or e["status"] == status]
+
+    def wait_for_status(self, name: str, status: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(e["name"] == name and e["status"] == status for e in self.executions()):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{name} never reached {status}: {self.executions()}")
+
+
+@pytest.fixture
+def watched(aws, svc, store, mailbox, monkeypatch, tmp_path):
+    """The state machine from the repo's ASL, its queues, and the app wired to start it."""
+    from moto.core.config import default_user_config
+    from chalicelib import runtime
+    monkeypatch.setitem(default_user_config["stepfunctions"], "execute_state_machine", True)
+    sqs = boto3.client("sqs", region_name=config.region())
+    sfn = boto3.client("stepfunctions", region_name=config.region())
+    # Queue names unique per test: moto's execution threads outlive its reset,
+    # and a previous test's watcher must never post into this test's queue.
+    suffix = tmp_path.name[-12:].replace("_", "-")
+    queue_url = sqs.create_queue(QueueName=f"watch-tasks-{suffix}")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=f"watch-dead-letters-{suffix}")["QueueUrl"]
+    arn = sfn.create_state_machine(name="tenantdesk-case-watch", definition=ASL.read_text(encoding="utf-8"),
+                                   roleArn="arn:aws:iam::123456789012:role/tenantdesk-case-watch")["stateMachineArn"]
+    monkeypatch.setenv("TD_STATE_MACHINE_ARN", arn)
+    monkeypatch.setenv("TD_WATCH_QUEUE_URL", queue_url)
+    monkeypatch.setenv("TD_WATCH_DLQ_URL", dlq_url)
+    clock = FakeClock(PAST)
+    svc.clock = clock
+    svc._properties.clear()
+    svc.watcher = Watcher(lambda: sfn)
+    svc.put_property(ADMIN, "P1", {"name": "滨江花园", "email": "service@riverside.example", "contacts": CONTACTS,
+                                   "departments": ["engineering", "cleaning"]})
+    answers = {}
+    original = WatchService.check
+
+    def recording(self, property_id, case_id, gen):
+        answer = original(self, property_id, case_id, gen)
+        answers[(case_id, gen)] = answer
+        return answer
+
+    monkeypatch.setattr(WatchService, "check", recording)
+    runtime.reset()
+    runtime._service = svc
+    runtime.set_clock(clock)
+    from chalice.test import Client
+    from app import app
+    with Client(app, stage_name="local") as client:
+        harness = Harness(client, clock, sfn, sqs, queue_url, answers)
+        yield harness
+    for execution in harness.executions("RUNNING"):
+        sfn.stop_execution(executionArn=execution["executionArn"])
+    runtime.reset()
+
+
+def submit(svc, **params):
+    body = {"channel": "app", "unit": "3栋1201", "content": "客厅空调不制冷", **params}
+    return svc.submit(TENANT, "P1", body, None)[0]
+
+
+def trail(store, case):
+    return [(e.action, e.data) for e in store.events(store.get_case("P1", case.case_id))]
+
+
+def escalations(store, case):
+    return [d for a, d in trail(store, case) if a == "escalate"]
+
+
+def mail_to(messages):
+    return [(str(m["To"]), str(m["Subject"])) for m in messages]
+
+
+def asl_validator(path: Path):
+    import shutil
+    import subprocess
+    validator = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "asl-validator"
+    command = str(validator) if validator.exists() else shutil.which("asl-validator")
+    assert command, "asl-validator is not installed: run ./dev test, which installs it"
+    return subprocess.run([command, "--json-path", str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_asl_file_is_a_valid_state_machine_definition():
+    """Checked by a real validator (asl-validator, installed by ./dev test)."""
+    result = asl_validator(ASL)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_validator_does_reject_a_broken_definition(tmp_path):
+    broken = json.loads(ASL.read_text(encoding="utf-8"))
+    broken["States"]["Sleep"]["Next"] = "NoSuchState"
+    path = tmp_path / "broken.asl.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    assert asl_validator(path).returncode != 0
+
+
+def test_missed_handoff_escalates_to_the_manager_and_mails_them(watched, svc, store, mailbox):
+    case = submit(svc)
+    [execution] = watched.executions()
+    assert execution["name"] == f"P1-{case.case_id}-g1"
+    watched.run_until(lambda: escalations(store, case))
+    [escalation] = escalations(store, case)
+    assert escalation["deadline"] == "handoff" and escalation["automatic"]
+    assert watched.clock.now == case.deadlines["handoff"].due  # fired on time, not late
+    watched.run_until(lambda: mailbox())
+    assert mail_to(mailbox()) == [("manager@riverside.example", f"[{case.case_id}] 升级提醒：未在时限内移交责任人")]
+    stored = store.get_case("P1", case.case_id)
+    assert stored.tier == "manager" and stored.escalations["handoff"]["notified"]
+    assert trail(store, case)[-1][0] == "escalation_notified"
+
+
+def test_missed_reply_escalates_per_window(watched, svc, store, mailbox):
+    case = submit(svc)
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "cause": "business_affected",
+                                                   "department": "engineering"})
+    svc.act(DESK, "P1", case.case_id, "assign", {"assignee": "eng-1"})
+    watched.run_until(lambda: escalations(store, case))
+    [escalation] = escalations(store, case)
+    assert escalation["deadline"] == "response"
+    assert watched.clock.now == store.get_case("P1", case.case_id).deadlines["response"].due == PAST + timedelta(hours=1)
+
+
+def test_major_complaint_goes_to_the_manager_and_the_director_hears_at_once(watched, svc, store, mailbox):
+    case = submit(svc)
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "severity": "major",
+                                                   "department": "engineering"})
+    stored = store.get_case("P1", case.case_id)
+    assert stored.tier == "manager" and stored.watch_gen == 2  # a new watcher looks at once
+    watched.run_until(lambda: len(mailbox()) >= 2)
+    assert sorted(to for to, _ in mail_to(mailbox())) == ["director@riverside.example", "manager@riverside.example"]
+    assert all("重大投诉" in subject for _, subject in mail_to(mailbox()))
+    assert watched.clock.now == PAST  # no time had to pass
+    # The superseded first watcher ends by itself at its next look.
+    watched.run_until(lambda: watched.answers.get((case.case_id, 1), {}).get("action") == "done")
+    watched.wait_for_status(f"P1-{case.case_id}-g1", "SUCCEEDED")
+
+
+def test_missed_callback_after_resolution_escalates(watched, svc, store, mailbox):
+    case = submit(svc)
+    for action, params in [("classify", {"kind": "request", "department": "engineering"}),
+                           ("assign", {"assignee": "eng-1"}), ("respond", {"message": "马上来"}),
+                           ("resolve", {"resolution": "已修好"})]:
+        svc.act(DESK, "P1", case.case_id, action, params)
+    watched.run_until(lambda: escalations(store, case))
+    [escalation] = escalations(store, case)
+    assert escalation["deadline"] == "callback"
+    assert watched.clock.now == PAST + timedelta(hours=3)  # 3 working hours from Monday 10:00
+
+
+def test_a_moved_deadline_is_honoured(watched, svc, store):
+    case = submit(svc)
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "department": "engineering"})
+    svc.act(DESK, "P1", case.case_id, "assign", {"assignee": "eng-1"})
+    watched.run_until(lambda: watched.answers.get((case.case_id, 1), {}).get("until")
+                      == "2025-06-03T02:00:00Z")  # waiting for the 1-working-day reply
+    svc.act(DESK, "P1", case.case_id, "classify", {"cause": "equipment_facility"})  # now 3 working days
+    watched.run_until(lambda: escalations(store, case), max_checks=10)
+    [escalation] = escalations(store, case)
+    assert escalation["due"] == "2025-06-05T02:00:00.000000Z"
+    assert watched.clock.now == datetime(2025, 6, 5, 2, 0, tzinfo=timezone.utc)
+
+
+def test_closing_mid_wait_ends_the_execution_without_escalating(watched, svc, store):
+    case = submit(svc)
+    watched.step()  # the watcher is now waiting for the hand-off deadline
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "consultation"})
+    svc.act(DESK, "P1", case.case_id, "answer", {"message": "物业费可以在App缴纳"})
+    watched.run_until(lambda: watched.answers.get((case.case_id, 1), {}).get("action") == "done")
+    watched.wait_for_status(f"P1-{case.case_id}-g1", "SUCCEEDED")
+    assert escalations(store, case) == []
+
+
+def test_after_hours_escalation_goes_to_the_control_room(watched, svc, store, mailbox):
+    watched.clock.now = datetime(2025, 6, 1, 18, 0, tzinfo=timezone.utc)  # Monday 02:00 Shanghai
+    case = submit(svc)
+    watched.run_until(lambda: mailbox())
+    assert [to for to, _ in mail_to(mailbox())] == ["control-room@riverside.example"]
+
+
+def test_a_lost_start_is_made_good_by_the_outbox(watched, svc, store):
+    real = svc.watcher
+
+    class Throttled:
+        def start(self, *args):
+            raise RuntimeError("ThrottlingException: Rate exceeded")
+
+    svc.watcher = Throttled()
+    case = submit(svc)
+    assert watched.executions() == []
+    rows, _ = store.meta_partition("WATCH_OUTBOX", limit=10)
+    assert [data["case_id"] for _, data in rows] == [case.case_id]
+    svc.watcher = real  # the throttling passes; the schedule runs the sweeper
+    watched.client.lambda_.invoke("watch_outbox", watched.client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    assert [e["name"] for e in watched.executions()] == [f"P1-{case.case_id}-g1"]
+    assert store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []
+    assert WatchService(svc, lambda: None, lambda: None).sweep_outbox() == 0  # nothing left to start
+    watched.run_until(lambda: escalations(store, case))  # and it watches like any other
+
+
+def test_a_retried_start_is_accepted_as_already_started():
+    """AWS refuses a second execution of the same name (moto does not, see
+    ../shared/README.md), so the start is idempotent by name; this checks we
+    treat AWS's refusal as success."""
+    class AlreadyExists(Exception):
+        pass
+
+    class FakeSfn:
+        exceptions = type("E", (), {"ExecutionAlreadyExists": AlreadyExists})
+        names: list[str] = []
+
+        def start_execution(self, stateMachineArn, name, input):
+            if name in self.names:
+                raise AlreadyExists(name)
+            self.names.append(name)
+
+    sfn = FakeSfn()
+    watcher = Watcher(lambda: sfn)
+    watcher.start("P1", "TD-20250602-0001", 1)
+    watcher.start("P1", "TD-20250602-0001", 1)
+    watcher.start("P1", "TD-20250602-0001", 2)
+    assert sfn.names == ["P1-TD-20250602-0001-g1", "P1-TD-20250602-0001-g2"]
