@@ -7,6 +7,7 @@ import os
 from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import cases, web
+from chalicelib.errors import DomainError
 from chalicelib.observability import logger
 from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
 from chalicelib.replies import view as reply_view
@@ -25,6 +26,11 @@ _POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
 users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
+
+# Shift handovers and statistics (their routes and schedule live in the blueprint).
+from chalicelib.routes_reports import reports_routes  # noqa: E402
+
+app.register_blueprint(reports_routes)
 
 
 @app.middleware("http")
@@ -402,3 +408,19 @@ def watch_outbox(event):
     if started:
         logger.warning("watchers started from the outbox", extra={"started": started})
     return {"started": started}
+
+
+@app.on_sqs_message(queue="tenantdesk-reminders", batch_size=1)
+def callback_reminders(event):
+    """A callback reminder schedule fired: remind the front desk, unless the
+    callback was made meanwhile."""
+    import json
+    for record in event:
+        try:
+            data = json.loads(record.body)
+            property_id, case_id = web.case_ids(data["property_id"], data["case_id"])
+        except (ValueError, KeyError, TypeError, DomainError):
+            logger.error("unusable reminder", extra={"body": record.body[:300]})
+            continue
+        sent = watch_service().remind_callback(property_id, case_id)
+        logger.info("callback reminder", extra={"case_id": case_id, "sent": sent})

@@ -58,6 +58,19 @@ def watch_dead_letter_url() -> str:
     return _env("TD_WATCH_DLQ_URL") or ""
 
 
+def schedule_group() -> str:
+    return _env("TD_SCHEDULE_GROUP") or "tenantdesk"
+
+
+def reminder_queue_arn() -> str | None:
+    """Where callback reminder schedules deliver (None: reminders are off)."""
+    return _env("TD_REMINDER_QUEUE_ARN")
+
+
+def scheduler_role_arn() -> str:
+    return _env("TD_SCHEDULER_ROLE_ARN") or ""
+
+
 def event_bus() -> str:
     return _env("TD_EVENT_BUS") or "default"
 

@@ -93,7 +93,6 @@ _QUERY = {
     "/v1/me/cases": ["limit", "cursor"],
     "/v1/approvals": ["limit"],
     "/v1/properties/{property_id}/quarantine": ["limit", "cursor"],
-    "/v1/properties/{property_id}/handovers": ["limit", "cursor"],
     "/v1/properties/{property_id}/queue": ["status", "kind", "category", "channel", "tier", "department", "overdue",
                                            "limit", "cursor"],
 }

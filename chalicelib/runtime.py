@@ -55,7 +55,11 @@ def service():
         if config.state_machine_arn():
             from chalicelib.watcher import Watcher
             watcher = Watcher(lambda: aws_client("stepfunctions"))
-        _service = CaseService(DynamoStore(bind()), clock, watcher=watcher)
+        reminders = None
+        if config.reminder_queue_arn():
+            from chalicelib.reminders import CallbackReminders
+            reminders = CallbackReminders(lambda: aws_client("scheduler"), clock)
+        _service = CaseService(DynamoStore(bind()), clock, watcher=watcher, reminders=reminders)
     return _service
 
 

@@ -65,7 +65,7 @@ def watch_outbox_record(case: Case) -> tuple[str, str, dict[str, Any]]:
 
 class CaseService:
     def __init__(self, store: DynamoStore, clock: Clock, *, sleep: Callable[[float], None] = time.sleep,
-                 watcher: Any = None):
+                 watcher: Any = None, reminders: Any = None):
         self.store = store
         self.clock = clock
         self._sleep = sleep
@@ -73,6 +73,16 @@ class CaseService:
         # Starts a case's Step Functions execution (chalicelib.watcher.Watcher);
         # None where nothing watches (unit tests): the outbox records remain.
         self.watcher = watcher
+        # Schedules callback reminders (chalicelib.reminders); None: none are made.
+        self.reminders = reminders
+
+    def _after_change(self, action: str, case: Case, prop: Property) -> None:
+        if self.reminders is None:
+            return
+        try:
+            self.reminders.after_change(action, case, prop.policy.timezone)
+        except Exception:  # noqa: BLE001 - a lost reminder is covered by the watcher's callback escalation
+            logger.warning("callback reminder not updated", extra={"case_id": case.case_id, "action": action})
 
     def start_watch(self, property_id: str, case_id: str, gen: int) -> bool:
         """Start watcher generation ``gen`` now and clear its outbox record; on
@@ -82,7 +92,8 @@ class CaseService:
         try:
             self.watcher.start(property_id, case_id, gen)
         except Exception:  # noqa: BLE001 - the outbox retries; the request must not fail for it
-            logger.warning("watcher start failed; the outbox will retry", extra={"case_id": case_id, "gen": gen})
+            logger.warning("watcher start failed; the outbox will retry", extra={"case_id": case_id, "gen": gen},
+                           exc_info=True)
             return False
         self.store.delete_meta(WATCH_OUTBOX, f"{property_id}#{case_id}#{gen:04d}")
         return True
@@ -251,6 +262,7 @@ class CaseService:
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         if outbox:
             self.start_watch(property_id, case_id, change.case.watch_gen)
+        self._after_change(action, change.case, prop)
         return change.case
 
     def system_act(self, actor: Actor, property_id: str, case_id: str, action: str, params: dict[str, Any], *,

@@ -116,6 +116,26 @@ class WatchService:
         change = watch.mark_notified(case, key, to, now, prop.policy)
         self.store.save_change(change, expected_version=case.version)
 
+    def remind_callback(self, property_id: str, case_id: str) -> bool:
+        """Mail the front desk that a follow-up call is due; False when it is no longer needed."""
+        case = self.store.get_case(property_id, case_id)
+        if case.status != "resolved" or "callback" not in case.deadlines:
+            return False
+        prop = self.cases.property(property_id)
+        to = prop.contacts.get("front_desk") or prop.contacts.get("on_duty")
+        if not to:
+            return False
+        from chalicelib.mail.templates import local_time
+        due = local_time(case.deadlines["callback"].due, prop.policy.timezone)
+        sender = prop.email or config.mail_from()
+        self._mailer().send(Outgoing(
+            sender=sender, sender_name=prop.name, to=to, message_id=new_message_id(sender),
+            subject=f"[{case.case_id}] 回访提醒 / Callback due {due}",
+            text=f"案件 {case.case_id}（{case.unit}）已处理完毕，请在 {due} 前回访 {case.reporter.get('name', '')}"
+                 f"（{case.contact or case.reporter.get('phone') or case.reporter.get('email') or ''}）。\n\n"
+                 f"Case {case.case_id} was resolved: call the tenant back before {due}."))
+        return True
+
     def sweep_outbox(self, *, limit: int = 100) -> int:
         """Start every watcher whose start was lost (throttled, or a crash
         between the case write and the start). Runs every minute."""

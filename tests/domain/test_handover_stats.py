@@ -118,7 +118,7 @@ def night():
     before.act("assign", local(P, 2026, 11, 23, 9, 5), assignee="eng-1")
     before.act("escalate", local(P, 2026, 11, 23, 12), reason="白天已升级一次")       # before the shift
     before.act("escalate", local(P, 2026, 11, 23, 23), reason="业主再次来电")         # in the shift
-    late_call = Built(local(P, 2026, 11, 23, 21, 30), content="楼上漏水，天花板在滴水" * 5, kind="complaint")
+    late_call = Built(local(P, 2026, 11, 23, 21, 30), content="楼上漏水，天花板在滴水" * 6, kind="complaint")
     late_call.act("escalate", local(P, 2026, 11, 23, 22), reason="漏水严重")
     small_hours = Built(local(P, 2026, 11, 24, 3), content="车库有人撬车")            # not classified yet
     question = Built(local(P, 2026, 11, 23, 22), content="停车费怎么交？", kind="consultation")
@@ -126,6 +126,7 @@ def night():
     resolved = Built(local(P, 2026, 11, 23, 10), content="走廊灯不亮", kind="request")
     resolved.act("classify", local(P, 2026, 11, 23, 10, 1), kind="request", department="engineering")
     resolved.act("assign", local(P, 2026, 11, 23, 10, 5), assignee="eng-1")
+    resolved.act("start", local(P, 2026, 11, 23, 10, 6), actor=STAFF)
     resolved.act("resolve", local(P, 2026, 11, 23, 16), actor=STAFF, resolution="换灯管")  # callback due Tue 09:00
     built = [before, late_call, small_hours, question, resolved]
     start, end = handover.shift_window(local(P, 2026, 11, 24, 8, 5), P)
@@ -172,7 +173,8 @@ def test_escalated_lists_escalations_in_the_shift_even_of_older_cases(night):
     summary, c = night
     assert ids(summary["escalated"]) == [c["late_call"], c["before"]]
     before = summary["escalated"]["items"][1]
-    assert [(e["from"], e["to"], e["reason"]) for e in before["escalations"]] == [("manager", "director", "业主再次来电")]
+    steps = [(e["from"], e["to"], e["reason"]) for e in before["escalations"]]
+    assert steps == [("manager", "director", "业主再次来电")]  # the noon escalation was before the shift
     assert before["escalations"][0]["by"] == {"id": "desk-1", "role": "front_desk", "name": "前台小王"}
 
 
@@ -212,7 +214,7 @@ def test_listed_case_fields_and_title_falls_back_to_content(night):
     late = summary["opened"]["items"][0]
     assert set(late) == {"property_id", "case_id", "unit", "title", "status", "kind", "category", "tier",
                          "created_at", "next_due", "overdue"}
-    assert late["title"] == ("楼上漏水，天花板在滴水" * 5)[:60] and len(late["title"]) == 60
+    assert late["title"] == ("楼上漏水，天花板在滴水" * 6)[:60] and len(late["title"]) == 60
     assert late["unit"] == "3栋1201" and late["tier"] == "manager" and late["kind"] == "complaint"
     titled = next(i for i in summary["open_now"]["items"] if i["case_id"] == c["before"])
     assert titled["title"] == "电梯异响"
@@ -220,14 +222,17 @@ def test_listed_case_fields_and_title_falls_back_to_content(night):
 
 def test_callbacks_due_later_than_the_next_handover_wait():
     P = Policy(callback=Window(12, "hours"))
-    soon = Built(local(P, 2026, 11, 23, 9), policy=P, kind="request", department="cleaning")
-    soon.act("assign", local(P, 2026, 11, 23, 9, 1), assignee="c-1").act("start", local(P, 2026, 11, 23, 9, 2))
+    soon = Built(local(P, 2026, 11, 23, 9), policy=P, kind="request")
+    soon.act("assign", local(P, 2026, 11, 23, 9, 1), assignee="c-1", department="cleaning")
+    soon.act("start", local(P, 2026, 11, 23, 9, 2))
     soon.act("resolve", local(P, 2026, 11, 23, 19), resolution="已清理")   # callback due Tue 07:00
-    later = Built(local(P, 2026, 11, 23, 9, 30), policy=P, kind="request", department="cleaning")
-    later.act("assign", local(P, 2026, 11, 23, 9, 31), assignee="c-1").act("start", local(P, 2026, 11, 23, 9, 32))
+    later = Built(local(P, 2026, 11, 23, 9, 30), policy=P, kind="request")
+    later.act("assign", local(P, 2026, 11, 23, 9, 31), assignee="c-1", department="cleaning")
+    later.act("start", local(P, 2026, 11, 23, 9, 32))
     later.act("resolve", local(P, 2026, 11, 23, 21), resolution="已清理")  # callback due Tue 09:00
-    done = Built(local(P, 2026, 11, 23, 9, 40), policy=P, kind="request", department="cleaning")
-    done.act("assign", local(P, 2026, 11, 23, 9, 41), assignee="c-1").act("start", local(P, 2026, 11, 23, 9, 42))
+    done = Built(local(P, 2026, 11, 23, 9, 40), policy=P, kind="request")
+    done.act("assign", local(P, 2026, 11, 23, 9, 41), assignee="c-1", department="cleaning")
+    done.act("start", local(P, 2026, 11, 23, 9, 42))
     done.act("resolve", local(P, 2026, 11, 23, 18, 30), resolution="已清理")
     done.act("callback", local(P, 2026, 11, 23, 19), reached=True, satisfied=True)
     summary = handover.build_summary(property_id="P1", policy=P, shift_start=local(P, 2026, 11, 23, 8),

@@ -1,0 +1,61 @@
+"""Follow-up callback reminders on EventBridge Scheduler.
+
+When a case is resolved, a one-time schedule (``at(...)`` in the property's
+time zone) reminds the front desk to call the tenant back before the 3-hour
+callback window closes. It is deleted when the callback is recorded or the
+case reopens or closes, and made anew when the case is resolved again. The
+schedule's target is the reminder queue, read by ``app.callback_reminders``.
+If a reminder is lost, the watcher still escalates the missed callback.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, Callable
+
+from chalicelib import config
+from chalicelib.cases import Case
+
+LEAD = timedelta(hours=1)  # remind this long before the callback is due
+
+
+def schedule_name(case: Case) -> str:
+    return f"callback-{case.property_id}-{case.case_id}"
+
+
+class CallbackReminders:
+    def __init__(self, scheduler: Callable[[], Any], clock: Callable[[], Any]):
+        self._scheduler = scheduler
+        self._clock = clock
+
+    def after_change(self, action: str, case: Case, timezone: str) -> None:
+        if action == "resolve":
+            self.schedule(case, timezone)
+        elif action in ("callback", "reopen", "close") and case.status != "resolved":
+            self.cancel(case)
+
+    def schedule(self, case: Case, timezone: str) -> None:
+        from zoneinfo import ZoneInfo
+        due = case.deadlines["callback"].due
+        remind_at = max(due - LEAD, self._clock() + timedelta(minutes=1))
+        local = remind_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M:%S")
+        client = self._scheduler()
+        request = {
+            "Name": schedule_name(case), "GroupName": config.schedule_group(),
+            "ScheduleExpression": f"at({local})", "ScheduleExpressionTimezone": timezone,
+            "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "DELETE",
+            "Target": {"Arn": config.reminder_queue_arn(), "RoleArn": config.scheduler_role_arn(),
+                       "Input": json.dumps({"type": "callback_due", "property_id": case.property_id,
+                                            "case_id": case.case_id, "due": due.isoformat()})},
+        }
+        try:
+            client.create_schedule(**request)
+        except client.exceptions.ConflictException:
+            client.update_schedule(**request)  # resolved again after a reopen
+
+    def cancel(self, case: Case) -> None:
+        client = self._scheduler()
+        try:
+            client.delete_schedule(Name=schedule_name(case), GroupName=config.schedule_group())
+        except client.exceptions.ResourceNotFoundException:
+            pass

@@ -1,0 +1,152 @@
+"""The escalation engine and schedules in the local stack, wired as on AWS.
+
+- The case-watch state machine is created from statemachines/case_watch.asl.json
+  (the file infra deploys) on moto, which executes it. Its Check tasks arrive
+  on the watch queue; a worker hands them to ``app.watch_tasks`` exactly as
+  Lambda's SQS event source would.
+- EventBridge rules and Scheduler schedules are stored by moto but never fired,
+  so workers fire them: the watch-outbox sweeper (every minute), the handover
+  and statistics job (hourly on AWS; every minute here, it is idempotent), and
+  one-time Scheduler schedules (callback reminders) when their time comes.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, TextIO
+from zoneinfo import ZoneInfo
+
+from devstack.mail import _client, _context
+
+ROOT = Path(__file__).resolve().parent.parent
+ASL = ROOT / "statemachines" / "case_watch.asl.json"
+WATCH_QUEUE = "tenantdesk-watch-tasks"
+WATCH_DLQ = "tenantdesk-watch-dead-letters"
+REMINDER_QUEUE = "tenantdesk-reminders"
+SCHEDULE_GROUP = "tenantdesk"
+
+
+def setup() -> dict[str, str]:
+    """Queues, the state machine and the schedule group; returns the settings
+    (environment variables) the app reads to reach them."""
+    sqs, sfn = _client("sqs"), _client("stepfunctions")
+    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in (WATCH_QUEUE, WATCH_DLQ, REMINDER_QUEUE)}
+    reminder_arn = sqs.get_queue_attributes(QueueUrl=urls[REMINDER_QUEUE],
+                                            AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    machine = sfn.create_state_machine(name="tenantdesk-case-watch", definition=ASL.read_text(encoding="utf-8"),
+                                       roleArn="arn:aws:iam::000000000000:role/tenantdesk-case-watch")
+    scheduler = _client("scheduler")
+    try:
+        scheduler.create_schedule_group(Name=SCHEDULE_GROUP)
+    except scheduler.exceptions.ConflictException:
+        pass
+    return {"TD_STATE_MACHINE_ARN": machine["stateMachineArn"], "TD_WATCH_QUEUE_URL": urls[WATCH_QUEUE],
+            "TD_WATCH_DLQ_URL": urls[WATCH_DLQ], "TD_REMINDER_QUEUE_ARN": reminder_arn,
+            "TD_SCHEDULE_GROUP": SCHEDULE_GROUP,
+            "TD_SCHEDULER_ROLE_ARN": "arn:aws:iam::000000000000:role/tenantdesk-scheduler"}
+
+
+def sqs_lambda_event(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """The event Lambda's SQS event source would pass for one message."""
+    return {"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                         "body": message["Body"], "attributes": message.get("Attributes", {}),
+                         "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
+                         "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": "local"}]}
+
+
+def scheduled_event(rule: str) -> dict[str, Any]:
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "000000000000", "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "local", "resources": [f"arn:aws:events:local:000000000000:rule/{rule}"], "detail": {}}
+
+
+def queue_pump(queue: str, handler_name: str, out: TextIO):
+    """Feed a queue's messages to an ``on_sqs_message`` handler of app.py."""
+    def loop(stopping: threading.Event) -> None:
+        import app
+        handler = getattr(app, handler_name)
+        sqs = _client("sqs")
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        while not stopping.is_set():
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1).get(
+                    "Messages", []):
+                try:
+                    handler(sqs_lambda_event(message, arn), _context(handler_name))
+                except Exception as exc:  # noqa: BLE001 - as Lambda would: reported, message left for a retry
+                    out.write(f"engine | {handler_name} failed: {exc!r}\n")
+                    out.flush()
+                    continue
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return loop
+
+
+def every(seconds: float, handler_name: str, out: TextIO, report: Callable[[Any], str | None] = lambda r: None):
+    """Fire a scheduled handler of app.py, as its EventBridge rule would."""
+    def loop(stopping: threading.Event) -> None:
+        import app
+        handler = getattr(app, handler_name, None)
+        if handler is None:
+            return  # not part of this build of the app
+        while not stopping.wait(seconds):
+            try:
+                line = report(handler(scheduled_event(handler_name), _context(handler_name)))
+            except Exception as exc:  # noqa: BLE001 - a failed run is reported; the next one tries again
+                line = f"{handler_name} failed: {exc!r}"
+            if line:
+                out.write(f"engine | {line}\n")
+                out.flush()
+    return loop
+
+
+def due_schedules(out: TextIO):
+    """Fire one-time Scheduler schedules (``at(...)``) whose time has come, to
+    their SQS target, then delete them (ActionAfterCompletion DELETE)."""
+    def loop(stopping: threading.Event) -> None:
+        scheduler, sqs = _client("scheduler"), _client("sqs")
+        while not stopping.wait(2):
+            now = datetime.now(timezone.utc)
+            for summary in scheduler.list_schedules(GroupName=SCHEDULE_GROUP).get("Schedules", []):
+                schedule = scheduler.get_schedule(GroupName=SCHEDULE_GROUP, Name=summary["Name"])
+                expression = schedule.get("ScheduleExpression", "")
+                if not expression.startswith("at("):
+                    continue
+                local = datetime.fromisoformat(expression[3:-1])
+                zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
+                if local.replace(tzinfo=zone) > now:
+                    continue
+                target = schedule["Target"]
+                queue_name = target["Arn"].rsplit(":", 1)[-1]
+                url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody=target.get("Input") or "{}")
+                scheduler.delete_schedule(GroupName=SCHEDULE_GROUP, Name=summary["Name"])
+                out.write(f"engine | schedule {summary['Name']} fired\n")
+                out.flush()
+    return loop
+
+
+def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
+    return [
+        ("watch-tasks", queue_pump(WATCH_QUEUE, "watch_tasks", out)),
+        ("reminders", queue_pump(REMINDER_QUEUE, "callback_reminders", out)),
+        ("watch-outbox", every(60, "watch_outbox", out,
+                               lambda r: f"watchers started from the outbox: {r['started']}"
+                               if r and r.get("started") else None)),
+        ("handover-stats", every(60, "handover_and_stats", out,
+                                 lambda r: f"handover/statistics: {r}" if r and any(
+                                     (r or {}).values()) else None)),
+        ("schedules", due_schedules(out)),
+    ]
+
+
+def fast_policy() -> dict[str, Any]:
+    """``--fast``: P1's windows in minutes, so a user can watch a case escalate."""
+    return {"timezone": "Asia/Shanghai", "windows": {
+        "handoff": {"amount": 1, "unit": "minutes"}, "consultation": {"amount": 1, "unit": "minutes"},
+        "reply_business_affected": {"amount": 3, "unit": "minutes"},
+        "reply_outside_control": {"amount": 5, "unit": "minutes"},
+        "reply_equipment_facility": {"amount": 5, "unit": "minutes"},
+        "feedback": {"amount": 4, "unit": "minutes"}, "callback": {"amount": 3, "unit": "minutes"}}}
