@@ -268,8 +268,9 @@ def recompute_deadlines(case: Case, policy: deadlines.Policy) -> None:
             deadlines.add_window(start, deadlines.response_window(policy, case.kind, case.cause), policy),
             case.responded_at),
     }
-    if case.kind == "consultation" and case.routed_at is None and case.responded_at is not None:
-        # A consultation answered at the desk needs no hand-off.
+    if case.routed_at is None and case.responded_at is not None:
+        # Answered at the desk (a consultation, an invalid complaint explained):
+        # nobody else needed it handed over.
         result["handoff"].met_at = case.responded_at
     if case.resolved_at is not None:
         result["callback"] = Deadline(deadlines.add_window(case.resolved_at, policy.callback, policy),

@@ -114,7 +114,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "summary": summary,
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for n in ("property_id", "case_id", "reply_id", "tenant_id") if "{" + n + "}" in path]
+                       for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month")
+                       if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in _QUERY.get(path, [])],
         "responses": {str(status): {"description": "success", "content": {
             "application/json": {"schema": _response_schema(path, method)}}}},

@@ -124,10 +124,12 @@ def _configured_properties() -> list[str]:
 class ReportService:
     """Handover summaries, their signatures, daily and monthly statistics."""
 
-    def __init__(self, cases_service: Any, store: Any, *, clock: Any = None):
+    def __init__(self, cases_service: Any, store: Any, *, clock: Any = None, mailer: Any = None):
         self.cases = cases_service
         self.store = store
         self.clock = clock or cases_service.clock
+        # Sends each new summary to both sides of the handover; None: not mailed.
+        self._mailer = mailer
 
     # --- properties the scheduler serves -----------------------------------
 
@@ -226,7 +228,28 @@ class ReportService:
             # Another producer (a second scheduler run, a click) won: theirs is the record.
             return self.store.get_meta([(pk, key)])[(pk, key)].data or {}, False
         record_metric("HandoverProduced", property_id=property_id, shift_end=key)
+        self._mail_handover(prop, doc)
         return doc, True
+
+    def _mail_handover(self, prop: Any, doc: dict[str, Any]) -> None:
+        """Customer service and the security control room both get the summary:
+        the operator's handover is signed by both sides."""
+        recipients = [a for a in dict.fromkeys((prop.contacts.get("front_desk"), prop.contacts.get("on_duty"))) if a]
+        if self._mailer is None or not recipients:
+            return
+        from chalicelib import config
+        from chalicelib.mail.templates import handover_subject, handover_text
+        from chalicelib.mailer import Outgoing, SendFailed, new_message_id
+        sender = prop.email or config.mail_from()
+        for address in recipients:
+            try:
+                self._mailer().send(Outgoing(sender=sender, sender_name=prop.name, to=address,
+                                             message_id=new_message_id(sender),
+                                             subject=handover_subject(prop.name, doc),
+                                             text=handover_text(doc)))
+            except SendFailed:
+                # The summary is stored and listed in the console either way.
+                record_metric("HandoverMailFailed", property_id=prop.property_id)
 
     def request_handover(self, principal: auth.Principal, property_id: str,
                          at: datetime | None = None) -> tuple[dict[str, Any], bool]:

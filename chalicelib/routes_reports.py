@@ -30,7 +30,7 @@ def reports():
     so it follows ``runtime`` when tests swap the service or the clock)."""
     from chalicelib.reports import ReportService
     service = runtime.service()
-    return ReportService(service, service.store, clock=runtime.clock)
+    return ReportService(service, service.store, clock=runtime.clock, mailer=runtime.mailer)
 
 
 def _request():

@@ -140,6 +140,8 @@ class CaseService:
                             {"name": prop.name, "policy": params.get("policy") or {},
                              "departments": list(prop.departments), "email": prop.email,
                              "contacts": prop.contacts})
+        # The schedulers (handover, statistics) find properties here: there is no Scan.
+        self.store.put_meta_if_absent("PROPERTIES", property_id, {"property_id": property_id})
         if prop.email:
             # Inbound mail finds its property by the address it was sent to.
             self.store.put_meta(f"INBOX#{prop.email}", "PROPERTY", {"property_id": property_id})

@@ -28,6 +28,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=_port(1), default=8000, help="HTTP API port (default 8000)")
     parser.add_argument("--moto-port", type=_port(0), default=0, help="mocked AWS port (default 0: a free one)")
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
+    parser.add_argument("--fast", action="store_true",
+                        help="P1's response windows in minutes (hand-off 1 min), to watch escalations happen")
     return parser.parse_args(argv)
 
 
@@ -78,7 +80,7 @@ def print_banner(stack: Stack, out: TextIO) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     out = sys.stdout
-    stack = Stack(api_port=args.port, moto_port=args.moto_port, seed=args.seed, out=out)
+    stack = Stack(api_port=args.port, moto_port=args.moto_port, seed=args.seed, fast=args.fast, out=out)
     # A signal only asks the stack to stop; raising from the handler instead could
     # land inside a library's broad `except Exception` and be swallowed.
     for signum in (signal.SIGINT, signal.SIGTERM):

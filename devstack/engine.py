@@ -144,7 +144,8 @@ def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
 
 def fast_policy() -> dict[str, Any]:
     """``--fast``: P1's windows in minutes, so a user can watch a case escalate."""
-    return {"timezone": "Asia/Shanghai", "windows": {
+    # Working hours all day, every day: escalations reach the manager, not the night desk.
+    return {"timezone": "Asia/Shanghai", "weekend": [], "work_start": "00:00", "work_end": "23:59", "windows": {
         "handoff": {"amount": 1, "unit": "minutes"}, "consultation": {"amount": 1, "unit": "minutes"},
         "reply_business_affected": {"amount": 3, "unit": "minutes"},
         "reply_outside_control": {"amount": 5, "unit": "minutes"},

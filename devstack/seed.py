@@ -69,10 +69,14 @@ _CAST: dict[str, Person] = {
 
 PROPERTIES: dict[str, dict[str, Any]] = {
     "P1": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
+           "contacts": {"front_desk": "desk@riverside.example", "manager": "manager@riverside.example",
+                        "director": "director@riverside.example", "on_duty": "control-room@riverside.example"},
            "departments": ["engineering", "security", "cleaning", "customer_service", "landscaping"],
            "policy": {"timezone": "Asia/Shanghai"}},
     # A shopping mall: open every day, service desk staffed 10:00-22:00.
     "P2": {"name": "港灣廣場 Harbour Plaza", "email": "service@harbour.example",
+           "contacts": {"front_desk": "desk@harbour.example", "manager": "manager@harbour.example",
+                        "director": "director@harbour.example", "on_duty": "control-room@harbour.example"},
            "departments": ["engineering", "security", "cleaning", "customer_service", "leasing"],
            "policy": {"timezone": "Asia/Hong_Kong", "weekend": [], "work_start": "10:00", "work_end": "22:00"}},
 }
@@ -260,21 +264,24 @@ def is_seeded(store: DynamoStore) -> bool:
     return bool(store.get_meta([SEED_MARKER]))
 
 
-def seed(store: DynamoStore, now: datetime) -> Counter | None:
+def seed(store: DynamoStore, now: datetime, *, fast: bool = False) -> Counter | None:
     """Write the demo properties and cases as of ``now``; returns the number of
     cases per status, or ``None`` when the data is already there."""
     if is_seeded(store):
         return None
     # Seeding is not traffic: its metric records would only bury the banner.
     with mock.patch.dict(os.environ, {"POWERTOOLS_METRICS_DISABLED": "true"}):
-        return _seed(store, now)
+        return _seed(store, now, fast)
 
 
-def _seed(store: DynamoStore, now: datetime) -> Counter:
+def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
     clock = _SeedClock(now)
     service = CaseService(store, clock, sleep=lambda _: None)
     admin = PEOPLE["ADMIN"].principal()
     for property_id, settings in PROPERTIES.items():
+        if fast and property_id == "P1":
+            from devstack.engine import fast_policy
+            settings = {**settings, "policy": fast_policy()}
         service.put_property(admin, property_id, _valid("PutProperty", settings))
     for tenant_id, property_id, record in TENANT_EMAILS:
         service.put_tenant(admin, property_id, tenant_id, _valid("PutTenant", record))

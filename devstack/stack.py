@@ -81,13 +81,14 @@ def load_or_create_key(path: Path) -> str:
 
 
 class Stack:
-    def __init__(self, *, api_port: int = 8000, moto_port: int = 0, seed: bool = True,
+    def __init__(self, *, api_port: int = 8000, moto_port: int = 0, seed: bool = True, fast: bool = False,
                  root: Path = REPO_ROOT, out: TextIO | None = None):
         self.api_port = api_port
         self.moto_port = moto_port
         self.root = root
         self.out = out or sys.stdout
         self.should_seed = seed
+        self.fast = fast
         self.stopping = threading.Event()
         self.env: dict[str, str] = {}
         self.key_source = ""
@@ -106,6 +107,9 @@ class Stack:
         self.add_worker("mail-intake", mail.intake_worker(self.out))
         self.add_worker("outbox", mail.outbox_worker(self.out))
         self.add_worker("sent-mail", mail.sent_mail_printer(self.out))
+        from devstack import engine
+        for name, loop in engine.workers(self.out):
+            self.add_worker(name, loop)
 
     # --- addresses ------------------------------------------------------------
 
@@ -223,6 +227,8 @@ class Stack:
         # anything exists: moto keeps state machines of the two modes in separate
         # backends. Its reply echoes only the batch and lambda settings, not this one.
         self._moto_api("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
+        from devstack.moto_compat import allow_concurrent_executions
+        allow_concurrent_executions()  # the server runs in this process
 
     def _moto_api(self, path: str, body: dict) -> dict:
         request = urllib.request.Request(self.aws_url + path, data=json.dumps(body).encode(), method="POST",
@@ -274,11 +280,17 @@ class Stack:
 
         models = bind()
         create_tables(models)
-        from devstack import mail
+        from devstack import engine, mail
         mail.setup()
+        settings = engine.setup()  # the state machine, its queues, the schedule group
+        os.environ.update(settings)
+        self.env.update(settings)
         if self.should_seed:
             from devstack.seed import seed
-            self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc))
+            self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc), fast=self.fast)
+            # Seeding wrote each case's watcher into the outbox; start them now.
+            from chalicelib import runtime
+            runtime.watch_service().sweep_outbox(limit=1000)
 
     def _start_workers(self) -> None:
         for worker in self._workers:

@@ -65,3 +65,26 @@ def reply_text(lang: str, case_id: str, body: str, property_name: str) -> str:
 
 def unit_unknown(lang: str) -> str:
     return _UNIT_UNKNOWN[_lang(lang)]
+
+
+_SECTIONS = (("opened", "本班新增 Opened"), ("open_now", "仍未办结 Still open"), ("overdue", "已超时 Overdue"),
+             ("escalated", "本班升级 Escalated"), ("callbacks_due", "待回访 Callbacks due"),
+             ("after_hours", "非工作时间受理 After hours"))
+
+
+def handover_subject(property_name: str, doc: dict) -> str:
+    return f"交接班摘要 Handover {property_name} {doc['shift_end_local'][:16].replace('T', ' ')}"
+
+
+def handover_text(doc: dict) -> str:
+    """The summary as plain text: counts, then each section's cases."""
+    lines = [f"{doc['shift_start_local'][:16].replace('T', ' ')} – {doc['shift_end_local'][:16].replace('T', ' ')}"
+             f" ({doc['timezone']})", ""]
+    for key, label in _SECTIONS:
+        section = doc.get(key) or {}
+        lines.append(f"{label}: {section.get('count', 0)}")
+        for item in section.get("items", [])[:20]:
+            lines.append(f"  - {item['case_id']} {item.get('unit', '')} {item.get('title', '')} "
+                         f"[{item.get('status', '')}]")
+    lines += ["", "请双方在系统中签收 / Both sides please sign off in the console."]
+    return "\n".join(lines)

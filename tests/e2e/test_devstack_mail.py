@@ -47,4 +47,4 @@ def test_dropped_email_becomes_a_verified_case_and_is_acknowledged(stack, tmp_pa
     subprocess.run([sys.executable, "-m", "devstack.mail", str(eml)], cwd=ROOT, env=stack.env, check=True,
                    capture_output=True, timeout=30)
     wait_for(stack, "mail | received → duplicate")
-    assert stack.output().count("mail | sent →") == 1
+    assert stack.output().count("mail | sent → li.nvshi@example.cn") == 1  # one acknowledgement
