@@ -54,8 +54,8 @@ class RunningStack:
             return error.code, json.loads(raw or b"{}"), raw
 
 
-@pytest.fixture
-def stack(tmp_path):
+def launch(tmp_path, *extra: str):
+    """Start ``python -m devstack`` and yield it once its banner is out; killed after."""
     port = _free_port()
     # The suite's own TD_* settings (conftest's test signing key) are not the
     # stack's, and the developer's key file is never touched: it goes to tmp.
@@ -63,8 +63,8 @@ def stack(tmp_path):
     env.update(TD_DEV_KEY_FILE=str(tmp_path / "dev-key"), PYTHONUNBUFFERED="1")
     log = tmp_path / "stack.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port), "--moto-port", "0"],
-                                   cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+        process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port), "--moto-port", "0",
+                                    *extra], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                    stderr=subprocess.STDOUT)
     running = RunningStack(process, log, env)
     try:
@@ -79,6 +79,11 @@ def stack(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    yield from launch(tmp_path)
 
 
 def _token_from_banner(stack: RunningStack, variable: str) -> str:
