@@ -8,7 +8,7 @@ from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import cases, web
 from chalicelib.errors import DomainError
-from chalicelib.observability import logger
+from chalicelib.observability import logger, record_metric
 from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
 from chalicelib.replies import view as reply_view
 from chalicelib.views import case_view, event_view
@@ -396,6 +396,7 @@ def watch_tasks(event):
             answer = watch_service().check(task["property_id"], task["case_id"], task["gen"])
         except Exception as exc:  # noqa: BLE001 - reported to Step Functions, which retries, then dead-letters
             logger.exception("watch check failed")
+            record_metric("WatchCheckFailed", property_id=task["property_id"], case_id=task["case_id"])
             sfn.send_task_failure(taskToken=task["token"], error="WatchCheckFailed", cause=str(exc)[:256])
             continue
         sfn.send_task_success(taskToken=task["token"], output=json.dumps(answer))

@@ -304,3 +304,26 @@ def test_a_retried_start_is_accepted_as_already_started():
     watcher.start("P1", "TD-20250602-0001", 1)
     watcher.start("P1", "TD-20250602-0001", 2)
     assert sfn.names == ["P1-TD-20250602-0001-g1", "P1-TD-20250602-0001-g2"]
+
+
+def test_a_check_that_keeps_failing_is_retried_then_dead_lettered_and_watching_goes_on(watched, svc, store,
+                                                                                        monkeypatch):
+    """Slow (about 80 s of moto's real retry intervals: 5, 10, 20, 40 s)."""
+    case = submit(svc)
+
+    def broken(self, *args):
+        raise RuntimeError("DynamoDB is down")
+
+    monkeypatch.setattr(WatchService, "check", broken)
+    for attempt in range(5):  # the first try and the four retries of the ASL's Retry
+        assert watched.step(timeout=60) is not None, f"attempt {attempt + 1} never came"
+    dlq = config.watch_dead_letter_url()
+    deadline = time.monotonic() + 30
+    messages = []
+    while not messages and time.monotonic() < deadline:
+        messages = watched.sqs.receive_message(QueueUrl=dlq).get("Messages", [])
+        time.sleep(0.2)
+    [message] = messages
+    parked = json.loads(message["Body"])
+    assert parked["case_id"] == case.case_id and parked["error"]["Error"] == "WatchCheckFailed"
+    assert watched.executions("RUNNING")  # it waits and then checks again: the case stays watched
