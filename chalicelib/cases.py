@@ -410,12 +410,7 @@ def answer(case: Case, actor: Actor, params: dict[str, Any], now: datetime, poli
         raise IllegalTransition("only a consultation is answered and closed at once; classify it first",
                                 details={"kind": case.kind, "action": "answer"})
 
-    def mutate(c: Case) -> dict[str, Any]:
-        c.status = "closed"
-        c.responded_at = c.responded_at or now
-        c.closed_at = now
-        return {"message": params["message"], "via": params.get("via", "app")}
-    return _apply(case, "answer", actor, now, policy, mutate)
+    return _reply_and_close(case, "answer", actor, params, now, policy)
 
 
 def explain(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
@@ -424,12 +419,18 @@ def explain(case: Case, actor: Actor, params: dict[str, Any], now: datetime, pol
         raise IllegalTransition("only a complaint judged invalid is explained and closed",
                                 details={"kind": case.kind, "validity": case.validity, "action": "explain"})
 
+    return _reply_and_close(case, "explain", actor, params, now, policy)
+
+
+def _reply_and_close(case: Case, action: str, actor: Actor, params: dict[str, Any], now: datetime,
+                     policy: deadlines.Policy) -> Change:
+    """The reply given at the desk is the response, and the case is done."""
     def mutate(c: Case) -> dict[str, Any]:
         c.status = "closed"
         c.responded_at = c.responded_at or now
         c.closed_at = now
         return {"message": params["message"], "via": params.get("via", "app")}
-    return _apply(case, "explain", actor, now, policy, mutate)
+    return _apply(case, action, actor, now, policy, mutate)
 
 
 def reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:

@@ -153,7 +153,7 @@ def _urgency(case: Case) -> tuple[datetime, datetime, str]:
     return case.next_due() or _NO_DUE, case.created_at, case.case_id
 
 
-def _unique(cases: Iterable[Case]) -> list[Case]:
+def unique_latest(cases: Iterable[Case]) -> list[Case]:
     """One copy of each case, the newest version if it was read twice."""
     by_key: dict[str, Case] = {}
     for case in cases:
@@ -184,7 +184,7 @@ def build_summary(*, property_id: str, policy: deadlines.Policy, shift_start: da
     if shift_end <= shift_start:
         raise ValueError("shift_end must be after shift_start")
     upcoming = next_handover(shift_end, policy)
-    everything = _unique(cases)
+    everything = unique_latest(cases)
     in_shift = sorted((c for c in everything if shift_start <= c.created_at < shift_end),
                       key=lambda c: (c.created_at, c.case_id))
     open_cases = sorted((c for c in everything if c.is_open), key=_urgency)

@@ -52,6 +52,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from chalicelib import cases as case_rules
 from chalicelib import deadlines, handover
+from chalicelib.handover import unique_latest
 from chalicelib.cases import Case, Event, iso
 
 WINDOWS = ("handoff", "response", "callback")
@@ -88,13 +89,6 @@ def _on_time_block(met_on_time: int, met_late: int, missed: int, pending: int) -
             "missed": missed, "pending": pending, "rate": _rate(met_on_time, met_on_time + met_late + missed)}
 
 
-def _unique(cases: Iterable[Case]) -> list[Case]:
-    by_key: dict[str, Case] = {}
-    for case in cases:
-        seen = by_key.get(case.key)
-        if seen is None or case.version > seen.version:
-            by_key[case.key] = case
-    return list(by_key.values())
 
 
 def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases: Iterable[Case],
@@ -107,7 +101,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     start, end = day_window(day, policy)
-    everything = _unique(cases)
+    everything = unique_latest(cases)
 
     received = [c for c in everything if start <= c.created_at < end]
     by_kind = _zeroed(case_rules.KINDS)

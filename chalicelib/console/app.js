@@ -1,0 +1,593 @@
+// Tenantdesk staff console: plain ES module, no build step.
+// Safety rule: every value that comes from the API (tenants' words above all) is
+// inserted with textContent / createElement; innerHTML is never used.
+import { t, label, setLang, getLang } from "/console/i18n.js";
+import { barChart } from "/console/charts.js";
+
+// ---------------------------------------------------------------- permissions
+// A mirror of chalicelib/auth.py PERMISSIONS, for display only: the API decides.
+const STAFF = ["front_desk", "dept_staff", "manager", "director", "admin"];
+const FRONT_AND_UP = ["front_desk", "manager", "director", "admin"];
+const APPROVERS = ["manager", "director", "admin"];
+const PERMISSIONS = {
+  "case.log": FRONT_AND_UP, "case.reopen": ["tenant", ...FRONT_AND_UP], "queue.read": STAFF,
+  "case.classify": FRONT_AND_UP, "case.assign": FRONT_AND_UP, "case.note": STAFF, "case.start": STAFF,
+  "case.respond": STAFF, "case.resolve": STAFF, "case.callback": FRONT_AND_UP, "case.escalate": STAFF,
+  "case.close": FRONT_AND_UP, "case.answer": STAFF, "case.explain": FRONT_AND_UP, "policy.read": STAFF,
+  "reply.approve": APPROVERS, "reply.draft": STAFF, "reply.read": STAFF, "reply.post": FRONT_AND_UP,
+  "report.read": STAFF, "handover.sign": FRONT_AND_UP,
+};
+const may = (perm) => !!state.me && (PERMISSIONS[perm] || []).includes(state.me.role);
+
+// Enumerations (chalicelib/cases.py).
+const KINDS = ["consultation", "complaint", "request"];
+const CATEGORIES = ["air_conditioning", "security", "cleaning", "noise_renovation", "public_facility", "in_unit_repair",
+  "parking", "pest", "mail_parcel", "landscaping", "service_attitude", "billing", "other"];
+const CHANNELS = ["app", "web", "email", "phone", "walk_in", "letter"];
+const OPEN_STATUSES = ["received", "routed", "in_progress", "responded", "resolved", "callback_done"];
+const TIERS = ["front_desk", "manager", "director"];
+const VALIDITIES = ["valid", "invalid"];
+const SEVERITIES = ["general", "major"];
+const CAUSES = ["business_affected", "outside_control", "equipment_facility", "other"];
+const VIA = ["app", "phone", "in_person", "email", "sms", "letter"];
+
+// ---------------------------------------------------------------- state
+const state = {
+  token: sessionStorage.getItem("td.token") || "",
+  me: null,
+  pid: sessionStorage.getItem("td.property") || "",
+  property: null,
+  timers: [],
+};
+
+// ---------------------------------------------------------------- DOM helpers
+// h("div", {class: "x", onclick: fn}, "text", child, ...): strings become text nodes.
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "value") node.value = value;
+    else if (key === "checked") node.checked = !!value;
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(node, children);
+  return node;
+}
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+const $ = (sel) => document.querySelector(sel);
+const main = () => $("#main");
+
+function options(values, group, { blank = true, selected = "" } = {}) {
+  const out = blank ? [h("option", { value: "" }, t("all"))] : [];
+  for (const v of values) out.push(h("option", { value: v, selected: v === selected }, group ? label(group, v) : v));
+  return out;
+}
+
+// ---------------------------------------------------------------- time
+function tz() { return state.property?.policy?.timezone || "Asia/Shanghai"; }
+function fmt(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (isNaN(d)) return String(iso);
+  return new Intl.DateTimeFormat(getLang(), { timeZone: tz(), year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false }).format(d);
+}
+function localParts(date = new Date()) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: tz(), year: "numeric",
+    month: "2-digit", day: "2-digit" }).formatToParts(date).map((p) => [p.type, p.value]));
+  return { day: `${parts.year}-${parts.month}-${parts.day}`, month: `${parts.year}-${parts.month}` };
+}
+function remaining(iso) {
+  const ms = new Date(iso) - Date.now();
+  const late = ms < 0;
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400); s %= 86400;
+  const hh = String(Math.floor(s / 3600)).padStart(2, "0");
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return { late, text: `${late ? "−" : ""}${d ? d + "d " : ""}${hh}:${mm}:${ss}` };
+}
+function countdown(iso) {
+  if (!iso) return h("span", { class: "muted" }, "—");
+  const node = h("span", { class: "countdown", dataset: { due: iso }, title: fmt(iso) });
+  tick(node);
+  return node;
+}
+function tick(node) {
+  const r = remaining(node.dataset.due);
+  node.textContent = r.text;
+  node.classList.toggle("late", r.late);
+}
+setInterval(() => document.querySelectorAll("[data-due]").forEach(tick), 1000);
+
+// ---------------------------------------------------------------- API
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || `http_${status}`;
+  }
+}
+async function api(method, path, body, headers = {}) {
+  const init = { method, headers: { Authorization: `Bearer ${state.token}`, ...headers } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) {
+    if (response.status === 401) { signOut(false); }
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}
+const P = () => `/v1/properties/${encodeURIComponent(state.pid)}`;
+const caseUrl = (id) => `${P()}/cases/${encodeURIComponent(id)}`;
+
+function errorText(err) { return err instanceof ApiError ? `${err.status} ${err.code}: ${err.message}` : String(err); }
+function showError(err) {
+  const box = $("#error");
+  if (!err) { box.hidden = true; box.textContent = ""; return; }
+  box.textContent = errorText(err);
+  box.hidden = false;
+}
+
+// ---------------------------------------------------------------- sign in
+const DEMO = [
+  ["DESK", "前台小王 · front_desk · P1"], ["STAFF", "工程部张师傅 · dept_staff · P1"],
+  ["MANAGER", "王经理 · manager · P1"], ["DIRECTOR", "赵总监 · director · P1"], ["ADMIN", "系统管理员 · admin · P1,P2"],
+];
+function tokenFrom(text) {
+  const s = (text || "").trim();
+  const m = s.match(/(?:export\s+\w+=)?["']?([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)["']?/);
+  return m ? m[1] : s;
+}
+function viewSignIn(message) {
+  stopTimers();
+  const area = h("textarea", { id: "token", autofocus: true, spellcheck: "false", placeholder: "export DESK=eyJ…" });
+  const err = h("div", { class: "form-error", id: "signin-error" }, message || "");
+  const form = h("form", { class: "stack signin", id: "signin-form", onsubmit: async (e) => {
+    e.preventDefault();
+    state.token = tokenFrom(area.value);
+    if (!state.token) return;
+    sessionStorage.setItem("td.token", state.token);
+    try { await loadMe(); location.hash = "#/queue"; route(); }
+    catch (x) { err.textContent = errorText(x); }
+  } },
+  h("label", {}, t("token"), area),
+  h("p", { class: "muted" }, t("token_help")),
+  h("button", { type: "submit", id: "signin" }, t("signin")), err);
+  area.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
+  const demo = h("div", { class: "card" }, h("h2", {}, t("demo_users")), h("p", { class: "muted" }, t("demo_pick")),
+    h("ul", { class: "plain" }, DEMO.map(([v, who]) => h("li", {}, h("button", { type: "button", class: "secondary",
+      onclick: () => { area.value = `export ${v}=`; area.focus(); } }, v), " ", who))));
+  clear(main()).append(h("h1", {}, t("signin")), h("div", { class: "grid2" }, h("div", { class: "card" }, form), demo));
+  renderHeader();
+  area.focus();
+}
+async function loadMe() {
+  state.me = await api("GET", "/v1/me");
+  if (!state.me.properties.includes(state.pid)) state.pid = state.me.properties[0] || "";
+  sessionStorage.setItem("td.property", state.pid);
+  await loadProperty();
+}
+async function loadProperty() {
+  state.property = null;
+  if (state.pid && may("policy.read")) {
+    try { state.property = await api("GET", P()); } catch (e) { showError(e); }
+  }
+}
+function signOut(go = true) {
+  state.token = ""; state.me = null; state.property = null;
+  sessionStorage.removeItem("td.token");
+  if (go) { location.hash = "#/"; route(); }
+}
+
+// ---------------------------------------------------------------- header
+const VIEWS = [
+  ["queue", "queue.read"], ["log", "case.log"], ["approvals", "reply.approve"], ["handovers", "report.read"],
+  ["dashboard", "report.read"],
+];
+const VIEW_LABEL = { queue: "queue", log: "log_case", approvals: "approvals", handovers: "handovers", dashboard: "dashboard" };
+function renderHeader() {
+  const nav = clear($("#nav"));
+  const who = clear($("#who"));
+  document.documentElement.lang = getLang();
+  if (!state.me) return;
+  const current = (location.hash.split("/")[1] || "queue");
+  for (const [view, perm] of VIEWS) {
+    if (!may(perm)) continue;
+    nav.append(h("a", { href: `#/${view}`, id: `nav-${view}`, class: current === view ? "active" : "" }, t(VIEW_LABEL[view])));
+  }
+  const props = h("select", { id: "property", "aria-label": t("property"), onchange: async (e) => {
+    state.pid = e.target.value; sessionStorage.setItem("td.property", state.pid); await loadProperty(); route();
+  } }, state.me.properties.map((p) => h("option", { value: p, selected: p === state.pid }, p)));
+  who.append(h("span", { id: "me-name" }, state.me.name || state.me.subject), " · ",
+    h("span", { id: "me-role", dataset: { role: state.me.role } }, label("role", state.me.role)), " · ",
+    state.property ? h("span", { id: "property-name" }, state.property.name) : "", props,
+    h("button", { type: "button", class: "secondary", id: "signout", onclick: () => signOut() }, t("signout")));
+}
+
+// ---------------------------------------------------------------- router
+function stopTimers() { state.timers.forEach(clearInterval); state.timers = []; }
+async function route() {
+  stopTimers();
+  showError(null);
+  if (!state.token) return viewSignIn();
+  if (!state.me) {
+    try { await loadMe(); } catch (e) { return viewSignIn(errorText(e)); }
+  }
+  const [, view = "queue", arg] = location.hash.split("/");
+  renderHeader();
+  const views = { queue: viewQueue, case: viewCase, log: viewLog, approvals: viewApprovals, handovers: viewHandovers,
+    handover: viewHandover, dashboard: viewDashboard };
+  const fn = views[view] || viewQueue;
+  clear(main()).append(h("p", { class: "muted" }, t("loading")));
+  try { await fn(arg ? decodeURIComponent(arg) : undefined); } catch (e) { showError(e); }
+}
+window.addEventListener("hashchange", route);
+
+// ---------------------------------------------------------------- queue
+const queueState = { filters: {}, cursors: [] };
+function tierBadge(tier) { return tier ? h("span", { class: `badge tier-${tier}` }, label("tier", tier)) : "—"; }
+function statusBadge(status) { return h("span", { class: `badge st-${status}`, dataset: { status } }, label("status", status)); }
+
+async function viewQueue() {
+  if (!may("queue.read")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }
+  const f = queueState.filters;
+  const depts = state.property?.departments || [];
+  const sel = (name, values, group) => h("label", {}, t(name), h("select", { name, id: `filter-${name}` },
+    options(values, group, { selected: f[name] || "" })));
+  const form = h("form", { class: "filters", id: "queue-filters", onchange: () => {
+    const data = new FormData(form);
+    queueState.filters = Object.fromEntries([...data.entries()].filter(([, v]) => v));
+    queueState.cursors = [];
+    load();
+  }, onsubmit: (e) => { e.preventDefault(); load(); } },
+  sel("status", OPEN_STATUSES, "status"), sel("kind", KINDS, "kind"), sel("category", CATEGORIES, "category"),
+  sel("channel", CHANNELS, "channel"), sel("tier", TIERS, "tier"), sel("department", depts, null),
+  h("label", { class: "inline" }, h("input", { type: "checkbox", name: "overdue", value: "true", id: "filter-overdue",
+    checked: f.overdue === "true" }), t("overdue_only")),
+  h("button", { type: "submit", class: "secondary", id: "queue-refresh" }, t("refresh")));
+  const body = h("tbody", { id: "queue-rows" });
+  const pager = h("div", { class: "pager" });
+  const table = h("table", { id: "queue" }, h("thead", {}, h("tr", {}, ["case", "next_due", "status", "tier", "kind",
+    "category", "channel", "unit", "title", "department", "assignee"].map((k) => h("th", {}, t(k))))), body);
+  clear(main()).append(h("h1", {}, t("queue"), " · ", state.pid), form, table, pager);
+
+  async function load() {
+    const params = new URLSearchParams({ ...queueState.filters, limit: "25" });
+    const cursor = queueState.cursors[queueState.cursors.length - 1];
+    if (cursor) params.set("cursor", cursor);
+    let page;
+    try { page = await api("GET", `${P()}/queue?${params}`); showError(null); } catch (e) { showError(e); return; }
+    clear(body);
+    if (!page.items.length) body.append(h("tr", {}, h("td", { colspan: 11, class: "muted" }, t("no_cases"))));
+    for (const c of page.items) {
+      body.append(h("tr", { class: c.overdue ? "overdue" : "", dataset: { caseId: c.case_id } },
+        h("td", {}, h("a", { href: `#/case/${encodeURIComponent(c.case_id)}` }, c.case_id)),
+        h("td", {}, countdown(c.next_due)), h("td", {}, statusBadge(c.status)), h("td", {}, tierBadge(c.tier)),
+        h("td", {}, label("kind", c.kind)), h("td", {}, label("category", c.category)),
+        h("td", {}, label("channel", c.channel)), h("td", {}, c.unit || "—"), h("td", {}, c.title || c.content.slice(0, 40)),
+        h("td", {}, c.department || "—"), h("td", {}, c.assignee || "—")));
+    }
+    clear(pager);
+    if (queueState.cursors.length) pager.append(h("button", { type: "button", class: "secondary", id: "queue-first",
+      onclick: () => { queueState.cursors = []; load(); } }, t("first_page")));
+    if (page.next_cursor) pager.append(h("button", { type: "button", class: "secondary", id: "queue-next",
+      onclick: () => { queueState.cursors.push(page.next_cursor); load(); } }, t("next_page")));
+  }
+  await load();
+  state.timers.push(setInterval(load, 30000));
+}
+
+// ---------------------------------------------------------------- case page
+// action -> [route segment, permission, fields]; field: [name, type, choices?, required?]
+const ACTIONS = {
+  classify: ["classify", "case.classify", [["kind", "select", KINDS], ["validity", "select", VALIDITIES],
+    ["severity", "select", SEVERITIES], ["category", "select", CATEGORIES], ["cause", "select", CAUSES],
+    ["department", "dept"], ["reason", "text"]]],
+  assign: ["assign", "case.assign", [["assignee", "line", null, true], ["department", "dept"], ["note", "text"]]],
+  start: ["start", "case.start", []],
+  note: ["notes", "case.note", [["note", "text", null, true]]],
+  respond: ["respond", "case.respond", [["message", "text", null, true], ["via", "select", VIA]]],
+  resolve: ["resolve", "case.resolve", [["resolution", "text", null, true]]],
+  callback: ["callback", "case.callback", [["reached", "check"], ["satisfied", "check"], ["comment", "text"]]],
+  escalate: ["escalate", "case.escalate", [["reason", "text", null, true]]],
+  close: ["close", "case.close", [["summary", "text"]]],
+  answer: ["answer", "case.answer", [["message", "text", null, true], ["via", "select", VIA]]],
+  explain: ["explain", "case.explain", [["message", "text", null, true], ["via", "select", VIA]]],
+  reopen: ["reopen", "case.reopen", [["reason", "text", null, true]]],
+};
+
+function field([name, type, choices, required], prefix) {
+  const id = `${prefix}-${name}`;
+  if (type === "check") return h("label", { class: "inline" }, h("input", { type: "checkbox", name, id }), t(name));
+  let input;
+  if (type === "select") input = h("select", { name, id, required }, options(choices, ["via"].includes(name) ? null : name));
+  else if (type === "dept") input = h("select", { name, id }, options(state.property?.departments || [], null));
+  else if (type === "line") input = h("input", { type: "text", name, id, required });
+  else input = h("textarea", { name, id, required, rows: 2 });
+  return h("label", {}, t(name) + (required ? " *" : ""), input);
+}
+
+function formBody(form, fields) {
+  const body = {};
+  for (const [name, type] of fields) {
+    const input = form.elements[name];
+    if (type === "check") body[name] = input.checked;
+    else if (input.value.trim()) body[name] = input.value.trim();
+  }
+  return body;
+}
+
+function actionForm(c, action, onDone) {
+  const [segment, , fields] = ACTIONS[action];
+  const err = h("div", { class: "form-error" });
+  const form = h("form", { class: "action", id: `form-${action}`, onsubmit: async (e) => {
+    e.preventDefault();
+    err.textContent = "";
+    try {
+      const updated = await api("POST", `${caseUrl(c.case_id)}/${segment}`, { version: c.version, ...formBody(form, fields) });
+      onDone(updated);
+    } catch (x) { err.textContent = errorText(x); }
+  } }, fields.map((f) => field(f, action)), h("button", { type: "submit", id: `submit-${action}` }, t(`action.${action}`)), err);
+  return h("details", { class: "action", id: `action-${action}` }, h("summary", {}, t(`action.${action}`)), form);
+}
+
+function attachmentNode(a) {
+  const ref = String(a.ref || "");
+  const name = a.name || ref.split("/").pop() || ref;
+  if (/^https?:\/\//i.test(ref)) {
+    const isImage = (a.content_type || "").startsWith("image/") || /\.(png|jpe?g|gif|webp)(\?|$)/i.test(ref);
+    return h("li", {}, isImage ? h("img", { class: "attachment", src: ref, alt: name, loading: "lazy",
+      referrerpolicy: "no-referrer" }) : null, h("a", { href: ref, target: "_blank", rel: "noopener noreferrer" }, name));
+  }
+  return h("li", {}, name, " ", h("span", { class: "muted" }, ref));
+}
+
+function describe(data) {
+  if (!data || typeof data !== "object") return "";
+  return Object.entries(data).filter(([k, v]) => k !== "attachments" && v !== null && v !== "" &&
+    !(Array.isArray(v) && !v.length)).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
+}
+
+async function viewCase(caseId) {
+  let c = await api("GET", caseUrl(caseId));
+  const render = (updated, notice) => {
+    if (updated) c = { ...updated, timeline: c.timeline };
+    const fields = ["status", "kind", "category", "severity", "cause", "validity", "channel", "tier", "department",
+      "assignee", "unit", "reporter", "contact", "recorder", "verified", "written", "lang", "rating", "callback",
+      "created_at", "updated_at", "closed_at", "version"];
+    const value = (k) => {
+      const v = c[k];
+      if (k === "status") return statusBadge(v);
+      if (k === "tier") return tierBadge(v);
+      if (["kind", "category", "channel", "severity", "validity", "cause"].includes(k)) return label(k, v);
+      if (k.endsWith("_at")) return fmt(v);
+      if (typeof v === "boolean") return v ? t("yes") : t("no");
+      if (v && typeof v === "object") return Object.entries(v).map(([a, b]) => `${a}: ${typeof b === "object" ? JSON.stringify(b) : b}`).join(" · ");
+      return v ?? "—";
+    };
+    const deadlines = h("table", { id: "deadlines" }, h("thead", {}, h("tr", {}, ["deadlines", "due", "next_due", "met_at"].map((k) => h("th", {}, t(k))))),
+      h("tbody", {}, Object.entries(c.deadlines || {}).map(([name, d]) => h("tr", { class: d.overdue ? "overdue" : "" },
+        h("td", {}, label("deadline", name)), h("td", {}, fmt(d.due)), h("td", {}, d.met_at ? "✓" : countdown(d.due)),
+        h("td", {}, d.met_at ? `${fmt(d.met_at)} ${d.met_on_time ? "✓" : "✗"}` : "—")))));
+    const attachments = (c.timeline || []).flatMap((e) => e.data?.attachments || []);
+    const timeline = h("ol", { class: "timeline", id: "timeline" }, (c.timeline || []).map((e) => h("li", {},
+      h("strong", {}, label("action", e.action)), " ",
+      h("span", { class: "muted" }, fmt(e.at), " · ", e.actor?.name || e.actor?.id || "", " (", e.actor?.role || "", ")"),
+      h("div", {}, describe(e.data)))));
+    const actions = Object.keys(ACTIONS).filter((a) => may(ACTIONS[a][1]))
+      .map((a) => actionForm(c, a, async (u) => { const full = await api("GET", caseUrl(c.case_id)); c = full; render(null, t("saved")); }));
+    const repliesBox = h("div", { id: "replies" });
+    clear(main()).append(
+      h("h1", {}, h("span", { id: "case-id" }, c.case_id), " ", h("span", { id: "case-status", dataset: { status: c.status } }, statusBadge(c.status)),
+        " ", c.overdue ? h("span", { class: "late" }, "⚠ ", countdown(c.next_due)) : countdown(c.next_due)),
+      notice ? h("p", { class: "ok", id: "notice" }, notice) : "",
+      h("div", { class: "grid2" },
+        h("div", {},
+          h("div", { class: "card" }, h("h2", { id: "case-title" }, c.title || "—"), h("div", { class: "content", id: "case-content" }, c.content)),
+          h("div", { class: "card" }, h("dl", { class: "fields", id: "case-fields" }, fields.flatMap((k) => [h("dt", {}, t(k)), h("dd", { dataset: { field: k } }, value(k))]))),
+          h("div", { class: "card" }, h("h2", {}, t("deadlines")), deadlines),
+          h("div", { class: "card" }, h("h2", {}, t("attachments")), attachments.length ? h("ul", { class: "plain", id: "attachments" }, attachments.map(attachmentNode)) : h("p", { class: "muted" }, "—")),
+          h("div", { class: "card" }, h("h2", {}, t("timeline")), timeline)),
+        h("div", {},
+          h("div", { class: "card" }, h("h2", {}, t("actions")), actions),
+          c.written && may("reply.read") ? h("div", { class: "card" }, h("h2", {}, t("replies")), repliesBox) : "")));
+    if (c.written && may("reply.read")) renderReplies(c, repliesBox);
+  };
+  render();
+}
+
+function replyStatus(r) { return h("span", { class: `badge st-${r.status} reply-status`, dataset: { status: r.status } }, label("reply", r.status)); }
+
+function replyButtons(r, after) {
+  const err = h("div", { class: "form-error" });
+  const out = h("div", { class: "reply-actions" });
+  const base = `/v1/properties/${encodeURIComponent(r.property_id)}/cases/${encodeURIComponent(r.case_id)}/replies/${encodeURIComponent(r.reply_id)}`;
+  const act = async (segment, body) => {
+    err.textContent = "";
+    try { after(await api("POST", `${base}/${segment}`, body)); } catch (x) { err.textContent = errorText(x); }
+  };
+  if (r.status === "pending" && may("reply.approve") && r.author !== state.me.subject) {
+    const comment = h("input", { type: "text", class: "return-comment", placeholder: t("return_comment") });
+    out.append(h("button", { type: "button", class: "approve", onclick: () => act("approve", { version: r.version }) }, t("approve")), " ",
+      comment, h("button", { type: "button", class: "secondary return", onclick: () => {
+        if (!comment.value.trim()) { err.textContent = t("return_comment"); return; }
+        act("return", { version: r.version, comment: comment.value.trim() });
+      } }, t("return")));
+  }
+  if (r.status === "approved" && r.medium === "letter" && may("reply.post")) {
+    out.append(h("button", { type: "button", class: "posted", onclick: () => act("posted", undefined) }, t("mark_posted")));
+  }
+  out.append(err);
+  return out;
+}
+
+function replyItem(r, { withCase = false } = {}) {
+  const li = h("li", { class: "reply", dataset: { replyId: r.reply_id } });
+  const fill = (reply) => {
+    clear(li).append(
+      h("div", {}, replyStatus(reply), " ", h("strong", {}, reply.subject || "—"), " ",
+        withCase ? h("a", { href: `#/case/${encodeURIComponent(reply.case_id)}`, class: "case-link" }, reply.property_id, " ", reply.case_id) : "",
+        h("span", { class: "muted" }, " ", reply.author_name || reply.author, " · ", fmt(reply.created_at), reply.sent_at ? ` · ${label("reply", "sent")} ${fmt(reply.sent_at)}` : "")),
+      h("div", { class: "content" }, reply.body),
+      reply.return_comment ? h("div", { class: "late" }, t("return_comment"), ": ", reply.return_comment) : "",
+      replyButtons(reply, fill));
+  };
+  fill(r);
+  return li;
+}
+
+async function renderReplies(c, box) {
+  const list = await api("GET", `${caseUrl(c.case_id)}/replies`);
+  const items = list.items || [];
+  const ul = h("ul", { class: "plain", id: "reply-list" }, items.length ? items.map((r) => replyItem(r)) : h("li", { class: "muted" }, t("no_replies")));
+  const err = h("div", { class: "form-error" });
+  const form = h("form", { class: "stack", id: "reply-form", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", `${caseUrl(c.case_id)}/replies`, formBody(form, [["subject"], ["body"]]));
+      renderReplies(c, box);
+    } catch (x) { err.textContent = errorText(x); }
+  } }, h("label", {}, t("subject"), h("input", { type: "text", name: "subject" })),
+  h("label", {}, t("body") + " *", h("textarea", { name: "body", required: true, rows: 4 })),
+  h("button", { type: "submit" }, t("draft_reply")), err);
+  clear(box).append(ul, may("reply.draft") ? h("details", { class: "action" }, h("summary", {}, t("draft_reply")), form) : "");
+}
+
+// ---------------------------------------------------------------- log a case
+function newKey() { return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`; }
+
+async function viewLog() {
+  if (!may("case.log")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }
+  let key = newKey();
+  const err = h("div", { class: "form-error", id: "log-error" });
+  const name = h("input", { type: "text", id: "log-name", name: "name", required: true, autofocus: true, autocomplete: "off" });
+  const content = h("textarea", { id: "log-content", name: "content", required: true, rows: 4 });
+  const form = h("form", { class: "stack", id: "log-form", onsubmit: async (e) => {
+    e.preventDefault();
+    err.textContent = "";
+    const v = (n) => form.elements[n].value.trim();
+    const body = { channel: v("channel"), unit: v("unit"), content: v("content"), reporter: { name: v("name") } };
+    if (v("phone")) body.reporter.phone = v("phone");
+    for (const n of ["title", "kind", "category"]) if (v(n)) body[n] = v(n);
+    try {
+      const c = await api("POST", `${P()}/cases`, body, { "Idempotency-Key": key });
+      key = newKey();
+      location.hash = `#/case/${encodeURIComponent(c.case_id)}`;
+    } catch (x) { err.textContent = errorText(x); }
+  } },
+  h("label", {}, t("channel"), h("select", { id: "log-channel", name: "channel" }, options(["phone", "walk_in", "letter"], "channel", { blank: false }))),
+  h("label", {}, t("reporter_name") + " *", name),
+  h("label", {}, t("reporter_phone"), h("input", { type: "tel", id: "log-phone", name: "phone", autocomplete: "off" })),
+  h("label", {}, t("unit") + " *", h("input", { type: "text", id: "log-unit", name: "unit", required: true })),
+  h("label", {}, t("title") + " " + t("optional"), h("input", { type: "text", id: "log-title", name: "title" })),
+  h("label", {}, t("content") + " *", content),
+  h("label", {}, t("kind") + " " + t("optional"), h("select", { id: "log-kind", name: "kind" }, options(KINDS, "kind"))),
+  h("label", {}, t("category") + " " + t("optional"), h("select", { id: "log-category", name: "category" }, options(CATEGORIES, "category"))),
+  h("p", { class: "muted" }, t("log_hint")),
+  h("button", { type: "submit", id: "log-submit" }, t("submit")), err);
+  content.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); } });
+  clear(main()).append(h("h1", {}, t("log_case"), " · ", state.pid), h("div", { class: "card" }, form));
+  name.focus();
+}
+
+// ---------------------------------------------------------------- approvals
+async function viewApprovals() {
+  if (!may("reply.approve")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }
+  const list = await api("GET", "/v1/approvals?limit=50");
+  const items = list.items || [];
+  clear(main()).append(h("h1", {}, t("approvals")),
+    h("ul", { class: "plain card", id: "approvals" }, items.length ? items.map((r) => replyItem(r, { withCase: true })) : h("li", { class: "muted" }, t("no_approvals"))));
+}
+
+// ---------------------------------------------------------------- handovers
+async function viewHandovers() {
+  const list = await api("GET", `${P()}/handovers`);
+  const err = h("div", { class: "form-error" });
+  const produce = may("handover.sign") ? h("button", { type: "button", id: "produce-handover", onclick: async () => {
+    try { const doc = await api("POST", `${P()}/handovers`, {}); location.hash = `#/handover/${encodeURIComponent(doc.shift_end)}`; }
+    catch (x) { err.textContent = errorText(x); }
+  } }, t("produce_handover")) : "";
+  const rows = (list.items || []).map((d) => h("tr", {},
+    h("td", {}, h("a", { href: `#/handover/${encodeURIComponent(d.shift_end)}` }, `${fmt(d.shift_start)} → ${fmt(d.shift_end)}`)),
+    h("td", {}, describe(d.counts)), h("td", {}, d.signed ? "✓" : Object.entries(d.signatures || {}).map(([s, v]) => `${s}: ${v ? "✓" : "—"}`).join(" · "))));
+  clear(main()).append(h("h1", {}, t("handovers"), " · ", state.pid), h("p", {}, produce), err,
+    rows.length ? h("table", { id: "handovers" }, h("thead", {}, h("tr", {}, ["shift", "counts", "signed"].map((k) => h("th", {}, t(k))))), h("tbody", {}, rows))
+      : h("p", { class: "muted" }, t("no_handovers")));
+}
+
+async function viewHandover(shiftEnd) {
+  const doc = await api("GET", `${P()}/handovers/${encodeURIComponent(shiftEnd)}`);
+  const sections = Object.entries(doc).filter(([, v]) => v && typeof v === "object" && Array.isArray(v.items));
+  const err = h("div", { class: "form-error" });
+  const form = h("form", { class: "stack", id: "sign-form", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", `${P()}/handovers/${encodeURIComponent(shiftEnd)}/sign`, formBody(form, [["side"], ["comment"]]));
+      viewHandover(shiftEnd);
+    } catch (x) { err.textContent = errorText(x); }
+  } }, h("label", {}, t("side"), h("select", { name: "side", id: "sign-side" }, options(["customer_service", "control_room"].filter((x) => !doc.signatures?.[x]), null, { blank: false }))),
+  h("label", {}, t("comment"), h("input", { type: "text", name: "comment" })), h("button", { type: "submit", id: "sign-submit" }, t("sign")), err);
+  clear(main()).append(h("h1", {}, t("handovers"), " · ", `${fmt(doc.shift_start)} → ${fmt(doc.shift_end)}`),
+    h("p", {}, h("a", { href: "#/handovers" }, "← ", t("back"))),
+    h("div", { class: "card" }, h("h2", {}, t("counts")), h("p", {}, describe(doc.counts))),
+    sections.map(([name, s]) => h("div", { class: "card" }, h("h2", {}, `${name} (${s.count})`),
+      h("ul", { class: "plain" }, s.items.map((i) => h("li", {}, h("a", { href: `#/case/${encodeURIComponent(i.case_id)}` }, i.case_id), " ",
+        statusBadge(i.status), " ", i.unit || "", " ", i.title || "", i.overdue ? h("span", { class: "late" }, " ⚠") : ""))))),
+    h("div", { class: "card" }, h("h2", {}, t("signatures")),
+      h("ul", { class: "plain", id: "signatures" }, Object.entries(doc.signatures || {}).map(([side, s]) => h("li", { dataset: { side, signed: s ? "yes" : "no" } }, side, ": ",
+        s ? `${s.by?.name || s.by?.id || ""} ${fmt(s.at)} ${s.comment || ""}` : "—"))),
+      may("handover.sign") && !doc.signed ? form : ""));
+}
+
+// ---------------------------------------------------------------- dashboard
+function statCharts(s) {
+  const pct = (x) => (x === null || x === undefined ? null : Math.round(x * 1000) / 10);
+  const cats = Object.entries(s.by_category || {}).map(([k, v]) => ({ label: label("category", k), value: v }));
+  const onTime = Object.entries(s.on_time || {}).map(([k, v]) => ({ label: label("deadline", k), value: pct(v.rate) ?? 0,
+    shown: v.rate === null ? "—" : `${pct(v.rate)}%`,
+    detail: v.rate === null ? "—" : `${pct(v.rate)}% (${v.met_on_time}/${v.due}; late ${v.met_late}, missed ${v.missed}, pending ${v.pending})` }));
+  const tiers = TIERS.map((k) => ({ label: label("tier", k), value: (s.escalations?.by_tier || {})[k] || 0 }));
+  const avg = s.ratings?.average;
+  const cb = [{ label: t("callback"), value: pct(s.callbacks?.rate) ?? 0, shown: s.callbacks?.rate == null ? "—" : `${pct(s.callbacks.rate)}%` },
+    { label: t("rating"), value: avg ? avg * 20 : 0, shown: avg ? `${avg.toFixed(1)}/5` : "—",
+      detail: avg ? `${avg.toFixed(2)} / 5 (${s.ratings.count})` : "—" }];
+  const scores = ["1", "2", "3", "4", "5"].map((k) => ({ label: `${k}★`, value: (s.ratings?.by_score || {})[k] || 0 }));
+  const card = (title, svg) => h("div", { class: "card" }, h("h2", {}, title), svg);
+  return h("div", { class: "charts" },
+    card(t("by_category"), barChart(cats)), card(t("on_time"), barChart(onTime, { max: 100, valueW: 56 })),
+    card(t("escalations_by_tier"), barChart(tiers)), card(t("callbacks_ratings"), barChart(cb, { max: 100, valueW: 56 })),
+    card(t("ratings_by_score"), barChart(scores)));
+}
+
+async function viewDashboard() {
+  const { day, month } = localParts();
+  const [daily, monthly] = await Promise.all([api("GET", `${P()}/stats/daily/${day}`),
+    api("GET", `${P()}/stats/monthly/${month}`)]);
+  const head = (title, s) => h("p", {}, h("strong", {}, title), ` · ${t("received")} ${s.received ?? 0} (${t("after_hours")} ${s.received_after_hours ?? 0}) · `,
+    `${t("escalations")} ${s.escalations?.total ?? 0}`);
+  clear(main()).append(h("h1", {}, t("dashboard"), " · ", state.pid, " · ", tz()),
+    h("section", { id: "daily" }, h("h2", {}, `${t("today")} ${day}`), head(t("today"), daily), statCharts(daily)),
+    h("section", { id: "monthly" }, h("h2", {}, `${t("this_month")} ${month}`), head(t("this_month"), monthly), statCharts(monthly)));
+}
+
+// ---------------------------------------------------------------- start
+const langSelect = $("#lang");
+setLang(localStorage.getItem("td.lang") || (navigator.language?.startsWith("en") ? "en" : "zh-Hans"));
+langSelect.value = getLang();
+langSelect.addEventListener("change", () => { setLang(langSelect.value); localStorage.setItem("td.lang", getLang()); route(); });
+route();

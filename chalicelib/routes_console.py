@@ -1,0 +1,63 @@
+"""The staff web console: static files served by the same Chalice app, as a
+blueprint (``app.register_blueprint(console_routes)``).
+
+The page and its scripts hold no data, so these routes are public; every call
+the console makes goes to the API, which checks the bearer token and the
+permission of each route. Only the files named in ``ASSETS`` are served: no
+path from the request ever reaches the file system.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+console_routes = Blueprint(__name__)
+
+ROOT = Path(__file__).resolve().parent / "console"
+
+# file name -> Content-Type. Anything else is a 404.
+ASSETS: dict[str, str] = {
+    "index.html": "text/html; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "i18n.js": "text/javascript; charset=utf-8",
+    "charts.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+}
+
+# The console runs only its own scripts and talks only to this origin; images
+# of attachments may come from the tenant's http(s) links.
+_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_HEADERS = {"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache"}
+
+# For the OpenAPI route table (chalicelib/openapi.py ROUTES): both routes are public.
+CONSOLE_ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
+    ("GET", "/console"): ("Staff console page", None, None, 200),
+    ("GET", "/console/{name}"): ("Console asset", None, None, 200),
+}
+
+
+@lru_cache(maxsize=None)
+def _read(name: str) -> str:
+    return (ROOT / name).read_text(encoding="utf-8")
+
+
+def asset(name: str) -> Response:
+    content_type = ASSETS.get(name)
+    if content_type is None:
+        return Response(body='{"code":"not_found","message":"no such console file"}', status_code=404,
+                        headers={"Content-Type": "application/json; charset=utf-8"})
+    return Response(body=_read(name), status_code=200, headers={"Content-Type": content_type, **_HEADERS})
+
+
+@console_routes.route("/console", methods=["GET"])
+def console_page():
+    return asset("index.html")
+
+
+@console_routes.route("/console/{name}", methods=["GET"])
+def console_asset(name):
+    return asset(name)
