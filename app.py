@@ -31,6 +31,8 @@ CASE = "/v1/properties/{property_id}/cases/{case_id}"
 from chalicelib.routes_reports import reports_routes  # noqa: E402
 
 app.register_blueprint(reports_routes)
+from chalicelib.routes_console import console_routes  # noqa: E402
+app.register_blueprint(console_routes)
 
 
 @app.middleware("http")

@@ -72,6 +72,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
         "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
+# The staff console's page and assets (public: the page holds no data; the API checks every call).
+ROUTES.update({
+    ("GET", "/console"): ("Staff console page", None, None, 200),
+    ("GET", "/console/{name}"): ("Staff console asset (a fixed list of files)", None, None, 200),
+})
+
 _ERROR = {"type": "object", "required": ["code", "message"],
           "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}
 _DEADLINE = {"type": "object", "properties": {"due": {"type": "string", "format": "date-time"},
@@ -114,7 +120,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "summary": summary,
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month")
+                       for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
+                                 "name")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in _QUERY.get(path, [])],
         "responses": {str(status): {"description": "success", "content": {

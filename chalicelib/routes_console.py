@@ -33,11 +33,7 @@ _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 's
 _HEADERS = {"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-cache"}
 
-# For the OpenAPI route table (chalicelib/openapi.py ROUTES): both routes are public.
-CONSOLE_ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
-    ("GET", "/console"): ("Staff console page", None, None, 200),
-    ("GET", "/console/{name}"): ("Console asset", None, None, 200),
-}
+# Both routes are public and listed in chalicelib/openapi.py ROUTES.
 
 
 @lru_cache(maxsize=None)

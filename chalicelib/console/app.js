@@ -234,7 +234,10 @@ async function route() {
     handover: viewHandover, dashboard: viewDashboard };
   const fn = views[view] || viewQueue;
   clear(main()).append(h("p", { class: "muted" }, t("loading")));
-  try { await fn(arg ? decodeURIComponent(arg) : undefined); } catch (e) { showError(e); }
+  try { await fn(arg ? decodeURIComponent(arg) : undefined); } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return viewSignIn(errorText(e));
+    showError(e);
+  }
 }
 window.addEventListener("hashchange", route);
 
@@ -309,6 +312,17 @@ const ACTIONS = {
   answer: ["answer", "case.answer", [["message", "text", null, true], ["via", "select", VIA]]],
   explain: ["explain", "case.explain", [["message", "text", null, true], ["via", "select", VIA]]],
   reopen: ["reopen", "case.reopen", [["reason", "text", null, true]]],
+};
+
+// A mirror of chalicelib/cases.py ALLOWED_FROM, to offer only the actions the status allows
+// (the API still decides: a stale page gets its 409).
+const OPEN = OPEN_STATUSES;
+const ALLOWED_FROM = {
+  classify: OPEN, assign: ["received", "routed", "in_progress", "responded"], start: ["routed"],
+  respond: ["routed", "in_progress", "responded"], resolve: ["in_progress", "responded"], callback: ["resolved"],
+  close: ["callback_done"], answer: ["received", "routed", "in_progress"],
+  explain: ["received", "routed", "in_progress", "responded"], reopen: ["resolved", "callback_done"],
+  escalate: OPEN, note: [...OPEN, "closed"],
 };
 
 function field([name, type, choices, required], prefix) {
@@ -389,7 +403,7 @@ async function viewCase(caseId) {
       h("strong", {}, label("action", e.action)), " ",
       h("span", { class: "muted" }, fmt(e.at), " · ", e.actor?.name || e.actor?.id || "", " (", e.actor?.role || "", ")"),
       h("div", {}, describe(e.data)))));
-    const actions = Object.keys(ACTIONS).filter((a) => may(ACTIONS[a][1]))
+    const actions = Object.keys(ACTIONS).filter((a) => may(ACTIONS[a][1]) && ALLOWED_FROM[a].includes(c.status))
       .map((a) => actionForm(c, a, async (u) => { const full = await api("GET", caseUrl(c.case_id)); c = full; render(null, t("saved")); }));
     const repliesBox = h("div", { id: "replies" });
     clear(main()).append(

@@ -67,5 +67,6 @@ def test_packaging_with_a_user_pool_protects_every_route_but_health_and_openapi(
            "TD_USER_POOL_ARN": "arn:aws:cognito-idp:ap-southeast-1:111111111111:userpool/ap-southeast-1_abc"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     protected = json.loads(out.stdout)
-    assert {k for k, v in protected.items() if not v} == {"/v1/health GET", "/v1/openapi.json GET"}
-    assert all(v for k, v in protected.items() if "health" not in k and "openapi" not in k)
+    public = {"/v1/health GET", "/v1/openapi.json GET", "/console GET", "/console/{name} GET"}
+    assert {k for k, v in protected.items() if not v} == public
+    assert all(v for k, v in protected.items() if k not in public)

@@ -1,0 +1,105 @@
+#!/usr/bin/env python
+"""Screenshots of the staff console: starts the local stack (``python -m
+devstack`` on free ports, its own signing key in a temporary directory),
+signs in in headless Chromium (Debian's /usr/bin/chromium, never a Playwright
+download) and saves the queue, a case page and the dashboard as PNGs.
+
+    .venv/bin/python bench/screenshots.py [--out screenshots] [--lang zh-Hans|zh-Hant|en]
+
+Prints the path of each PNG. ``screenshots/`` is git-ignored.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_stack(tmp: Path) -> tuple[subprocess.Popen, Path, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TD_")}
+    env.update(TD_DEV_KEY_FILE=str(tmp / "dev-key"), PYTHONUNBUFFERED="1")
+    log = tmp / "stack.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(free_port()), "--moto-port", "0"],
+                                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 40
+    while "Ctrl-C stops everything" not in log.read_text(encoding="utf-8", errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            sys.exit(f"the local stack did not start:\n{log.read_text(encoding='utf-8', errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    url = re.search(r"API\s+(http://\S+)", log.read_text(encoding="utf-8")).group(1)
+    return proc, log, url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "screenshots"))
+    parser.add_argument("--lang", default="zh-Hans", choices=("zh-Hans", "zh-Hant", "en"))
+    args = parser.parse_args()
+    if not os.access(CHROMIUM, os.X_OK):
+        sys.exit(f"{CHROMIUM} is missing: ./dev test installs it (apt-get install chromium)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, log, url = start_stack(Path(tmp))
+        try:
+            text = log.read_text(encoding="utf-8")
+            tokens = dict(re.findall(r"export (\w+)=(\S+)", text))
+            # A case page worth looking at: the most overdue case of the queue.
+            request = urllib.request.Request(url + "/v1/properties/P1/queue?limit=1",
+                                             headers={"Authorization": f"Bearer {tokens['MANAGER']}"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                case_id = json.load(response)["items"][0]["case_id"]
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+                page = browser.new_page(viewport={"width": 1360, "height": 900}, device_scale_factor=1)
+                page.goto(url + "/console")
+                page.select_option("#lang", args.lang)
+                page.fill("#token", tokens["MANAGER"])
+                page.click("#signin")
+                page.wait_for_selector("#queue-rows tr")
+                shots = []
+                for name, hash_, ready in (("queue", "#/queue", "#queue-rows tr"),
+                                           ("case", f"#/case/{case_id}", "#timeline"),
+                                           ("dashboard", "#/dashboard", "#monthly svg")):
+                    page.goto(f"{url}/console{hash_}")
+                    page.wait_for_selector(ready)
+                    page.wait_for_timeout(300)
+                    path = out / f"console-{name}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    shots.append(path)
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    for path in shots:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

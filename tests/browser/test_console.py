@@ -1,0 +1,182 @@
+"""The staff console in real headless Chromium against the real local stack
+(``python -m devstack``, as ``./dev run`` starts it)."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.test_devstack import launch
+
+XSS = "<script>window.__pwned=1</script>漏水"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    yield from launch(tmp_path_factory.mktemp("console-stack"))
+
+
+def token(stack, variable: str) -> str:
+    return re.search(rf"export {variable}=(\S+)", stack.output()).group(1)
+
+
+@pytest.fixture
+def page(browser, stack):
+    context = browser.new_context(locale="en-US", timezone_id="UTC")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss()))
+    page.set_default_timeout(10_000)
+    page.goto(stack.url + "/console")
+    page.select_option("#lang", "en")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def sign_in(page, stack, variable: str, role: str) -> None:
+    if page.locator("#signout").count():
+        page.click("#signout")
+    # The whole `export DESK=...` line as printed by the stack is accepted.
+    page.fill("#token", f"export {variable}={token(stack, variable)}")
+    page.click("#signin")
+    page.wait_for_selector(f"#me-role[data-role={role}]")
+    assert token(stack, variable) not in page.url  # the token never goes into the URL
+
+
+def test_static_files_are_served_and_nothing_else(stack):
+    import urllib.error
+    import urllib.request
+    with urllib.request.urlopen(stack.url + "/console", timeout=5) as r:
+        assert r.headers["Content-Type"].startswith("text/html") and b"/console/app.js" in r.read()
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    with urllib.request.urlopen(stack.url + "/console/app.js", timeout=5) as r:
+        assert r.headers["Content-Type"].startswith("text/javascript")
+    for bad in ("/console/secret.py", "/console/..%2Froutes_console.py", "/console/%2E%2E%2Fapp.py"):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(stack.url + bad, timeout=5)
+        assert info.value.code in (403, 404), bad
+
+
+def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
+    sign_in(page, stack, "DESK", "front_desk")
+    page.click("#nav-log")
+    page.wait_for_selector("#log-form")
+    assert page.evaluate("document.activeElement.id") == "log-name"  # ready to type
+    page.select_option("#log-channel", "walk_in")
+    page.keyboard.type("周阿姨")
+    page.fill("#log-phone", "13800001111")
+    page.fill("#log-unit", "7栋301")
+    page.select_option("#log-category", "cleaning")
+    page.fill("#log-content", "楼道垃圾两天没人清理，气味很大。")
+    page.press("#log-content", "Enter")  # Enter submits
+    page.wait_for_selector("#case-id")
+    case_id = page.text_content("#case-id")
+    assert re.fullmatch(r"TD-\d{8}-\d{4,6}", case_id)
+    assert page.get_attribute("#case-status", "data-status") == "received"
+
+    page.click("#action-classify summary")
+    page.select_option("#classify-kind", "complaint")
+    page.select_option("#classify-validity", "valid")
+    page.select_option("#classify-cause", "other")
+    page.select_option("#classify-department", "cleaning")
+    page.click("#submit-classify")
+    page.wait_for_selector("#notice")
+    assert page.text_content("[data-field=kind]") == "complaint"
+
+    page.click("#action-assign summary")
+    page.fill("#assign-assignee", "dept_staff-3")
+    page.fill("#assign-note", "请今天处理")
+    page.click("#submit-assign")
+    page.wait_for_selector("#case-status[data-status=routed]")
+    assert page.text_content("[data-field=assignee]") == "dept_staff-3"
+
+    # Someone else changes the case meanwhile: the page's form (old version) gets the API's 409.
+    status, _, _ = stack.call("POST", f"/v1/properties/P1/cases/{case_id}/notes", token(stack, "DESK"),
+                              {"note": "另一位同事的备注"})
+    assert status == 200
+    page.click("#action-note summary")
+    page.fill("#note-note", "我的备注")
+    page.click("#submit-note")
+    page.wait_for_selector("#form-note .form-error:has-text('409 version_conflict')")
+
+    page.click("#nav-queue")
+    row = page.wait_for_selector(f"#queue-rows tr[data-case-id='{case_id}']")
+    assert "routed" in row.text_content()
+    assert page.locator("#queue-rows tr").count() >= 2
+
+
+def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
+    desk, staff = token(stack, "DESK"), token(stack, "STAFF")
+    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", desk, {
+        "channel": "email", "unit": "2栋702", "title": "来信：车库照明",
+        "content": "车库B区照明坏了一周。", "reporter": {"name": "何先生", "email": "he.xiansheng@example.cn"}})
+    assert status == 201, case
+    status, reply, _ = stack.call("POST", f"/v1/properties/P1/cases/{case['case_id']}/replies", staff,
+                                  {"subject": "车库照明已修复", "body": "何先生您好：B区照明已于今日修复。"})
+    assert status == 201, reply
+
+    sign_in(page, stack, "MANAGER", "manager")
+    page.click("#nav-approvals")
+    item = page.wait_for_selector(f"li.reply[data-reply-id='{reply['reply_id']}']")
+    assert item.query_selector(".reply-status").get_attribute("data-status") == "pending"
+    item.query_selector("button.approve").click()
+    page.wait_for_selector(f"li.reply[data-reply-id='{reply['reply_id']}'] .reply-status[data-status=sent]")
+    assert page.text_content(f"li.reply[data-reply-id='{reply['reply_id']}'] .reply-status") == "sent"
+
+    deadline = time.monotonic() + 10
+    while "mail | sent → he.xiansheng@example.cn" not in stack.output() or "车库照明已修复" not in stack.output():
+        assert time.monotonic() < deadline, stack.output()[-3000:]
+        time.sleep(0.2)
+
+    # The case page lists the reply as sent, too.
+    page.click(f"li.reply[data-reply-id='{reply['reply_id']}'] a.case-link")
+    page.wait_for_selector("#reply-list .reply-status[data-status=sent]")
+
+
+def test_a_tenants_script_is_shown_as_text(page, stack):
+    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "TENANT"),
+                                 {"unit": "3栋1201", "title": "<img src=x onerror=window.__pwned=2>", "content": XSS,
+                                  "attachments": [
+                                      {"ref": "https://photos.example/leak.jpg", "name": "leak.jpg",
+                                       "content_type": "image/jpeg"},
+                                      {"ref": "s3://tenantdesk-mail/P1/ceiling.png", "name": "ceiling.png"},
+                                      {"ref": "javascript:window.__pwned=3", "name": "<b>x</b>"}]})
+    assert status == 201, case
+    sign_in(page, stack, "DESK", "front_desk")
+    page.wait_for_selector(f"#queue-rows tr[data-case-id='{case['case_id']}']")
+    page.goto(f"{stack.url}/console#/case/{case['case_id']}")
+    page.wait_for_selector("#case-content")
+    assert page.text_content("#case-content") == XSS
+    assert page.text_content("#case-title") == "<img src=x onerror=window.__pwned=2>"
+    assert page.locator("#case-content script").count() == 0
+    # Attachments: an http(s) image is shown from its ref, an s3 ref by its name, nothing else is linked.
+    assert page.get_attribute("#attachments img", "src") == "https://photos.example/leak.jpg"
+    assert "ceiling.png" in page.text_content("#attachments")
+    assert page.locator("#attachments a[href^='javascript']").count() == 0
+    assert "<b>x</b>" in page.text_content("#attachments")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_handover_dashboard_and_languages(page, stack):
+    sign_in(page, stack, "DESK", "front_desk")
+    page.click("#nav-handovers")
+    page.click("#produce-handover")
+    page.wait_for_selector("#sign-form")
+    page.select_option("#sign-side", "customer_service")
+    page.click("#sign-submit")
+    page.wait_for_selector("#signatures li[data-side=customer_service][data-signed=yes]")
+    assert "前台小王" in page.text_content("#signatures li[data-side=customer_service]")
+
+    page.click("#nav-dashboard")
+    page.wait_for_selector("#monthly svg.chart")
+    titles = page.locator("#daily svg.chart rect.bar title").all_text_contents()
+    assert titles and all(":" in t for t in titles)  # the number on hover
+
+    page.select_option("#lang", "zh-Hant")
+    page.wait_for_selector("#nav-queue:has-text('待辦隊列')")
+    assert page.evaluate("localStorage.getItem('td.lang')") == "zh-Hant"
+    page.reload()
+    page.wait_for_selector("#nav-queue:has-text('待辦隊列')")  # remembered; still signed in (sessionStorage)
