@@ -49,6 +49,7 @@ def print_banner(stack: Stack, out: TextIO) -> None:
         "",
         "Tenantdesk local stack is up.",
         "",
+        f"  Console     {url}/console   (paste one of the tokens below to sign in)",
         f"  API         {url}   (OpenAPI: {url}/v1/openapi.json)",
         f"  AWS (moto)  {stack.aws_url}   tables {config.table_prefix()}-*",
         "  Properties  " + "  ·  ".join(f"{pid} {p['name']}" for pid, p in PROPERTIES.items()),
