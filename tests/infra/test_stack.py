@@ -1,0 +1,351 @@
+"""The synthesized CloudFormation: resources, wiring, least privilege, prod safety."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra_template import ASL_FILE, asl, resources
+
+TABLES = {
+    "tenantdesk-{s}-cases": (
+        [("property_id", "HASH"), ("case_id", "RANGE")],
+        {"by_tenant": [("tenant_id", "HASH"), ("created_key", "RANGE")],
+         "open_queue": [("queue_property", "HASH"), ("next_due_key", "RANGE")]}),
+    "tenantdesk-{s}-case-events": ([("case_key", "HASH"), ("seq", "RANGE")], {}),
+    "tenantdesk-{s}-meta": ([("pk", "HASH"), ("sk", "RANGE")], {}),
+    "tenantdesk-{s}-replies": (
+        [("case_key", "HASH"), ("reply_id", "RANGE")],
+        {"reply_queue": [("queue", "HASH"), ("queued_at", "RANGE")]}),
+}
+FUNCTIONS = ("APIHandler", "InboundMail", "WrittenReplyOutbox", "WatchTasks", "WatchOutbox",
+             "CallbackReminders", "HandoverAndStats")
+
+
+def _tables(t: dict) -> dict:
+    return {r["Properties"]["TableName"]: r for r in resources(t, "AWS::DynamoDB::Table").values()}
+
+
+def _queues(t: dict) -> dict:
+    return {r["Properties"]["QueueName"]: (k, r) for k, r in resources(t, "AWS::SQS::Queue").items()}
+
+
+def _keys(schema: list) -> list:
+    return [(k["AttributeName"], k["KeyType"]) for k in schema]
+
+
+def _resolve(value, t: dict):
+    """Enough of CloudFormation's intrinsic functions to read a synthesized string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(_resolve(p, t) for p in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return {"AWS::Partition": "aws", "AWS::Region": "us-east-1",
+                "AWS::AccountId": "123456789012"}.get(value["Ref"], f"<{value['Ref']}>")
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    raise AssertionError(f"unexpected intrinsic {value!r}")
+
+
+def test_synth_is_offline_and_timed(synth):
+    # The whole session synthesizes once; keep an eye on its cost.
+    print(f"\nsynth (dev+prod, cdk-nag) took {synth.seconds:.1f}s")
+    assert set(synth.templates) == {"dev", "prod"}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_tables_keys_gsis_pitr(synth, stage):
+    t = synth.json(stage)
+    tables = _tables(t)
+    assert set(tables) == {name.format(s=stage) for name in TABLES}
+    for pattern, (keys, gsis) in TABLES.items():
+        props = tables[pattern.format(s=stage)]["Properties"]
+        assert _keys(props["KeySchema"]) == keys
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        found = {g["IndexName"]: g for g in props.get("GlobalSecondaryIndexes", [])}
+        assert set(found) == set(gsis)
+        for name, gkeys in gsis.items():
+            assert _keys(found[name]["KeySchema"]) == gkeys
+            assert found[name]["Projection"]["ProjectionType"] == "ALL"
+        types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+        if pattern.endswith("case-events"):
+            assert types["seq"] == "N"
+    meta = tables[f"tenantdesk-{stage}-meta"]["Properties"]
+    assert meta["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_prod_tables_protected_and_retained(prod, dev):
+    for table in _tables(prod).values():
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain"
+    for table in _tables(dev).values():
+        assert not table["Properties"].get("DeletionProtectionEnabled")
+        assert table["DeletionPolicy"] == "Delete"
+    for pool in resources(prod, "AWS::Cognito::UserPool").values():
+        assert pool["DeletionPolicy"] == "Retain"
+    for bucket in resources(prod, "AWS::S3::Bucket").values():
+        assert bucket["DeletionPolicy"] == "Retain"
+
+
+def test_queues_and_dead_letter_queues(dev):
+    queues = _queues(dev)
+    assert set(queues) == {"tenantdesk-watch-tasks", "tenantdesk-watch-tasks-dlq", "tenantdesk-reminders",
+                           "tenantdesk-reminders-dlq", "tenantdesk-watch-dead-letters"}
+    for consumed, dlq in (("tenantdesk-watch-tasks", "tenantdesk-watch-tasks-dlq"),
+                          ("tenantdesk-reminders", "tenantdesk-reminders-dlq")):
+        redrive = queues[consumed][1]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queues[dlq][0], "Arn"]}
+        assert redrive["maxReceiveCount"] >= 1
+    for _, q in queues.values():
+        assert q["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_sns_topic_and_lambda_subscriptions(dev):
+    topics = {r["Properties"]["TopicName"] for r in resources(dev, "AWS::SNS::Topic").values()}
+    assert "tenantdesk-inbound-mail" in topics
+    fns = resources(dev, "AWS::Serverless::Function")
+    assert set(fns) == set(FUNCTIONS)
+    events = fns["InboundMail"]["Properties"]["Events"]
+    (sns_event,) = events.values()
+    assert sns_event["Type"] == "SNS"
+    assert sns_event["Properties"]["Topic"]["Fn::Sub"].endswith(":tenantdesk-inbound-mail")
+    for fn, queue in (("WatchTasks", "tenantdesk-watch-tasks"), ("CallbackReminders", "tenantdesk-reminders")):
+        (ev,) = fns[fn]["Properties"]["Events"].values()
+        assert ev["Type"] == "SQS" and ev["Properties"]["Queue"]["Fn::Sub"].endswith(":" + queue)
+    schedules = {fn: [e["Properties"]["Schedule"] for e in fns[fn]["Properties"]["Events"].values()]
+                 for fn in ("WrittenReplyOutbox", "WatchOutbox", "HandoverAndStats")}
+    assert schedules == {"WrittenReplyOutbox": ["rate(5 minutes)"], "WatchOutbox": ["rate(1 minute)"],
+                         "HandoverAndStats": ["cron(5 * * * ? *)"]}
+
+
+def test_functions_environment_points_at_the_resources(dev):
+    fns = resources(dev, "AWS::Serverless::Function")
+    tables = {r["Properties"]["TableName"]: k for k, r in resources(dev, "AWS::DynamoDB::Table").items()}
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    (sm,) = resources(dev, "AWS::StepFunctions::StateMachine")
+    (bucket,) = resources(dev, "AWS::S3::Bucket")
+    (pool,) = resources(dev, "AWS::Cognito::UserPool")
+    for name, fn in fns.items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["TD_AUTH_MODE"] == "cognito"
+        assert env["TD_TABLE_PREFIX"] == "tenantdesk-dev"
+        assert env["TD_CASES_TABLE"] == {"Ref": tables["tenantdesk-dev-cases"]}
+        assert env["TD_MAIL_BUCKET"] == {"Ref": bucket}
+        assert env["TD_STATE_MACHINE_ARN"] == {"Ref": sm}
+        assert env["TD_WATCH_QUEUE_URL"] == {"Ref": queues["tenantdesk-watch-tasks"]}
+        assert env["TD_WATCH_DLQ_URL"] == {"Ref": queues["tenantdesk-watch-dead-letters"]}
+        assert env["TD_REMINDER_QUEUE_ARN"] == {"Fn::GetAtt": [queues["tenantdesk-reminders"], "Arn"]}
+        assert env["TD_SCHEDULE_GROUP"] == "tenantdesk"
+        assert env["TD_USER_POOL_ARN"] == {"Fn::GetAtt": [pool, "Arn"]}
+        # Each function runs with its own role from the stack, not a shared Chalice one.
+        assert fn["Properties"]["Role"] == {"Fn::GetAtt": [f"{name}Role" + _suffix(dev, f"{name}Role"), "Arn"]}
+    assert "DefaultRole" not in dev["Resources"]
+
+
+def _suffix(t: dict, prefix: str) -> str:
+    (match,) = [k for k, r in t["Resources"].items()
+                if r["Type"] == "AWS::IAM::Role" and k.startswith(prefix) and len(k) == len(prefix) + 8]
+    return match[len(prefix):]
+
+
+def _public_routes() -> set:
+    """Routes the source declares without ``authorizer=`` (one decorator per line)."""
+    import re
+    repo = ASL_FILE.parents[1]
+    public = set()
+    for path in [repo / "app.py", *sorted((repo / "chalicelib").glob("*.py"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = re.match(r"\s*@\w+\.route\((['\"])(.+?)\1", line)
+            if m and "authorizer=" not in line:
+                public.add(m.group(2))
+    return public
+
+
+def test_cognito_authorizer_is_packaged_with_the_pool_arn(dev):
+    """app.py attaches the authorizer only if TD_USER_POOL_ARN is set at import: the
+    swagger Chalice generated must carry the pool's ARN, on every route but the public two."""
+    (api,) = resources(dev, "AWS::Serverless::Api").values()
+    body = api["Properties"]["DefinitionBody"]
+    (pool,) = resources(dev, "AWS::Cognito::UserPool")
+    auth = body["securityDefinitions"]["TenantdeskUsers"]["x-amazon-apigateway-authorizer"]
+    assert auth["providerARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]
+    public = _public_routes()
+    assert {"/v1/health", "/v1/openapi.json"} <= public
+    for path, methods in body["paths"].items():
+        for method, op in methods.items():
+            if method.startswith("x-") or method == "options":
+                continue
+            secured = op.get("security") == [{"TenantdeskUsers": []}]
+            assert secured == (path not in public), (path, method)
+
+
+def test_cognito_groups_and_properties_attribute(dev):
+    groups = {r["Properties"]["GroupName"] for r in resources(dev, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"tenant", "front_desk", "dept_staff", "manager", "director", "admin"}
+    (pool,) = resources(dev, "AWS::Cognito::UserPool").values()
+    schema = {a["Name"]: a for a in pool["Properties"]["Schema"]}
+    assert schema["properties"]["AttributeDataType"] == "String"
+
+
+def test_state_machine_is_the_repo_asl_file(dev):
+    (sm,) = resources(dev, "AWS::StepFunctions::StateMachine").values()
+    definition = _resolve(sm["Properties"]["DefinitionString"], dev)
+    assert json.loads(definition) == asl(), f"state machine differs from {ASL_FILE}"
+    assert sm["Properties"]["StateMachineType"] == "STANDARD"
+
+
+def test_state_machine_role_only_sends_to_its_queues(dev):
+    (sm,) = resources(dev, "AWS::StepFunctions::StateMachine").values()
+    role = sm["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    policies = [p for p in resources(dev, "AWS::IAM::Policy").values()
+                if {"Ref": role} in p["Properties"]["Roles"]]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert statements == [{
+        "Action": "sqs:SendMessage", "Effect": "Allow",
+        "Resource": [{"Fn::GetAtt": [queues["tenantdesk-watch-tasks"], "Arn"]},
+                     {"Fn::GetAtt": [queues["tenantdesk-watch-dead-letters"], "Arn"]}]}]
+    assert not dev["Resources"][role]["Properties"].get("ManagedPolicyArns")
+
+
+def test_scheduler_group_and_role(dev):
+    (group,) = resources(dev, "AWS::Scheduler::ScheduleGroup").values()
+    assert group["Properties"]["Name"] == "tenantdesk"
+    roles = {k: r for k, r in resources(dev, "AWS::IAM::Role").items()
+             if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+             == {"Service": "scheduler.amazonaws.com"}}
+    (role,) = roles
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    statements = [s for p in resources(dev, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert statements == [{"Action": "sqs:SendMessage", "Effect": "Allow",
+                           "Resource": {"Fn::GetAtt": [queues["tenantdesk-reminders"], "Arn"]}}]
+
+
+def test_ses_receipt_rule_stores_to_s3_and_notifies_the_topic(dev):
+    (rule,) = resources(dev, "AWS::SES::ReceiptRule").values()
+    (bucket,) = resources(dev, "AWS::S3::Bucket")
+    topic = next(k for k, r in resources(dev, "AWS::SNS::Topic").items()
+                 if r["Properties"]["TopicName"] == "tenantdesk-inbound-mail")
+    (action,) = rule["Properties"]["Rule"]["Actions"]
+    s3 = action["S3Action"]
+    assert s3["BucketName"] == {"Ref": bucket}
+    assert s3["ObjectKeyPrefix"] == "inbound/"
+    assert s3["TopicArn"] == {"Ref": topic}
+    assert rule["Properties"]["Rule"]["Enabled"] is True
+    # SES may write to the bucket (only under this account), and publish to the topic.
+    (policy,) = resources(dev, "AWS::S3::BucketPolicy").values()
+    ses = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+           if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
+    assert ses and ses[0]["Action"] == "s3:PutObject"
+    assert "aws:SourceAccount" in json.dumps(ses[0]["Condition"]) or "aws:Referer" in json.dumps(ses[0]["Condition"])
+    topic_policies = [p for p in resources(dev, "AWS::SNS::TopicPolicy").values()
+                      if {"Ref": topic} in p["Properties"]["Topics"]]
+    assert any(s.get("Principal") == {"Service": "ses.amazonaws.com"} and s["Action"] == "sns:Publish"
+               for p in topic_policies for s in p["Properties"]["PolicyDocument"]["Statement"])
+
+
+def test_mail_bucket_encrypted_private_ssl_lifecycle(dev):
+    for name, bucket in resources(dev, "AWS::S3::Bucket").items():
+        props = bucket["Properties"]
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], name
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    (bucket,) = resources(dev, "AWS::S3::Bucket").values()
+    rules = {r["Prefix"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["inbound/"]["ExpirationInDays"] == 365
+    assert rules["attachments/"]["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
+    (policy,) = resources(dev, "AWS::S3::BucketPolicy").values()
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def test_alarms(dev):
+    alarms = list(resources(dev, "AWS::CloudWatch::Alarm").values())
+    by_metric = {}
+    for a in alarms:
+        p = a["Properties"]
+        assert p["Threshold"] == 0 and p["ComparisonOperator"] == "GreaterThanThreshold"
+        assert p["AlarmActions"], "every alarm notifies the alarm topic"
+        by_metric.setdefault((p["Namespace"], p["MetricName"]), []).append(p)
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    dlq = by_metric[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
+    assert {"Name": "QueueName", "Value": {"Fn::GetAtt": [queues["tenantdesk-watch-dead-letters"], "QueueName"]}} \
+        in [d for a in dlq for d in a["Dimensions"]]
+    assert by_metric[("AWS/States", "ExecutionsFailed")]
+    assert by_metric[("AWS/ApiGateway", "5XXError")]
+    lambda_alarms = by_metric[("AWS/Lambda", "Errors")]
+    assert sorted(a["Dimensions"][0]["Value"]["Ref"] for a in lambda_alarms) == sorted(FUNCTIONS)
+
+
+def _statements(t: dict):
+    for k, r in t["Resources"].items():
+        if r["Type"] == "AWS::IAM::Policy":
+            yield from ((k, s) for s in r["Properties"]["PolicyDocument"]["Statement"])
+        elif r["Type"] == "AWS::IAM::Role":
+            for p in r["Properties"].get("Policies", []):
+                yield from ((k, s) for s in p["PolicyDocument"]["Statement"])
+        elif r["Type"] in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+            yield from ((k, s) for s in r["Properties"]["PolicyDocument"]["Statement"])
+        elif r["Type"] == "AWS::Serverless::Function":
+            for p in r["Properties"].get("Policies", []) or []:
+                if isinstance(p, dict) and "Statement" in p:
+                    yield from ((k, s) for s in p["Statement"])
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_no_wildcard_actions(synth, stage):
+    banned = {"*", "dynamodb:*", "s3:*", "sqs:*", "sns:*", "states:*", "ses:*", "iam:*", "scheduler:*"}
+    seen = 0
+    for where, statement in _statements(synth.json(stage)):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        seen += 1
+        if statement["Effect"] == "Deny":
+            continue  # enforce-SSL denies are meant to be broad
+        assert not banned & set(actions), f"{where}: {actions}"
+        assert not any("*" in a for a in actions), f"{where}: wildcard action in {actions}"
+    assert seen > 10
+
+
+def test_lambda_roles_least_privilege(dev):
+    """Each function's role holds only what that handler uses."""
+    def actions_of(fn: str) -> set:
+        role = dev["Resources"][fn]["Properties"]["Role"]["Fn::GetAtt"][0]
+        return {a for p in resources(dev, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
+                for s in p["Properties"]["PolicyDocument"]["Statement"]
+                for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    acts = {fn: actions_of(fn) for fn in FUNCTIONS}
+    for fn, a in acts.items():
+        assert {"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendRawEmail"} <= a, fn
+        assert not any(x.startswith("dynamodb:") and ("Delete" in x and "Table" in x) for x in a)
+    assert "states:SendTaskSuccess" in acts["WatchTasks"] and "sqs:ReceiveMessage" in acts["WatchTasks"]
+    assert "sqs:ReceiveMessage" in acts["CallbackReminders"]
+    assert "states:StartExecution" in acts["APIHandler"] and "states:StartExecution" in acts["WatchOutbox"]
+    assert {"scheduler:CreateSchedule", "iam:PassRole"} <= acts["APIHandler"]
+    assert {"s3:GetObject", "s3:PutObject"} <= acts["InboundMail"]
+    assert not any(x.startswith("s3:") for fn in set(FUNCTIONS) - {"InboundMail"} for x in acts[fn])
+    for fn in ("WrittenReplyOutbox", "HandoverAndStats"):
+        assert not any(x.startswith(("states:", "scheduler:", "s3:", "sqs:", "iam:")) for x in acts[fn]), fn
+    for fn in set(FUNCTIONS) - {"WatchTasks"}:
+        assert not any(x.startswith("states:SendTask") for x in acts[fn]), fn
+
+
+def test_synth_leaves_the_process_environment_alone(synth):
+    """chalice package copies stage variables (CDK tokens here) into os.environ while it
+    imports the app; they must not leak into the tests that run after these."""
+    import os
+    leaked = {k: v for k, v in os.environ.items() if "${Token[" in v}
+    assert not leaked
+
+
+def test_synth_leaves_import_paths_alone(synth):
+    """`import app` after the synth still finds the repo root's app.py, not infra/app.py."""
+    import sys
+    from infra_template import ASL_FILE as asl_file
+    infra = str(asl_file.parents[1] / "infra")
+    assert infra not in sys.path
+    assert "app" not in sys.modules or sys.modules["app"].__file__ == str(asl_file.parents[1] / "app.py")
