@@ -45,6 +45,21 @@ def own_error_shape(response: Response) -> Response:
     return response
 
 
+_THROTTLING = ("ProvisionedThroughputExceeded", "ThrottlingException", "RequestLimitExceeded",
+               "TransactionConflict", "Throttling")
+
+
+def _is_throttling(exc: BaseException) -> bool:
+    """AWS said "slow down" (after botocore's own retries): a 503, not a 500."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if any(marker in f"{type(exc).__name__} {exc}" for marker in _THROTTLING):
+            return True
+        exc = getattr(exc, "cause", None) or exc.__cause__
+    return False
+
+
 def api(view: Callable[..., Any]) -> Callable[..., Any]:
     """Map domain errors to their status and code; an unexpected error is logged
     with its stack and answered with a generic 500 that leaks nothing."""
@@ -56,7 +71,12 @@ def api(view: Callable[..., Any]) -> Callable[..., Any]:
             if exc.status >= 500:
                 logger.error("domain error", extra={"code": exc.code})
             return error_response(exc)
-        except Exception:  # noqa: BLE001 - last line of defence, logged with its stack
+        except Exception as exc:  # noqa: BLE001 - last line of defence
+            if _is_throttling(exc):
+                # Nothing was written (the transaction is all or nothing): the client retries.
+                logger.warning("throttled by AWS", extra={"error": type(exc).__name__})
+                return json_response({"code": "service_busy", "message": "we are busy; retry in a moment"}, 503,
+                                     {"Retry-After": "1"})
             logger.exception("unhandled error")
             return json_response({"code": "internal_error", "message": "something went wrong on our side"}, 500)
     return wrapper

@@ -1,0 +1,162 @@
+"""A case is never lost and never doubled.
+
+Failures are injected where they happen in production: DynamoDB throttling
+a transaction, a lost race on the case counter, Step Functions refusing a
+start, a request that dies after its write, SES refusing mail. Every inbound
+event is replayed three times. Afterwards each submitted case exists exactly
+once, has a started watcher, and its audit trail has no gap."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib import config
+from chalicelib.auth import Principal
+from chalicelib.intake import Delivery, MailIntake
+from chalicelib.mailer import SesMailer
+from tests.api.helpers import call
+
+TENANTS = [Principal(f"tenant-{n}", "tenant", frozenset({"P1"})) for n in range(1, 6)]
+
+
+class NameKeyedWatcher:
+    """Step Functions' contract: one execution per name; sometimes throttled."""
+
+    def __init__(self, refuse_first: int = 0):
+        self.names: set[str] = set()
+        self.refusals = refuse_first
+
+    def start(self, property_id, case_id, gen):
+        if self.refusals:
+            self.refusals -= 1
+            raise RuntimeError("ThrottlingException: Rate exceeded")
+        self.names.add(f"{property_id}-{case_id}-g{gen}")
+
+
+def throttled() -> TransactWriteError:
+    return TransactWriteError("Failed to write transaction items",
+                              cause=Exception("ProvisionedThroughputExceededException"))
+
+
+@pytest.fixture
+def watcher(svc):
+    svc.watcher = NameKeyedWatcher(refuse_first=2)
+    return svc.watcher
+
+
+def assert_whole(store, svc, watcher, expected_cases: int):
+    """Exactly the expected cases, each watched, each with a gap-free trail."""
+    from chalicelib.watcher import WatchService
+    WatchService(svc, lambda: None, lambda: None).sweep_outbox()  # the schedule's minute comes round
+    cases = []
+    for tenant in TENANTS:
+        cases += store.cases_of_tenant(tenant.subject, limit=100, cursor=None)[0]
+    queue, _ = store.open_queue("P1", filters={}, due_before=None, limit=100, cursor=None)
+    all_cases = {c.key: c for c in cases + queue}
+    assert len(all_cases) == expected_cases
+    contents = [c.content for c in all_cases.values()]
+    assert len(contents) == len(set(contents)), "a case was doubled"
+    for case in all_cases.values():
+        assert f"P1-{case.case_id}-g{case.watch_gen}" in watcher.names, f"{case.case_id} is not watched"
+        assert [e.seq for e in store.events(case)] == list(range(1, case.version + 1))
+    assert store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []
+
+
+def test_api_submits_survive_throttling_crashes_and_triple_retries(client, tokens, svc, store, watcher,
+                                                                  monkeypatch):
+    from tests.conftest import make_token
+    real_create = store.create_case
+    failures = {"throttle": 1}
+
+    def flaky_create(*args, **kwargs):
+        if failures["throttle"]:
+            failures["throttle"] -= 1
+            raise throttled()
+        return real_create(*args, **kwargs)
+
+    monkeypatch.setattr(store, "create_case", flaky_create)
+    real_start = svc.start_watch
+    crashed = {"left": 1}
+
+    def dies_after_the_write(*args):
+        if crashed["left"]:
+            crashed["left"] -= 1
+            raise SystemExit("the Lambda died after the write")  # nothing after the write ran
+        return real_start(*args)
+
+    monkeypatch.setattr(svc, "start_watch", dies_after_the_write)
+    for n, tenant in enumerate(TENANTS, start=1):
+        token = make_token("tenant", subject=tenant.subject)
+        body = {"unit": f"{n}栋101", "content": f"第{n}位住户：空调漏水"}
+        answers = []
+        for attempt in range(3):  # the app retries every request three times
+            try:
+                status, case = call(client, "POST", "/v1/properties/P1/cases", token, body,
+                                    headers={"Idempotency-Key": f"submit-{n}"})
+            except SystemExit:
+                status, case = 599, None
+            answers.append(status)
+            if status < 400:
+                assert case["content"] == body["content"]
+        assert any(s in (200, 201) for s in answers), answers
+        assert all(s in (200, 201, 503, 599) for s in answers), answers  # never a 500
+    assert_whole(store, svc, watcher, expected_cases=len(TENANTS))
+
+
+def test_counter_races_never_lose_or_double_a_case(svc, store, watcher):
+    import threading
+    done, errors = [], []
+
+    def submit(n):
+        try:
+            done.append(svc.submit(TENANTS[n % 5], "P1", {"channel": "app", "unit": "1", "content": f"并发{n}"},
+                                   f"race-{n}")[0].case_id)
+        except Exception as exc:  # pragma: no cover - reported
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(done)) == 12
+    assert_whole(store, svc, watcher, expected_cases=12)
+
+
+def test_inbound_mail_replayed_three_times_with_failures_is_one_case(svc, store, watcher, mailbox, monkeypatch):
+    s3 = boto3.client("s3", region_name=config.region())
+    ses = boto3.client("ses", region_name=config.region())
+    sends = {"n": 0}
+
+    class FlakySes(SesMailer):
+        def send(self, mail):
+            sends["n"] += 1
+            if sends["n"] == 1:
+                from chalicelib.mailer import SendFailed
+                raise SendFailed("Throttling")
+            return super().send(mail)
+
+    intake = MailIntake(svc, lambda: s3, lambda: FlakySes(ses))
+    deliveries = []
+    for n in range(3):
+        raw = (f"From: tenant{n}@example.cn\r\nTo: service@riverside.example\r\nSubject: 投诉 {n}\r\n"
+               f"Message-ID: <replay-{n}@example.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+               f"第{n}封邮件：楼道灯坏了\r\n").encode()
+        key = f"inbound/replay-{n}"
+        s3.put_object(Bucket=config.mail_bucket(), Key=key, Body=raw)
+        deliveries.append(Delivery(bucket=config.mail_bucket(), key=key, ses_message_id=key,
+                                   received_at=datetime(2026, 11, 23, 2, tzinfo=timezone.utc),
+                                   recipients=("service@riverside.example",)))
+    outcomes = [intake.handle(d).kind for _ in range(3) for d in deliveries]
+    assert outcomes.count("case") == 3 and outcomes.count("duplicate") == 6
+    assert_whole(store, svc, watcher, expected_cases=3)
+
+
+def test_a_throttled_write_is_a_503_the_client_can_retry_not_a_500(client, tokens, store, monkeypatch):
+    monkeypatch.setattr(store, "create_case", lambda *a, **k: (_ for _ in ()).throw(throttled()))
+    status, body = call(client, "POST", "/v1/properties/P1/cases", tokens["tenant"], {"unit": "1", "content": "x"})
+    assert status == 503 and body["code"] == "service_busy"
