@@ -1,0 +1,332 @@
+"""The authorisation matrix, generated from the route table.
+
+For every protected route in ``openapi.ROUTES`` (so a new route is covered as
+soon as it is listed there), every role in ``auth.ROLES`` and two scopes (the
+token is scoped to the resource's property P1, or only to another property
+P2), a *valid* request is made against real resources, and the status must be
+the one ``auth.PERMISSIONS`` implies:
+
+* role not allowed                      -> 403 ``forbidden`` (role is checked first)
+* role allowed, token for P2 only       -> 404 (never reveal another property's data)
+* role allowed, own property            -> not 401/403/404 (2xx, or 409 for a state conflict)
+
+Routes without a property in the path (``/v1/me``, ``/v1/me/cases``,
+``/v1/approvals``) are checked on role alone. A second tenant of the same
+property gets 404 on the first tenant's case. Bad tokens get 401 on one route
+of each method.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from chalicelib.auth import PERMISSIONS, ROLES, STAFF_ROLES, TOKEN_AUDIENCE, TOKEN_ISSUER
+from chalicelib.openapi import ROUTES
+from chalicelib.schemas import SCHEMAS
+from tests.api.helpers import call
+from tests.conftest import T0, TEST_SECRET, make_token
+
+OWN, OTHER = "P1", "P2"
+CASES = "/v1/properties/{property_id}/cases"
+SHIFT_END = "2026-11-23T00:00:00Z"  # the shift that ended last before T0 (08:00 Shanghai)
+
+PROTECTED = sorted((method, path) for (method, path), (_s, permission, _b, _st) in ROUTES.items() if permission)
+
+# A minimal valid body per schema name (checked against the schema below, so it cannot rot).
+BODIES: dict[str, dict] = {
+    "PutProperty": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
+                    "departments": ["engineering", "security", "cleaning", "customer_service"]},
+    "PutTenant": {"name": "李女士", "email": "li.nvshi@example.cn"},
+    "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度"},
+    "LogCase": {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响", "reporter": {"name": "陈先生", "phone": "138 0000 0000"}},
+    "Classify": {"kind": "complaint"},
+    "Assign": {"assignee": "eng-1", "department": "engineering"},
+    "Start": {},
+    "Note": {"note": "内部备注"},
+    "Respond": {"message": "已安排师傅上门"},
+    "Resolve": {"resolution": "已更换压缩机"},
+    "Callback": {"reached": True, "satisfied": True},
+    "Escalate": {"reason": "业主第三次投诉"},
+    "Close": {},
+    "Answer": {"message": "物业费可以在App缴纳"},
+    "Explain": {"message": "此事不属于物业责任范围"},
+    "Reopen": {"reason": "还是不制冷"},
+    "Message": {"text": "补充照片"},
+    "Rate": {"score": 4},
+    "DraftReply": {"body": "您好，已修复。"},
+    "ReviseReply": {"body": "您好，已修复（修订）。"},
+    "ApproveReply": {},
+    "ReturnReply": {"comment": "请补充维修时间"},
+    "ProduceHandover": {},
+    "SignHandover": {"side": "customer_service"},
+}
+
+LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
+          "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}}
+
+
+# Steps (action, body), taken by an admin, that bring a fresh tenant case to a state where
+# the route's action is legal, so an allowed call must succeed (2xx), not merely be a 409.
+_ASSIGNED = [("assign", {"assignee": "eng-1", "department": "engineering"})]
+_STARTED = _ASSIGNED + [("start", {})]
+_RESOLVED = _STARTED + [("resolve", {"resolution": "已更换压缩机"})]
+PREPARE: dict[str, list[tuple[str, dict]]] = {
+    "start": _ASSIGNED,
+    "respond": _ASSIGNED,
+    "resolve": _STARTED,
+    "callback": _RESOLVED,
+    "close": _RESOLVED + [("callback", {"reached": True, "satisfied": True})],
+    "reopen": _RESOLVED,
+    "rating": _RESOLVED,
+    "answer": [("classify", {"kind": "consultation"})],
+    "explain": [("classify", {"kind": "complaint", "validity": "invalid"})],
+}
+# Allowed calls that may still answer 409 for a reason of state, not of authority.
+MAY_CONFLICT = {
+    ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/sign"),  # a side signs once: already_signed
+    ("POST", CASES + "/{case_id}/replies/{reply_id}/posted"),  # the reply is an email, not a letter
+}
+
+
+def _is_create_case(method: str, path: str) -> bool:
+    return (method, path) == ("POST", CASES)
+
+
+def permission_for(method: str, path: str, role: str) -> str:
+    """The permission the route applies to ``role``. POST .../cases is one route
+    with two rules: tenants submit (case.submit), staff log (case.log)."""
+    permission = ROUTES[(method, path)][1]
+    if _is_create_case(method, path) and role in STAFF_ROLES:
+        return "case.log"
+    return permission
+
+
+def body_for(method: str, path: str, role: str) -> dict | None:
+    schema = ROUTES[(method, path)][2]
+    if schema is None:
+        return None
+    if _is_create_case(method, path) and role in STAFF_ROLES:
+        schema = "LogCase"
+    return BODIES[schema]
+
+
+def expected(method: str, path: str, role: str, scope: str) -> int | None:
+    """403 / 404, or None for "allowed" (any 2xx, or 409)."""
+    if role not in PERMISSIONS[permission_for(method, path, role)]:
+        return 403
+    if "{property_id}" in path and scope != OWN:
+        return 404
+    return None
+
+
+def token_for(role: str, scope: str) -> str:
+    # tenant-1 owns the tenant case; staff subjects differ from the reply's author (dept_staff-1),
+    # so an approver is never refused for approving their own reply.
+    subject = "tenant-1" if role == "tenant" else f"{role}-matrix"
+    return make_token(role, properties=(scope,), subject=subject, name=f"{role} matrix")
+
+
+class World:
+    """Real resources in P1, built only as a route needs them (a fresh set after an
+    allowed call changed them): a tenant case of tenant-1, an email case with a
+    pending written reply, a produced handover."""
+
+    def __init__(self, client):
+        self.client = client
+        self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
+        self.tenant_case = self.email_case = self.reply = self.shift_end = None
+
+    def build(self, path: str) -> None:
+        c = self.client
+        if "{case_id}" in path and "/replies" not in path or path.endswith("/me/cases"):
+            s, case = call(c, "POST", f"/v1/properties/{OWN}/cases", make_token("tenant", subject="tenant-1"),
+                           BODIES["SubmitCase"])
+            assert s == 201, case
+            self.tenant_case = case["case_id"]
+        if "/replies" in path or path == "/v1/approvals":
+            s, letter = call(c, "POST", f"/v1/properties/{OWN}/cases", self.desk, LETTER)
+            assert s == 201, letter
+            self.email_case = letter["case_id"]
+            s, reply = call(c, "POST", f"/v1/properties/{OWN}/cases/{self.email_case}/replies",
+                            make_token("dept_staff", subject="dept_staff-1"), BODIES["DraftReply"])
+            assert s == 201 and reply["status"] == "pending", reply
+            self.reply = reply["reply_id"]
+        if "{shift_end}" in path:
+            s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
+            assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
+            self.shift_end = doc["shift_end"]
+
+    def prepare(self, path: str, role: str) -> None:
+        """Fresh resources in a state where an allowed ``role`` can succeed on ``path``."""
+        self.build(path)
+        action = path.rsplit("/", 1)[-1]
+        admin = make_token("admin", properties=(OWN,), subject="admin-prep")
+        if "{case_id}" in path and "/replies" not in path:
+            for step, body in PREPARE.get(action, []):
+                s, out = call(self.client, "POST", f"/v1/properties/{OWN}/cases/{self.tenant_case}/{step}", admin,
+                              body)
+                assert s == 200, (step, out)
+        if action == "revise":
+            # only the author revises a returned reply: the caller drafts it, another approver returns it
+            base = f"/v1/properties/{OWN}/cases/{self.email_case}/replies"
+            s, reply = call(self.client, "POST", base, token_for(role, OWN), BODIES["DraftReply"])
+            assert s == 201, reply
+            self.reply = reply["reply_id"]
+            s, out = call(self.client, "POST", f"{base}/{self.reply}/return", admin, BODIES["ReturnReply"])
+            assert s == 200, out
+
+    def url(self, path: str) -> str:
+        case = self.email_case if "/replies" in path else self.tenant_case
+        values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
+                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11"}
+        for name, value in values.items():
+            if "{" + name + "}" in path:
+                assert value, f"World.build made no {name} for {path}"
+                path = path.replace("{" + name + "}", value)
+        assert "{" not in path, f"no value for a path parameter in {path}: add it to World"
+        return path
+
+
+@pytest.fixture
+def world(client, mailbox):
+    return World(client)
+
+
+def test_every_protected_route_has_a_valid_body_and_a_known_permission():
+    import fastjsonschema
+    assert len(PROTECTED) >= 30
+    assert MAY_CONFLICT <= set(PROTECTED), MAY_CONFLICT - set(PROTECTED)
+    suffixes = {p.rsplit("/", 1)[-1] for _m, p in PROTECTED}
+    assert set(PREPARE) <= suffixes, set(PREPARE) - suffixes
+    for method, path in PROTECTED:
+        for role in ROLES:
+            assert permission_for(method, path, role) in PERMISSIONS, (method, path)
+            body = body_for(method, path, role)
+            schema = ROUTES[(method, path)][2]
+            if body is not None:
+                name = "LogCase" if _is_create_case(method, path) and role in STAFF_ROLES else schema
+                fastjsonschema.compile(SCHEMAS[name])(body)
+
+
+@pytest.mark.parametrize("method,path", PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_authorization_matrix(world, method, path):
+    world.build(path)
+    failures = []
+    for role in ROLES:
+        for scope in (OWN, OTHER):
+            want = expected(method, path, role, scope)
+            if want is None and method != "GET":
+                world.prepare(path, role)
+            status, body = call(world.client, method, world.url(path), token_for(role, scope),
+                                body_for(method, path, role))
+            if want == 403:
+                ok = status == 403 and isinstance(body, dict) and body.get("code") == "forbidden"
+            elif want == 404:
+                ok = status == 404
+            elif (method, path) in MAY_CONFLICT:
+                ok = status < 400 or status == 409
+            else:
+                ok = status < 400
+            if not ok:
+                failures.append(f"{role}@{scope}: expected {want or '2xx'}, got {status} {body}")
+    assert not failures, f"{method} {path}:\n" + "\n".join(failures)
+
+
+# --- a tenant sees only their own cases -------------------------------------------------
+
+TENANT_CASE_ROUTES = [(m, p) for m, p in PROTECTED
+                      if "{case_id}" in p and "tenant" in PERMISSIONS[permission_for(m, p, "tenant")]]
+
+
+def test_tenant_case_routes_are_the_expected_ones():
+    assert {p.rsplit("/", 1)[-1] for _m, p in TENANT_CASE_ROUTES} >= {"{case_id}", "messages", "rating", "reopen"}
+
+
+@pytest.mark.parametrize("method,path", TENANT_CASE_ROUTES, ids=[f"{m} {p}" for m, p in TENANT_CASE_ROUTES])
+def test_another_tenant_of_the_same_property_gets_404(world, method, path):
+    world.build(path)
+    other = make_token("tenant", properties=(OWN,), subject="tenant-2")
+    status, body = call(world.client, method, world.url(path), other, body_for(method, path, "tenant"))
+    assert status == 404, body
+    # and the owner is not refused
+    status, body = call(world.client, method, world.url(path), make_token("tenant", subject="tenant-1"),
+                        body_for(method, path, "tenant"))
+    assert status < 400 or status == 409, body
+
+
+def test_another_tenant_does_not_see_the_case_in_their_list(world):
+    world.build("/v1/me/cases")
+    status, page = call(world.client, "GET", "/v1/me/cases", make_token("tenant", subject="tenant-2"))
+    assert status == 200 and page["items"] == []
+    status, page = call(world.client, "GET", "/v1/me/cases", make_token("tenant", subject="tenant-1"))
+    assert status == 200 and [c["case_id"] for c in page["items"]] == [world.tenant_case]
+
+
+# --- bad tokens ---------------------------------------------------------------------------
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _claims(**overrides) -> dict:
+    iat = int(T0.timestamp())
+    claims = {"sub": "admin-1", "role": "admin", "props": ["P1", "P2"], "iat": iat, "exp": iat + 3600,
+              "iss": TOKEN_ISSUER, "aud": TOKEN_AUDIENCE}
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def _signed(claims: dict, secret: str = TEST_SECRET, algorithm: str = "HS256") -> str:
+    import jwt
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+BAD_TOKENS = {
+    "expired": lambda: make_token("admin", properties=("P1", "P2"),
+                                  now=datetime(2026, 1, 1, tzinfo=timezone.utc)),
+    "wrong_signature": lambda: _signed(_claims(), secret="another-key-" + "y" * 50),
+    "tampered_payload": lambda: (lambda t: ".".join([t.split(".")[0], _b64(_claims(role="admin", sub="x")),
+                                                    t.split(".")[2]]))(make_token("tenant")),
+    "alg_none": lambda: f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims())}.",
+    "alg_hs512": lambda: _signed(_claims(), algorithm="HS512"),
+    "missing_sub": lambda: _signed(_claims(sub=None)),
+    "missing_role": lambda: _signed(_claims(role=None)),
+    "missing_props": lambda: _signed(_claims(props=None)),
+    "missing_exp": lambda: _signed(_claims(exp=None)),
+    "wrong_audience": lambda: _signed(_claims(aud="someone-else")),
+    "wrong_issuer": lambda: _signed(_claims(iss="someone-else")),
+    "unknown_role": lambda: _signed(_claims(role="root")),
+    "future_iat": lambda: _signed(_claims(iat=int(T0.timestamp()) + 86400, exp=int(T0.timestamp()) + 90000)),
+    "garbage": lambda: "not.a.token",
+    "garbage_no_dots": lambda: "garbage",
+    "non_ascii": lambda: "令牌.令牌.令牌",
+}
+
+# One protected route of each method the route table uses.
+ONE_PER_METHOD = {method: next(p for m, p in PROTECTED if m == method) for method in sorted({m for m, _ in PROTECTED})}
+
+
+def test_bad_tokens_are_401_on_one_route_of_each_method(world):
+    assert set(ONE_PER_METHOD) >= {"GET", "POST", "PUT"}
+    failures = []
+    for method, path in ONE_PER_METHOD.items():
+        world.build(path)
+        url, body = world.url(path), body_for(method, path, "admin")
+        for name, make in BAD_TOKENS.items():
+            status, answer = call(world.client, method, url, make(), body)
+            if status != 401 or not isinstance(answer, dict) or answer.get("code") not in (
+                    "invalid_token", "token_expired", "missing_token"):
+                failures.append(f"{method} {path} {name}: {status} {answer}")
+        for header in ("", "Bearer", "Basic YWRtaW46YWRtaW4=", "Token " + make_token("admin")):
+            resp = getattr(world.client.http, method.lower())(
+                url, headers={"Content-Type": "application/json", "Authorization": header},
+                body=json.dumps(body).encode() if body is not None else b"")
+            if resp.status_code != 401:
+                failures.append(f"{method} {path} header {header[:12]!r}: {resp.status_code}")
+        status, answer = call(world.client, method, url, None, body)
+        if status != 401:
+            failures.append(f"{method} {path} no token: {status} {answer}")
+    assert not failures, "\n".join(failures)
