@@ -1,0 +1,272 @@
+#!/usr/bin/env python
+"""Case submissions per second through the real local stack, against a bare DynamoDB floor.
+
+Starts ``python -m devstack`` in a subprocess (moto server + ``chalice local``,
+default seed, so the properties exist), with a throw-away signing key file.
+Then, for ``--seconds``, ``--concurrency`` threads each submit cases as their
+own tenant (``tenant-bench-N``, token from ``python -m chalicelib.cli token``)
+over HTTP: ``POST /v1/properties/<P>/cases`` with a Chinese body and a fresh
+Idempotency-Key, timing every request. Then the floor, against the same moto
+server (the banner's ``AWS (moto)`` address): a bare DynamoDB ``PutItem`` loop
+into a scratch table, same concurrency and duration, one boto3 client per
+thread. Printed: submissions/s, p50/p95/p99, errors by status, the floor's
+puts/s and p50/p99, and ours/floor against the goals (≥ 0.5 of the floor;
+p99 ≤ 50 ms on 2 cores), PASS/MISS. A report, not a test.
+
+Every case of one property shares that day's case-number counter, which is
+optimistic-locked: concurrent submits race for it and the loser re-reads and
+retries (``CaseService.submit``). The retries are not visible over HTTP except
+as latency and as ``409 busy_retry`` answers, so ``--properties P1,P2`` spreads
+the tenants over two properties (two counters) for comparison.
+
+    python bench/load.py [--seconds 20] [--concurrency 8] [--properties P1]
+
+All traffic goes to 127.0.0.1; the stack is always stopped (SIGINT, then kill).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 10.0
+GOAL_RATIO = 0.5
+GOAL_P99_MS = 50.0
+CONTENT = "楼道灯坏了，晚上很黑，老人上下楼不安全，请尽快派师傅维修。谢谢！"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Stack:
+    """``python -m devstack`` in a subprocess, output to a log file."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.log = workdir / "stack.log"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("TD_", "AWS_"))}
+        self.env.update(TD_DEV_KEY_FILE=str(workdir / "dev-key"), PYTHONUNBUFFERED="1")
+        self.process: subprocess.Popen | None = None
+        self.api_url = self.aws_url = ""
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def start(self) -> None:
+        port = free_port()
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "devstack", "--port", str(port), "--moto-port", "0"], cwd=REPO, env=self.env,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while "Ctrl-C stops everything" not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the stack did not start (exit {self.process.poll()}):\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+        text = self.output()
+        self.api_url = re.search(r"API\s+(http://\S+)", text).group(1)
+        self.aws_url = re.search(r"AWS \(moto\)\s+(http://\S+)", text).group(1)
+        for url in (self.api_url, self.aws_url):
+            if not url.startswith("http://127.0.0.1:"):
+                raise RuntimeError(f"refusing to send load anywhere but 127.0.0.1: {url}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+    def token(self, subject: str, property_id: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "chalicelib.cli", "token", "--role", "tenant", "--property",
+                               property_id, "--subject", subject, "--name", "压测住户"], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=30, check=True)
+        return done.stdout.strip()
+
+
+def submit_loop(url: str, token: str, property_id: str, worker: int, stop_at: float, out: dict) -> None:
+    latencies, statuses = out["latencies"], out["statuses"]
+    n = 0
+    while time.monotonic() < stop_at:
+        body = json.dumps({"unit": f"{worker + 1}栋{1201 + n}", "content": CONTENT, "category": "public_facility"},
+                          ensure_ascii=False).encode("utf-8")
+        request = urllib.request.Request(f"{url}/v1/properties/{property_id}/cases", data=body, method="POST", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json",
+            "Idempotency-Key": f"load-{worker}-{n}-{uuid.uuid4().hex[:8]}"})
+        t0 = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            status = error.code
+            try:
+                code = json.loads(payload or b"{}").get("code") or json.loads(payload).get("error", {}).get("code")
+            except (ValueError, AttributeError):
+                code = None
+            if code:
+                out["codes"][f"{status} {code}"] += 1
+        except (urllib.error.URLError, OSError) as error:
+            status = f"transport: {type(error).__name__}"
+        elapsed = time.perf_counter() - t0
+        statuses[status] += 1
+        if status == 201:
+            latencies.append(elapsed)
+        n += 1
+
+
+def floor_loop(endpoint: str, table: str, worker: int, stop_at: float, out: dict) -> None:
+    import boto3
+    from botocore.config import Config
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-southeast-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing",
+                          config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=REQUEST_TIMEOUT))
+    n = 0
+    while time.monotonic() < stop_at:
+        t0 = time.perf_counter()
+        try:
+            client.put_item(TableName=table, Item={
+                "pk": {"S": f"w{worker}-{n}"}, "unit": {"S": f"{worker + 1}栋{1201 + n}"}, "content": {"S": CONTENT},
+                "category": {"S": "public_facility"}})
+            out["latencies"].append(time.perf_counter() - t0)
+        except Exception as error:  # noqa: BLE001 - counted, reported
+            out["errors"][type(error).__name__] += 1
+        n += 1
+
+
+def count_stored(ddb, banner: str) -> dict[str, int]:
+    """Cases of the bench tenants actually in the cases table (moto only; a Scan is fine here)."""
+    prefix = re.search(r"tables (\S+)-\*", banner).group(1)
+    found: dict[str, int] = Counter()
+    kwargs = {"TableName": f"{prefix}-cases", "FilterExpression": "begins_with(tenant_id, :t)",
+              "ExpressionAttributeValues": {":t": {"S": "tenant-bench-"}},
+              "ProjectionExpression": "property_id, case_id, tenant_id"}
+    while True:
+        page = ddb.scan(**kwargs)
+        for item in page["Items"]:
+            found["items"] += 1
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def run_threads(target, args_for, concurrency: int, seconds: float) -> tuple[dict, float]:
+    out = {"latencies": [], "statuses": Counter(), "codes": Counter(), "errors": Counter()}
+    started = time.monotonic()
+    stop_at = started + seconds
+    threads = [threading.Thread(target=target, args=(*args_for(i), stop_at, out), daemon=True)
+               for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + REQUEST_TIMEOUT + 5)
+    return out, time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--properties", default="P1", help="comma-separated; tenants are spread round-robin "
+                        "(default P1: every case races for one counter)")
+    args = parser.parse_args()
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    properties = [p.strip() for p in args.properties.split(",") if p.strip()]
+
+    with tempfile.TemporaryDirectory(prefix="td-load-") as tmp:
+        stack = Stack(Path(tmp))
+        try:
+            t0 = time.monotonic()
+            stack.start()
+            print(f"local stack up in {time.monotonic() - t0:.1f} s: API {stack.api_url}, moto {stack.aws_url}")
+            assign = [(i, properties[i % len(properties)]) for i in range(args.concurrency)]
+            tokens = {i: stack.token(f"tenant-bench-{i}", prop) for i, prop in assign}
+            # One warm-up submit per worker (the API process's first request builds its clients).
+            warm = {"latencies": [], "statuses": Counter(), "codes": Counter(), "errors": Counter()}
+            for i, prop in assign:
+                submit_loop(stack.api_url, tokens[i], prop, 1000 + i, time.monotonic() + 0.001, warm)
+            ours, ours_elapsed = run_threads(
+                submit_loop, lambda i: (stack.api_url, tokens[i], assign[i][1], i), args.concurrency, args.seconds)
+
+            import boto3
+            ddb = boto3.client("dynamodb", endpoint_url=stack.aws_url, region_name="ap-southeast-1",
+                               aws_access_key_id="testing", aws_secret_access_key="testing")
+            table = f"bench-floor-{uuid.uuid4().hex[:8]}"
+            ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+            floor, floor_elapsed = run_threads(floor_loop, lambda i: (stack.aws_url, table, i), args.concurrency,
+                                               args.seconds)
+            ddb.delete_table(TableName=table)
+            stored = count_stored(ddb, stack.output())
+            log = stack.output()
+            errors = Counter(line.strip()[:160] for line in log.splitlines()
+                             if re.search(r"\b\w+(Error|Exception|Canceled)\b", line) and "Traceback" not in line)
+        finally:
+            stack.stop()
+
+    ok = ours["statuses"].get(201, 0)
+    load1 = os.getloadavg()[0]
+    sub_rate = ok / ours_elapsed
+    floor_rate = len(floor["latencies"]) / floor_elapsed
+    ratio = sub_rate / floor_rate if floor_rate else float("nan")
+    ms = lambda xs, q: percentile(xs, q) * 1000  # noqa: E731
+    p99 = ms(ours["latencies"], .99)
+    print(f"load average (1 min) at the end: {load1:.1f} — other processes on the machine skew every figure")
+    print(f"cores: {os.cpu_count()}; concurrency {args.concurrency}; {args.seconds:.0f} s each; "
+          f"tenants over {', '.join(properties)}")
+    print()
+    print(f"ours  : {ok} cases created in {ours_elapsed:.1f} s → {sub_rate:.1f} submissions/s; latency of 201s "
+          f"p50 {ms(ours['latencies'], .5):.1f} ms, p95 {ms(ours['latencies'], .95):.1f} ms, p99 {p99:.1f} ms, "
+          f"max {max(ours['latencies'], default=0) * 1000:.1f} ms")
+    print(f"        answers: {', '.join(f'{k}×{v}' for k, v in sorted(ours['statuses'].items(), key=str))}"
+          + (f"  (codes: {', '.join(f'{k}×{v}' for k, v in sorted(ours['codes'].items()))})" if ours["codes"] else ""))
+    print(f"        stored: {stored.get('items', 0)} bench cases in the cases table after the run "
+          f"(201 answers incl. warm-up: {ok + warm['statuses'].get(201, 0)})")
+    print(f"floor : {len(floor['latencies'])} PutItem in {floor_elapsed:.1f} s → {floor_rate:.1f} puts/s; "
+          f"p50 {ms(floor['latencies'], .5):.1f} ms, p99 {ms(floor['latencies'], .99):.1f} ms"
+          + (f"; errors {dict(floor['errors'])}" if floor["errors"] else ""))
+    if errors:
+        print("stack log, most frequent error lines:")
+        for line, n in errors.most_common(4):
+            print(f"  {n:>4}× {line}")
+    print()
+    print(f"{'PASS' if ratio >= GOAL_RATIO else 'MISS'}  throughput ours/floor = {ratio:.2f}  (goal ≥ {GOAL_RATIO})")
+    cores_note = "" if os.cpu_count() == 2 else f" — measured on {os.cpu_count()} cores, goal is stated for 2"
+    print(f"{'PASS' if p99 <= GOAL_P99_MS else 'MISS'}  submit p99 = {p99:.1f} ms  (goal ≤ {GOAL_P99_MS:.0f} ms on "
+          f"2 cores{cores_note})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
