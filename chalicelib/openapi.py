@@ -95,20 +95,48 @@ _PAGE = {"type": "object", "required": ["items"],
          "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
                         "next_cursor": {"type": ["string", "null"]}}}
 
-_QUERY = {
-    "/v1/me/cases": ["limit", "cursor"],
-    "/v1/approvals": ["limit"],
-    "/v1/properties/{property_id}/quarantine": ["limit", "cursor"],
-    "/v1/properties/{property_id}/queue": ["status", "kind", "category", "channel", "tier", "department", "overdue",
-                                           "limit", "cursor"],
+def _limit(high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": high}
+
+
+def _choice(values: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(values)}
+
+
+_CURSOR = {"type": "string", "description": "next_cursor of the previous page"}
+# GET query parameters as the views parse them (web.query_int/query_choice/query_bool); 400 otherwise.
+_QUERY: dict[str, dict[str, dict[str, Any]]] = {
+    "/v1/me/cases": {"limit": _limit(100), "cursor": _CURSOR},
+    "/v1/approvals": {"limit": _limit(100)},
+    "/v1/properties/{property_id}/quarantine": {"limit": _limit(100), "cursor": _CURSOR},
+    "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR},
+    "/v1/properties/{property_id}/queue": {
+        "status": _choice(cases.OPEN_STATUSES), "kind": _choice(cases.KINDS), "category": _choice(cases.CATEGORIES),
+        "channel": _choice(cases.CHANNELS), "tier": _choice(cases.TIERS), "department": {"type": "string"},
+        "overdue": {"type": "boolean"}, "limit": _limit(100), "cursor": _CURSOR},
 }
+_CASE_PAGES = ("/v1/me/cases", "/v1/properties/{property_id}/queue")
+
+
+_VALUE_PARAMETERS = ("tenant_id", "shift_end", "day", "month")
+
+
+def _console_assets() -> dict[str, str]:
+    from chalicelib.routes_console import ASSETS
+    return ASSETS
+
+
+def _console_types(path: str) -> list[str]:
+    assets = _console_assets()
+    return list(assets.values()) if "{name}" in path else [assets["index.html"]]
 
 
 def _response_schema(path: str, method: str) -> dict[str, Any]:
-    if path in _QUERY:
-        return {"$ref": "#/components/schemas/CasePage"}
+    # Replies, approvals (replies) and quarantined mail are not cases, paged or not.
     if "/replies" in path or "/approvals" in path or "/quarantine" in path or "/tenants/" in path:
         return {"type": "object"}
+    if path in _CASE_PAGES:
+        return {"$ref": "#/components/schemas/CasePage"}
     if "/cases" in path and not path.endswith("/me/cases"):
         return {"$ref": "#/components/schemas/Case"}
     return {"type": "object"}
@@ -123,7 +151,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "name")
                        if "{" + n + "}" in path]
-        + [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in _QUERY.get(path, [])],
+        + [{"name": n, "in": "query", "required": False, "schema": query_schema}
+           for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],
         "responses": {str(status): {"description": "success", "content": {
             "application/json": {"schema": _response_schema(path, method)}}}},
     }
@@ -132,6 +161,17 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         op["x-permission"] = permission
         for code in ("401", "403", "404"):
             op["responses"][code] = {"$ref": "#/components/responses/Error"}
+    if permission and method != "GET":  # an action on something in the wrong state (e.g. posting a pending reply)
+        op["responses"]["409"] = {"$ref": "#/components/responses/Error"}
+    # A malformed query or value path parameter (tenant id, shift_end, day, month) is a 400.
+    if (method == "GET" and path in _QUERY) or any("{" + n + "}" in path for n in _VALUE_PARAMETERS):
+        op["responses"]["400"] = {"$ref": "#/components/responses/Error"}
+    if path.startswith("/console"):  # the console's files, not JSON; an unknown file name is a 404
+        op["responses"][str(status)] = {"description": "the file", "content": {
+            media: {"schema": {"type": "string"}} for media in sorted({t.split(";")[0] for t in _console_types(path)})}}
+        if "{name}" in path:
+            op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(_console_assets())}
+            op["responses"]["404"] = {"$ref": "#/components/responses/Error"}
     if schema:
         body_schema: dict[str, Any] = {"$ref": f"#/components/schemas/{schema}"}
         if schema == "SubmitCase":
@@ -139,6 +179,9 @@ def _operation(method: str, path: str) -> dict[str, Any]:
             op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
                                      "schema": {"type": "string", "maxLength": 128}})
             op["responses"]["200"] = {"description": "idempotent replay: the case created by the first request",
+                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+        if schema == "ProduceHandover":
+            op["responses"]["200"] = {"description": "the summary of that shift was already produced: the stored one",
                                       "content": {"application/json": {"schema": _response_schema(path, method)}}}
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
         for code in ("400", "409", "413", "422"):
