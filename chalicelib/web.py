@@ -45,16 +45,25 @@ def own_error_shape(response: Response) -> Response:
     return response
 
 
-_THROTTLING = ("ProvisionedThroughputExceeded", "ThrottlingException", "RequestLimitExceeded",
-               "TransactionConflict", "Throttling")
+# AWS error codes that mean "slow down" (left after botocore's own retries).
+_THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ProvisionedThroughputExceeded",
+                         "ThrottlingException", "ThrottlingError", "RequestLimitExceeded",
+                         "TransactionConflictException", "TransactionConflict"})
 
 
-def _is_throttling(exc: BaseException) -> bool:
-    """AWS said "slow down" (after botocore's own retries): a 503, not a 500."""
+def _is_throttling(exc: BaseException | None) -> bool:
+    """True when AWS throttled the request: a 503 the client retries, not a
+    500. Reads error codes (pynamodb's, a transaction's cancellation reasons,
+    botocore's), never messages."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if any(marker in f"{type(exc).__name__} {exc}" for marker in _THROTTLING):
+        codes = {getattr(exc, "cause_response_code", None)}
+        codes |= {getattr(r, "code", None) for r in (getattr(exc, "cancellation_reasons", None) or []) if r}
+        response = getattr(exc, "response", None)
+        if isinstance(response, dict):
+            codes.add((response.get("Error") or {}).get("Code"))
+        if codes & _THROTTLING:
             return True
         exc = getattr(exc, "cause", None) or exc.__cause__
     return False

@@ -38,8 +38,11 @@ class NameKeyedWatcher:
 
 
 def throttled() -> TransactWriteError:
-    return TransactWriteError("Failed to write transaction items",
-                              cause=Exception("ProvisionedThroughputExceededException"))
+    """What pynamodb raises when DynamoDB throttles a transaction past botocore's retries."""
+    from botocore.exceptions import ClientError
+    cause = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}},
+                        "TransactWriteItems")
+    return TransactWriteError("Failed to write transaction items", cause=cause)
 
 
 @pytest.fixture
