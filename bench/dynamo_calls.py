@@ -176,7 +176,7 @@ def _seed(models: Any, count: int) -> None:
     store.put_meta(f"PROPERTY#{PROPERTY}", "SETTINGS", {
         "name": "滨江花园 Riverside Garden", "departments": ["engineering", "security", "cleaning", "customer_service"]})
     clock = BenchClock(SEED_AT)
-    seeder = CaseService(store, clock, sleep=lambda s: None)
+    seeder = CaseService(store, clock)
     tenants = [Principal(f"tenant-{i}", "tenant", frozenset({PROPERTY}), name=f"住户{i}") for i in (1, 2)]
     for n in range(count):
         clock.now = SEED_AT + timedelta(minutes=7 * n)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -19,10 +17,10 @@ from chalicelib import auth, cases, deadlines, watch
 from chalicelib.cases import Actor, Case, Event
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
-from chalicelib.store import CounterRace, DynamoStore, IdempotentReplay
+from chalicelib.store import CaseNumberTaken, CounterRace, DynamoStore, IdempotentReplay
 
 PROPERTY_CACHE_SECONDS = 60
-MAX_SUBMIT_ATTEMPTS = 25
+MAX_SUBMIT_ATTEMPTS = 5
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 Clock = Callable[[], datetime]
@@ -64,11 +62,9 @@ def watch_outbox_record(case: Case) -> tuple[str, str, dict[str, Any]]:
 
 
 class CaseService:
-    def __init__(self, store: DynamoStore, clock: Clock, *, sleep: Callable[[float], None] = time.sleep,
-                 watcher: Any = None, reminders: Any = None):
+    def __init__(self, store: DynamoStore, clock: Clock, *, watcher: Any = None, reminders: Any = None):
         self.store = store
         self.clock = clock
-        self._sleep = sleep
         self._properties: dict[str, tuple[float, Property]] = {}
         # Starts a case's Step Functions execution (chalicelib.watcher.Watcher);
         # None where nothing watches (unit tests): the outbox records remain.
@@ -84,13 +80,20 @@ class CaseService:
         except Exception:  # noqa: BLE001 - a lost reminder is covered by the watcher's callback escalation
             logger.warning("callback reminder not updated", extra={"case_id": case.case_id, "action": action})
 
-    def start_watch(self, property_id: str, case_id: str, gen: int) -> bool:
+    def start_watch(self, property_id: str, case_id: str, gen: int, *, case: Case | None = None,
+                    policy: deadlines.Policy | None = None) -> bool:
         """Start watcher generation ``gen`` now and clear its outbox record; on
-        failure the record stays for the sweeper. True when started."""
+        failure the record stays for the sweeper. True when started. Given the
+        case just stored, the first decision is taken here: when it is only to
+        wait, the execution sleeps at once (no Check round trip)."""
         if self.watcher is None:
             return False
+        sleep_until = None
+        if case is not None and policy is not None:
+            first = watch.decide(case, gen=gen, now=self.clock(), policy=policy)
+            sleep_until = first.until if first.action == "wait" else None
         try:
-            self.watcher.start(property_id, case_id, gen)
+            self.watcher.start(property_id, case_id, gen, sleep_until=sleep_until)
         except Exception:  # noqa: BLE001 - the outbox retries; the request must not fail for it
             logger.warning("watcher start failed; the outbox will retry", extra={"case_id": case_id, "gen": gen},
                            exc_info=True)
@@ -182,29 +185,43 @@ class CaseService:
         prop = self.property(property_id)
         idem_key = (f"IDEMP#{actor.id}", idempotency_key) if idempotency_key else None
         digest = fingerprint(property_id, params)
-        for attempt in range(MAX_SUBMIT_ATTEMPTS):
+        read_first = True
+        for _ in range(MAX_SUBMIT_ATTEMPTS):
             now = self.clock()
             day = now.astimezone(prop.policy.tz).strftime("%Y%m%d")
             counter_key = (f"COUNTER#{property_id}", day)
-            found = self.store.get_meta([counter_key] + ([idem_key] if idem_key else []))
-            if idem_key and idem_key in found:
-                return self._replay(found[idem_key].data or {}, digest), False
-            prev = found[counter_key].n if counter_key in found else None
-            case_id = f"TD-{day}-{int(prev or 0) + 1:04d}"
-            change = cases.new_case(property_id=property_id, case_id=case_id, actor=actor,
+            if read_first:
+                # The common case, nobody else submitting this instant: read the
+                # counter (and the idempotency record), step it in the transaction.
+                found = self.store.get_meta([counter_key] + ([idem_key] if idem_key else []))
+                if idem_key and idem_key in found:
+                    return self._replay(found[idem_key].data or {}, digest), False
+                read = int(found[counter_key].n) if counter_key in found else None
+                number, counter = (read or 0) + 1, (counter_key, read)
+            else:
+                # Lost a race for the number: take the next one atomically, no more racing.
+                number, counter = self.store.next_number(counter_key), None
+            change = cases.new_case(property_id=property_id, case_id=f"TD-{day}-{number:04d}", actor=actor,
                                     params=params, now=now, policy=prop.policy)
             idem = (idem_key[0], idem_key[1], {"case": change.case.key, "fingerprint": digest}) if idem_key else None
             try:
-                self.store.create_case(change, counter_key=counter_key, counter_prev=int(prev) if prev else None,
-                                       idempotency=idem, outbox=[watch_outbox_record(change.case)])
+                self.store.create_case(change, idempotency=idem, counter=counter,
+                                       outbox=[watch_outbox_record(change.case)])
             except IdempotentReplay:
-                continue  # a concurrent retry of the same request won: the next pass returns its case
+                # A concurrent duplicate of this request won; the next pass returns its case.
+                read_first = True
+                continue
             except CounterRace:
-                self._sleep(random.uniform(0, 0.005 * (attempt + 1)))
+                read_first = False
+                continue
+            except CaseNumberTaken:  # the counter is behind the cases (a restore): catch up
+                self.store.catch_up_counter(counter_key, property_id, f"TD-{day}-")
+                read_first = True
                 continue
             record_metric("CaseReceived", dimensions={"channel": change.case.channel}, property_id=property_id,
                           case_id=change.case.case_id)
-            self.start_watch(property_id, change.case.case_id, change.case.watch_gen)
+            self.start_watch(property_id, change.case.case_id, change.case.watch_gen, case=change.case,
+                             policy=prop.policy)
             return change.case, True
         raise VersionConflict("too many cases arrived at once; try again", code="busy_retry")
 
@@ -263,7 +280,7 @@ class CaseService:
         self.store.save_change(change, expected_version=case.version, outbox=outbox)
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         if outbox:
-            self.start_watch(property_id, case_id, change.case.watch_gen)
+            self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)
         self._after_change(action, change.case, prop)
         return change.case
 
@@ -284,7 +301,7 @@ class CaseService:
                 continue
             record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
             if outbox:
-                self.start_watch(property_id, case_id, change.case.watch_gen)
+                self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)
             return change.case
         raise VersionConflict("the case is changing too fast; try again", code="busy_retry")
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
@@ -42,7 +42,13 @@ def _connection(region: str) -> Connection:
 
 
 class CounterRace(Exception):
-    """Another submit took the same case number first; the caller retries."""
+    """Another submit took the number this one read first: the caller takes
+    the next number atomically (``next_number``) instead of racing again."""
+
+
+class CaseNumberTaken(Exception):
+    """A case with this number exists already (the day's counter is behind the
+    cases, e.g. after a restore): the caller takes the next number."""
 
 
 class IdempotentReplay(Exception):
@@ -195,34 +201,68 @@ class DynamoStore:
 
     # --- writes -------------------------------------------------------------
 
-    def create_case(self, change: Change, *, counter_key: tuple[str, str], counter_prev: int | None,
-                    idempotency: tuple[str, str, dict[str, Any]] | None,
+    def next_number(self, counter_key: tuple[str, str]) -> int:
+        """The next number of a counter, by one atomic UpdateItem (ADD): every
+        caller gets a different number with no read and no retry, however many
+        submit at once. A number is skipped only when the write that follows
+        fails (a throttled transaction, a crash, a concurrent duplicate)."""
+        counter = self.m.Meta(*counter_key)
+        counter.update(actions=[self.m.Meta.n.add(1)])
+        return int(counter.n)
+
+    def catch_up_counter(self, counter_key: tuple[str, str], property_id: str, prefix: str) -> None:
+        """Raise a counter that is behind the stored cases (a restored table) to
+        the highest case number with ``prefix``: one Query, one conditional update."""
+        newest = list(self.m.Case.query(property_id, self.m.Case.case_id.startswith(prefix), scan_index_forward=False,
+                                        limit=1, attributes_to_get=["case_id"]))
+        if not newest:
+            return
+        highest = int(newest[0].case_id[len(prefix):])
+        meta = self.m.Meta
+        try:
+            meta(*counter_key).update(actions=[meta.n.set(highest)],
+                                      condition=meta.n.does_not_exist() | (meta.n < highest))
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def create_case(self, change: Change, *, idempotency: tuple[str, str, dict[str, Any]] | None,
+                    counter: tuple[tuple[str, str], int | None] | None = None,
                     outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
-        """Write a new case, its counter, first event, idempotency record and
-        outbox records (work to do once it is stored) atomically."""
+        """Write a new case, its first event, idempotency record and outbox
+        records (work to do once it is stored) atomically. ``counter`` =
+        (key, number read): the number was read, not taken, so the counter's
+        step to it is part of the transaction, conditional on nobody else
+        having taken it (``CounterRace``). None: the number was taken already
+        (``next_number``)."""
         case = change.case
         meta = self.m.Meta
-        item = self._case_item(case)
-        counter = meta(*counter_key, n=(counter_prev or 0) + 1)
-        counter_condition = meta.n.does_not_exist() if counter_prev is None else meta.n == counter_prev
-        with_idem = idempotency is not None
+        ops = []
         try:
             with TransactWrite(connection=self._connection) as tx:
-                tx.save(counter, condition=counter_condition)
-                tx.save(item, condition=self.m.Case.case_id.does_not_exist())
+                if counter is not None:
+                    (pk, sk), read = counter
+                    ops.append("counter")
+                    tx.save(meta(pk, sk, n=(read or 0) + 1),
+                            condition=meta.n.does_not_exist() if read is None else meta.n == read)
+                ops += ["case", "event"]
+                tx.save(self._case_item(case), condition=self.m.Case.case_id.does_not_exist())
                 tx.save(self._event_item(case, change.event), condition=self.m.Event.seq.does_not_exist())
-                if with_idem:
+                if idempotency is not None:
+                    ops.append("idempotency")
                     pk, sk, data = idempotency
                     tx.save(meta(pk, sk, data=data, expires_at=case.created_at + IDEMPOTENCY_TTL),
                             condition=meta.pk.does_not_exist())
                 for pk, sk, data in outbox:
                     tx.save(meta(pk, sk, data=data))
         except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            if with_idem and len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
+            reasons = dict(zip(ops, _reasons(exc)))
+            if reasons.get("idempotency") == "ConditionalCheckFailed":
                 raise IdempotentReplay() from exc
-            if reasons and "ConditionalCheckFailed" in reasons[:2] or "TransactionConflict" in reasons:
+            if reasons.get("counter") in ("ConditionalCheckFailed", "TransactionConflict"):
                 raise CounterRace() from exc
+            if reasons.get("case") == "ConditionalCheckFailed":
+                raise CaseNumberTaken() from exc
             raise
 
     def save_change(self, change: Change, *, expected_version: int,

@@ -276,7 +276,7 @@ def seed(store: DynamoStore, now: datetime, *, fast: bool = False) -> Counter | 
 
 def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
     clock = _SeedClock(now)
-    service = CaseService(store, clock, sleep=lambda _: None)
+    service = CaseService(store, clock)
     admin = PEOPLE["ADMIN"].principal()
     for property_id, settings in PROPERTIES.items():
         if fast and property_id == "P1":

@@ -90,7 +90,7 @@ def store(aws):
 def svc(store, clock):
     from chalicelib.auth import Principal
     from chalicelib.service import CaseService
-    service = CaseService(store, clock, sleep=lambda s: None)
+    service = CaseService(store, clock)
     admin = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
     service.put_property(admin, "P1", {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
                                        "departments": ["engineering", "security", "cleaning", "customer_service"]})

@@ -30,7 +30,7 @@ class NameKeyedWatcher:
         self.names: set[str] = set()
         self.refusals = refuse_first
 
-    def start(self, property_id, case_id, gen):
+    def start(self, property_id, case_id, gen, sleep_until=None):
         if self.refusals:
             self.refusals -= 1
             raise RuntimeError("ThrottlingException: Rate exceeded")
@@ -85,11 +85,11 @@ def test_api_submits_survive_throttling_crashes_and_triple_retries(client, token
     real_start = svc.start_watch
     crashed = {"left": 1}
 
-    def dies_after_the_write(*args):
+    def dies_after_the_write(*args, **kwargs):
         if crashed["left"]:
             crashed["left"] -= 1
             raise SystemExit("the Lambda died after the write")  # nothing after the write ran
-        return real_start(*args)
+        return real_start(*args, **kwargs)
 
     monkeypatch.setattr(svc, "start_watch", dies_after_the_write)
     for n, tenant in enumerate(TENANTS, start=1):

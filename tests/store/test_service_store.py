@@ -11,7 +11,7 @@ from chalicelib import cases
 from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.service import CaseService
-from chalicelib.store import CounterRace, IdempotentReplay
+from chalicelib.store import CaseNumberTaken, CounterRace, IdempotentReplay
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")
 TENANT2 = Principal("tenant-2", "tenant", frozenset({"P1"}), name="陳先生")
@@ -75,14 +75,62 @@ def test_unknown_property_is_404(svc):
         submit(svc, principal=Principal("t", "tenant", frozenset({"P9"})), pid="P9")
 
 
-def test_counter_race_is_detected_and_nothing_is_written(svc, store, clock):
+def test_a_taken_case_number_is_detected_and_nothing_is_written(svc, store, clock):
     case, _ = submit(svc)
     change = cases.new_case(property_id="P1", case_id=case.case_id, actor=cases.Actor("t", "tenant"),
                             params={"channel": "app", "unit": "x", "content": "y"}, now=clock(),
                             policy=svc.property("P1").policy)
-    with pytest.raises(CounterRace):
-        store.create_case(change, counter_key=("COUNTER#P1", "20261123"), counter_prev=None, idempotency=None)
+    with pytest.raises(CaseNumberTaken):
+        store.create_case(change, idempotency=None, counter=(("COUNTER#P1", "20261123"), 1))
     assert store.get_case("P1", case.case_id).content == case.content
+    assert [e.seq for e in store.events(store.get_case("P1", case.case_id))] == [1]
+
+
+def test_a_lost_race_for_the_number_is_detected_and_nothing_is_written(svc, store, clock):
+    first, _ = submit(svc)
+    change = cases.new_case(property_id="P1", case_id="TD-20261123-0002", actor=cases.Actor("t", "tenant"),
+                            params={"channel": "app", "unit": "x", "content": "y"}, now=clock(),
+                            policy=svc.property("P1").policy)
+    with pytest.raises(CounterRace):  # it read "no counter yet", but number 1 was taken meanwhile
+        store.create_case(change, idempotency=None, counter=(("COUNTER#P1", "20261123"), None))
+    with pytest.raises(NotFound):
+        store.get_case("P1", "TD-20261123-0002")
+    assert store.next_number(("COUNTER#P1", "20261123")) == 2
+
+
+def test_a_submit_that_loses_the_race_takes_the_next_number_without_racing_again(svc, store, monkeypatch):
+    """The first pass reads the counter; if another submit steps it first, the
+    retry takes a number by atomic increment: one more write, never a storm."""
+    submit(svc)
+    real_get_meta = store.get_meta
+    raced = {"left": 1}
+
+    def read_then_lose(keys):
+        found = real_get_meta(keys)
+        if raced["left"]:
+            raced["left"] -= 1
+            submit(svc, principal=TENANT2, content="同一瞬间的另一宗")  # takes number 2 first
+        return found
+
+    monkeypatch.setattr(store, "get_meta", read_then_lose)
+    calls = []
+    real_next = store.next_number
+    monkeypatch.setattr(store, "next_number", lambda key: calls.append(key) or real_next(key))
+    case, created = submit(svc, content="输了号码的那一宗")
+    assert created and case.case_id == "TD-20261123-0003" and len(calls) == 1
+    assert store.get_case("P1", "TD-20261123-0002").content == "同一瞬间的另一宗"
+
+
+def test_a_counter_behind_the_cases_catches_up_instead_of_failing(svc, store):
+    """After a restore of the meta table the day's counter can be behind the
+    cases: the next submit skips to the number after the highest stored one."""
+    for _ in range(3):
+        submit(svc)
+    store.m.Meta("COUNTER#P1", "20261123", n=1).save()
+    case, created = submit(svc, content="恢复备份之后的第一宗")
+    assert created and case.case_id == "TD-20261123-0004"
+    assert store.get_case("P1", "TD-20261123-0002").content == "楼上装修噪音，晚上十点还在施工"
+    assert submit(svc)[0].case_id == "TD-20261123-0005"
 
 
 def test_replayed_idempotency_record_is_reported(svc, store, clock):
@@ -91,8 +139,7 @@ def test_replayed_idempotency_record_is_reported(svc, store, clock):
                             params={"channel": "app", "unit": "x", "content": "y"}, now=clock(),
                             policy=svc.property("P1").policy)
     with pytest.raises(IdempotentReplay):
-        store.create_case(change, counter_key=("COUNTER#P1", "20261123"), counter_prev=1,
-                          idempotency=("IDEMP#tenant-1", "dup", {"case": "x", "fingerprint": "y"}))
+        store.create_case(change, idempotency=("IDEMP#tenant-1", "dup", {"case": "x", "fingerprint": "y"}))
     with pytest.raises(NotFound):
         store.get_case("P1", "TD-20261123-0099")
 

@@ -19,7 +19,7 @@ import pytest
 
 from chalicelib import config
 from chalicelib.auth import Principal
-from chalicelib.watcher import Watcher, WatchService
+from chalicelib.watcher import Watcher, WatchService, sfn_time
 from tests.conftest import FakeClock
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "case_watch.asl.json"
@@ -125,6 +125,14 @@ def watched(aws, svc, store, mailbox, monkeypatch, tmp_path):
         return answer
 
     monkeypatch.setattr(WatchService, "check", recording)
+    original_start = Watcher.start
+
+    def recording_start(self, property_id, case_id, gen, *, sleep_until=None):
+        if sleep_until is not None:  # the starter decided "wait until" itself: the first Check wakes then
+            answers[(case_id, gen)] = {"action": "wait", "until": sfn_time(sleep_until)}
+        return original_start(self, property_id, case_id, gen, sleep_until=sleep_until)
+
+    monkeypatch.setattr(Watcher, "start", recording_start)
     runtime.reset()
     runtime._service = svc
     runtime.set_clock(clock)
@@ -193,6 +201,33 @@ def test_missed_handoff_escalates_to_the_manager_and_mails_them(watched, svc, st
     assert trail(store, case)[-1][0] == "escalation_notified"
 
 
+def entered_states(harness, name):
+    arn = next(e["executionArn"] for e in harness.executions() if e["name"] == name)
+    events = harness.sfn.get_execution_history(executionArn=arn)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def test_a_new_case_sleeps_first_and_the_first_check_comes_at_the_deadline(watched, svc, store):
+    """The submit has just decided from the stored case that nothing is due
+    before the hand-off deadline: the execution sleeps at once instead of
+    sending a Check to decide the same."""
+    case = submit(svc)
+    name = f"P1-{case.case_id}-g1"
+    task = watched.step()
+    assert (task["case_id"], task["gen"]) == (case.case_id, 1)
+    assert entered_states(watched, name)[:3] == ["Start", "Sleep", "Check"]
+    assert watched.clock.now == case.deadlines["handoff"].due  # the first look is the deadline itself
+
+
+def test_a_start_without_a_decision_checks_first(watched, svc, store):
+    """The outbox sweeper knows only the ids: the first Check decides."""
+    case = submit(svc)
+    Watcher(lambda: watched.sfn).start("P1", case.case_id, 7)
+    watched.run_until(lambda: (case.case_id, 7) in watched.answers)
+    assert entered_states(watched, f"P1-{case.case_id}-g7")[:2] == ["Start", "Check"]
+    assert watched.answers[(case.case_id, 7)] == {"action": "done"}  # generation 7 is not the case's
+
+
 def test_missed_reply_escalates_per_window(watched, svc, store, mailbox):
     case = submit(svc)
     svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "cause": "business_affected",
@@ -245,8 +280,7 @@ def test_a_moved_deadline_is_honoured(watched, svc, store):
 
 
 def test_closing_mid_wait_ends_the_execution_without_escalating(watched, svc, store):
-    case = submit(svc)
-    watched.step()  # the watcher is now waiting for the hand-off deadline
+    case = submit(svc)  # the watcher sleeps from its start until the hand-off deadline
     svc.act(DESK, "P1", case.case_id, "classify", {"kind": "consultation"})
     svc.act(DESK, "P1", case.case_id, "answer", {"message": "物业费可以在App缴纳"})
     watched.run_until(lambda: watched.answers.get((case.case_id, 1), {}).get("action") == "done")
