@@ -191,6 +191,56 @@ def test_attachments_are_stored_in_s3_and_listed_on_the_case(intake, store):
         == b"\xff\xd8\xff\xe0fakejpeg\xff\xd9"
 
 
+def zip_bomb() -> bytes:
+    """A zip of zips: 4 × a 64 MiB file of zeros, all in about 250 KB."""
+    import io
+    import zipfile
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("zeros.bin", bytes(64 * 1024 * 1024))
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as z:
+        for n in range(4):
+            z.writestr(f"part{n}.zip", inner.getvalue())
+    return outer.getvalue()
+
+
+def test_a_zip_bomb_is_stored_as_sent_and_never_opened(intake, store, monkeypatch):
+    """Attachments are kept as the bytes that came, never decompressed, so a
+    bomb is just a small file on the case: no crash, no blow-up (the intake's
+    peak allocation stays far below one 64 MiB inner file)."""
+    import tracemalloc
+    import zipfile
+    bomb = zip_bomb()
+    assert len(bomb) < 1024 * 1024
+    msg = EmailMessage()
+    msg["From"] = "李女士 <li.nvshi@example.cn>"
+    msg["To"] = INBOX
+    msg["Subject"] = "装修合同"
+    msg["Message-ID"] = make_msgid()
+    msg.set_content("合同见附件", charset="utf-8")
+    msg.add_attachment(bomb, maintype="application", subtype="zip", filename="合同.zip")
+
+    def opened(*_args, **_kwargs):
+        raise AssertionError("an attachment was decompressed")
+
+    monkeypatch.setattr(zipfile, "ZipFile", opened)
+    raw = msg.as_bytes()
+    deliver(intake, mail(subject="预热"))  # clients and models loaded before measuring
+    tracemalloc.start()
+    try:
+        outcome, _ = deliver(intake, raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcome.kind == "case"
+    assert peak < 32 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
+    [attachment] = store.events(store.get_case("P1", outcome.case_id))[0].data["attachments"]
+    assert attachment["name"] == "合同.zip" and attachment["size"] == len(bomb)
+    bucket, key = attachment["ref"].removeprefix("s3://").split("/", 1)
+    assert boto3.client("s3", region_name=config.region()).get_object(Bucket=bucket, Key=key)["Body"].read() == bomb
+
+
 def test_english_mail_is_acknowledged_in_english(intake, mailbox, svc):
     svc.put_tenant(ADMIN, "P1", "tenant-3", {"name": "James Carter", "email": "james@example.com", "lang": "en"})
     deliver(intake, mail(subject="Noise", body="Renovation noise after 10pm.", sender="James <james@example.com>"))
