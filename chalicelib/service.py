@@ -88,10 +88,11 @@ class CaseService:
         wait, the execution sleeps at once (no Check round trip)."""
         if self.watcher is None:
             return False
-        sleep_until = None
+        now = self.clock()
+        sleep_until = now
         if case is not None and policy is not None:
-            first = watch.decide(case, gen=gen, now=self.clock(), policy=policy)
-            sleep_until = first.until if first.action == "wait" else None
+            first = watch.decide(case, gen=gen, now=now, policy=policy)
+            sleep_until = first.until if first.action == "wait" and first.until else now
         try:
             self.watcher.start(property_id, case_id, gen, sleep_until=sleep_until)
         except Exception:  # noqa: BLE001 - the outbox retries; the request must not fail for it

@@ -44,12 +44,13 @@ class Watcher:
     def __init__(self, sfn: Callable[[], Any]):
         self._sfn = sfn
 
-    def start(self, property_id: str, case_id: str, gen: int, *, sleep_until: datetime | None = None) -> None:
-        """``sleep_until``: the starter has just decided from the stored case
-        that nothing is due before then, so the execution sleeps first instead
-        of sending a Check that would decide the same."""
+    def start(self, property_id: str, case_id: str, gen: int, *, sleep_until: datetime) -> None:
+        """The execution starts in its Sleep state: its first Check comes at
+        ``sleep_until``. A starter that has just stored the case passes the
+        time its own decision says nothing is due before (no Check round trip
+        to decide the same); one that does not know the case passes now."""
         client = self._sfn()
-        decision = {"action": "check"} if sleep_until is None else {"action": "wait", "until": sfn_time(sleep_until)}
+        decision = {"action": "wait", "until": sfn_time(sleep_until)}
         payload = {"property_id": property_id, "case_id": case_id, "gen": gen, "decision": decision,
                    "queue_url": config.watch_queue_url(), "dead_letter_url": config.watch_dead_letter_url()}
         try:

@@ -39,13 +39,26 @@ class Harness:
         self.answers = answers  # (case_id, gen) -> last answer
         self.checks = 0
 
+    def wake_time(self, task: dict) -> datetime:
+        last = self.answers.get((task["case_id"], task["gen"]))
+        if last and last.get("until"):
+            return max(self.clock.now, datetime.fromisoformat(last["until"].replace("Z", "+00:00")))
+        return self.clock.now
+
     def step(self, timeout: float = 10.0) -> dict | None:
-        """Deliver one Check task; returns its task body, or None if none came."""
+        """Deliver one Check task; returns its task body, or None if none came.
+        moto passes every Wait on a past timestamp at once, so several
+        executions' Checks can be waiting together: the one due first in case
+        time goes first, as it would on AWS."""
         deadline = time.monotonic() + timeout
         swept = False
+        messages: list[dict] = []
         while time.monotonic() < deadline:
-            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1).get("Messages", [])
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
             if messages:
+                time.sleep(0.2)  # let Checks that are on their way arrive too
+                messages += self.sqs.receive_message(QueueUrl=self.queue_url,
+                                                     MaxNumberOfMessages=10).get("Messages", [])
                 break
             if not swept and time.monotonic() > deadline - timeout / 2:
                 # A start can fail (moto's Step Functions occasionally does under
@@ -56,12 +69,13 @@ class Harness:
             time.sleep(0.02)
         else:
             return None
-        message = messages[0]
+        message = min(messages, key=lambda m: self.wake_time(json.loads(m["Body"])))
+        for other in messages:
+            if other is not message:
+                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=other["ReceiptHandle"],
+                                                   VisibilityTimeout=0)
         task = json.loads(message["Body"])
-        last = self.answers.get((task["case_id"], task["gen"]))
-        if last and last.get("until"):
-            wake = datetime.fromisoformat(last["until"].replace("Z", "+00:00"))
-            self.clock.now = max(self.clock.now, wake)  # the Wait state has just ended: it is that time now
+        self.clock.now = self.wake_time(task)  # its Wait state has just ended: it is that time now
         event = self.client.events.generate_sqs_event(message_bodies=[message["Body"]],
                                                       queue_name="tenantdesk-watch-tasks")
         self.client.lambda_.invoke("watch_tasks", event)
@@ -127,9 +141,9 @@ def watched(aws, svc, store, mailbox, monkeypatch, tmp_path):
     monkeypatch.setattr(WatchService, "check", recording)
     original_start = Watcher.start
 
-    def recording_start(self, property_id, case_id, gen, *, sleep_until=None):
-        if sleep_until is not None:  # the starter decided "wait until" itself: the first Check wakes then
-            answers[(case_id, gen)] = {"action": "wait", "until": sfn_time(sleep_until)}
+    def recording_start(self, property_id, case_id, gen, *, sleep_until):
+        # The starter decided "wait until" itself: the first Check comes then.
+        answers[(case_id, gen)] = {"action": "wait", "until": sfn_time(sleep_until)}
         return original_start(self, property_id, case_id, gen, sleep_until=sleep_until)
 
     monkeypatch.setattr(Watcher, "start", recording_start)
@@ -209,23 +223,22 @@ def entered_states(harness, name):
 
 def test_a_new_case_sleeps_first_and_the_first_check_comes_at_the_deadline(watched, svc, store):
     """The submit has just decided from the stored case that nothing is due
-    before the hand-off deadline: the execution sleeps at once instead of
+    before the hand-off deadline: the execution sleeps until then instead of
     sending a Check to decide the same."""
     case = submit(svc)
-    name = f"P1-{case.case_id}-g1"
     task = watched.step()
     assert (task["case_id"], task["gen"]) == (case.case_id, 1)
-    assert entered_states(watched, name)[:3] == ["Start", "Sleep", "Check"]
+    assert entered_states(watched, f"P1-{case.case_id}-g1")[:2] == ["Sleep", "Check"]
     assert watched.clock.now == case.deadlines["handoff"].due  # the first look is the deadline itself
 
 
-def test_a_start_without_a_decision_checks_first(watched, svc, store):
-    """The outbox sweeper knows only the ids: the first Check decides."""
+def test_a_start_that_does_not_know_the_case_checks_at_once(watched, svc, store):
+    """The outbox sweeper has only the ids: its execution's first Check comes now."""
     case = submit(svc)
-    Watcher(lambda: watched.sfn).start("P1", case.case_id, 7)
-    watched.run_until(lambda: (case.case_id, 7) in watched.answers)
-    assert entered_states(watched, f"P1-{case.case_id}-g7")[:2] == ["Start", "Check"]
-    assert watched.answers[(case.case_id, 7)] == {"action": "done"}  # generation 7 is not the case's
+    assert svc.start_watch("P1", case.case_id, 7)
+    watched.run_until(lambda: watched.answers.get((case.case_id, 7), {}).get("action") == "done")
+    watched.wait_for_status(f"P1-{case.case_id}-g7", "SUCCEEDED")
+    assert entered_states(watched, f"P1-{case.case_id}-g7") == ["Sleep", "Check", "Decide", "Done"]
 
 
 def test_missed_reply_escalates_per_window(watched, svc, store, mailbox):
@@ -334,9 +347,8 @@ def test_a_retried_start_is_accepted_as_already_started():
 
     sfn = FakeSfn()
     watcher = Watcher(lambda: sfn)
-    watcher.start("P1", "TD-20250602-0001", 1)
-    watcher.start("P1", "TD-20250602-0001", 1)
-    watcher.start("P1", "TD-20250602-0001", 2)
+    for gen in (1, 1, 2):
+        watcher.start("P1", "TD-20250602-0001", gen, sleep_until=PAST)
     assert sfn.names == ["P1-TD-20250602-0001-g1", "P1-TD-20250602-0001-g2"]
 
 
