@@ -243,6 +243,53 @@ def measure(stack: Stack, ddb, tokens: dict[int, str], assign: list[tuple[int, s
             "rate": ok / ours_elapsed, "floor_rate": len(floor["latencies"]) / floor_elapsed}
 
 
+def emulator_costs(stack: Stack, ddb, n: int = 200) -> list[tuple[str, float]]:
+    """The stack process's CPU per request, one request type at a time (one
+    client, serial): what each of a submit's requests costs the emulator."""
+    import boto3
+    kw = dict(endpoint_url=stack.aws_url, region_name="ap-southeast-1", aws_access_key_id="testing",
+              aws_secret_access_key="testing")
+    sfn, sqs = boto3.client("stepfunctions", **kw), boto3.client("sqs", **kw)
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    queue = sqs.get_queue_url(QueueName="tenantdesk-watch-tasks")["QueueUrl"]
+    table = f"bench-ops-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    body = {"S": CONTENT * 3}
+    asleep = {"action": "wait", "until": "2099-01-01T00:00:00Z"}  # parked, as a new case's watcher is
+    requests = [
+        ("PutItem (the floor's request)", lambda i: ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i}"},
+                                                                                       "content": body})),
+        ("BatchGetItem, 2 keys (counter, idempotency)", lambda i: ddb.batch_get_item(RequestItems={table: {"Keys": [
+            {"pk": {"S": f"p{i}"}}, {"pk": {"S": f"q{i}"}}]}})),
+        ("TransactWriteItems, 5 conditional puts", lambda i: ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": f"t{i}-{j}"}, "content": body},
+                     "ConditionExpression": "attribute_not_exists(pk)"}} for j in range(5)])),
+        ("StartExecution (the case's watcher)", lambda i: sfn.start_execution(
+            stateMachineArn=machine, name=f"bench-{uuid.uuid4().hex}", input=json.dumps({
+                "property_id": "BENCH", "case_id": f"c{i}", "gen": 1, "decision": asleep, "queue_url": queue,
+                "dead_letter_url": queue}))),
+        ("DeleteItem (the watcher's outbox record)", lambda i: ddb.delete_item(TableName=table,
+                                                                              Key={"pk": {"S": f"p{i}"}})),
+    ]
+    costs = []
+    for label, call in requests:
+        time.sleep(0.5)
+        before = cpu_seconds(stack.process.pid)
+        for i in range(n):
+            call(i)
+        after = cpu_seconds(stack.process.pid)
+        if before is None or after is None:
+            return []
+        costs.append((label, (after - before) * 1000 / n))
+    for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+        if execution["name"].startswith("bench-"):
+            sfn.stop_execution(executionArn=execution["executionArn"])
+    ddb.delete_table(TableName=table)
+    return costs
+
+
 def report(level: dict) -> tuple[float, float]:
     ms = lambda xs, q: percentile(xs, q) * 1000  # noqa: E731
     ours, floor = level["ours"], level["floor"]
@@ -305,6 +352,7 @@ def main() -> int:
             ddb = boto3.client("dynamodb", endpoint_url=stack.aws_url, region_name="ap-southeast-1",
                                aws_access_key_id="testing", aws_secret_access_key="testing")
             results = [measure(stack, ddb, tokens, assign, level, args.seconds) for level in levels]
+            costs = emulator_costs(stack, ddb)
             stored = count_stored(ddb, stack.output())
             log = stack.output()
             errors = Counter(line.strip()[:160] for line in log.splitlines()
@@ -318,6 +366,12 @@ def main() -> int:
     print()
     for level in results:
         report(level)
+    if costs:
+        print("emulator CPU per request (stack process, one client, serial; 200 each):")
+        for label, cost in costs:
+            print(f"  {cost:5.2f} ms  {label}")
+        print("  a submit makes the last four: BatchGetItem, TransactWriteItems, StartExecution, DeleteItem")
+        print()
     answered = sum(r["ok"] for r in results) + warm["statuses"].get(201, 0)
     print(f"stored: {stored.get('items', 0)} bench cases in the cases table after the run; 201 answers incl. "
           f"warm-up: {answered}")
