@@ -19,7 +19,7 @@ from chalicelib.errors import DomainError, IllegalTransition, NotFound, Validati
 from chalicelib.mail import templates
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
     strip_reply_prefixes
-from chalicelib.mailer import Outgoing, SendFailed, new_message_id, thread_ids
+from chalicelib.mailer import Outgoing, SendFailed, thread_ids
 from chalicelib.observability import logger, record_metric
 from chalicelib.service import CaseService, Property
 from chalicelib.store import IdempotentReplay
@@ -206,6 +206,10 @@ class MailIntake:
                   "attachments": self._store_attachments(prop.property_id, dedupe, mail)}
         case, created = self.cases.create_as(MAIL_ACTOR, prop.property_id, params, dedupe)
         if not created:
+            if self._ack_missing(prop, case):
+                # The first delivery made the case and died before the ack went out; AWS
+                # redelivers a failed invocation, so the ack goes now.
+                self._acknowledge(prop, case, mail)
             return Outcome("duplicate", prop.property_id, case.case_id)
         logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
                                                   "verified_sender": known})
@@ -228,12 +232,24 @@ class MailIntake:
             self.store.put_meta(f"MSGID#{mail.message_id}", "CASE", {"case": case.key})
         return Outcome("message", case.property_id, case.case_id)
 
+    def _ack_message_id(self, prop: Property, case: Case) -> str:
+        """One Message-ID per case's acknowledgement: a redelivery can tell it
+        was sent, and mail clients fold a second copy into the first."""
+        sender = prop.email or self._default_sender()
+        return f"ack.{case.property_id}.{case.case_id}@{sender.rsplit('@', 1)[-1] or 'tenantdesk.example'}"
+
+    def _ack_missing(self, prop: Property, case: Case) -> bool:
+        if case.channel != "email":
+            return False
+        key = (f"MSGID#{self._ack_message_id(prop, case)}", "CASE")
+        return key not in self.store.get_meta([key])
+
     def _acknowledge(self, prop: Property, case: Case, mail: ParsedMail) -> None:
         """Tell the tenant at once that we have it, with the number and the promised window."""
         due = case.deadlines["response"].due
         sender = prop.email or self._default_sender()
         outgoing = Outgoing(
-            sender=sender, sender_name=prop.name, to=mail.from_address, message_id=new_message_id(sender),
+            sender=sender, sender_name=prop.name, to=mail.from_address, message_id=self._ack_message_id(prop, case),
             subject=templates.ack_subject(case.lang, case.case_id),
             text=templates.ack_text(case.lang, case_id=case.case_id, name=case.reporter.get("name", ""),
                                     due=templates.local_time(due, prop.policy.timezone), property_name=prop.name),

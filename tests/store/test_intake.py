@@ -87,6 +87,35 @@ def test_the_same_message_delivered_twice_makes_one_case_and_one_ack(intake, sto
     assert len(mine) == 1
 
 
+def test_an_invocation_that_dies_before_the_ack_gets_it_sent_by_the_redelivery(intake, store, mailbox,
+                                                                               monkeypatch):
+    """The case is written, then the Lambda dies before SES is called; AWS
+    redelivers the failed event, which finds the case and sends the missing
+    ack, once: later redeliveries see it was sent."""
+    real_send = SesMailer.send
+    died = {"left": 1}
+
+    def dies_before_sending(self, outgoing):
+        if died["left"]:
+            died["left"] -= 1
+            raise SystemExit("the Lambda timed out")
+        return real_send(self, outgoing)
+
+    monkeypatch.setattr(SesMailer, "send", dies_before_sending)
+    raw = mail(message_id="<crash-1@example.cn>")
+    with pytest.raises(SystemExit):
+        deliver(intake, raw, key="inbound/crash-1")
+    [case] = store.cases_of_tenant("tenant-1", limit=10, cursor=None)[0]
+    assert mailbox() == []
+    outcome, delivery = deliver(intake, raw, key="inbound/crash-1")  # the retry
+    assert outcome.kind == "duplicate" and outcome.case_id == case.case_id
+    [ack] = mailbox()
+    assert case.case_id in str(ack["Subject"])
+    assert str(ack["Message-ID"]).strip("<>") == f"ack.P1.{case.case_id}@riverside.example"
+    intake.handle(delivery)  # a later redelivery
+    assert len(mailbox()) == 1
+
+
 def test_reply_to_our_acknowledgement_threads_into_the_case(intake, store, mailbox):
     first, _ = deliver(intake, mail())
     [ack] = mailbox()
