@@ -443,6 +443,17 @@ function replyButtons(r, after) {
         act("return", { version: r.version, comment: comment.value.trim() });
       } }, t("return")));
   }
+  if (r.status === "returned" && may("reply.draft") && r.author === state.me.subject) {
+    // The author rewrites a returned draft and submits it for approval again.
+    const subject = h("input", { type: "text", name: "subject", value: r.subject || "" });
+    const body = h("textarea", { name: "body", required: true, rows: 4, value: r.body || "" });
+    out.append(h("details", { class: "action revise", open: true }, h("summary", {}, t("revise")),
+      h("form", { class: "stack", onsubmit: (e) => {
+        e.preventDefault();
+        act("revise", { version: r.version, subject: subject.value.trim() || undefined, body: body.value });
+      } }, h("label", {}, t("subject"), subject), h("label", {}, t("body") + " *", body),
+      h("button", { type: "submit", class: "resubmit" }, t("resubmit")))));
+  }
   if (r.status === "approved" && r.medium === "letter" && may("reply.post")) {
     out.append(h("button", { type: "button", class: "posted", onclick: () => act("posted", undefined) }, t("mark_posted")));
   }

@@ -136,6 +136,41 @@ def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
     page.wait_for_selector("#reply-list .reply-status[data-status=sent]")
 
 
+def test_a_returned_draft_is_revised_by_its_author_and_approved(page, stack):
+    desk, staff = token(stack, "DESK"), token(stack, "STAFF")
+    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", desk, {
+        "channel": "letter", "unit": "5栋301", "title": "来信：电梯异响",
+        "content": "5栋电梯运行时有异响。", "reporter": {"name": "周女士", "phone": "13800000000"}})
+    assert status == 201, case
+    status, reply, _ = stack.call("POST", f"/v1/properties/P1/cases/{case['case_id']}/replies", staff,
+                                  {"subject": "电梯异响", "body": "周女士您好：已安排检修。"})
+    assert status == 201, reply
+    selector = f"li.reply[data-reply-id='{reply['reply_id']}']"
+
+    sign_in(page, stack, "MANAGER", "manager")
+    page.click("#nav-approvals")
+    page.wait_for_selector(selector)
+    page.fill(f"{selector} input.return-comment", "请写明检修时间")
+    page.click(f"{selector} button.return")
+    page.wait_for_selector(f"{selector} .reply-status[data-status=returned]")
+    assert page.locator(f"{selector} .revise").count() == 0  # only the author revises
+
+    sign_in(page, stack, "STAFF", "dept_staff")
+    page.goto(f"{stack.url}/console#/case/{case['case_id']}")
+    page.wait_for_selector(f"{selector} .reply-status[data-status=returned]")
+    assert "请写明检修时间" in page.text_content(selector)
+    assert page.input_value(f"{selector} .revise textarea[name=body]") == "周女士您好：已安排检修。"
+    page.fill(f"{selector} .revise textarea[name=body]", "周女士您好：已安排明天上午10点检修。")
+    page.click(f"{selector} button.resubmit")
+    page.wait_for_selector(f"{selector} .reply-status[data-status=pending]")
+    assert "明天上午10点" in page.text_content(selector) and "请写明检修时间" not in page.text_content(selector)
+
+    sign_in(page, stack, "MANAGER", "manager")
+    page.click("#nav-approvals")
+    page.click(f"{selector} button.approve")
+    page.wait_for_selector(f"{selector} .reply-status[data-status=approved]")  # a letter: approved, then posted
+
+
 def test_a_tenants_script_is_shown_as_text(page, stack):
     status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "TENANT"),
                                  {"unit": "3栋1201", "title": "<img src=x onerror=window.__pwned=2>", "content": XSS,
