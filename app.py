@@ -401,6 +401,8 @@ def watch_tasks(event):
             record_metric("WatchCheckFailed", property_id=task["property_id"], case_id=task["case_id"])
             sfn.send_task_failure(taskToken=task["token"], error="WatchCheckFailed", cause=str(exc)[:256])
             continue
+        finally:  # the next record's (or the next invocation's) lines must not carry this case
+            logger.remove_keys(["case_id", "property_id"])
         sfn.send_task_success(taskToken=task["token"], output=json.dumps(answer))
 
 

@@ -315,3 +315,27 @@ def test_errors_chalice_answers_itself_have_our_shape(client, tokens):
 def test_metrics_switched_off_emit_nothing(client, tokens, capsys):
     call(client, "POST", "/v1/properties/P1/cases", tokens["tenant"], SUBMIT)
     assert '"_aws"' not in capsys.readouterr().out
+
+
+def test_a_watch_task_leaves_no_case_on_later_log_lines(client, case_id, monkeypatch):
+    """Handlers share a process (a warm Lambda; the local stack runs them all):
+    after a watch task, the logger must not name that task's case any more."""
+    import app as app_module
+    from chalicelib.observability import logger
+    from chalicelib.watcher import WatchService
+
+    class Sfn:
+        def send_task_success(self, **_):
+            pass
+
+    monkeypatch.setattr(WatchService, "check", lambda self, pid, cid, gen: {"action": "done"})
+    monkeypatch.setattr(app_module, "aws_client", lambda name: Sfn())
+    task = {"token": "t-1", "property_id": "P1", "case_id": case_id, "gen": 1}
+    seen = []
+    real_check = WatchService.check
+    monkeypatch.setattr(WatchService, "check", lambda self, pid, cid, gen: (
+        seen.append(dict(logger.get_current_keys())), real_check(self, pid, cid, gen))[1])
+    client.lambda_.invoke("watch_tasks", client.events.generate_sqs_event(
+        message_bodies=[json.dumps(task)], queue_name="tenantdesk-watch-tasks"))
+    assert seen and seen[0]["case_id"] == case_id  # during the check its lines name the case
+    assert "case_id" not in logger.get_current_keys() and "property_id" not in logger.get_current_keys()
