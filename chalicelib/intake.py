@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any, Callable
 
 from chalicelib import auth, schemas
@@ -19,7 +20,7 @@ from chalicelib.errors import DomainError, IllegalTransition, NotFound, Validati
 from chalicelib.mail import templates
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
     strip_reply_prefixes
-from chalicelib.mailer import Outgoing, SendFailed, thread_ids
+from chalicelib.mailer import Outgoing, SendFailed, header_safe, thread_ids
 from chalicelib.observability import logger, record_metric
 from chalicelib.service import CaseService, Property
 from chalicelib.store import IdempotentReplay
@@ -39,6 +40,9 @@ class Delivery:
     received_at: datetime
     recipients: tuple[str, ...]
     verdicts: dict[str, str] = field(default_factory=dict)  # spam, virus, spf, dkim -> PASS/FAIL/GRAY/...
+    # From SES's commonHeaders: what staff see of a message quarantined unopened (spam, virus).
+    header_from: str | None = None
+    header_subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,14 @@ def delivery_from_notification(message: str | dict[str, Any]) -> Delivery:
                                                                                    dict) else None
         if isinstance(status, str):
             verdicts[name] = status.upper()
+    headers = data["mail"].get("commonHeaders") if isinstance(data["mail"].get("commonHeaders"), dict) else {}
+    senders = headers.get("from") if isinstance(headers.get("from"), list) else []
+    sender = parseaddr(senders[0])[1] if senders and isinstance(senders[0], str) else ""
+    subject = headers.get("subject") if isinstance(headers.get("subject"), str) else ""
     return Delivery(bucket=receipt["action"]["bucketName"], key=receipt["action"]["objectKey"],
                     ses_message_id=data["mail"]["messageId"], received_at=received_at,
-                    recipients=tuple(r.lower() for r in receipt["recipients"]), verdicts=verdicts)
+                    recipients=tuple(r.lower() for r in receipt["recipients"]), verdicts=verdicts,
+                    header_from=header_safe(sender, 320).lower() or None, header_subject=header_safe(subject, 200) or None)
 
 
 def quarantine_reason(verdicts: dict[str, str]) -> str | None:
@@ -289,8 +298,8 @@ class MailIntake:
                     break
         record = {"reason": reason, "detail": detail[:500], "bucket": delivery.bucket, "key": delivery.key,
                   "ses_message_id": delivery.ses_message_id, "received_at": iso(delivery.received_at),
-                  "verdicts": delivery.verdicts, "from": mail.from_address if mail else None,
-                  "subject": mail.subject[:200] if mail else None}
+                  "verdicts": delivery.verdicts, "from": mail.from_address if mail else delivery.header_from,
+                  "subject": mail.subject[:200] if mail else delivery.header_subject}
         self.store.put_meta(f"QUARANTINE#{property_id or UNROUTED}", f"{iso(delivery.received_at)}#{delivery.key}",
                             record)
         logger.warning("email quarantined", extra={"reason": reason, "s3_key": delivery.key})

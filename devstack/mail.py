@@ -142,6 +142,19 @@ def state_file(root: Path) -> Path:
     return (Path(key).parent if key else root / ".tenantdesk") / "stack.json"
 
 
+def common_headers(raw: bytes) -> dict:
+    """What SES puts in a receipt notification's ``mail.commonHeaders`` (decoded)."""
+    import email.policy
+    from email.parser import BytesHeaderParser
+    try:
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        found = {"from": [str(headers["From"])] if headers["From"] else [], "to": [str(headers["To"])] if headers["To"] else [],
+                 "subject": str(headers["Subject"] or ""), "messageId": str(headers["Message-ID"] or "")}
+    except Exception:  # noqa: BLE001 - SES leaves out what it cannot read; so do we
+        return {}
+    return {k: v for k, v in found.items() if v}
+
+
 def drop(raw: bytes, *, recipients: list[str], spam: str = "PASS", virus: str = "PASS") -> str:
     """Do what SES's receipt rule does: store the message, publish the notification."""
     from chalicelib import config
@@ -150,7 +163,7 @@ def drop(raw: bytes, *, recipients: list[str], spam: str = "PASS", virus: str = 
     notification = {
         "notificationType": "Received",
         "mail": {"messageId": uuid.uuid4().hex, "timestamp": datetime.now(timezone.utc).isoformat(),
-                 "source": "", "destination": recipients},
+                 "source": "", "destination": recipients, "commonHeaders": common_headers(raw)},
         "receipt": {"recipients": recipients, "spamVerdict": {"status": spam}, "virusVerdict": {"status": virus},
                     "spfVerdict": {"status": "PASS"}, "dkimVerdict": {"status": "PASS"},
                     "action": {"type": "S3", "bucketName": config.mail_bucket(), "objectKey": key}},

@@ -15,7 +15,7 @@ const PERMISSIONS = {
   "case.respond": STAFF, "case.resolve": STAFF, "case.callback": FRONT_AND_UP, "case.escalate": STAFF,
   "case.close": FRONT_AND_UP, "case.answer": STAFF, "case.explain": FRONT_AND_UP, "policy.read": STAFF,
   "reply.approve": APPROVERS, "reply.draft": STAFF, "reply.read": STAFF, "reply.post": FRONT_AND_UP,
-  "report.read": STAFF, "handover.sign": FRONT_AND_UP,
+  "report.read": STAFF, "handover.sign": FRONT_AND_UP, "mail.quarantine": FRONT_AND_UP,
 };
 const may = (perm) => !!state.me && (PERMISSIONS[perm] || []).includes(state.me.role);
 
@@ -197,9 +197,10 @@ function signOut(go = true) {
 // ---------------------------------------------------------------- header
 const VIEWS = [
   ["queue", "queue.read"], ["log", "case.log"], ["approvals", "reply.approve"], ["handovers", "report.read"],
-  ["dashboard", "report.read"],
+  ["dashboard", "report.read"], ["quarantine", "mail.quarantine"],
 ];
-const VIEW_LABEL = { queue: "queue", log: "log_case", approvals: "approvals", handovers: "handovers", dashboard: "dashboard" };
+const VIEW_LABEL = { queue: "queue", log: "log_case", approvals: "approvals", handovers: "handovers", dashboard: "dashboard",
+  quarantine: "quarantine" };
 function renderHeader() {
   const nav = clear($("#nav"));
   const who = clear($("#who"));
@@ -231,7 +232,7 @@ async function route() {
   const [, view = "queue", arg] = location.hash.split("/");
   renderHeader();
   const views = { queue: viewQueue, case: viewCase, log: viewLog, approvals: viewApprovals, handovers: viewHandovers,
-    handover: viewHandover, dashboard: viewDashboard };
+    handover: viewHandover, dashboard: viewDashboard, quarantine: viewQuarantine };
   const fn = views[view] || viewQueue;
   clear(main()).append(h("p", { class: "muted" }, t("loading")));
   try { await fn(arg ? decodeURIComponent(arg) : undefined); } catch (e) {
@@ -537,6 +538,32 @@ async function viewApprovals() {
   const items = list.items || [];
   clear(main()).append(h("h1", {}, t("approvals")),
     h("ul", { class: "plain card", id: "approvals" }, items.length ? items.map((r) => replyItem(r, { withCase: true })) : h("li", { class: "muted" }, t("no_approvals"))));
+}
+
+// ---------------------------------------------------------------- quarantined mail
+// Mail that did not become a case (spam or virus verdicts, failed SPF and DKIM,
+// auto-replies, unparseable): what to check when a tenant says "I emailed you".
+async function viewQuarantine() {
+  if (!may("mail.quarantine")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }
+  const rows = h("tbody", { id: "quarantine-rows" });
+  const pager = h("div", { class: "pager" });
+  const table = h("table", { class: "card" }, h("thead", {}, h("tr", {}, ["received_at", "from", "subject", "reason", "s3_key"]
+    .map((k) => h("th", {}, t(k))))), rows);
+  const load = async (cursor) => {
+    const page = await api("GET", `${P()}/quarantine?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    for (const m of page.items || []) {
+      rows.append(h("tr", { class: "quarantined", dataset: { reason: m.reason } }, h("td", {}, fmt(m.received_at)),
+        h("td", {}, m.from || "—"), h("td", {}, m.subject || "—"),
+        h("td", {}, label("quarantine", m.reason), m.detail ? h("div", { class: "muted" }, m.detail) : ""),
+        h("td", { class: "muted" }, m.key || "")));
+    }
+    if (!rows.firstChild) rows.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("no_quarantine"))));
+    clear(pager);
+    if (page.next_cursor) pager.append(h("button", { type: "button", class: "secondary", id: "quarantine-next",
+      onclick: () => load(page.next_cursor) }, t("next_page")));
+  };
+  clear(main()).append(h("h1", {}, t("quarantine"), " · ", state.pid), table, pager);
+  await load();
 }
 
 // ---------------------------------------------------------------- handovers

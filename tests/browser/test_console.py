@@ -171,6 +171,42 @@ def test_a_returned_draft_is_revised_by_its_author_and_approved(page, stack):
     page.wait_for_selector(f"{selector} .reply-status[data-status=approved]")  # a letter: approved, then posted
 
 
+def test_quarantined_mail_is_listed_for_the_front_desk(page, stack, tmp_path):
+    """A tenant says "I emailed you": the front desk finds the mail that never became a case."""
+    import subprocess
+    import sys
+    from email.message import EmailMessage
+    from pathlib import Path
+    msg = EmailMessage()
+    msg["From"] = "吳先生 <wu.xiansheng@example.cn>"
+    msg["To"] = "service@riverside.example"
+    msg["Subject"] = "停车场收费有误"
+    msg.set_content("上月停车费多收了。", charset="utf-8")
+    eml = tmp_path / "spam.eml"
+    eml.write_bytes(msg.as_bytes())
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "devstack.mail", str(eml), "--spam", "FAIL"], cwd=root,
+                          env=stack.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    sign_in(page, stack, "DESK", "front_desk")
+    row = "tr.quarantined[data-reason=spam]"
+    deadline = time.monotonic() + 15
+    while True:  # the intake worker picks the mail up within a second or two
+        page.click("#nav-quarantine")
+        page.wait_for_selector("#quarantine-rows tr")
+        if page.locator(row, has_text="停车场收费有误").count():
+            break
+        assert time.monotonic() < deadline, stack.output()[-3000:]
+        time.sleep(0.5)
+        page.goto(stack.url + "/console#/queue")
+    text = page.text_content(row)
+    assert "wu.xiansheng@example.cn" in text and "spam" in text
+
+    sign_in(page, stack, "STAFF", "dept_staff")  # department staff do not see the mailroom
+    assert page.locator("#nav-quarantine").count() == 0
+
+
 def test_a_tenants_script_is_shown_as_text(page, stack):
     status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "TENANT"),
                                  {"unit": "3栋1201", "title": "<img src=x onerror=window.__pwned=2>", "content": XSS,

@@ -294,6 +294,35 @@ def test_notification_is_read_into_a_delivery_with_verdicts():
     assert d.verdicts == {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "FAIL"}
 
 
+def test_a_message_quarantined_unopened_is_listed_with_ses_sender_and_subject(intake, store):
+    """A spam or virus verdict keeps the message unread; SES's commonHeaders
+    still tell staff whose mail it was ("I emailed you last week...")."""
+    data = notification(spamVerdict={"status": "FAIL"})
+    data["mail"]["commonHeaders"] = {"from": ["吳先生 <Wu.Xiansheng@example.cn>"], "subject": "停车场收费有误\r\nBcc: x",
+                                     "to": [INBOX]}
+    delivery = delivery_from_notification(json.dumps(data, ensure_ascii=False))
+    assert (delivery.header_from, delivery.header_subject) == ("wu.xiansheng@example.cn", "停车场收费有误 Bcc: x")
+    assert intake.handle(delivery).kind == "quarantined"
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert (item["from"], item["subject"], item["reason"]) == ("wu.xiansheng@example.cn", "停车场收费有误 Bcc: x", "spam")
+
+
+@pytest.mark.parametrize("headers", [None, "text", {"from": "not a list", "subject": 7}, {"from": [3]}])
+def test_odd_common_headers_are_ignored(headers):
+    data = notification()
+    data["mail"]["commonHeaders"] = headers
+    delivery = delivery_from_notification(json.dumps(data))
+    assert (delivery.header_from, delivery.header_subject) == (None, None)
+
+
+def test_the_local_stack_reports_common_headers_as_ses_does():
+    from devstack.mail import common_headers
+    raw = mail(subject="停车场 收费", sender="吳先生 <wu@example.cn>", message_id="<m-42@example.cn>")
+    assert common_headers(raw) == {"from": ["吳先生 <wu@example.cn>"], "to": [INBOX], "subject": "停车场 收费",
+                                   "messageId": "<m-42@example.cn>"}
+    assert common_headers(b"\x00\xff not a mail") == {}
+
+
 @pytest.mark.parametrize("bad", ["not json", "[]", json.dumps({"notificationType": "Bounce"}),
                                  json.dumps(notification(action={"type": "Lambda"}))])
 def test_notifications_that_are_not_ses_receipts_are_refused(bad):
