@@ -395,7 +395,8 @@ def watch_tasks(event):
             continue
         logger.append_keys(case_id=task["case_id"], property_id=task["property_id"])
         try:
-            answer = watch_service().check(task["property_id"], task["case_id"], task["gen"])
+            answer = watch_service().check(task["property_id"], task["case_id"], task["gen"],
+                                           started=task.get("started"))
         except Exception as exc:  # noqa: BLE001 - reported to Step Functions, which retries, then dead-letters
             logger.exception("watch check failed")
             record_metric("WatchCheckFailed", property_id=task["property_id"], case_id=task["case_id"])

@@ -97,6 +97,23 @@ def escalate_missed(case: Case, key: str, now: datetime, policy: deadlines.Polic
     return _apply(case, "escalate", WATCHER, now, policy, mutate)
 
 
+# A Standard execution may run for one year at most: well before that, a
+# watcher hands over to a fresh generation (see WatchService.check).
+RENEW_AFTER = timedelta(days=330)
+
+
+def needs_renewal(started: datetime | None, now: datetime) -> bool:
+    return started is not None and now - started >= RENEW_AFTER
+
+
+def renew(case: Case, now: datetime, policy: deadlines.Policy) -> Change:
+    """The next watcher generation takes over (the running one ends at its next look)."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.watch_gen += 1
+        return {"gen": c.watch_gen, "reason": "execution_age"}
+    return _apply(case, "watch_renewed", WATCHER, now, policy, mutate)
+
+
 def mark_notified(case: Case, key: str, recipients: list[str], now: datetime,
                   policy: deadlines.Policy) -> Change:
     """Record who was told about an escalation (or a major complaint)."""

@@ -20,7 +20,7 @@ from chalicelib.cases import Case, iso
 from chalicelib.errors import VersionConflict
 from chalicelib.mailer import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
-from chalicelib.service import WATCH_OUTBOX, CaseService
+from chalicelib.service import WATCH_OUTBOX, CaseService, watch_outbox_record
 
 ASL_PATH = "statemachines/case_watch.asl.json"
 
@@ -36,6 +36,17 @@ def sfn_time(at: datetime) -> str:
     at = at.astimezone(timezone.utc)
     seconds = math.ceil(at.timestamp())
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _started_at(value: str | None) -> datetime | None:
+    """Step Functions' ``$$.Execution.StartTime`` (ISO 8601), or None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        started = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return started if started.tzinfo else started.replace(tzinfo=timezone.utc)
 
 
 class Watcher:
@@ -70,9 +81,11 @@ class WatchService:
         self._mailer = mailer
         self._events = events
 
-    def check(self, property_id: str, case_id: str, gen: int) -> dict[str, str]:
+    def check(self, property_id: str, case_id: str, gen: int, *, started: str | None = None) -> dict[str, str]:
         """Act on the case as it stands now, until only waiting (or nothing) is
-        left; returns the Step Functions answer {action, until}."""
+        left; returns the Step Functions answer {action, until}. ``started``:
+        when this execution began (``$$.Execution.StartTime``); an execution
+        near Step Functions' one-year limit hands over instead of waiting."""
         for _ in range(20):
             case = self.store.get_case(property_id, case_id)
             prop = self.cases.property(property_id)
@@ -81,6 +94,12 @@ class WatchService:
             if decision.action == "done":
                 return {"action": "done"}
             if decision.action == "wait":
+                if watch.needs_renewal(_started_at(started), now):
+                    try:
+                        self._renew(case, now, prop)
+                    except VersionConflict:
+                        continue
+                    return {"action": "done"}
                 return {"action": "wait", "until": sfn_time(decision.until)}
             try:
                 if decision.action == "escalate":
@@ -90,6 +109,13 @@ class WatchService:
             except VersionConflict:
                 continue  # someone changed the case meanwhile: decide again on the fresh one
         raise RuntimeError(f"watcher of {property_id}/{case_id} made no progress")
+
+    def _renew(self, case: Case, now: datetime, prop: Any) -> None:
+        change = watch.renew(case, now, prop.policy)
+        self.store.save_change(change, expected_version=case.version, outbox=[watch_outbox_record(change.case)])
+        logger.info("watcher renewed", extra={"case_id": case.case_id, "gen": change.case.watch_gen})
+        self.cases.start_watch(case.property_id, case.case_id, change.case.watch_gen, case=change.case,
+                               policy=prop.policy)
 
     def _escalate(self, case: Case, key: str, now: datetime, prop: Any) -> None:
         change = watch.escalate_missed(case, key, now, prop.policy)

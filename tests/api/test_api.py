@@ -328,13 +328,13 @@ def test_a_watch_task_leaves_no_case_on_later_log_lines(client, case_id, monkeyp
         def send_task_success(self, **_):
             pass
 
-    monkeypatch.setattr(WatchService, "check", lambda self, pid, cid, gen: {"action": "done"})
+    monkeypatch.setattr(WatchService, "check", lambda self, pid, cid, gen, **_: {"action": "done"})
     monkeypatch.setattr(app_module, "aws_client", lambda name: Sfn())
     task = {"token": "t-1", "property_id": "P1", "case_id": case_id, "gen": 1}
     seen = []
     real_check = WatchService.check
-    monkeypatch.setattr(WatchService, "check", lambda self, pid, cid, gen: (
-        seen.append(dict(logger.get_current_keys())), real_check(self, pid, cid, gen))[1])
+    monkeypatch.setattr(WatchService, "check", lambda self, pid, cid, gen, **kw: (
+        seen.append(dict(logger.get_current_keys())), real_check(self, pid, cid, gen, **kw))[1])
     client.lambda_.invoke("watch_tasks", client.events.generate_sqs_event(
         message_bodies=[json.dumps(task)], queue_name="tenantdesk-watch-tasks"))
     assert seen and seen[0]["case_id"] == case_id  # during the check its lines name the case

@@ -290,4 +290,5 @@ def test_naive_time_is_refused():
 
 
 def test_every_action_has_a_transition_rule():
-    assert set(cases.ACTIONS) | {"escalation_notified"} == set(cases.ALLOWED_FROM)
+    # The watcher's own actions (chalicelib/watch.py) are not among the API's.
+    assert set(cases.ACTIONS) | {"escalation_notified", "watch_renewed"} == set(cases.ALLOWED_FROM)

@@ -19,6 +19,7 @@ import pytest
 
 from chalicelib import config
 from chalicelib.auth import Principal
+from chalicelib.cases import iso
 from chalicelib.watcher import Watcher, WatchService, sfn_time
 from tests.conftest import FakeClock
 
@@ -133,8 +134,8 @@ def watched(aws, svc, store, mailbox, monkeypatch, tmp_path):
     answers = {}
     original = WatchService.check
 
-    def recording(self, property_id, case_id, gen):
-        answer = original(self, property_id, case_id, gen)
+    def recording(self, property_id, case_id, gen, **kwargs):
+        answer = original(self, property_id, case_id, gen, **kwargs)
         answers[(case_id, gen)] = answer
         return answer
 
@@ -227,7 +228,7 @@ def test_a_new_case_sleeps_first_and_the_first_check_comes_at_the_deadline(watch
     sending a Check to decide the same."""
     case = submit(svc)
     task = watched.step()
-    assert (task["case_id"], task["gen"]) == (case.case_id, 1)
+    assert (task["case_id"], task["gen"]) == (case.case_id, 1) and task["started"]  # $$.Execution.StartTime
     assert entered_states(watched, f"P1-{case.case_id}-g1")[:2] == ["Sleep", "Check"]
     assert watched.clock.now == case.deadlines["handoff"].due  # the first look is the deadline itself
 
@@ -239,6 +240,23 @@ def test_a_start_that_does_not_know_the_case_checks_at_once(watched, svc, store)
     watched.run_until(lambda: watched.answers.get((case.case_id, 7), {}).get("action") == "done")
     watched.wait_for_status(f"P1-{case.case_id}-g7", "SUCCEEDED")
     assert entered_states(watched, f"P1-{case.case_id}-g7") == ["Sleep", "Check", "Decide", "Done"]
+
+
+def test_an_execution_near_the_one_year_limit_hands_over_to_a_new_generation(watched, svc, store):
+    """Step Functions ends a Standard execution after a year: a case still
+    open after 330 days gets a fresh watcher, recorded on its trail."""
+    case = submit(svc)
+    service = WatchService(svc, lambda: None, lambda: None)
+    young = iso(watched.clock.now - timedelta(days=329))
+    assert service.check("P1", case.case_id, 1, started=young)["action"] == "wait"
+    old = iso(watched.clock.now - timedelta(days=331))
+    assert service.check("P1", case.case_id, 1, started=old) == {"action": "done"}
+    stored = store.get_case("P1", case.case_id)
+    assert stored.watch_gen == 2 and trail(store, case)[-1] == ("watch_renewed", {"gen": 2, "reason": "execution_age"})
+    assert f"P1-{case.case_id}-g2" in [e["name"] for e in watched.executions()]
+    assert store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []  # started, so nothing left to sweep
+    watched.run_until(lambda: escalations(store, case))  # the new generation watches like the old one
+    assert escalations(store, case)[0]["deadline"] == "handoff"
 
 
 def test_missed_reply_escalates_per_window(watched, svc, store, mailbox):

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from chalicelib import cases, watch
 from chalicelib.cases import Actor
 from chalicelib.deadlines import Policy
+from chalicelib.errors import IllegalTransition
 
 POLICY = Policy()
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 Shanghai
@@ -125,3 +128,25 @@ def test_a_new_watcher_is_needed_only_when_a_look_is_needed_sooner():
     assert watch.needs_new_watcher(responded, resolved, POLICY, T0)  # the callback window starts
     closed = apply(apply(resolved, "callback", {"reached": True, "satisfied": True}, T0), "close", {}, T0)
     assert not watch.needs_new_watcher(resolved, closed, POLICY, T0)
+
+
+def test_a_watcher_near_the_one_year_limit_is_renewed_and_the_old_one_ends():
+    assert not watch.needs_renewal(None, T0)
+    assert not watch.needs_renewal(T0 - timedelta(days=329, hours=23), T0)
+    assert watch.needs_renewal(T0 - timedelta(days=330), T0)
+    change = watch.renew(new(), T0, POLICY)
+    assert change.case.watch_gen == 2 and change.event.action == "watch_renewed"
+    assert change.event.data == {"gen": 2, "reason": "execution_age"} and change.case.version == 2
+    assert watch.decide(change.case, gen=1, now=T0, policy=POLICY).action == "done"
+    assert watch.decide(change.case, gen=2, now=T0, policy=POLICY).action == "wait"
+    closed = apply(apply(new(), "classify", {"kind": "consultation"}, T0), "answer", {"message": "可以"}, T0)
+    with pytest.raises(IllegalTransition):
+        watch.renew(closed, T0, POLICY)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2026-11-23T02:00:00.123Z", datetime(2026, 11, 23, 2, 0, 0, 123000, tzinfo=timezone.utc)),
+    ("2026-11-23T10:00:00+08:00", T0), (None, None), ("", None), ("yesterday", None)])
+def test_the_execution_start_time_is_read_as_step_functions_writes_it(value, expected):
+    from chalicelib.watcher import _started_at
+    assert _started_at(value) == expected
