@@ -1,4 +1,5 @@
-"""The benchmark scripts run, and the DynamoDB request budget holds.
+"""The benchmark scripts run, the DynamoDB request budget and the cost goal hold, and
+the load run loses no case.
 
 Request counts under moto are deterministic, so they are asserted; timings are
 not, so the cold-start script is only smoke-tested (it prints a ratio line).
@@ -60,3 +61,33 @@ def test_cold_start_script_prints_a_ratio():
                      proc.stdout, re.M), proc.stdout
     assert "import boto3" in proc.stdout and "import app" in proc.stdout
     assert "cumulative import time under `import app`" in proc.stdout, proc.stdout
+
+
+def test_load_script_runs_against_the_local_stack_and_loses_no_case():
+    """A short run: every level reports its figures and verdicts, and every
+    submission answered 201 under concurrency is in the table afterwards."""
+    proc = _run("load.py", "--seconds", "2", "--concurrency", "1,4", timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    for level in (1, 4):
+        assert f"--- {level} concurrent ---" in out, out
+    assert len(re.findall(r"^(PASS|MISS)  throughput ours/floor = \d+\.\d+ .*submit p99 = [\d.]+ ms", out, re.M)) == 2
+    assert len(re.findall(r"ours/floor cannot exceed \d+\.\d+", out)) == 2, out
+    assert re.search(r"^\s+[\d.]+ ms  StartExecution", out, re.M), out
+    stored, answered = map(int, re.search(r"stored: (\d+) bench cases .*warm-up: (\d+)", out).groups())
+    assert stored == answered > 0, out
+
+
+def test_cost_script_stays_within_the_goal():
+    proc = _run("cost.py", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    verdicts = re.findall(r"^\s+(PASS|MISS)\s+\$([\d.]+) per case \(goal ≤ \$0\.001\)", proc.stdout, re.M)
+    assert [v for v, _ in verdicts] == ["PASS", "PASS"], proc.stdout
+    assert all(float(dollars) <= 0.001 for _, dollars in verdicts)
+
+
+def test_email_intake_script_prints_its_rates():
+    proc = _run("email_intake.py", "--seconds", "1", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^messages: \d+ in [\d.]+ s of intake time → [\d.]+ messages/s", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^parse\(\) alone: [\d.]+ messages/s", proc.stdout, re.M), proc.stdout
