@@ -5,6 +5,9 @@
 - a property's open queue by next deadline: sparse GSI ``open_queue``
   (``queue_property``, ``next_due_key``), present only while the case is open;
   status/kind/department/category/channel/tier are top-level so they can filter;
+- a department's open queue by next deadline: sparse GSI ``dept_queue``
+  (``dept_queue`` = ``<property>#<department>``, ``next_due_key``), present
+  while the case is open and has a department;
 - a case's audit trail in order: ``case_events`` table (``case_key``, ``seq``);
 - property settings, case-number counters, idempotency records, mail
   threading ids, tenant addresses and quarantined mail: ``meta`` table
@@ -71,6 +74,15 @@ def _build(cases_table: str, events_table: str, meta_table: str, replies_table: 
         queue_property = UnicodeAttribute(hash_key=True)
         next_due_key = UnicodeAttribute(range_key=True)
 
+    class DeptQueue(GlobalSecondaryIndex):
+        # A department's open cases, earliest deadline first: its staff's everyday
+        # view is one Query, not a filter over the whole property's queue.
+        class Meta:
+            index_name = "dept_queue"
+            projection = AllProjection()
+        dept_queue = UnicodeAttribute(hash_key=True)
+        next_due_key = UnicodeAttribute(range_key=True)
+
     class CaseModel(Model):
         Meta = _meta(cases_table, region)
         property_id = UnicodeAttribute(hash_key=True)
@@ -78,6 +90,7 @@ def _build(cases_table: str, events_table: str, meta_table: str, replies_table: 
         tenant_id = UnicodeAttribute(null=True)
         created_key = UnicodeAttribute()
         queue_property = UnicodeAttribute(null=True)
+        dept_queue = UnicodeAttribute(null=True)  # "<property>#<department>" while open and routed
         next_due_key = UnicodeAttribute(null=True)
         status = UnicodeAttribute()
         kind = UnicodeAttribute(null=True)
@@ -89,6 +102,7 @@ def _build(cases_table: str, events_table: str, meta_table: str, replies_table: 
         version = VersionAttribute()
         by_tenant = ByTenant()
         open_queue = OpenQueue()
+        dept_queue_index = DeptQueue()
 
     class EventModel(Model):
         Meta = _meta(events_table, region)

@@ -138,6 +138,7 @@ class DynamoStore:
             tenant_id=case.tenant_id,
             created_key=f"{iso(case.created_at)}#{case.key}",
             queue_property=case.property_id if case.is_open else None,
+            dept_queue=f"{case.property_id}#{case.department}" if case.is_open and case.department else None,
             next_due_key=(f"{iso(due) if due else NO_DUE}#{case.case_id}") if case.is_open else None,
             status=case.status, kind=case.kind, department=case.department, category=case.category,
             channel=case.channel, tier=case.tier, body=case_to_body(case))
@@ -171,12 +172,18 @@ class DynamoStore:
         m = self.m.Case
         scope = f"queue:{property_id}:{json.dumps(filters, sort_keys=True)}:{bool(due_before)}"
         range_condition = m.next_due_key < iso(due_before) if due_before else None
+        # A department's queue has its own index; other filters apply to what it reads.
+        index, hash_key = m.open_queue, property_id
+        if filters.get("department"):
+            index, hash_key = m.dept_queue_index, f"{property_id}#{filters['department']}"
         condition = None
         for name, value in sorted(filters.items()):
+            if name == "department" and index is m.dept_queue_index:
+                continue
             clause = getattr(m, name) == value
             condition = clause if condition is None else condition & clause
-        result = m.open_queue.query(property_id, range_condition, filter_condition=condition, limit=limit,
-                                    page_size=limit, last_evaluated_key=_decode_cursor(scope, cursor))
+        result = index.query(hash_key, range_condition, filter_condition=condition, limit=limit,
+                             page_size=limit, last_evaluated_key=_decode_cursor(scope, cursor))
         return self._page(result, scope)
 
     def _page(self, result: Any, scope: str) -> tuple[list[Case], str | None]:

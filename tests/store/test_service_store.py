@@ -251,6 +251,34 @@ def test_queue_filters_and_overdue(svc, clock):
     assert {c.case_id for c in overdue} == {a.case_id, b.case_id}
 
 
+def test_a_departments_queue_is_one_query_per_page_however_busy_the_property(svc, clock, aws_calls):
+    """Twenty cleaning cases come first in deadline order; engineering's three
+    are behind them. Its page still takes one Query, in deadline order, pages
+    on, follows a change of department and drops closed cases."""
+    engineering = []
+    for i in range(23):
+        case, _ = submit(svc, content=f"第{i}件")
+        department = "engineering" if i in (4, 15, 22) else "cleaning"
+        svc.act(DESK, "P1", case.case_id, "classify", {"kind": "request", "department": department})
+        if department == "engineering":
+            engineering.append(case.case_id)
+        clock.advance(minutes=1)
+    aws_calls.clear()
+    page1, cursor = svc.queue(DESK, "P1", filters={"department": "engineering"}, overdue=False, limit=2, cursor=None)
+    assert [op for _, op in aws_calls if op in ("Query", "Scan")] == ["Query"]  # (and the settings read)
+    page2, cursor2 = svc.queue(DESK, "P1", filters={"department": "engineering"}, overdue=False, limit=2,
+                               cursor=cursor)
+    assert [c.case_id for c in page1 + page2] == engineering
+    both, _ = svc.queue(DESK, "P1", filters={"department": "engineering", "kind": "request"}, overdue=False,
+                        limit=25, cursor=None)
+    assert [c.case_id for c in both] == engineering
+    svc.act(DESK, "P1", engineering[0], "classify", {"department": "cleaning"})
+    svc.act(DESK, "P1", engineering[1], "classify", {"kind": "consultation"})
+    svc.act(DESK, "P1", engineering[1], "answer", {"message": "已答复"})  # closed
+    items, _ = svc.queue(DESK, "P1", filters={"department": "engineering"}, overdue=False, limit=25, cursor=None)
+    assert [c.case_id for c in items] == [engineering[2]]
+
+
 def test_queue_pages_with_an_opaque_cursor(svc, clock):
     ids = []
     for i in range(5):
