@@ -8,6 +8,8 @@
 - a department's open queue by next deadline: sparse GSI ``dept_queue``
   (``dept_queue`` = ``<property>#<department>``, ``next_due_key``), present
   while the case is open and has a department;
+- a property's cases by last change: GSI ``by_activity`` (``activity_property``,
+  ``updated_key`` = ``<updated_at>#<case_id>``), for what a shift or day touched;
 - a case's audit trail in order: ``case_events`` table (``case_key``, ``seq``);
 - property settings, case-number counters, idempotency records, mail
   threading ids, tenant addresses and quarantined mail: ``meta`` table
@@ -83,6 +85,15 @@ def _build(cases_table: str, events_table: str, meta_table: str, replies_table: 
         dept_queue = UnicodeAttribute(hash_key=True)
         next_due_key = UnicodeAttribute(range_key=True)
 
+    class ByActivity(GlobalSecondaryIndex):
+        # A property's cases by their last change: what a shift or a day touched,
+        # however old the case (handovers and statistics).
+        class Meta:
+            index_name = "by_activity"
+            projection = AllProjection()
+        activity_property = UnicodeAttribute(hash_key=True)
+        updated_key = UnicodeAttribute(range_key=True)
+
     class CaseModel(Model):
         Meta = _meta(cases_table, region)
         property_id = UnicodeAttribute(hash_key=True)
@@ -91,6 +102,8 @@ def _build(cases_table: str, events_table: str, meta_table: str, replies_table: 
         created_key = UnicodeAttribute()
         queue_property = UnicodeAttribute(null=True)
         dept_queue = UnicodeAttribute(null=True)  # "<property>#<department>" while open and routed
+        activity_property = UnicodeAttribute(null=True)
+        updated_key = UnicodeAttribute(null=True)  # "<updated_at>#<case_id>"
         next_due_key = UnicodeAttribute(null=True)
         status = UnicodeAttribute()
         kind = UnicodeAttribute(null=True)
@@ -103,6 +116,7 @@ def _build(cases_table: str, events_table: str, meta_table: str, replies_table: 
         by_tenant = ByTenant()
         open_queue = OpenQueue()
         dept_queue_index = DeptQueue()
+        by_activity = ByActivity()
 
     class EventModel(Model):
         Meta = _meta(events_table, region)

@@ -19,13 +19,11 @@ The variable makes the first run work; the registry keeps a property served
 once it is in use even if the variable lags. ``run_due`` also takes an
 explicit list.
 
-Reading cases: the cases created in a range come from one Query on the cases
-table's key (case ids carry the local creation date), the open ones from the
-sparse open-queue index; audit trails are read only for the cases touched
-(``updated_at``) since the start of the period. Known gap: a case created more
-than ``LOOKBACK`` before the period, which is closed by now, is not seen, so
-an escalation, callback, resolution or rating it got in the period is not
-counted. Open cases are always seen, whatever their age.
+Reading cases: every case changed since the start of the period (created,
+escalated, resolved, called back, rated...) comes from one paged Query on the
+``by_activity`` index, however old the case; the open ones from the sparse
+open-queue index. Audit trails are read only for the cases changed since the
+start of the period.
 """
 from __future__ import annotations
 
@@ -43,7 +41,6 @@ from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger, record_metric
 
 SIDES = ("customer_service", "control_room")
-LOOKBACK = timedelta(days=31)  # how old a closed case may be and still be seen (module docstring)
 CATCH_UP = timedelta(days=2)  # run_due produces handovers it missed within this long
 MAX_DOC_BYTES = 350_000  # DynamoDB items stop at 400 KB
 OPEN_QUEUE_PAGE = 100
@@ -161,12 +158,12 @@ class ReportService:
             if not cursor:
                 return found
 
-    def _load(self, prop: Any, since: datetime, until: datetime,
-              touched_since: datetime) -> tuple[list[Case], dict[str, list[Event]]]:
-        """Cases created in ``[since, until)`` and every open case, with the audit
-        trails of those changed at or after ``touched_since``."""
+    def _load(self, prop: Any, touched_since: datetime) -> tuple[list[Case], dict[str, list[Event]]]:
+        """Every case changed at or after ``touched_since`` (those created in the
+        period among them) and every open case, with the audit trails of the
+        changed ones."""
         by_key: dict[str, Case] = {}
-        for case in self.store.cases_created_between(prop.property_id, since, until, prop.policy.tz):
+        for case in self.store.cases_changed_since(prop.property_id, touched_since):
             by_key[case.key] = case
         for case in self._open_cases(prop.property_id):
             if case.key not in by_key or case.version > by_key[case.key].version:
@@ -186,7 +183,7 @@ class ReportService:
         return f"HANDOVER_SIG#{property_id}#{key}"
 
     def _build_handover(self, prop: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
-        loaded, events = self._load(prop, start - LOOKBACK, end, start)
+        loaded, events = self._load(prop, start)
         cap = handover.ITEM_CAP
         while True:
             doc = handover.build_summary(property_id=prop.property_id, policy=prop.policy, shift_start=start,
@@ -345,8 +342,7 @@ class ReportService:
         if not days:
             return {}
         first_start = stats.day_window(days[0], prop.policy)[0]
-        last_end = stats.day_window(days[-1], prop.policy)[1]
-        loaded, events = self._load(prop, first_start - LOOKBACK, min(last_end, now), first_start)
+        loaded, events = self._load(prop, first_start)
         return {day: stats.daily_stats(property_id=prop.property_id, day=day, policy=prop.policy, cases=loaded,
                                        events=events, now=now) for day in days}
 

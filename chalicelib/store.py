@@ -139,6 +139,8 @@ class DynamoStore:
             created_key=f"{iso(case.created_at)}#{case.key}",
             queue_property=case.property_id if case.is_open else None,
             dept_queue=f"{case.property_id}#{case.department}" if case.is_open and case.department else None,
+            activity_property=case.property_id,
+            updated_key=f"{iso(case.updated_at or case.created_at)}#{case.case_id}",
             next_due_key=(f"{iso(due) if due else NO_DUE}#{case.case_id}") if case.is_open else None,
             status=case.status, kind=case.kind, department=case.department, category=case.category,
             channel=case.channel, tier=case.tier, body=case_to_body(case))
@@ -389,19 +391,8 @@ class DynamoStore:
 
     # --- reports ------------------------------------------------------------
 
-    def cases_created_between(self, property_id: str, start: datetime, end: datetime, tz: Any) -> list[Case]:
-        """Cases of one property created in ``[start, end)``, oldest first.
-
-        One Query (paged) on the table's own key: case ids are
-        ``TD-<local YYYYMMDD>-NNNN``, so the local dates covering the range
-        (in ``tz``, the property's zone) bound ``case_id``. A day of margin on
-        each side keeps cases numbered under a previous time zone setting;
-        ``created_at`` is then checked exactly."""
-        if end <= start:
-            return []
-        first = start.astimezone(tz).date() - timedelta(days=1)
-        last = end.astimezone(tz).date() + timedelta(days=1)
+    def cases_changed_since(self, property_id: str, since: datetime) -> list[Case]:
+        """Cases of one property whose last change is at or after ``since`` (one
+        paged Query on ``by_activity``): every case a period touched, however old."""
         m = self.m.Case
-        items = m.query(property_id, m.case_id.between(f"TD-{first:%Y%m%d}", f"TD-{last:%Y%m%d}-~"))
-        found = [case_from_item(i) for i in items]
-        return sorted((c for c in found if start <= c.created_at < end), key=lambda c: (c.created_at, c.case_id))
+        return [case_from_item(i) for i in m.by_activity.query(property_id, m.updated_key >= iso(since))]

@@ -104,7 +104,8 @@ class TenantdeskStack(cdk.Stack):
         self.cases = table("cases", "property_id", "case_id")
         for name, pk, sk in (("by_tenant", "tenant_id", "created_key"),
                              ("open_queue", "queue_property", "next_due_key"),
-                             ("dept_queue", "dept_queue", "next_due_key")):
+                             ("dept_queue", "dept_queue", "next_due_key"),
+                             ("by_activity", "activity_property", "updated_key")):
             self.cases.add_global_secondary_index(
                 index_name=name, projection_type=ddb.ProjectionType.ALL,
                 partition_key=ddb.Attribute(name=pk, type=ddb.AttributeType.STRING),

@@ -12,7 +12,8 @@ TABLES = {
         [("property_id", "HASH"), ("case_id", "RANGE")],
         {"by_tenant": [("tenant_id", "HASH"), ("created_key", "RANGE")],
          "open_queue": [("queue_property", "HASH"), ("next_due_key", "RANGE")],
-         "dept_queue": [("dept_queue", "HASH"), ("next_due_key", "RANGE")]}),
+         "dept_queue": [("dept_queue", "HASH"), ("next_due_key", "RANGE")],
+         "by_activity": [("activity_property", "HASH"), ("updated_key", "RANGE")]}),
     "tenantdesk-{s}-case-events": ([("case_key", "HASH"), ("seq", "RANGE")], {}),
     "tenantdesk-{s}-meta": ([("pk", "HASH"), ("sk", "RANGE")], {}),
     "tenantdesk-{s}-replies": (

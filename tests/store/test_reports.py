@@ -84,6 +84,21 @@ def test_day_shift_summary_lists_what_happened_and_what_is_open(reports, monday)
     assert titles[monday["aircon"]] == "客厅空调不制冷" and titles[monday["lift"]] == "电梯困人，请马上处理"
 
 
+def test_a_months_old_case_escalated_and_closed_in_the_shift_is_in_its_handover(svc, reports, clock):
+    """What a shift did to a case counts however old the case is, even when it
+    is closed by the time the summary is made."""
+    clock.now = T0 - timedelta(days=40)
+    old = submit(svc, content="去年的噪音投诉，一直没解决")
+    clock.now = T0 + timedelta(hours=3)                       # Monday 13:00, the day shift
+    svc.act(STAFF, "P1", old.case_id, "escalate", {"reason": "住户再次来电"})
+    svc.act(DESK, "P1", old.case_id, "classify", {"kind": "consultation"})
+    svc.act(DESK, "P1", old.case_id, "answer", {"message": "已与楼上住户协调"})  # closed
+    clock.now = MON_18 + timedelta(minutes=5)
+    doc, _ = reports.produce_handover("P1", clock.now)
+    assert ids(doc["escalated"]) == [old.case_id]
+    assert old.case_id not in ids(doc["open_now"]) and old.case_id not in ids(doc["opened"])
+
+
 def test_night_shift_logs_after_hours_complaints_and_requests(svc, reports, clock, monday):
     clock.now = datetime(2026, 11, 23, 13, 30, tzinfo=timezone.utc)   # Monday 21:30
     leak = submit(svc, content="楼上漏水，天花板在滴水", kind="complaint")
@@ -169,20 +184,19 @@ def test_handovers_list_newest_first_with_a_cursor(reports, clock, monday):
         reports.list_handovers(TENANT, "P1", limit=2)
 
 
-def test_cases_created_between_reads_by_key_and_filters_exactly(svc, store, clock):
-    clock.now = datetime(2026, 11, 22, 15, 59, tzinfo=timezone.utc)  # Sunday 23:59 local
-    sunday = submit(svc)
-    clock.now = datetime(2026, 11, 22, 16, tzinfo=timezone.utc)      # Monday 00:00 local
-    monday = submit(svc)
+def test_cases_changed_since_reads_one_property_by_last_change(svc, store, clock):
+    clock.now = T0 - timedelta(days=90)
+    old = submit(svc)
+    untouched = submit(svc)
     clock.now = T0
-    later = submit(svc)
+    fresh = submit(svc)
     submit(svc, pid="P2")
-    found = store.cases_created_between("P1", datetime(2026, 11, 22, 16, tzinfo=timezone.utc), T0,
-                                        svc.property("P1").policy.tz)
-    assert [c.case_id for c in found] == [monday.case_id]
-    everything = store.cases_created_between("P1", datetime(2026, 11, 22, tzinfo=timezone.utc),
-                                             T0 + timedelta(seconds=1), svc.property("P1").policy.tz)
-    assert [c.case_id for c in everything] == [sunday.case_id, monday.case_id, later.case_id]
+    clock.advance(minutes=5)
+    svc.act(DESK, "P1", old.case_id, "classify", {"kind": "request"})
+    found = store.cases_changed_since("P1", T0)
+    assert sorted(c.case_id for c in found) == sorted([old.case_id, fresh.case_id])
+    assert untouched.case_id not in [c.case_id for c in store.cases_changed_since("P1", T0 - timedelta(days=1))]
+    assert [c.case_id for c in store.cases_changed_since("P1", T0 + timedelta(minutes=1))] == [old.case_id]
 
 
 # --- daily and monthly figures ---------------------------------------------------------
