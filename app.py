@@ -351,6 +351,16 @@ def quarantined_mail(property_id):
     return web.json_response({"items": items, "next_cursor": cursor})
 
 
+@app.route("/v1/quarantine/unrouted", methods=["GET"], authorizer=users)
+@web.api
+def unrouted_mail():
+    req = _request()
+    params = web.query(req)
+    items, cursor = intake().unrouted(web.principal(req), limit=web.query_int(params, "limit", 25, 1, 100),
+                                      cursor=params.get("cursor"))
+    return web.json_response({"items": items, "next_cursor": cursor})
+
+
 # --- events ----------------------------------------------------------------------------
 
 @app.on_sns_message(topic="tenantdesk-inbound-mail")

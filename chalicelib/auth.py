@@ -424,6 +424,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reply.read": STAFF_ROLES,
     "reply.post": _FRONT_AND_UP,
     "mail.quarantine": _FRONT_AND_UP,
+    # Mail to an address no property owns: only admins, who may know whose it is.
+    "mail.unrouted": frozenset({"admin"}),
     "report.read": STAFF_ROLES,
     "handover.sign": frozenset({"front_desk", "manager", "director", "admin"}),
 }

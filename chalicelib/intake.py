@@ -306,6 +306,14 @@ class MailIntake:
         record_metric("MailQuarantined", dimensions={"reason": reason})
         return Outcome("quarantined", property_id, None, reason)
 
+    def unrouted(self, principal: auth.Principal, *, limit: int,
+                 cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Quarantined mail that no property's inbox received (a mistyped address,
+        an inbox not yet configured), newest first: admins only."""
+        auth.authorize(principal, "mail.unrouted")
+        rows, next_cursor = self.store.meta_partition(f"QUARANTINE#{UNROUTED}", limit=limit, cursor=cursor)
+        return [data for _, data in rows], next_cursor
+
     def quarantined(self, principal: auth.Principal, property_id: str, *, limit: int,
                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """A property's quarantined mail, newest first, for staff to review."""

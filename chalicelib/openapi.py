@@ -57,6 +57,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("GET", "/v1/approvals"): ("Replies waiting for your approval, oldest first", "reply.approve", None, 200),
     ("GET", "/v1/properties/{property_id}/quarantine"): ("Quarantined inbound mail, newest first",
                                                          "mail.quarantine", None, 200),
+    ("GET", "/v1/quarantine/unrouted"): ("Quarantined mail no property's inbox received, newest first (admins)",
+                                         "mail.unrouted", None, 200),
     ("GET", "/v1/properties/{property_id}/handovers"): (
         "Shift handover summaries, newest first, with who signed", "report.read", None, 200),
     ("POST", "/v1/properties/{property_id}/handovers"): (
@@ -109,6 +111,7 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/me/cases": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/approvals": {"limit": _limit(100)},
     "/v1/properties/{property_id}/quarantine": {"limit": _limit(100), "cursor": _CURSOR},
+    "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR},
     "/v1/properties/{property_id}/queue": {
         "status": _choice(cases.OPEN_STATUSES), "kind": _choice(cases.KINDS), "category": _choice(cases.CATEGORIES),

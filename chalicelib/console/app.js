@@ -15,7 +15,7 @@ const PERMISSIONS = {
   "case.respond": STAFF, "case.resolve": STAFF, "case.callback": FRONT_AND_UP, "case.escalate": STAFF,
   "case.close": FRONT_AND_UP, "case.answer": STAFF, "case.explain": FRONT_AND_UP, "policy.read": STAFF,
   "reply.approve": APPROVERS, "reply.draft": STAFF, "reply.read": STAFF, "reply.post": FRONT_AND_UP,
-  "report.read": STAFF, "handover.sign": FRONT_AND_UP, "mail.quarantine": FRONT_AND_UP,
+  "report.read": STAFF, "handover.sign": FRONT_AND_UP, "mail.quarantine": FRONT_AND_UP, "mail.unrouted": ["admin"],
 };
 const may = (perm) => !!state.me && (PERMISSIONS[perm] || []).includes(state.me.role);
 
@@ -543,14 +543,13 @@ async function viewApprovals() {
 // ---------------------------------------------------------------- quarantined mail
 // Mail that did not become a case (spam or virus verdicts, failed SPF and DKIM,
 // auto-replies, unparseable): what to check when a tenant says "I emailed you".
-async function viewQuarantine() {
-  if (!may("mail.quarantine")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }
-  const rows = h("tbody", { id: "quarantine-rows" });
+function quarantineTable(id, url) {
+  const rows = h("tbody", { id: `${id}-rows` });
   const pager = h("div", { class: "pager" });
-  const table = h("table", { class: "card" }, h("thead", {}, h("tr", {}, ["received_at", "from", "subject", "reason", "s3_key"]
+  const table = h("table", { class: "card", id }, h("thead", {}, h("tr", {}, ["received_at", "from", "subject", "reason", "s3_key"]
     .map((k) => h("th", {}, t(k))))), rows);
   const load = async (cursor) => {
-    const page = await api("GET", `${P()}/quarantine?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page = await api("GET", `${url}?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     for (const m of page.items || []) {
       rows.append(h("tr", { class: "quarantined", dataset: { reason: m.reason } }, h("td", {}, fmt(m.received_at)),
         h("td", {}, m.from || "—"), h("td", {}, m.subject || "—"),
@@ -559,11 +558,22 @@ async function viewQuarantine() {
     }
     if (!rows.firstChild) rows.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("no_quarantine"))));
     clear(pager);
-    if (page.next_cursor) pager.append(h("button", { type: "button", class: "secondary", id: "quarantine-next",
+    if (page.next_cursor) pager.append(h("button", { type: "button", class: "secondary", id: `${id}-next`,
       onclick: () => load(page.next_cursor) }, t("next_page")));
   };
-  clear(main()).append(h("h1", {}, t("quarantine"), " · ", state.pid), table, pager);
-  await load();
+  return { node: h("div", {}, table, pager), load };
+}
+
+async function viewQuarantine() {
+  if (!may("mail.quarantine")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }
+  const mine = quarantineTable("quarantine", `${P()}/quarantine`);
+  const parts = [h("h1", {}, t("quarantine"), " · ", state.pid), mine.node];
+  // Admins also see mail that reached no property's inbox (a mistyped address).
+  const unrouted = may("mail.unrouted") ? quarantineTable("unrouted", "/v1/quarantine/unrouted") : null;
+  if (unrouted) parts.push(h("h2", {}, t("unrouted")), unrouted.node);
+  clear(main()).append(...parts);
+  await mine.load();
+  if (unrouted) await unrouted.load();
 }
 
 // ---------------------------------------------------------------- handovers

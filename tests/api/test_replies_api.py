@@ -87,6 +87,14 @@ def test_admin_registers_a_tenant_email_others_cannot(client, tokens):
     assert s == 422
 
 
+def test_unrouted_mail_is_for_admins_only(client, tokens):
+    for role in ("tenant", "front_desk", "manager", "director"):
+        assert call(client, "GET", "/v1/quarantine/unrouted", tokens[role])[0] == 403, role
+    s, body = call(client, "GET", "/v1/quarantine/unrouted?limit=5", tokens["admin"])
+    assert s == 200 and body == {"items": [], "next_cursor": None}
+    assert call(client, "GET", "/v1/quarantine/unrouted?limit=500", tokens["admin"])[0] == 400
+
+
 def test_quarantine_list_is_staff_only(client, tokens):
     assert call(client, "GET", "/v1/properties/P1/quarantine", tokens["tenant"])[0] == 403
     s, body = call(client, "GET", "/v1/properties/P1/quarantine", tokens["front_desk"])

@@ -203,6 +203,26 @@ def test_quarantined_mail_is_listed_for_the_front_desk(page, stack, tmp_path):
     text = page.text_content(row)
     assert "wu.xiansheng@example.cn" in text and "spam" in text
 
+    assert page.locator("#unrouted").count() == 0  # mail for no property: admins only
+
+    msg.replace_header("To", "servcie@riverside.example")  # a typo: no property's inbox
+    msg.replace_header("Subject", "发票抬头写错了")
+    eml.write_bytes(msg.as_bytes())
+    done = subprocess.run([sys.executable, "-m", "devstack.mail", str(eml), "--to", "servcie@riverside.example"],
+                          cwd=root, env=stack.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sign_in(page, stack, "ADMIN", "admin")
+    deadline = time.monotonic() + 15
+    while True:
+        page.goto(stack.url + "/console#/quarantine")
+        page.wait_for_selector("#unrouted-rows tr")
+        if page.locator("#unrouted-rows tr.quarantined[data-reason=unknown_recipient]",
+                        has_text="发票抬头写错了").count():
+            break
+        assert time.monotonic() < deadline, stack.output()[-3000:]
+        time.sleep(0.5)
+        page.goto(stack.url + "/console#/queue")
+
     sign_in(page, stack, "STAFF", "dept_staff")  # department staff do not see the mailroom
     assert page.locator("#nav-quarantine").count() == 0
 

@@ -185,10 +185,17 @@ def test_garbage_is_quarantined_and_the_raw_object_kept(intake, store, mailbox):
     assert mailbox() == []
 
 
-def test_mail_to_an_unknown_inbox_from_a_stranger_is_quarantined(intake):
-    outcome, _ = deliver(intake, mail(sender="x@example.org", to="nobody@elsewhere.example"),
-                         recipients=("nobody@elsewhere.example",))
-    assert outcome.kind == "quarantined" and outcome.reason == "unknown_recipient"
+def test_mail_to_an_unknown_inbox_from_a_stranger_is_quarantined_and_listed_for_admins(intake):
+    from chalicelib.errors import Forbidden
+    outcome, delivery = deliver(intake, mail(sender="x@example.org", to="nobody@elsewhere.example",
+                                             subject="物业费发票"), recipients=("nobody@elsewhere.example",))
+    assert outcome.kind == "quarantined" and outcome.reason == "unknown_recipient" and outcome.property_id is None
+    [item] = intake.unrouted(ADMIN, limit=10, cursor=None)[0]
+    assert (item["from"], item["subject"], item["key"]) == ("x@example.org", "物业费发票", delivery.key)
+    assert intake.quarantined(ADMIN, "P1", limit=10, cursor=None)[0] == []  # no property's list has it
+    for who in (DESK, Principal("mgr-1", "manager", frozenset({"P1"}))):
+        with pytest.raises(Forbidden):
+            intake.unrouted(who, limit=10, cursor=None)
 
 
 def test_known_tenant_writing_to_another_address_reaches_their_property(intake):
