@@ -12,8 +12,12 @@ product's code runs unchanged against AWS.
   (a submit into a table of 1,000 cases copied all 1,000), and restoring the
   copy under concurrent writers throws their writes away. The replacement
   below keeps an undo record of the items the transaction itself touches.
-- DynamoDB writes are serialised by one lock, so a transaction's conditions
-  and its writes see no other writer in between (the atomicity DynamoDB gives).
+- DynamoDB writes, and the reads that walk a table (Query, Scan), are
+  serialised by one lock: a transaction's conditions and its writes see no
+  other writer in between (the atomicity DynamoDB gives), and no read iterates
+  a table while a write changes it (moto's "dictionary changed size during
+  iteration"). moto is not thread-safe; DynamoDB is. The local stack's API and
+  the tests' concurrent threads need it to be.
 - Server hot paths: moto's server lists its own package directory (a stat per
   service, ~200) under one global lock on every request; every execution
   parses its state machine's ASL again with ANTLR (~25 ms of CPU, taken from
@@ -155,9 +159,9 @@ def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
         raise TransactionCanceledException(errors)
 
 
-def serialize_dynamodb_writes() -> None:
-    """Item-level transactions, and one lock around every DynamoDB write of the
-    in-process moto (the local stack's API threads write concurrently)."""
+def make_dynamodb_thread_safe() -> None:
+    """Item-level transactions, and one lock around every DynamoDB write and
+    table-walking read of the in-process moto (see the module notes)."""
     from moto.dynamodb.models import DynamoDBBackend
 
     if getattr(DynamoDBBackend, "_tenantdesk_serialized", False):
@@ -171,7 +175,11 @@ def serialize_dynamodb_writes() -> None:
                 return method(*args, **kwargs)
         return wrapper
 
+    # moto's own methods, kept for the differential test (tests/store/test_moto_compat.py).
+    DynamoDBBackend._tenantdesk_moto_methods = {name: getattr(DynamoDBBackend, name) for name in (
+        "transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item", "query", "scan")}
     DynamoDBBackend.transact_write_items = transact_write_items
-    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item", "query",
+                 "scan"):
         setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
     DynamoDBBackend._tenantdesk_serialized = True

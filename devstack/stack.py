@@ -227,9 +227,9 @@ class Stack:
         # anything exists: moto keeps state machines of the two modes in separate
         # backends. Its reply echoes only the batch and lambda settings, not this one.
         self._moto_api("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
-        from devstack.moto_compat import allow_concurrent_executions, serialize_dynamodb_writes, speed_up_server
+        from devstack.moto_compat import allow_concurrent_executions, make_dynamodb_thread_safe, speed_up_server
         allow_concurrent_executions()  # the server runs in this process
-        serialize_dynamodb_writes()
+        make_dynamodb_thread_safe()
         speed_up_server()
 
     def _moto_api(self, path: str, body: dict) -> dict:

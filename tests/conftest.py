@@ -54,6 +54,9 @@ def _moto_session():
     """One moto mock for the whole run (starting one costs ~0.3 s); each test
     resets every backend, so no state leaks between tests."""
     from moto import mock_aws
+
+    from devstack.moto_compat import make_dynamodb_thread_safe
+    make_dynamodb_thread_safe()  # tests submit from many threads at once, as the API's instances do
     mock = mock_aws()
     mock.start()
     yield mock

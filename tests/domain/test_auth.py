@@ -471,6 +471,7 @@ EXPECTED_PERMISSIONS = {
     "reply.read": set(STAFF_ROLES),
     "reply.post": {"front_desk", "manager", "director", "admin"},
     "mail.quarantine": {"front_desk", "manager", "director", "admin"},
+    "mail.unrouted": {"admin"},
     "report.read": set(STAFF_ROLES),
     "handover.sign": {"front_desk", "manager", "director", "admin"},
 }

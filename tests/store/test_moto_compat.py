@@ -84,7 +84,10 @@ def test_item_level_rollback_matches_moto(aws, monkeypatch, name):
     from moto.dynamodb.models import DynamoDBBackend
 
     ddb = boto3.client("dynamodb", region_name=REGION)
-    original = DynamoDBBackend.transact_write_items
+    # The suite runs on the thread-safe moto (tests/conftest.py): compare with moto's own method.
+    original = getattr(DynamoDBBackend, "_tenantdesk_moto_methods", {}).get("transact_write_items",
+                                                                          DynamoDBBackend.transact_write_items)
+    assert original.__module__ == "moto.dynamodb.models" and original is not moto_compat.transact_write_items
     results = []
     for implementation in (original, moto_compat.transact_write_items):
         monkeypatch.setattr(DynamoDBBackend, "transact_write_items", implementation)
