@@ -108,15 +108,21 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
     assert page.locator("#queue-rows tr").count() >= 2
 
 
-def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
-    desk, staff = token(stack, "DESK"), token(stack, "STAFF")
-    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", desk, {
-        "channel": "email", "unit": "2栋702", "title": "来信：车库照明",
-        "content": "车库B区照明坏了一周。", "reporter": {"name": "何先生", "email": "he.xiansheng@example.cn"}})
+def written_case_with_a_draft(stack, case_body: dict, draft: dict) -> tuple[dict, dict]:
+    """The front desk logs a written case; department staff draft its reply (over the API)."""
+    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "DESK"), case_body)
     assert status == 201, case
-    status, reply, _ = stack.call("POST", f"/v1/properties/P1/cases/{case['case_id']}/replies", staff,
-                                  {"subject": "车库照明已修复", "body": "何先生您好：B区照明已于今日修复。"})
+    status, reply, _ = stack.call("POST", f"/v1/properties/P1/cases/{case['case_id']}/replies",
+                                  token(stack, "STAFF"), draft)
     assert status == 201, reply
+    return case, reply
+
+
+def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
+    case, reply = written_case_with_a_draft(stack, {
+        "channel": "email", "unit": "2栋702", "title": "来信：车库照明",
+        "content": "车库B区照明坏了一周。", "reporter": {"name": "何先生", "email": "he.xiansheng@example.cn"}},
+        {"subject": "车库照明已修复", "body": "何先生您好：B区照明已于今日修复。"})
 
     sign_in(page, stack, "MANAGER", "manager")
     page.click("#nav-approvals")
@@ -137,14 +143,10 @@ def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
 
 
 def test_a_returned_draft_is_revised_by_its_author_and_approved(page, stack):
-    desk, staff = token(stack, "DESK"), token(stack, "STAFF")
-    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", desk, {
+    case, reply = written_case_with_a_draft(stack, {
         "channel": "letter", "unit": "5栋301", "title": "来信：电梯异响",
-        "content": "5栋电梯运行时有异响。", "reporter": {"name": "周女士", "phone": "13800000000"}})
-    assert status == 201, case
-    status, reply, _ = stack.call("POST", f"/v1/properties/P1/cases/{case['case_id']}/replies", staff,
-                                  {"subject": "电梯异响", "body": "周女士您好：已安排检修。"})
-    assert status == 201, reply
+        "content": "5栋电梯运行时有异响。", "reporter": {"name": "周女士", "phone": "13800000000"}},
+        {"subject": "电梯异响", "body": "周女士您好：已安排检修。"})
     selector = f"li.reply[data-reply-id='{reply['reply_id']}']"
 
     sign_in(page, stack, "MANAGER", "manager")

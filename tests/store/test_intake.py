@@ -210,15 +210,22 @@ def test_auto_replies_and_bulk_mail_are_quarantined_never_answered(intake, mailb
     assert mailbox() == []
 
 
-def test_attachments_are_stored_in_s3_and_listed_on_the_case(intake, store):
+def with_attachment(subject: str, text: str, data: bytes, content_type: str, filename: str) -> bytes:
+    """Li's mail to the P1 inbox with one attachment."""
     msg = EmailMessage()
     msg["From"] = "李女士 <li.nvshi@example.cn>"
     msg["To"] = INBOX
-    msg["Subject"] = "漏水照片"
+    msg["Subject"] = subject
     msg["Message-ID"] = make_msgid()
-    msg.set_content("照片见附件", charset="utf-8")
-    msg.add_attachment(b"\xff\xd8\xff\xe0fakejpeg\xff\xd9", maintype="image", subtype="jpeg", filename="漏水照片.jpg")
-    outcome, _ = deliver(intake, msg.as_bytes())
+    msg.set_content(text, charset="utf-8")
+    maintype, subtype = content_type.split("/")
+    msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def test_attachments_are_stored_in_s3_and_listed_on_the_case(intake, store):
+    outcome, _ = deliver(intake, with_attachment("漏水照片", "照片见附件", b"\xff\xd8\xff\xe0fakejpeg\xff\xd9",
+                                                 "image/jpeg", "漏水照片.jpg"))
     event = store.events(store.get_case("P1", outcome.case_id))[0]
     [attachment] = event.data["attachments"]
     assert attachment["name"] == "漏水照片.jpg" and attachment["content_type"] == "image/jpeg"
@@ -249,19 +256,12 @@ def test_a_zip_bomb_is_stored_as_sent_and_never_opened(intake, store, monkeypatc
     import zipfile
     bomb = zip_bomb()
     assert len(bomb) < 1024 * 1024
-    msg = EmailMessage()
-    msg["From"] = "李女士 <li.nvshi@example.cn>"
-    msg["To"] = INBOX
-    msg["Subject"] = "装修合同"
-    msg["Message-ID"] = make_msgid()
-    msg.set_content("合同见附件", charset="utf-8")
-    msg.add_attachment(bomb, maintype="application", subtype="zip", filename="合同.zip")
 
     def opened(*_args, **_kwargs):
         raise AssertionError("an attachment was decompressed")
 
     monkeypatch.setattr(zipfile, "ZipFile", opened)
-    raw = msg.as_bytes()
+    raw = with_attachment("装修合同", "合同见附件", bomb, "application/zip", "合同.zip")
     deliver(intake, mail(subject="预热"))  # clients and models loaded before measuring
     tracemalloc.start()
     try:
