@@ -11,6 +11,7 @@ the queues carry exactly those names. One stage per account and region, therefor
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from aws_cdk import (
     aws_cognito as cognito,
     aws_dynamodb as ddb,
     aws_iam as iam,
+    aws_lambda as lambda_,
     aws_s3 as s3,
     aws_scheduler as scheduler,
     aws_ses as ses,
@@ -62,6 +64,71 @@ FUNCTIONS = {
 # schedules via CaseService) - chalicelib/runtime.py service().
 RUNS_CASE_ACTIONS = {"api_handler", "inbound_mail", "watch_tasks", "callback_reminders"}
 STARTS_WATCHERS = RUNS_CASE_ACTIONS | {"watch_outbox"}
+
+# API Gateway stage throttling (token bucket per stage, shared by all callers; per-tenant
+# quotas are the application's). (rate per second, burst). Reasons: infra/README.md.
+STAGE_THROTTLE = (100, 200)
+ROUTE_THROTTLE = {
+    # Public, unauthenticated: anyone on the internet can call them.
+    ("/v1/health", "GET"): (5, 10),
+    ("/v1/openapi.json", "GET"): (5, 10),
+    ("/console", "GET"): (10, 20),
+    ("/console/{name}", "GET"): (20, 40),  # a page load fetches a few assets
+    # Each new case starts a Step Functions watcher and may send mail; a message notifies.
+    ("/v1/properties/{property_id}/cases", "POST"): (10, 20),
+    ("/v1/properties/{property_id}/cases/{case_id}/messages", "POST"): (10, 20),
+}
+
+# What API Gateway itself answers (unknown route, token rejected by the Cognito
+# authorizer, throttled, ...) in the API's own {code, message} shape
+# (chalicelib/errors.py). Fixed text only: API Gateway's own messages
+# ($context.error.message) can echo the Authorization header, so no template uses a
+# variable. type -> (status to answer, or None to keep API Gateway's; code; message)
+GATEWAY_RESPONSES = {
+    "DEFAULT_4XX": (None, "bad_request", "the request was rejected"),
+    "DEFAULT_5XX": (None, "internal_error", "something went wrong on our side"),
+    "UNAUTHORIZED": (401, "unauthorized", "a valid bearer token is required"),
+    "ACCESS_DENIED": (403, "forbidden", "you may not do this"),
+    # API Gateway's answer for a path or method the API does not have (403 by default).
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", "no such route"),
+    "RESOURCE_NOT_FOUND": (404, "not_found", "no such route"),
+    "THROTTLED": (429, "rate_limited", "too many requests; retry in a moment"),
+    "QUOTA_EXCEEDED": (429, "rate_limited", "too many requests; retry in a moment"),
+    "REQUEST_TOO_LARGE": (413, "payload_too_large", "the request is too large"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "unsupported_media_type", "send the body as application/json"),
+    "INTEGRATION_TIMEOUT": (504, "timeout", "the request took too long; retry in a moment"),
+}
+RETRY_AFTER_SECONDS = {"THROTTLED": 1, "QUOTA_EXCEEDED": 60, "INTEGRATION_TIMEOUT": 1}
+
+
+def _gateway_responses() -> dict:
+    """The swagger extension ``x-amazon-apigateway-gateway-responses`` for GATEWAY_RESPONSES."""
+    out = {}
+    for kind, (status, code, message) in GATEWAY_RESPONSES.items():
+        body = json.dumps({"code": code, "message": message}, separators=(",", ":"))
+        params = {"gatewayresponse.header.Cache-Control": "'no-store'"}
+        if kind in RETRY_AFTER_SECONDS:
+            params["gatewayresponse.header.Retry-After"] = f"'{RETRY_AFTER_SECONDS[kind]}'"
+        out[kind] = {"responseParameters": params, "responseTemplates": {"application/json": body}}
+        if status is not None:
+            out[kind]["statusCode"] = str(status)
+    return out
+
+
+def _method_settings() -> list[dict]:
+    """API Gateway MethodSettings: the stage default, then the routes' own limits."""
+    def setting(path: str, method: str, rate: int, burst: int) -> dict:
+        return {"ResourcePath": path, "HttpMethod": method,
+                "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+    settings = [setting("/*", "*", *STAGE_THROTTLE)]
+    for (path, method), limits in ROUTE_THROTTLE.items():
+        settings.append(setting("/" + path.replace("/", "~1"), method, *limits))  # /~1v1~1health
+    return settings
+
+
+# Cognito attributes an app client may read / let the user write (see the Cognito section).
+USER_READABLE_CUSTOM = ("properties", "department")
+USER_WRITABLE = {"fullname": True, "locale": True}
 
 
 def _suppress(construct: Construct, *findings: tuple[str, str], children: bool = False) -> None:
@@ -140,6 +207,16 @@ class TenantdeskStack(cdk.Stack):
                                  visibility=Duration.minutes(6))
         self.reminders = queue("Reminders", REMINDER_QUEUE, dlq=self.reminders_dlq,
                                visibility=Duration.minutes(6))
+        # SNS invokes inbound_mail asynchronously: Lambda tries an event three times (1 + 2
+        # retries) and then drops it unless the function has an on-failure destination.
+        # Here the failed event lands with its error (the SNS notification is in
+        # requestPayload); an alarm fires on the first one (replay: infra/README.md).
+        self.inbound_mail_failures = queue("InboundMailFailures", "tenantdesk-inbound-mail-failures",
+                                           retention=Duration.days(14))
+        _suppress(self.inbound_mail_failures, ("AwsSolutions-SQS3", "This queue is itself the "
+                  "on-failure destination of the inbound_mail Lambda (a Lambda destination, not an SQS "
+                  "redrive, so cdk-nag cannot see it); nothing consumes it: an alarm fires on the first "
+                  "message and an operator replays it."))
         _suppress(self.watch_dead_letters, ("AwsSolutions-SQS3", "This queue is itself the dead-letter "
                   "queue of the case watcher (its DeadLetter state sends here, not an SQS redrive, so "
                   "cdk-nag cannot see it); nothing consumes it: an alarm fires on the first message and "
@@ -228,17 +305,34 @@ class TenantdeskStack(cdk.Stack):
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            custom_attributes={"properties": cognito.StringAttribute(min_len=0, max_len=2048, mutable=True)},
+            # Mutable so that admins can change them (AdminUpdateUserAttributes); no app client
+            # may write them (USER_WRITABLE below). Immutable would freeze a user's scope at
+            # creation, and CloudFormation cannot change a custom attribute afterwards.
+            custom_attributes={
+                "properties": cognito.StringAttribute(min_len=0, max_len=2048, mutable=True),
+                # dept_staff act only on their department's cases (chalicelib/auth.py).
+                "department": cognito.StringAttribute(min_len=0, max_len=64, mutable=True),
+            },
             deletion_protection=prod,
             removal_policy=keep,
         )
         for group in ("tenant", "front_desk", "dept_staff", "manager", "director", "admin"):
             cognito.CfnUserPoolGroup(self, f"Group{group.title().replace('_', '')}",
                                      user_pool_id=self.user_pool.user_pool_id, group_name=group)
+        # Scope (custom:properties, custom:department) and role (groups) are the admin's to
+        # set: an app client without explicit WriteAttributes lets a signed-in user call
+        # UpdateUserAttributes with their own access token and widen their own scope. The
+        # client reads the claims the API maps (chalicelib/auth.py) - the ID token carries
+        # only readable attributes - and writes only a user's own name and locale.
+        # No OAuth/hosted UI (CDK's default would enable the implicit flow): SRP sign-in only.
         self.user_pool_client = self.user_pool.add_client(
             "WebClient", user_pool_client_name=f"{prefix}-web",
             auth_flows=cognito.AuthFlow(user_srp=True), generate_secret=False,
-            prevent_user_existence_errors=True)
+            prevent_user_existence_errors=True, disable_o_auth=True,
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True, locale=True)
+            .with_custom_attributes(*USER_READABLE_CUSTOM),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(**USER_WRITABLE))
         _suppress(self.user_pool,
                   ("AwsSolutions-COG2", "MFA is offered (TOTP) but not required: tenants are occasional "
                    "users reporting a complaint; staff accounts are expected to enrol by policy."),
@@ -270,6 +364,10 @@ class TenantdeskStack(cdk.Stack):
         r["inbound_mail"].add_to_policy(iam.PolicyStatement(
             sid="ReadInboundMail", actions=["s3:GetObject"],
             resources=[self.mail_bucket.arn_for_objects("inbound/*")]))
+        # Lambda delivers to an on-failure destination with the function's own role.
+        r["inbound_mail"].add_to_policy(iam.PolicyStatement(
+            sid="OnFailureDestination", actions=["sqs:SendMessage"],
+            resources=[self.inbound_mail_failures.queue_arn]))
         r["inbound_mail"].add_to_policy(iam.PolicyStatement(
             sid="StoreAttachments", actions=["s3:PutObject"],
             resources=[self.mail_bucket.arn_for_objects("attachments/*")]))
@@ -323,6 +421,16 @@ class TenantdeskStack(cdk.Stack):
             # event source mappings are created (Lambda checks the poller's permissions).
             res.node.add_dependency(self.inbound_topic)
             res.node.add_dependency(self.roles[name].node.find_child("DefaultPolicy"))
+        inbound_mail = self.chalice.get_resource(FUNCTIONS["inbound_mail"])
+        lambda_.CfnEventInvokeConfig(
+            self, "InboundMailOnFailure", function_name=inbound_mail.ref, qualifier="$LATEST",
+            maximum_retry_attempts=2,
+            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(
+                    destination=self.inbound_mail_failures.queue_arn)))
+        api = self.chalice.get_resource("RestAPI")
+        api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses", _gateway_responses())
+        api.add_property_override("MethodSettings", _method_settings())
         # cdk-nag's rules read CloudFormation resource types; the SAM types Chalice emits
         # (AWS::Serverless::Function/Api) are not expanded before the checks run, so the
         # API and functions are checked here in tests/infra (roles, authorizer) instead.
@@ -349,6 +457,9 @@ class TenantdeskStack(cdk.Stack):
         for cid, q in (("WatchTasksDlqAlarm", self.watch_tasks_dlq), ("RemindersDlqAlarm", self.reminders_dlq)):
             alarm(cid, q.metric_approximate_number_of_messages_visible(period=five, statistic="Maximum"),
                   f"Messages the Lambda could not process landed in {q.node.id}.")
+        alarm("InboundMailFailuresAlarm", self.inbound_mail_failures.metric_approximate_number_of_messages_visible(
+            period=five, statistic="Maximum"),
+              "An inbound mail failed intake three times; it waits in tenantdesk-inbound-mail-failures.")
         alarm("CaseWatchFailedAlarm", self.state_machine.metric_failed(period=five, statistic="Sum"),
               "A case watcher execution failed: that case is no longer watched.")
         alarm("Api5xxAlarm", cw.Metric(namespace="AWS/ApiGateway", metric_name="5XXError",

@@ -95,7 +95,8 @@ def test_prod_tables_protected_and_retained(prod, dev):
 def test_queues_and_dead_letter_queues(dev):
     queues = _queues(dev)
     assert set(queues) == {"tenantdesk-watch-tasks", "tenantdesk-watch-tasks-dlq", "tenantdesk-reminders",
-                           "tenantdesk-reminders-dlq", "tenantdesk-watch-dead-letters"}
+                           "tenantdesk-reminders-dlq", "tenantdesk-watch-dead-letters",
+                           "tenantdesk-inbound-mail-failures"}
     for consumed, dlq in (("tenantdesk-watch-tasks", "tenantdesk-watch-tasks-dlq"),
                           ("tenantdesk-reminders", "tenantdesk-reminders-dlq")):
         redrive = queues[consumed][1]["Properties"]["RedrivePolicy"]
