@@ -53,6 +53,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "rate": frozenset({"resolved", "callback_done", "closed"}),
     "written_reply": frozenset(STATUSES),
     "escalation_notified": OPEN_STATUSES,  # the watcher records who it told (chalicelib/watch.py)
+    "escalation_unrouted": OPEN_STATUSES,  # the watcher found nobody to tell (chalicelib/watch.py)
     "watch_renewed": OPEN_STATUSES,  # the watcher hands over to a fresh execution (chalicelib/watch.py)
 }
 

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.reports import ReportService
-from tests.conftest import T0
+from tests.conftest import T0, contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")
 DESK = Principal("desk-1", "front_desk", frozenset({"P1", "P2"}), name="前台小王")
@@ -268,7 +268,8 @@ def test_run_due_produces_each_handover_once_per_property(svc, reports, monkeypa
 
 def test_run_due_follows_each_property_own_time_zone_and_makes_yesterdays_figures(svc, store, reports):
     admin = Principal("admin-9", "admin", frozenset({"P3"}))
-    svc.put_property(admin, "P3", {"name": "Thames Court", "policy": {"timezone": "Europe/London"}})
+    svc.put_property(admin, "P3", {"name": "Thames Court", "contacts": contacts_of("thames.example"),
+                                   "policy": {"timezone": "Europe/London"}})
     start = datetime(2026, 11, 23, 2, 5, tzinfo=timezone.utc)
     made = _hourly(reports, start, 22, property_ids=["P1", "P3"])   # up to Monday 23:05 UTC
     london = [end for pid, end in made if pid == "P3"]
