@@ -70,8 +70,9 @@ def main() -> int:
             ses.verify_domain_identity(Domain=domain)
         service = CaseService(store, lambda: datetime.now(timezone.utc))
         admin = Principal("admin", "admin", frozenset({"P1", "P2"}))
-        service.put_property(admin, "P1", {"name": "滨江花园", "email": "service@riverside.example"})
-        service.put_property(admin, "P2", {"name": "港灣廣場", "email": "service@harbour.example"})
+        for pid, name, domain in (("P1", "滨江花园", "riverside.example"), ("P2", "港灣廣場", "harbour.example")):
+            service.put_property(admin, pid, {"name": name, "email": f"service@{domain}", "contacts": {
+                role: f"{role}@{domain}" for role in ("front_desk", "manager", "director", "on_duty")}})
         service.put_tenant(admin, "P1", "tenant-1", {"name": "李女士", "email": "li.nvshi@example.cn"})
         intake = MailIntake(service, lambda: s3, lambda: SesMailer(ses))
         raws = [(path.name, path.read_bytes()) for path in SAMPLES]

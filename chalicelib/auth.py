@@ -43,7 +43,9 @@ __all__ = [
     "authorize",
 ]
 
-ROLES: tuple[str, ...] = ("tenant", "front_desk", "dept_staff", "manager", "director", "admin")
+# "security": the security control room's staff, the on-duty desk after hours,
+# who sign the control-room side of the shift handover.
+ROLES: tuple[str, ...] = ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin")
 STAFF_ROLES: frozenset[str] = frozenset(ROLES) - {"tenant"}
 APPROVER_ROLES: frozenset[str] = frozenset({"manager", "director", "admin"})
 
@@ -311,7 +313,7 @@ def principal_from_cognito_claims(claims: dict) -> Principal:
     """Map claims already verified by API Gateway's Cognito authorizer to a principal.
 
     Role: the highest known group (admin > director > manager > dept_staff >
-    front_desk > tenant); unknown groups are ignored.
+    front_desk > security > tenant); unknown groups are ignored.
     """
     if not isinstance(claims, Mapping):
         raise _invalid("authorizer claims are missing")
@@ -427,7 +429,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Mail to an address no property owns: only admins, who may know whose it is.
     "mail.unrouted": frozenset({"admin"}),
     "report.read": STAFF_ROLES,
-    "handover.sign": frozenset({"front_desk", "manager", "director", "admin"}),
+    # A handover is signed by both sides, each by its own people: customer
+    # service and the security control room. The route takes either side.
+    "handover.sign": _FRONT_AND_UP | {"security"},
+    "handover.sign.customer_service": _FRONT_AND_UP,
+    "handover.sign.control_room": frozenset({"security"}),
 }
 
 

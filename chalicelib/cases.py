@@ -44,7 +44,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "resolve": frozenset({"in_progress", "responded"}),
     "callback": frozenset({"resolved"}),
     "close": frozenset({"callback_done"}),
-    "answer": frozenset({"received", "routed", "in_progress"}),
+    "answer": frozenset({"received", "routed", "in_progress", "responded"}),  # responded: a written reply went out
     "explain": frozenset({"received", "routed", "in_progress", "responded"}),
     "reopen": frozenset({"resolved", "callback_done"}),
     "escalate": OPEN_STATUSES,
@@ -53,6 +53,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "rate": frozenset({"resolved", "callback_done", "closed"}),
     "written_reply": frozenset(STATUSES),
     "escalation_notified": OPEN_STATUSES,  # the watcher records who it told (chalicelib/watch.py)
+    "escalation_unrouted": OPEN_STATUSES,  # the watcher found nobody to tell (chalicelib/watch.py)
     "watch_renewed": OPEN_STATUSES,  # the watcher hands over to a fresh execution (chalicelib/watch.py)
 }
 
@@ -287,6 +288,39 @@ def _guard(case: Case, action: str) -> None:
             f"cannot {action} a case that is {case.status}",
             details={"status": case.status, "action": action,
                      "allowed_from": sorted(ALLOWED_FROM[action])})
+    if action in NEEDS_WRITTEN_REPLY and written_reply_outstanding(case):
+        raise IllegalTransition(
+            f"a written complaint gets an approved written reply before it can {action}",
+            code="written_reply_required",
+            details={"channel": case.channel, "action": action, "status": case.status})
+
+
+# --- written cases (the operator's rule: a written complaint gets a written
+# reply after a leader's approval) ------------------------------------------------
+#
+# A written (email, letter) case's response window is met only by an approved
+# written reply that went out: an email sent, a letter marked posted
+# (``written_reply`` below). A phone call or a visit is still recorded on the
+# trail but meets nothing. The case cannot be resolved until that reply has
+# gone out, so neither can it be called back or closed: resolving is where the
+# handling is reported done and the callback window starts, and the callback
+# asks the tenant to confirm a handling whose answer, for a written complaint,
+# is the approved reply. ``answer`` and ``explain`` close in one step, so they
+# wait for it too; ``close`` is listed as well for cases resolved before this rule.
+
+NEEDS_WRITTEN_REPLY = frozenset({"resolve", "answer", "explain", "close"})
+
+
+def meets_response_window(case: Case, action: str) -> bool:
+    """Whether ``action`` (a response to the tenant) meets the case's response window."""
+    return action == "written_reply" or not case.written
+
+
+def written_reply_outstanding(case: Case) -> bool:
+    """A written case whose current response window has no approved written
+    reply yet (``responded_at`` of a written case is set only by one; reopening
+    starts a fresh window that needs its own)."""
+    return case.written and case.responded_at is None
 
 
 _TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
@@ -356,12 +390,20 @@ def start(case: Case, actor: Actor, params: dict[str, Any], now: datetime, polic
 
 def respond(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
     """A reply to the tenant, through any channel: a logged phone call counts
-    as much as an app message, so the response window is met either way."""
+    as much as an app message, so the response window is met either way;
+    except on a written case, where it is recorded and only an approved written
+    reply meets the window (see ``meets_response_window``). An email or letter
+    to a written case goes through the approval (``replies``), never this."""
+    via = params.get("via", "app")
+    if case.written and via in WRITTEN_CHANNELS:
+        raise ValidationFailed(f"a written reply by {via} needs a manager's approval: draft it as a reply",
+                               code="written_reply_required", details={"field": "via", "via": via})
+
     def mutate(c: Case) -> dict[str, Any]:
         c.status = "responded"
-        if c.responded_at is None:
+        if c.responded_at is None and meets_response_window(c, "respond"):
             c.responded_at = now
-        return {"message": params["message"], "via": params.get("via", "app")}
+        return {"message": params["message"], "via": via}
     return _apply(case, "respond", actor, now, policy, mutate)
 
 

@@ -305,10 +305,13 @@ class ReportService:
                       comment: str = "") -> dict[str, Any]:
         """One side signs the handover, once: the signature is written only if
         that side has none yet, so of two concurrent signers exactly one wins
-        and the other gets ``Conflict(already_signed)``."""
+        and the other gets ``Conflict(already_signed)``. Each side is signed by
+        its own people (customer service; the security control room), and the
+        two signatures are two different people's (``Conflict(same_signer)``)."""
         auth.authorize(principal, "handover.sign", property_id)
         if side not in SIDES:
             raise ValidationFailed(f"side must be one of {', '.join(SIDES)}", details={"field": "side"})
+        auth.authorize(principal, f"handover.sign.{side}", property_id)
         comment = comment or ""
         if len(comment) > MAX_COMMENT:
             raise ValidationFailed(f"comment is longer than {MAX_COMMENT} characters", details={"field": "comment"})
@@ -318,6 +321,11 @@ class ReportService:
         if stored is None:
             raise NotFound("no handover ends at that time", code="handover_not_found")
         doc = stored.data or {}
+        other = next(s for s in SIDES if s != side)
+        other_signature = self._signatures(property_id, key).get(other)
+        if other_signature and (other_signature.get("by") or {}).get("id") == principal.subject:
+            raise Conflict("the two sides of a handover are signed by two different people", code="same_signer",
+                           details={"side": side, "signed": other})
         record = {"side": side, "by": {"id": principal.subject, "role": principal.role, "name": principal.name},
                   "at": iso(self.clock()), "comment": comment, "digest": doc.get("digest")}
         sig_pk = self._signature_pk(property_id, key)

@@ -140,6 +140,10 @@ class CaseService:
         """Create or update a property's name, departments and deadline policy overrides."""
         auth.authorize(principal, "policy.write", property_id)
         prop = self._property_from(property_id, params)  # validates the policy before anything is stored
+        missing = watch.missing_contacts(prop.contacts)
+        if missing:
+            raise ValidationFailed("every escalation tier and the on-duty desk need an email address",
+                                   code="escalation_contact_missing", details={"field": "contacts", "missing": missing})
         self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
                             {"name": prop.name, "policy": params.get("policy") or {},
                              "departments": list(prop.departments), "email": prop.email,

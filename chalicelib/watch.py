@@ -48,7 +48,7 @@ def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> 
     if not case.is_open or gen != case.watch_gen:
         return Decision("done")  # closed, or a newer watcher has taken over
     for key, record in sorted(case.escalations.items()):
-        if not record.get("notified"):
+        if not record.get("notified") and not record.get("unrouted"):
             return Decision("notify", key=key)
     times = []
     for name in sorted(case.deadlines):
@@ -124,6 +124,27 @@ def mark_notified(case: Case, key: str, recipients: list[str], now: datetime,
         c.escalations[key] = record
         return {"about": key, "recipients": recipients, "tier": record.get("tier")}
     return _apply(case, "escalation_notified", WATCHER, now, policy, mutate)
+
+
+def mark_unrouted(case: Case, key: str, now: datetime, policy: deadlines.Policy) -> Change:
+    """Nobody could be told (the property has no address for the tier, nor an
+    on-duty desk): say so on the trail, never "notified"."""
+    def mutate(c: Case) -> dict[str, Any]:
+        record = dict(c.escalations[key])
+        record.update(notified=False, unrouted=True, recipients=[])
+        c.escalations[key] = record
+        return {"about": key, "recipients": [], "tier": record.get("tier"), "reason": "no_recipient"}
+    return _apply(case, "escalation_unrouted", WATCHER, now, policy, mutate)
+
+
+# Every tier of the ladder and the after-hours desk needs an address, or an
+# escalation would reach nobody (see ``missing_contacts``).
+REQUIRED_CONTACTS = (*TIERS, "on_duty")
+
+
+def missing_contacts(contacts: dict[str, str]) -> list[str]:
+    """The contacts a property's settings leave without an address."""
+    return [name for name in REQUIRED_CONTACTS if not (contacts.get(name) or "").strip()]
 
 
 def recipients(case: Case, key: str, contacts: dict[str, str], policy: deadlines.Policy,

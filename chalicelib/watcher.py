@@ -130,6 +130,14 @@ class WatchService:
         EventBridge; then record it. A failure raises, so Step Functions retries."""
         to = watch.recipients(case, key, prop.contacts, prop.policy, now)
         record = case.escalations[key]
+        if not to:
+            # Settings written before contacts were required: nobody to mail.
+            # Said on the trail and raised as an alarm metric, never "notified".
+            logger.error("escalation reached nobody", extra={"case_id": case.case_id, "about": key})
+            record_metric("EscalationNoRecipient", dimensions={"tier": str(record.get("tier"))},
+                          property_id=case.property_id, case_id=case.case_id)
+            self.store.save_change(watch.mark_unrouted(case, key, now, prop.policy), expected_version=case.version)
+            return
         subject, text = _escalation_text(case, key, record, prop)
         sender = prop.email or config.mail_from()
         for address in to:

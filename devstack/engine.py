@@ -63,11 +63,32 @@ def scheduled_event(rule: str) -> dict[str, Any]:
             "region": "local", "resources": [f"arn:aws:events:local:000000000000:rule/{rule}"], "detail": {}}
 
 
+def handler(name: str) -> Callable[[dict[str, Any], Any], Any]:
+    """The app's event handler registered as ``name``, wherever it is declared.
+
+    Looked up in Chalice's own registry (``app.app.handler_map``), not as an
+    attribute of the app module: a blueprint's handler (``@reports_routes.schedule``)
+    is registered on the app but is no attribute of app.py, and a getattr that
+    quietly found nothing once left the local stack without handovers. An
+    unknown name is a wiring bug, so it raises instead of skipping the job."""
+    import app
+    try:
+        return app.app.handler_map[name]
+    except KeyError:
+        raise LookupError(f"the app has no event handler {name!r}; "
+                          f"its event handlers are {sorted(event_handler_names())}") from None
+
+
+def event_handler_names() -> set[str]:
+    """Every scheduled or event-driven handler the app declares (its own and its blueprints')."""
+    import app
+    return {source.name for source in app.app.event_sources}
+
+
 def queue_pump(queue: str, handler_name: str, out: TextIO):
-    """Feed a queue's messages to an ``on_sqs_message`` handler of app.py."""
+    """Feed a queue's messages to an ``on_sqs_message`` handler of the app."""
     def loop(stopping: threading.Event) -> None:
-        import app
-        handler = getattr(app, handler_name)
+        handle = handler(handler_name)
         sqs = _client("sqs")
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -75,7 +96,7 @@ def queue_pump(queue: str, handler_name: str, out: TextIO):
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1).get(
                     "Messages", []):
                 try:
-                    handler(sqs_lambda_event(message, arn), _context(handler_name))
+                    handle(sqs_lambda_event(message, arn), _context(handler_name))
                 except Exception as exc:  # noqa: BLE001 - as Lambda would: reported, message left for a retry
                     out.write(f"engine | {handler_name} failed: {exc!r}\n")
                     out.flush()
@@ -85,15 +106,13 @@ def queue_pump(queue: str, handler_name: str, out: TextIO):
 
 
 def every(seconds: float, handler_name: str, out: TextIO, report: Callable[[Any], str | None] = lambda r: None):
-    """Fire a scheduled handler of app.py, as its EventBridge rule would."""
+    """Fire a scheduled handler of the app, as its EventBridge rule would. An
+    unknown handler raises (and so stops the stack): a job is never skipped quietly."""
     def loop(stopping: threading.Event) -> None:
-        import app
-        handler = getattr(app, handler_name, None)
-        if handler is None:
-            return  # not part of this build of the app
+        handle = handler(handler_name)
         while not stopping.wait(seconds):
             try:
-                line = report(handler(scheduled_event(handler_name), _context(handler_name)))
+                line = report(handle(scheduled_event(handler_name), _context(handler_name)))
             except Exception as exc:  # noqa: BLE001 - a failed run is reported; the next one tries again
                 line = f"{handler_name} failed: {exc!r}"
             if line:
@@ -126,6 +145,11 @@ def due_schedules(out: TextIO):
                 out.write(f"engine | schedule {summary['Name']} fired\n")
                 out.flush()
     return loop
+
+
+# The app's event handlers these workers drive (devstack/mail.py drives
+# inbound_mail and written_reply_outbox); tests check every handler is driven.
+DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats")
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:

@@ -50,6 +50,7 @@ PEOPLE: dict[str, Person] = {
     "STAFF": Person("dept_staff-1", "dept_staff", ("P1",), "工程部张师傅"),
     "MANAGER": Person("manager-1", "manager", ("P1",), "王经理"),
     "DIRECTOR": Person("director-1", "director", ("P1",), "赵总监"),
+    "SECURITY": Person("security-1", "security", ("P1",), "监控室值班员老陈"),
     "ADMIN": Person("admin-1", "admin", ("P1", "P2"), "系统管理员"),
 }
 

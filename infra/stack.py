@@ -316,7 +316,7 @@ class TenantdeskStack(cdk.Stack):
             deletion_protection=prod,
             removal_policy=keep,
         )
-        for group in ("tenant", "front_desk", "dept_staff", "manager", "director", "admin"):
+        for group in ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin"):
             cognito.CfnUserPoolGroup(self, f"Group{group.title().replace('_', '')}",
                                      user_pool_id=self.user_pool.user_pool_id, group_name=group)
         # Scope (custom:properties, custom:department) and role (groups) are the admin's to

@@ -89,6 +89,12 @@ def store(aws):
     return DynamoStore(models)
 
 
+def contacts_of(domain: str) -> dict[str, str]:
+    """Every escalation tier and the on-duty desk: a property's settings need them all."""
+    return {"front_desk": f"desk@{domain}", "manager": f"manager@{domain}", "director": f"director@{domain}",
+            "on_duty": f"control-room@{domain}"}
+
+
 @pytest.fixture
 def svc(store, clock):
     from chalicelib.auth import Principal
@@ -96,8 +102,10 @@ def svc(store, clock):
     service = CaseService(store, clock)
     admin = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
     service.put_property(admin, "P1", {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
+                                       "contacts": contacts_of("riverside.example"),
                                        "departments": ["engineering", "security", "cleaning", "customer_service"]})
     service.put_property(admin, "P2", {"name": "港灣廣場 Harbour Plaza", "email": "service@harbour.example",
+                                       "contacts": contacts_of("harbour.example"),
                                        "policy": {"timezone": "Asia/Hong_Kong"}})
     return service
 

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.openapi import ROUTES
 from tests.api.helpers import call
-from tests.conftest import make_token
+from tests.conftest import contacts_of, make_token
 
 SUBMIT = {"unit": "3栋1201", "content": "空调不制冷，室内温度30度", "category": "air_conditioning"}
 
@@ -169,7 +169,7 @@ def test_staff_cannot_list_tenant_cases_and_tenant_cannot_read_policy(client, to
 
 
 def test_only_admin_writes_policy(client, tokens):
-    body = {"name": "滨江花园", "policy": {"timezone": "Asia/Shanghai"}}
+    body = {"name": "滨江花园", "policy": {"timezone": "Asia/Shanghai"}, "contacts": contacts_of("riverside.example")}
     assert call(client, "PUT", "/v1/properties/P1", tokens["manager"], body)[0] == 403
     s, b = call(client, "PUT", "/v1/properties/P1", tokens["admin"], body)
     assert s == 200 and b["policy"]["timezone"] == "Asia/Shanghai"
@@ -339,3 +339,12 @@ def test_a_watch_task_leaves_no_case_on_later_log_lines(client, case_id, monkeyp
         message_bodies=[json.dumps(task)], queue_name="tenantdesk-watch-tasks"))
     assert seen and seen[0]["case_id"] == case_id  # during the check its lines name the case
     assert "case_id" not in logger.get_current_keys() and "property_id" not in logger.get_current_keys()
+
+
+def test_put_property_without_escalation_contacts_is_422_with_a_code(client, tokens):
+    body = {"name": "滨江花园", "contacts": {"front_desk": "desk@riverside.example"}}
+    s, b = call(client, "PUT", "/v1/properties/P1", tokens["admin"], body)
+    assert s == 422 and b["code"] == "escalation_contact_missing"
+    assert b["details"]["missing"] == ["manager", "director", "on_duty"]
+    s, prop = call(client, "GET", "/v1/properties/P1", tokens["manager"])
+    assert prop["contacts"]["manager"] == "manager@riverside.example"

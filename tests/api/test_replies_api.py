@@ -99,3 +99,51 @@ def test_quarantine_list_is_staff_only(client, tokens):
     assert call(client, "GET", "/v1/properties/P1/quarantine", tokens["tenant"])[0] == 403
     s, body = call(client, "GET", "/v1/properties/P1/quarantine", tokens["front_desk"])
     assert s == 200 and body["items"] == []
+
+
+# --- a written case's response is its approved written reply (issue 11, item 6) -----------
+
+def _routed_letter(client, tokens):
+    body = {"channel": "letter", "unit": "北门垃圾站", "content": "垃圾清运不及时，请书面答复整改措施。",
+            "reporter": {"name": "业主委员会 刘主任"}, "kind": "complaint", "validity": "valid", "cause": "other",
+            "department": "cleaning"}
+    s, case = call(client, "POST", "/v1/properties/P1/cases", tokens["front_desk"], body)
+    assert s == 201, case
+    url = f"/v1/properties/P1/cases/{case['case_id']}"
+    assert call(client, "POST", url + "/assign", tokens["front_desk"], {"assignee": "dept_staff-1"})[0] == 200
+    return url
+
+
+def test_a_letter_case_answered_by_phone_cannot_reach_closed_while_its_reply_is_pending(client, tokens):
+    url = _routed_letter(client, tokens)
+    s, reply = call(client, "POST", url + "/replies", tokens["dept_staff"], {"body": "刘主任您好：已增加清运频次。"})
+    assert s == 201 and reply["status"] == "pending"
+    s, case = call(client, "POST", url + "/respond", tokens["dept_staff"], {"message": "电话告知", "via": "phone"})
+    assert s == 200 and case["deadlines"]["response"]["met_at"] is None
+    s, err = call(client, "POST", url + "/resolve", tokens["dept_staff"], {"resolution": "已整改"})
+    assert s == 409 and err["code"] == "written_reply_required"
+    s, case = call(client, "GET", url, tokens["front_desk"])
+    assert case["status"] == "responded" and [e["action"] for e in case["timeline"]][-1] == "respond"
+
+
+def test_respond_via_email_on_an_email_case_is_refused_and_the_window_stays_open(client, tokens, written, mailbox):
+    s, err = call(client, "POST", written + "/respond", tokens["dept_staff"], {"message": "已回复邮件", "via": "email"})
+    assert s == 422 and err["code"] == "written_reply_required" and err["details"]["field"] == "via"
+    s, case = call(client, "GET", written, tokens["front_desk"])
+    assert case["deadlines"]["response"]["met_at"] is None and case["version"] == 1
+    assert mailbox() == []
+
+
+def test_a_posted_letter_meets_the_window_and_the_case_then_closes(client, tokens):
+    url = _routed_letter(client, tokens)
+    s, reply = call(client, "POST", url + "/replies", tokens["dept_staff"], {"body": "刘主任您好：已增加清运频次。"})
+    s, reply = call(client, "POST", f"{url}/replies/{reply['reply_id']}/approve", tokens["manager"], {})
+    assert s == 200 and reply["status"] == "approved"
+    s, reply = call(client, "POST", f"{url}/replies/{reply['reply_id']}/posted", tokens["front_desk"], {})
+    assert s == 200 and reply["status"] == "sent"
+    for action, body, who in (("resolve", {"resolution": "已整改"}, "dept_staff"),
+                              ("callback", {"reached": True, "satisfied": True}, "front_desk"),
+                              ("close", {}, "front_desk")):
+        s, case = call(client, "POST", f"{url}/{action}", tokens[who], body)
+        assert s == 200, (action, case)
+    assert case["status"] == "closed" and case["deadlines"]["response"]["met_at"] is not None

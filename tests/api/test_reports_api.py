@@ -104,8 +104,11 @@ def test_both_sides_sign_and_a_second_signature_is_409(api, tokens, shift):
     assert doc["signatures"]["customer_service"]["comment"] == "排水沟案已交接" and doc["signed"] is False
     s, body = call(api, "POST", sign, tokens["manager"], {"side": "customer_service"})
     assert s == 409 and body["code"] == "already_signed"
-    s, doc = call(api, "POST", sign, tokens["manager"], {"side": "control_room", "comment": "收到"})
-    assert s == 200 and doc["signed"] is True
+    s, body = call(api, "POST", sign, tokens["manager"], {"side": "control_room"})
+    assert s == 403 and body["code"] == "forbidden"  # the control room signs its own side
+    security = make_token("security", subject="security-1", name="监控室老陈")
+    s, doc = call(api, "POST", sign, security, {"side": "control_room", "comment": "收到"})
+    assert s == 200 and doc["signed"] is True and doc["signatures"]["control_room"]["by"]["role"] == "security"
     s, page = call(api, "GET", f"{BASE}/handovers", tokens["front_desk"])
     assert page["items"][0]["signed"] is True
 
@@ -117,7 +120,7 @@ def test_bad_sign_side_is_422_and_unknown_handover_404(api, tokens, shift):
     s, body = call(api, "POST", f"{BASE}/handovers/{SHIFT_END}/sign", tokens["front_desk"], {})
     assert s == 422
     s, body = call(api, "POST", f"{BASE}/handovers/2026-11-22T10:00:00Z/sign", tokens["front_desk"],
-                   {"side": "control_room"})
+                   {"side": "customer_service"})
     assert s == 404 and body["code"] == "handover_not_found"
     s, body = call(api, "GET", f"{BASE}/handovers/2026-11-22T10:00:00Z", tokens["front_desk"])
     assert s == 404 and body["code"] == "handover_not_found"
@@ -197,6 +200,20 @@ def test_another_property_staff_get_404(api, tokens, method, route, body):
 @pytest.mark.parametrize("method,route,body", ROUTES)
 def test_no_token_is_401(api, method, route, body):
     assert call(api, method, route, None, body)[0] == 401
+
+
+def test_one_front_desk_token_cannot_sign_both_sides_and_security_signs_the_control_room(api, tokens, shift):
+    call(api, "POST", f"{BASE}/handovers", tokens["front_desk"], {})
+    sign = f"{BASE}/handovers/{SHIFT_END}/sign"
+    assert call(api, "POST", sign, tokens["front_desk"], {"side": "customer_service"})[0] == 200
+    s, body = call(api, "POST", sign, tokens["front_desk"], {"side": "control_room"})
+    assert s == 403 and body["code"] == "forbidden"
+    security = make_token("security", subject="security-1", name="監控室陳生")
+    s, body = call(api, "POST", sign, security, {"side": "customer_service"})
+    assert s == 403 and body["code"] == "forbidden"
+    s, doc = call(api, "POST", sign, security, {"side": "control_room", "comment": "已交接"})
+    assert s == 200 and doc["signed"] is True
+    assert doc["signatures"]["control_room"]["by"]["name"] == "監控室陳生"
 
 
 @pytest.mark.parametrize("method,route,body", [r for r in ROUTES if r[0] == "POST"])

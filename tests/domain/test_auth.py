@@ -473,13 +473,15 @@ EXPECTED_PERMISSIONS = {
     "mail.quarantine": {"front_desk", "manager", "director", "admin"},
     "mail.unrouted": {"admin"},
     "report.read": set(STAFF_ROLES),
-    "handover.sign": {"front_desk", "manager", "director", "admin"},
+    "handover.sign": {"front_desk", "manager", "director", "admin", "security"},
+    "handover.sign.customer_service": {"front_desk", "manager", "director", "admin"},
+    "handover.sign.control_room": {"security"},
 }
 
 
 def test_role_constants():
-    assert ROLES == ("tenant", "front_desk", "dept_staff", "manager", "director", "admin")
-    assert STAFF_ROLES == {"front_desk", "dept_staff", "manager", "director", "admin"}
+    assert ROLES == ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin")
+    assert STAFF_ROLES == {"security", "front_desk", "dept_staff", "manager", "director", "admin"}
     assert APPROVER_ROLES == {"manager", "director", "admin"}
 
 

@@ -291,4 +291,63 @@ def test_naive_time_is_refused():
 
 def test_every_action_has_a_transition_rule():
     # The watcher's own actions (chalicelib/watch.py) are not among the API's.
-    assert set(cases.ACTIONS) | {"escalation_notified", "watch_renewed"} == set(cases.ALLOWED_FROM)
+    assert set(cases.ACTIONS) | {"escalation_notified", "escalation_unrouted", "watch_renewed"} == set(cases.ALLOWED_FROM)
+
+
+# --- written cases: only an approved written reply that went out is their response --------
+
+def letter_case():
+    params = {"channel": "letter", "unit": "北门", "content": "垃圾清运不及时，请书面答复。",
+              "reporter": {"name": "业主委员会 刘主任"}, "kind": "complaint", "validity": "valid",
+              "cause": "other", "department": "cleaning"}
+    case = cases.new_case(property_id="P1", case_id="TD-20261123-0002", actor=DESK, params=params, now=T0,
+                          policy=POLICY).case
+    return act(case, "assign", {"assignee": "clean-1"}).case
+
+
+def test_a_phone_call_on_a_letter_case_is_recorded_but_does_not_meet_the_reply_window():
+    change = act(letter_case(), "respond", {"message": "电话告知已加派清运车", "via": "phone"}, actor=STAFF)
+    assert change.event.action == "respond" and change.event.data["via"] == "phone"
+    assert change.case.deadlines["response"].met_at is None
+    assert change.case.next_due() == change.case.deadlines["response"].due
+
+
+def test_a_letter_case_answered_by_phone_cannot_be_resolved_before_its_written_reply():
+    case = act(letter_case(), "respond", {"message": "电话告知", "via": "phone"}, actor=STAFF).case
+    with pytest.raises(IllegalTransition) as err:
+        act(case, "resolve", {"resolution": "已整改"}, actor=STAFF)
+    assert err.value.code == "written_reply_required" and err.value.status == 409
+
+
+@pytest.mark.parametrize("via", ["email", "letter"])
+def test_responding_by_email_or_letter_to_a_written_case_is_refused_unsent(via):
+    with pytest.raises(ValidationFailed) as err:
+        act(letter_case(), "respond", {"message": "已回复", "via": via}, actor=STAFF)
+    assert err.value.code == "written_reply_required" and err.value.details["field"] == "via"
+
+
+def test_the_written_reply_that_went_out_meets_the_window_and_lets_the_case_close():
+    case = letter_case()
+    sent_at = T0 + timedelta(hours=2)
+    case = cases.written_reply(case, Actor("desk-1", "front_desk"), {"reply_id": "R1", "medium": "letter"},
+                               sent_at, POLICY).case
+    assert case.deadlines["response"].met_at == sent_at and case.status == "responded"
+    case = through(case, ("resolve", {"resolution": "已整改"}), ("callback", {"reached": True, "satisfied": True}),
+                   ("close", {}))
+    assert case.status == "closed"
+
+
+def test_a_reopened_written_case_needs_a_fresh_written_reply_before_it_resolves_again():
+    case = cases.written_reply(letter_case(), DESK, {"reply_id": "R1", "medium": "letter"}, T0, POLICY).case
+    case = through(case, ("resolve", {"resolution": "已整改"}), ("reopen", {"reason": "还是没人清运"}))
+    with pytest.raises(IllegalTransition) as err:
+        act(case, "resolve", {"resolution": "再次整改"}, actor=STAFF)
+    assert err.value.code == "written_reply_required"
+
+
+def test_a_written_consultation_is_answered_only_after_its_written_reply():
+    case = act(letter_case(), "classify", {"kind": "consultation"}).case
+    with pytest.raises(IllegalTransition):
+        act(case, "answer", {"message": "见书面答复", "via": "phone"})
+    case = cases.written_reply(case, DESK, {"reply_id": "R1", "medium": "letter"}, T0, POLICY).case
+    assert act(case, "answer", {"message": "见书面答复", "via": "phone"}).case.status == "closed"

@@ -27,7 +27,7 @@ from chalicelib.auth import PERMISSIONS, ROLES, STAFF_ROLES, TOKEN_AUDIENCE, TOK
 from chalicelib.openapi import ROUTES
 from chalicelib.schemas import SCHEMAS
 from tests.api.helpers import call
-from tests.conftest import T0, TEST_SECRET, make_token
+from tests.conftest import T0, TEST_SECRET, contacts_of, make_token
 
 OWN, OTHER = "P1", "P2"
 CASES = "/v1/properties/{property_id}/cases"
@@ -38,6 +38,7 @@ PROTECTED = sorted((method, path) for (method, path), (_s, permission, _b, _st) 
 # A minimal valid body per schema name (checked against the schema below, so it cannot rot).
 BODIES: dict[str, dict] = {
     "PutProperty": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
+                    "contacts": contacts_of("riverside.example"),
                     "departments": ["engineering", "security", "cleaning", "customer_service"]},
     "PutTenant": {"name": "李女士", "email": "li.nvshi@example.cn"},
     "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度"},
@@ -110,6 +111,8 @@ def body_for(method: str, path: str, role: str) -> dict | None:
         return None
     if _is_create_case(method, path) and role in STAFF_ROLES:
         schema = "LogCase"
+    if schema == "SignHandover" and role == "security":
+        return {"side": "control_room"}  # each side is signed by its own people
     return BODIES[schema]
 
 

@@ -11,11 +11,12 @@ import pytest
 from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.reports import ReportService
-from tests.conftest import T0
+from tests.conftest import T0, contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")
 DESK = Principal("desk-1", "front_desk", frozenset({"P1", "P2"}), name="前台小王")
-GUARD = Principal("sec-1", "manager", frozenset({"P1"}), name="监控中心老李")
+GUARD = Principal("sec-1", "security", frozenset({"P1"}), name="监控中心老李")
+MANAGER = Principal("manager-1", "manager", frozenset({"P1"}), name="王经理")
 STAFF = Principal("eng-1", "dept_staff", frozenset({"P1"}), name="工程部张师傅")
 DESK_P2 = Principal("desk-p2", "front_desk", frozenset({"P2"}))
 
@@ -142,7 +143,7 @@ def test_both_sides_sign_once_each(reports, clock, monday):
     assert signed["signatures"]["customer_service"]["comment"] == "电梯案已交接"
     assert signed["signatures"]["control_room"] is None and signed["signed"] is False
     with pytest.raises(Conflict) as err:
-        reports.sign_handover(GUARD, "P1", "2026-11-23T10:00:00Z", "customer_service")
+        reports.sign_handover(MANAGER, "P1", "2026-11-23T10:00:00Z", "customer_service")
     assert err.value.code == "already_signed" and err.value.status == 409
     assert err.value.details["signed_by"]["id"] == "desk-1"
     done = reports.sign_handover(GUARD, "P1", "2026-11-23T10:00:00Z", "control_room", "收到")
@@ -161,7 +162,7 @@ def test_signing_refusals(reports, clock, monday):
     with pytest.raises(ValidationFailed):
         reports.sign_handover(DESK, "P1", "2026-11-23T10:00:00Z", "security")
     with pytest.raises(NotFound) as err:
-        reports.sign_handover(DESK, "P1", "2026-11-24T10:00:00Z", "control_room")
+        reports.sign_handover(GUARD, "P1", "2026-11-24T10:00:00Z", "control_room")
     assert err.value.code == "handover_not_found"
     with pytest.raises(BadRequest):
         reports.get_handover(DESK, "P1", "yesterday evening")
@@ -267,7 +268,8 @@ def test_run_due_produces_each_handover_once_per_property(svc, reports, monkeypa
 
 def test_run_due_follows_each_property_own_time_zone_and_makes_yesterdays_figures(svc, store, reports):
     admin = Principal("admin-9", "admin", frozenset({"P3"}))
-    svc.put_property(admin, "P3", {"name": "Thames Court", "policy": {"timezone": "Europe/London"}})
+    svc.put_property(admin, "P3", {"name": "Thames Court", "contacts": contacts_of("thames.example"),
+                                   "policy": {"timezone": "Europe/London"}})
     start = datetime(2026, 11, 23, 2, 5, tzinfo=timezone.utc)
     made = _hourly(reports, start, 22, property_ids=["P1", "P3"])   # up to Monday 23:05 UTC
     london = [end for pid, end in made if pid == "P3"]
@@ -291,3 +293,25 @@ def test_run_due_skips_unknown_properties_and_serves_the_rest(reports):
     result = reports.run_due(datetime(2026, 11, 23, 2, 5, tzinfo=timezone.utc), ["P9", "P1"])
     assert result["P9"] == {"skipped": "property_not_found"}
     assert result["P1"]["handovers"] == ["2026-11-23T00:00:00Z"]
+
+
+def test_each_side_is_signed_by_its_own_people(reports, clock, monday):
+    reports.produce_handover("P1", clock.now)
+    for who, side in ((DESK, "control_room"), (MANAGER, "control_room"), (GUARD, "customer_service")):
+        with pytest.raises(Forbidden):
+            reports.sign_handover(who, "P1", "2026-11-23T10:00:00Z", side)
+    doc = reports.get_handover(STAFF, "P1", "2026-11-23T10:00:00Z")
+    assert doc["signatures"] == {"customer_service": None, "control_room": None}
+    done = reports.sign_handover(GUARD, "P1", "2026-11-23T10:00:00Z", "control_room", "夜班两宗投诉已交接")
+    assert done["signatures"]["control_room"]["by"]["role"] == "security"
+
+
+def test_one_person_never_signs_both_sides(reports, clock, monday):
+    reports.produce_handover("P1", clock.now)
+    reports.sign_handover(GUARD, "P1", "2026-11-23T10:00:00Z", "control_room")
+    # the same account, moved to the front desk since (e.g. a Cognito group change)
+    same_person = Principal("sec-1", "front_desk", frozenset({"P1"}), name="监控中心老李")
+    with pytest.raises(Conflict) as err:
+        reports.sign_handover(same_person, "P1", "2026-11-23T10:00:00Z", "customer_service")
+    assert err.value.code == "same_signer"
+    assert reports.get_handover(STAFF, "P1", "2026-11-23T10:00:00Z")["signed"] is False

@@ -12,6 +12,7 @@ from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.service import CaseService
 from chalicelib.store import CaseNumberTaken, CounterRace, IdempotentReplay
+from tests.conftest import contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")
 TENANT2 = Principal("tenant-2", "tenant", frozenset({"P1"}), name="陳先生")
@@ -324,8 +325,8 @@ def test_tenant_timeline_hides_internal_notes(svc):
 
 def test_policy_override_changes_deadlines_for_that_property(svc, store):
     admin = Principal("admin-1", "admin", frozenset({"P1"}))
-    svc.put_property(admin, "P1", {"name": "滨江花园", "policy": {"windows": {"handoff": {"amount": 5,
-                                                                                         "unit": "minutes"}}}})
+    svc.put_property(admin, "P1", {"name": "滨江花园", "contacts": contacts_of("riverside.example"),
+                                   "policy": {"windows": {"handoff": {"amount": 5, "unit": "minutes"}}}})
     case, _ = submit(svc)
     assert case.deadlines["handoff"].due == case.created_at + timedelta(minutes=5)
 
@@ -341,3 +342,12 @@ def test_unknown_department_is_refused(svc):
     case, _ = submit(svc)
     with pytest.raises(ValidationFailed):
         svc.act(DESK, "P1", case.case_id, "classify", {"department": "marketing"})
+
+
+def test_property_settings_that_leave_a_tier_without_a_recipient_are_refused_and_the_old_kept(svc):
+    admin = Principal("admin-1", "admin", frozenset({"P1"}))
+    contacts = {k: v for k, v in contacts_of("riverside.example").items() if k != "director"}
+    with pytest.raises(ValidationFailed) as err:
+        svc.put_property(admin, "P1", {"name": "滨江花园", "contacts": contacts})
+    assert err.value.code == "escalation_contact_missing" and err.value.details["missing"] == ["director"]
+    assert svc.property("P1").contacts["director"] == "director@riverside.example"

@@ -10,6 +10,7 @@ import pytest
 from chalicelib import config
 from chalicelib.auth import Principal
 from chalicelib.reminders import CallbackReminders, schedule_name
+from tests.conftest import contacts_of
 
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}))
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1"}))
@@ -81,7 +82,7 @@ def test_the_reminder_handler_mails_the_front_desk_only_while_the_callback_is_pe
                                                                                       mailbox, runtime_wired):
     from chalicelib.auth import Principal as P
     svc.put_property(P("admin", "admin", frozenset({"P1"})), "P1", {
-        "name": "滨江花园", "email": "service@riverside.example", "contacts": {"front_desk": "desk@riverside.example"}})
+        "name": "滨江花园", "email": "service@riverside.example", "contacts": contacts_of("riverside.example")})
     case = resolved_case(svc)
     body = json.dumps({"type": "callback_due", "property_id": "P1", "case_id": case.case_id})
     client.lambda_.invoke("callback_reminders", client.events.generate_sqs_event(message_bodies=[body],
