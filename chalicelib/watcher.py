@@ -134,7 +134,8 @@ class WatchService:
             # Settings written before contacts were required: nobody to mail.
             # Said on the trail and raised as an alarm metric, never "notified".
             logger.error("escalation reached nobody", extra={"case_id": case.case_id, "about": key})
-            record_metric("EscalationNoRecipient", dimensions={"tier": str(record.get("tier"))},
+            # No dimension of its own: one metric the EscalationNoRecipientAlarm (infra) watches.
+            record_metric("EscalationNoRecipient", tier=str(record.get("tier")),
                           property_id=case.property_id, case_id=case.case_id)
             self.store.save_change(watch.mark_unrouted(case, key, now, prop.policy), expected_version=case.version)
             return

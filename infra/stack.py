@@ -460,6 +460,10 @@ class TenantdeskStack(cdk.Stack):
         alarm("InboundMailFailuresAlarm", self.inbound_mail_failures.metric_approximate_number_of_messages_visible(
             period=five, statistic="Maximum"),
               "An inbound mail failed intake three times; it waits in tenantdesk-inbound-mail-failures.")
+        alarm("EscalationNoRecipientAlarm", cw.Metric(namespace="Tenantdesk", metric_name="EscalationNoRecipient",
+                                                       dimensions_map={"service": APP}, period=five,
+                                                       statistic="Sum"),
+              "An escalation found nobody to tell (a property's contacts are missing): see the case's trail.")
         alarm("CaseWatchFailedAlarm", self.state_machine.metric_failed(period=five, statistic="Sum"),
               "A case watcher execution failed: that case is no longer watched.")
         alarm("Api5xxAlarm", cw.Metric(namespace="AWS/ApiGateway", metric_name="5XXError",

@@ -132,3 +132,17 @@ def test_api_gateway_answers_errors_in_the_api_shape_without_echoing_the_request
         assert json.loads(responses[kind]["responseTemplates"]["application/json"])["code"] == code, kind
     assert "gatewayresponse.header.Retry-After" in responses["THROTTLED"]["responseParameters"]
     assert json.loads(responses["DEFAULT_5XX"]["responseTemplates"]["application/json"])["code"] == "internal_error"
+
+
+def test_an_escalation_that_reached_nobody_raises_an_alarm(synth):
+    """The watcher emits EscalationNoRecipient with no dimension but Powertools'
+    service; an alarm on any other dimension set would never see it."""
+    from chalicelib.observability import NAMESPACE
+    t = synth.json("dev")
+    alarms = [a["Properties"] for a in resources(t, "AWS::CloudWatch::Alarm").values()
+              if a["Properties"].get("MetricName") == "EscalationNoRecipient"]
+    assert len(alarms) == 1
+    (alarm,) = alarms
+    assert alarm["Namespace"] == NAMESPACE
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "tenantdesk"}]
+    assert alarm["Threshold"] == 0 and alarm["AlarmActions"]
