@@ -326,7 +326,9 @@ def revise_reply(property_id, case_id, reply_id):
 @app.route(REPLY + "/posted", methods=["POST"], authorizer=users)
 @web.api
 def reply_posted(property_id, case_id, reply_id):
-    who = web.principal(_request())
+    req = _request()
+    who = web.principal(req)
+    web.body(req, "MarkPosted")  # no fields; a malformed body is still refused
     reply = replies().mark_posted(who, *web.case_ids(property_id, case_id), web.reply_id(reply_id))
     return web.json_response(reply_view(reply))
 

@@ -86,3 +86,15 @@ class ValidationFailed(DomainError):
 
     status = 422
     code = "validation_error"
+
+
+class RateLimited(DomainError):
+    """A quota is used up for now; ``retry_after`` seconds until its window ends
+    (sent as the Retry-After header)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, details: dict[str, Any] | None = None):
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -53,7 +53,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("POST", REPLY + "/return"): ("Return a reply to its author with a comment", "reply.approve", "ReturnReply",
                                   200),
     ("POST", REPLY + "/revise"): ("The author revises a returned reply", "reply.draft", "ReviseReply", 200),
-    ("POST", REPLY + "/posted"): ("An approved letter reply was posted", "reply.post", None, 200),
+    ("POST", REPLY + "/posted"): ("An approved letter reply was posted (empty body or {})", "reply.post",
+                                  "MarkPosted", 200),
     ("GET", "/v1/approvals"): ("Replies waiting for your approval, oldest first", "reply.approve", None, 200),
     ("GET", "/v1/properties/{property_id}/quarantine"): ("Quarantined inbound mail, newest first",
                                                          "mail.quarantine", None, 200),
@@ -123,6 +124,14 @@ _CASE_PAGES = ("/v1/me/cases", "/v1/properties/{property_id}/queue")
 
 _VALUE_PARAMETERS = ("tenant_id", "shift_end", "day", "month")
 
+# Routes with an application quota (chalicelib/quotas.py): the property's
+# settings may override the limits (PutProperty ``quotas``).
+_RATE_LIMITED = {
+    ("POST", "/v1/properties/{property_id}/cases"): "a tenant's cases per hour (cases_per_tenant_per_hour; "
+                                                    "staff-logged cases are not limited)",
+    ("POST", CASE + "/messages"): "messages per case per minute (messages_per_case_per_minute)",
+}
+
 
 def _console_assets() -> dict[str, str]:
     from chalicelib.routes_console import ASSETS
@@ -175,6 +184,12 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         if "{name}" in path:
             op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(_console_assets())}
             op["responses"]["404"] = {"$ref": "#/components/responses/Error"}
+    if (method, path) in _RATE_LIMITED:
+        op["responses"]["429"] = {
+            "description": f"rate_limited: quota of {_RATE_LIMITED[(method, path)]} used up; nothing was stored",
+            "headers": {"Retry-After": {"description": "seconds until the quota's window ends",
+                                        "schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     if schema:
         body_schema: dict[str, Any] = {"$ref": f"#/components/schemas/{schema}"}
         if schema == "SubmitCase":

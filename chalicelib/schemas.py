@@ -11,20 +11,25 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
-from chalicelib import cases
+from chalicelib import cases, quotas
 from chalicelib.errors import ValidationFailed
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 _SHORT = {"type": "string", "maxLength": 200}
 _EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^[^@\s<>()\[\],;:\\\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"}
-_VERSION = {"type": "integer", "minimum": 1, "description": "the case version you saw; 409 if it moved"}
+# Every integer has both bounds: an unbounded one (10**400) passes "integer"
+# and then fails in DynamoDB (38 digits at most) as a 500.
+MAX_VERSION = 1_000_000
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
+_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
+            "description": "the case version you saw; 409 if it moved"}
 _ATTACHMENTS = {
     "type": "array", "maxItems": 10,
     "items": {"type": "object", "additionalProperties": False, "required": ["ref"],
               "properties": {"ref": {"type": "string", "minLength": 1, "maxLength": 1024},
                              "name": _SHORT, "content_type": {"type": "string", "maxLength": 100},
-                             "size": {"type": "integer", "minimum": 0}}},
+                             "size": {"type": "integer", "minimum": 0, "maximum": MAX_ATTACHMENT_BYTES}}},
 }
 
 
@@ -104,13 +109,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ReviseReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000},
                                     "version": _VERSION}),
     "ApproveReply": _body([], {"version": _VERSION}),
+    "MarkPosted": _body([], {}),
     "ReturnReply": _body(["comment"], {"comment": _TEXT, "version": _VERSION}),
     "SesNotification": _SES_NOTIFICATION,
     # What the case-watch state machine's Check state puts on the watch queue.
     "WatchTask": {"type": "object", "required": ["token", "property_id", "case_id", "gen"],
                   "properties": {"token": {"type": "string", "minLength": 1, "maxLength": 2048},
                                  "property_id": _ID, "case_id": {"type": "string", "pattern": r"^TD-\d{8}-\d{4,6}$"},
-                                 "gen": {"type": "integer", "minimum": 1}, "execution": {"type": "string"},
+                                 "gen": {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "execution": {"type": "string"},
                                  "started": {"type": "string", "maxLength": 40}}},
     "PutTenant": _body(["name", "email"], {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                                            "email": _EMAIL,
@@ -123,7 +129,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                  "properties": {k: _EMAIL for k in (
                                                      "front_desk", "manager", "director", "on_duty")}},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
-                                    "policy": {"type": "object"}}),
+                                    "policy": {"type": "object"},
+                                    "quotas": {"type": "object", "additionalProperties": False, "properties": {
+                                        name: {"type": "integer", "minimum": 1, "maximum": quotas.MAX_LIMIT,
+                                               "description": f"default {default}; 429 rate_limited beyond it"}
+                                        for name, default in quotas.DEFAULTS.items()}}}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
                                      "comment": {"type": "string", "maxLength": 2000}}),

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from chalicelib import auth, cases, deadlines, watch
+from chalicelib import auth, cases, deadlines, quotas, watch
 from chalicelib.cases import Actor, Case, Event
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
-from chalicelib.store import CaseNumberTaken, CounterRace, DynamoStore, IdempotentReplay
+from chalicelib.store import CaseNumberTaken, CounterRace, DynamoStore, IdempotentReplay, QuotaExceeded
 
 PROPERTY_CACHE_SECONDS = 60
 MAX_SUBMIT_ATTEMPTS = 5
@@ -36,10 +36,12 @@ class Property:
     # Who hears of escalations: "manager", "director", "on_duty" (the security
     # control room, after hours), "front_desk" -> an email address.
     contacts: dict[str, str] = field(default_factory=dict)
+    quotas: quotas.Limits = quotas.Limits()  # cases per tenant per hour, messages per case per minute
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
-                "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts)}
+                "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
+                "quotas": self.quotas.to_dict()}
 
 
 def actor_of(principal: auth.Principal) -> Actor:
@@ -130,7 +132,7 @@ class CaseService:
     def _property_from(property_id: str, data: dict[str, Any]) -> Property:
         return Property(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
                         tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None,
-                        dict(data.get("contacts") or {}))
+                        dict(data.get("contacts") or {}), quotas.Limits.from_dict(data.get("quotas")))
 
     def get_property(self, principal: auth.Principal, property_id: str) -> Property:
         auth.authorize(principal, "policy.read", property_id)
@@ -147,7 +149,7 @@ class CaseService:
         self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
                             {"name": prop.name, "policy": params.get("policy") or {},
                              "departments": list(prop.departments), "email": prop.email,
-                             "contacts": prop.contacts})
+                             "contacts": prop.contacts, "quotas": params.get("quotas") or {}})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
         self.store.put_meta_if_absent("PROPERTIES", property_id, {"property_id": property_id})
         if prop.email:
@@ -170,9 +172,10 @@ class CaseService:
 
     def submit(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
                idempotency_key: str | None) -> tuple[Case, bool]:
-        """A tenant's own case (app or web). Returns (case, created)."""
+        """A tenant's own case (app or web). Returns (case, created). Counts
+        against the tenant's hourly quota (``RateLimited``); a replay does not."""
         auth.authorize(principal, "case.submit", property_id)
-        return self.create_as(actor_of(principal), property_id, params, idempotency_key)
+        return self.create_as(actor_of(principal), property_id, params, idempotency_key, limit_actor=True)
 
     def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
             idempotency_key: str | None) -> tuple[Case, bool]:
@@ -181,9 +184,11 @@ class CaseService:
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
-                  idempotency_key: str | None) -> tuple[Case, bool]:
+                  idempotency_key: str | None, *, limit_actor: bool = False) -> tuple[Case, bool]:
         """Create a case as ``actor`` (already authorised, or the system itself,
-        e.g. email intake). Idempotency keys are scoped to the actor."""
+        e.g. email intake). Idempotency keys are scoped to the actor.
+        ``limit_actor``: the case counts against the actor's cases-per-hour
+        quota, stepped in the creating transaction (a replay costs nothing)."""
         if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
             raise BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters",
                              code="invalid_idempotency_key")
@@ -209,9 +214,12 @@ class CaseService:
             change = cases.new_case(property_id=property_id, case_id=f"TD-{day}-{number:04d}", actor=actor,
                                     params=params, now=now, policy=prop.policy)
             idem = (idem_key[0], idem_key[1], {"case": change.case.key, "fingerprint": digest}) if idem_key else None
+            quota = quotas.case_submission(prop.quotas, property_id, actor.id, now) if limit_actor else None
             try:
                 self.store.create_case(change, idempotency=idem, counter=counter,
-                                       outbox=[watch_outbox_record(change.case)])
+                                       outbox=[watch_outbox_record(change.case)], quota=quota)
+            except QuotaExceeded:
+                raise quota.exceeded(now) from None
             except IdempotentReplay:
                 # A concurrent duplicate of this request won; the next pass returns its case.
                 read_first = True
@@ -280,9 +288,14 @@ class CaseService:
         department = params.get("department")
         if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})
-        change = cases.ACTIONS[action](case, actor_of(principal), params, self.clock(), prop.policy)
+        now = self.clock()
+        change = cases.ACTIONS[action](case, actor_of(principal), params, now, prop.policy)
         outbox = self._watch_outbox(case, change.case, prop.policy)
-        self.store.save_change(change, expected_version=case.version, outbox=outbox)
+        quota = quotas.case_message(prop.quotas, property_id, case_id, now) if action == "message" else None
+        try:
+            self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota)
+        except QuotaExceeded:
+            raise quota.exceeded(now) from None
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         if outbox:
             self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)

@@ -55,6 +55,10 @@ class IdempotentReplay(Exception):
     """The idempotency record already exists: the caller returns the case it names."""
 
 
+class QuotaExceeded(Exception):
+    """The quota counter is at its limit for this window: nothing was written."""
+
+
 # --- mapping ----------------------------------------------------------------
 
 def case_to_body(case: Case) -> dict[str, Any]:
@@ -113,7 +117,7 @@ def _decode_cursor(scope: str, cursor: str | None) -> dict[str, Any] | None:
         key = data["k"]
         if data["s"] != scope or not isinstance(key, dict):
             raise ValueError("cursor from another listing")
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
     return key
 
@@ -237,13 +241,15 @@ class DynamoStore:
 
     def create_case(self, change: Change, *, idempotency: tuple[str, str, dict[str, Any]] | None,
                     counter: tuple[tuple[str, str], int | None] | None = None,
-                    outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
+                    outbox: list[tuple[str, str, dict[str, Any]]] = (), quota: Any = None) -> None:
         """Write a new case, its first event, idempotency record and outbox
         records (work to do once it is stored) atomically. ``counter`` =
         (key, number read): the number was read, not taken, so the counter's
         step to it is part of the transaction, conditional on nobody else
         having taken it (``CounterRace``). None: the number was taken already
-        (``next_number``)."""
+        (``next_number``). ``quota`` (a ``quotas.Quota``): its counter is
+        stepped in the same transaction, only while under its limit
+        (``QuotaExceeded``)."""
         case = change.case
         meta = self.m.Meta
         ops = []
@@ -263,25 +269,42 @@ class DynamoStore:
                     tx.save(meta(pk, sk, data=data, expires_at=case.created_at + IDEMPOTENCY_TTL),
                             condition=meta.pk.does_not_exist())
                 for pk, sk, data in outbox:
+                    ops.append("outbox")
                     tx.save(meta(pk, sk, data=data))
+                if quota is not None:  # last: pynamodb sends updates after puts, reasons come in that order
+                    ops.append("quota")
+                    self._step_quota(tx, quota)
         except TransactWriteError as exc:
             reasons = dict(zip(ops, _reasons(exc)))
             if reasons.get("idempotency") == "ConditionalCheckFailed":
                 raise IdempotentReplay() from exc
+            if reasons.get("quota") == "ConditionalCheckFailed":
+                raise QuotaExceeded() from exc
             if reasons.get("counter") in ("ConditionalCheckFailed", "TransactionConflict"):
                 raise CounterRace() from exc
             if reasons.get("case") == "ConditionalCheckFailed":
                 raise CaseNumberTaken() from exc
             raise
 
+    def _step_quota(self, tx: TransactWrite, quota: Any) -> None:
+        """Add one to a quota's fixed-window counter (created on first use, with
+        a TTL), on condition that it is still under the limit: every instance
+        shares the one item, and the ADD is atomic, so the limit holds however
+        many submit at once."""
+        meta = self.m.Meta
+        tx.update(meta(*quota.counter_id), actions=[meta.n.add(1), meta.expires_at.set(quota.expires_at)],
+                  condition=meta.n.does_not_exist() | (meta.n < quota.limit))
+
     def save_change(self, change: Change, *, expected_version: int,
                     guard: tuple[str, str, dict[str, Any]] | None = None,
-                    outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
+                    outbox: list[tuple[str, str, dict[str, Any]]] = (), quota: Any = None) -> None:
         """Write a case change and its audit event together, only if the case is
         still at ``expected_version``. A ``guard`` meta record written with it
         makes a redelivered event (the same email twice) a no-op: if the guard
-        exists already, nothing is written and ``IdempotentReplay`` is raised."""
-        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox)
+        exists already, nothing is written and ``IdempotentReplay`` is raised.
+        A ``quota`` is stepped with it, only while under its limit
+        (``QuotaExceeded``, nothing written)."""
+        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox, quota=quota)
 
     def save_reply(self, reply: Reply, *, expected_version: int | None, change: Change | None = None,
                    case_version: int | None = None) -> None:
@@ -291,7 +314,8 @@ class DynamoStore:
 
     def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
                   guard: tuple[str, str, dict[str, Any]] | None = None, reply: Reply | None = None,
-                  reply_version: int | None = None, outbox: list[tuple[str, str, dict[str, Any]]] = ()) -> None:
+                  reply_version: int | None = None, outbox: list[tuple[str, str, dict[str, Any]]] = (),
+                  quota: Any = None) -> None:
         ops = []
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -313,10 +337,15 @@ class DynamoStore:
                 for pk, sk, data in outbox:
                     ops.append("outbox")
                     tx.save(self.m.Meta(pk, sk, data=data))
+                if quota is not None:  # last: pynamodb sends updates after puts, reasons come in that order
+                    ops.append("quota")
+                    self._step_quota(tx, quota)
         except TransactWriteError as exc:
             failed = {op for op, code in zip(ops, _reasons(exc)) if code == "ConditionalCheckFailed"}
             if "guard" in failed:
                 raise IdempotentReplay() from exc
+            if "quota" in failed:
+                raise QuotaExceeded() from exc
             if "reply" in failed or (reply is not None and "TransactionConflict" in _reasons(exc)):
                 raise VersionConflict("the reply was changed by someone else; reload and try again",
                                       code="reply_version_conflict") from exc

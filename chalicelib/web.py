@@ -10,7 +10,7 @@ from typing import Any, Callable
 from chalice import Response
 
 from chalicelib import auth, config, runtime, schemas
-from chalicelib.errors import BadRequest, DomainError, NotFound, PayloadTooLarge
+from chalicelib.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
 from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -26,7 +26,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(error: DomainError) -> Response:
-    return json_response(error.to_dict(), error.status)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    return json_response(error.to_dict(), error.status, headers)
 
 
 # Errors Chalice answers by itself, before any view runs, in its own shape.
@@ -98,8 +99,52 @@ def principal(request: Any) -> auth.Principal:
                              now=runtime.clock())
 
 
+# What a JSON body may hold beyond what the json module accepts. Our deepest
+# schema nests 4 levels; DynamoDB refuses more than 32. Integers beyond 2**53
+# lose precision in JavaScript clients; the schemas bound each field tighter.
+MAX_JSON_DEPTH = 16
+MAX_JSON_INTEGER = 2 ** 53 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _invalid_json(reason: str, message: str) -> BadRequest:
+    return BadRequest(message, code="invalid_json", details={"reason": reason})
+
+
+def _check_json(data: Any) -> None:
+    """Walk a parsed body (iteratively: no recursion to exhaust) and refuse
+    what would fail later, deep in storage, as a 500: nesting deeper than
+    ``MAX_JSON_DEPTH``, strings or keys with a lone surrogate (``\\ud800``
+    parses, but can never be encoded as UTF-8), numbers out of range."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise _invalid_json("lone_surrogate", "the body holds a string that is not valid Unicode "
+                                                      "(a lone UTF-16 surrogate)")
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, (int, float)):
+            if not -MAX_JSON_INTEGER <= value <= MAX_JSON_INTEGER:  # also inf, from 1e400
+                raise _invalid_json("number_out_of_range", f"numbers must be within ±{MAX_JSON_INTEGER}")
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise _invalid_json("too_deep", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+            items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+            for key, item in items:
+                if key is not None:
+                    stack.append((key, depth))
+                stack.append((item, depth + 1))
+
+
 def body(request: Any, schema: str) -> dict[str, Any]:
-    """The request's JSON object, validated against ``schema``."""
+    """The request's JSON object, checked by ``_check_json`` and validated
+    against ``schema``. Anything else is a 400 or 422; nothing reaches storage."""
     raw = request.raw_body or b""
     if len(raw) > config.max_body_bytes():
         raise PayloadTooLarge(f"the body is larger than {config.max_body_bytes()} bytes")
@@ -107,11 +152,14 @@ def body(request: Any, schema: str) -> dict[str, Any]:
         data: Any = {}
     else:
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        except RecursionError:  # the C parser's guard against deep nesting
+            raise _invalid_json("too_deep", f"the body nests deeper than {MAX_JSON_DEPTH} levels") from None
+        except (UnicodeDecodeError, ValueError):  # also a number too long to convert
             raise BadRequest("the body is not valid UTF-8 JSON", code="invalid_json") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", code="invalid_json")
+    _check_json(data)
     return schemas.validate(schema, data)
 
 
@@ -127,8 +175,21 @@ def case_ids(pid: str, cid: str) -> tuple[str, str]:
     return property_id(pid), cid
 
 
+MAX_QUERY_VALUE = 2048
+# Control characters and lone surrogates: no parameter of ours holds them, and
+# they fail later (in a cursor's decoding, in a DynamoDB filter) as a 500.
+_BAD_TEXT = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def query(request: Any) -> dict[str, str]:
-    return dict(request.query_params or {})
+    """The query parameters, refused (400 invalid_query) when a name or value
+    is too long or holds a control character or a lone surrogate."""
+    params = dict(request.query_params or {})
+    for name, value in params.items():
+        if len(name) > 64 or len(value) > MAX_QUERY_VALUE or _BAD_TEXT.search(name) or _BAD_TEXT.search(value):
+            raise BadRequest("a query parameter is too long or not valid text", code="invalid_query",
+                             details={"field": name if not _BAD_TEXT.search(name) else None})
+    return params
 
 
 def query_int(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -60,6 +60,7 @@ BODIES: dict[str, dict] = {
     "DraftReply": {"body": "您好，已修复。"},
     "ReviseReply": {"body": "您好，已修复（修订）。"},
     "ApproveReply": {},
+    "MarkPosted": {},
     "ReturnReply": {"comment": "请补充维修时间"},
     "ProduceHandover": {},
     "SignHandover": {"side": "customer_service"},
