@@ -83,7 +83,7 @@ def openapi_document():
 def me():
     p = web.principal(_request())
     return web.json_response({"subject": p.subject, "role": p.role, "properties": sorted(p.properties),
-                              "name": p.name, "lang": p.lang})
+                              "name": p.name, "lang": p.lang, "department": p.department})
 
 
 @app.route("/v1/properties/{property_id}", methods=["GET"], authorizer=users)

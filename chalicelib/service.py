@@ -160,7 +160,16 @@ class CaseService:
         record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
                   "email": params["email"].lower(), "unit": params.get("unit", ""), "lang": params.get("lang", "zh-Hans")}
         self.store.put_meta(f"TENANT_EMAIL#{record['email']}", "TENANT", record)
+        # By id too: a case logged for a tenant is checked against the property's tenants.
+        self.store.put_meta(f"TENANT#{property_id}", tenant_id, record)
         return record
+
+    def _require_tenant_of(self, property_id: str, tenant_id: str) -> None:
+        """A case logged for a tenant lands in that tenant's own list: the
+        tenant must be one of this property's (registered with PUT .../tenants)."""
+        if (f"TENANT#{property_id}", tenant_id) not in self.store.get_meta([(f"TENANT#{property_id}", tenant_id)]):
+            raise ValidationFailed("reporter.tenant_id is not a tenant of this property", code="unknown_tenant",
+                                   details={"field": "reporter.tenant_id"})
 
     # --- intake -------------------------------------------------------------
 
@@ -174,6 +183,9 @@ class CaseService:
             idempotency_key: str | None) -> tuple[Case, bool]:
         """Front desk records a phone, walk-in or letter case on a caller's behalf."""
         auth.authorize(principal, "case.log", property_id)
+        tenant_id = (params.get("reporter") or {}).get("tenant_id")
+        if tenant_id:
+            self._require_tenant_of(property_id, tenant_id)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
@@ -270,6 +282,7 @@ class CaseService:
         auth.authorize(principal, f"case.{action}", property_id)
         prop = self.property(property_id)
         case = self._visible_case(principal, property_id, case_id)
+        auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
         if expected_version is not None and expected_version != case.version:
             raise VersionConflict("the case was changed by someone else; reload and try again",
                                   details={"current_version": case.version, "your_version": expected_version})

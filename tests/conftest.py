@@ -147,10 +147,11 @@ def client(runtime_wired):
         yield c
 
 
-def make_token(role: str, properties=("P1",), subject: str | None = None, name: str = "", now=None) -> str:
+def make_token(role: str, properties=("P1",), subject: str | None = None, name: str = "", now=None,
+               department: str | None = None) -> str:
     from chalicelib.auth import mint_token
     return mint_token(TEST_SECRET, subject=subject or (f"{role}-1" if role != "tenant" else "tenant-1"),
-                      role=role, properties=list(properties), name=name, now=now or T0)
+                      role=role, properties=list(properties), name=name, now=now or T0, department=department)
 
 
 @pytest.fixture
