@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from chalicelib import auth, cases, deadlines, watch
+from chalicelib import auth, cases, deadlines, views, watch
 from chalicelib.cases import Actor, Case, Event
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
@@ -259,7 +259,7 @@ class CaseService:
         case = self._visible_case(principal, property_id, case_id)
         events = self.store.events(case)
         if principal.role == "tenant":
-            events = [e for e in events if e.action in cases.TENANT_VISIBLE_EVENTS]
+            events = [e for e in events if views.tenant_sees(e)]
         return case, events
 
     def list_own(self, principal: auth.Principal, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:

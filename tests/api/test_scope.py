@@ -120,3 +120,32 @@ def test_a_case_logged_for_the_propertys_tenant_is_theirs_to_read(client, tenant
     assert [c["case_id"] for c in page["items"]] == [case["case_id"]]
     status, mine = call(client, "GET", case_url(case["case_id"]), tenant)
     assert status == 200, mine
+
+
+# --- what the tenant sees of staff text ----------------------------------------------------------
+
+def test_tenant_timeline_shows_what_staff_wrote_for_them_and_none_of_the_internal_text(client):
+    tenant = make_token("tenant", subject="tenant-1")
+    status, case = call(client, "POST", "/v1/properties/P1/cases", tenant,
+                        {"unit": "3栋1201", "content": "空调不制冷", "category": "air_conditioning"})
+    cid = case["case_id"]
+    engineer = ENGINEER
+    for who, action, body in (
+            (DESK, "assign", {"assignee": "dept_staff-1", "department": "engineering", "note": "这户很难缠，小心"}),
+            (engineer, "start", {}),
+            (engineer, "respond", {"message": "师傅下午两点上门"}),
+            (engineer, "resolve", {"resolution": "已更换电容，制冷恢复"}),
+            (DESK, "callback", {"reached": True, "satisfied": False, "comment": "态度很差，别再派张师傅"}),
+            (DESK, "close", {"summary": "内部总结：赔偿申请已驳回"})):
+        status, out = call(client, "POST", case_url(cid, f"/{action}"), who, body)
+        assert status == 200, (action, out)
+    status, view = call(client, "GET", case_url(cid), tenant)
+    assert status == 200
+    text = str(view)
+    for internal in ("这户很难缠", "别再派张师傅", "赔偿申请已驳回"):
+        assert internal not in text
+    assert "师傅下午两点上门" in text and "已更换电容，制冷恢复" in text
+    assert [e["action"] for e in view["timeline"]] == ["submitted", "assign", "respond", "resolve", "callback", "close"]
+    assert "severity" not in view and "cause" not in view  # internal judgements
+    status, staff = call(client, "GET", case_url(cid), DESK)
+    assert all(t in str(staff) for t in ("这户很难缠", "别再派张师傅", "赔偿申请已驳回"))
