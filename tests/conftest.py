@@ -160,7 +160,7 @@ def tokens():
         "tenant": make_token("tenant", subject="tenant-1", name="李女士"),
         "tenant2": make_token("tenant", subject="tenant-2", name="陳先生"),
         "front_desk": make_token("front_desk", name="前台小王"),
-        "dept_staff": make_token("dept_staff", name="工程部张师傅"),
+        "dept_staff": make_token("dept_staff", name="工程部张师傅", department="engineering"),
         "manager": make_token("manager", name="王经理"),
         "director": make_token("director", name="赵总监"),
         "admin": make_token("admin", properties=("P1", "P2")),
