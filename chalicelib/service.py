@@ -177,6 +177,7 @@ class CaseService:
                idempotency_key: str | None) -> tuple[Case, bool]:
         """A tenant's own case (app or web). Returns (case, created)."""
         auth.authorize(principal, "case.submit", property_id)
+        self._require_stored_attachments(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
 
     def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
@@ -186,7 +187,13 @@ class CaseService:
         tenant_id = (params.get("reporter") or {}).get("tenant_id")
         if tenant_id:
             self._require_tenant_of(property_id, tenant_id)
+        self._require_stored_attachments(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
+
+    @staticmethod
+    def _require_stored_attachments(property_id: str, params: dict[str, Any]) -> None:
+        from chalicelib import attachments, config
+        attachments.require_stored(params.get("attachments"), bucket=config.mail_bucket(), property_id=property_id)
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
                   idempotency_key: str | None) -> tuple[Case, bool]:
@@ -262,6 +269,13 @@ class CaseService:
             events = [e for e in events if views.tenant_sees(e)]
         return case, events
 
+    def attachment(self, principal: auth.Principal, property_id: str, case_id: str,
+                   n: int) -> tuple[dict[str, Any], str]:
+        """Attachment ``n`` of a case the caller may read, and its storage key."""
+        from chalicelib import attachments, config
+        _case, events = self.get(principal, property_id, case_id)
+        return attachments.pick(events, n, bucket=config.mail_bucket(), property_id=property_id)
+
     def list_own(self, principal: auth.Principal, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         auth.authorize(principal, "case.list_own")
         return self.store.cases_of_tenant(principal.subject, limit=limit, cursor=cursor)
@@ -286,6 +300,8 @@ class CaseService:
         if expected_version is not None and expected_version != case.version:
             raise VersionConflict("the case was changed by someone else; reload and try again",
                                   details={"current_version": case.version, "your_version": expected_version})
+        if action == "message":
+            self._require_stored_attachments(property_id, params)
         department = params.get("department")
         if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})

@@ -39,6 +39,7 @@ OWN, OTHER = "P1", "P2"
 OTHER_DEPT = "P1 as security"  # own property, another department than the resources'
 DEPT, OTHER_DEPARTMENT = "engineering", "security"
 CASES = "/v1/properties/{property_id}/cases"
+MAIL_BUCKET = "tenantdesk-matrix-mail"  # where stored attachments live (set for the world below)
 SHIFT_END = "2026-11-23T00:00:00Z"  # the shift that ended last before T0 (08:00 Shanghai)
 
 PROTECTED = sorted((method, path) for (method, path), (_s, permission, _b, _st) in ROUTES.items() if permission)
@@ -48,7 +49,9 @@ BODIES: dict[str, dict] = {
     "PutProperty": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
                     "departments": ["engineering", "security", "cleaning", "customer_service"]},
     "PutTenant": {"name": "李女士", "email": "li.nvshi@example.cn"},
-    "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度"},
+    "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度",  # with a stored photo: attachment 1
+                   "attachments": [{"ref": f"s3://{MAIL_BUCKET}/attachments/P1/matrix/1-photo.jpg",
+                                    "name": "photo.jpg", "content_type": "image/jpeg"}]},
     "LogCase": {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响", "reporter": {"name": "陈先生", "phone": "138 0000 0000"}},
     "Classify": {"kind": "complaint"},
     "Assign": {"assignee": "eng-1", "department": "engineering"},
@@ -212,7 +215,7 @@ class World:
     def url(self, path: str) -> str:
         case = self.email_case if "/replies" in path else self.tenant_case
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
-                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11"}
+                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1"}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
@@ -222,7 +225,8 @@ class World:
 
 
 @pytest.fixture
-def world(client, mailbox):
+def world(client, mailbox, monkeypatch):
+    monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)
     return World(client)
 
 
