@@ -711,3 +711,13 @@ def test_dept_staff_act_only_on_their_department_or_their_own_cases():
             authorize_on_case(eng, department=department, assignee=assignee)
         assert refused.value.code == "outside_department"
     authorize_on_case(Principal("manager-1", "manager", {"P1"}), department="security", assignee="dept_staff-2")
+
+
+def test_the_token_command_gives_department_staff_their_department(monkeypatch, capsys):
+    from chalicelib import cli
+    from chalicelib.auth import verify_token
+    monkeypatch.setenv("TD_AUTH_SECRET", SECRET)
+    assert cli.main(["token", "--role", "dept_staff", "--property", "P1", "--department", "security"]) == 0
+    token = capsys.readouterr().out.strip()
+    principal = verify_token(SECRET, token, now=datetime.now(timezone.utc))
+    assert (principal.role, principal.department) == ("dept_staff", "security")
