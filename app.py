@@ -83,7 +83,7 @@ def openapi_document():
 def me():
     p = web.principal(_request())
     return web.json_response({"subject": p.subject, "role": p.role, "properties": sorted(p.properties),
-                              "name": p.name, "lang": p.lang})
+                              "name": p.name, "lang": p.lang, "department": p.department})
 
 
 @app.route("/v1/properties/{property_id}", methods=["GET"], authorizer=users)
@@ -172,6 +172,18 @@ def get_case(property_id, case_id):
     view = case_view(case, now=clock(), staff=who.is_staff)
     view["timeline"] = [event_view(e, staff=who.is_staff) for e in events]
     return web.json_response(view)
+
+
+@app.route(CASE + "/attachments/{n}", methods=["GET"], authorizer=users)
+@web.api
+def attachment(property_id, case_id, n):
+    """A stored attachment, through a short-lived presigned URL: browsers never load a tenant's link."""
+    from chalicelib import attachments, config
+    item, key = service().attachment(web.principal(_request()), *web.case_ids(property_id, case_id),
+                                     web.attachment_number(n))
+    url = attachments.presigned_get(attachments.signer(), config.mail_bucket(), key, name=item.get("name"))
+    return web.json_response({"url": url, "expires_in": attachments.URL_SECONDS, "name": item.get("name"),
+                              "content_type": item.get("content_type")})
 
 
 # --- lifecycle actions ---------------------------------------------------------------

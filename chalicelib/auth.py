@@ -41,6 +41,8 @@ __all__ = [
     "principal_from_cognito_claims",
     "authenticate",
     "authorize",
+    "DEPARTMENT_SCOPED_ROLES",
+    "authorize_on_case",
 ]
 
 # "security": the security control room's staff, the on-duty desk after hours,
@@ -79,6 +81,9 @@ class Principal:
     name: str = ""
     email: str = ""
     lang: str = DEFAULT_LANG  # "zh-Hans" | "zh-Hant" | "en"
+    # The staff member's department (e.g. "engineering"); None for tenants and
+    # for staff who belong to none. Limits what dept_staff may act on.
+    department: str | None = None
 
     def __post_init__(self) -> None:
         if self.role not in _ROLE_RANK:
@@ -121,6 +126,7 @@ def mint_token(
     name: str = "",
     email: str = "",
     lang: str = DEFAULT_LANG,
+    department: str | None = None,
 ) -> str:
     """Sign an HS256 token that :func:`verify_token` accepts.
 
@@ -142,6 +148,8 @@ def mint_token(
         raise ValueError(f"properties must be 1..{MAX_PROPERTIES} non-empty strings")
     if lang not in LANGS:
         raise ValueError(f"unknown lang {lang!r}; expected one of {LANGS}")
+    if department is not None and (not isinstance(department, str) or not department.strip()):
+        raise ValueError("department must be a non-empty string or None")
     if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be a positive integer")
 
@@ -158,6 +166,8 @@ def mint_token(
         "iss": TOKEN_ISSUER,
         "aud": TOKEN_AUDIENCE,
     }
+    if department:
+        claims["dept"] = department.strip()
     return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
 
 
@@ -262,6 +272,7 @@ def verify_token(secret: str, token: str, *, now: datetime) -> Principal:
     email = _optional_str_claim(payload, "email")
     lang = payload.get("lang")
     lang = lang if isinstance(lang, str) and lang in LANGS else DEFAULT_LANG
+    department = _optional_str_claim(payload, "dept").strip() or None
 
     return Principal(
         subject=subject,
@@ -270,6 +281,7 @@ def verify_token(secret: str, token: str, *, now: datetime) -> Principal:
         name=name,
         email=email,
         lang=lang,
+        department=department,
     )
 
 
@@ -334,6 +346,8 @@ def principal_from_cognito_claims(claims: dict) -> Principal:
 
     name = claims.get("name")
     email = claims.get("email")
+    # Set by admins only: the app clients may neither write custom attributes (infra).
+    department = claims.get("custom:department")
     return Principal(
         subject=subject.strip(),
         role=role,
@@ -341,6 +355,7 @@ def principal_from_cognito_claims(claims: dict) -> Principal:
         name=name if isinstance(name, str) else "",
         email=email if isinstance(email, str) else "",
         lang=_lang_from_locale(claims.get("locale")),
+        department=department.strip() or None if isinstance(department, str) else None,
     )
 
 
@@ -451,3 +466,25 @@ def authorize(principal: Principal, action: str, property_id: str | None = None)
         raise Forbidden(f"role {principal.role!r} may not perform {action!r}", code="forbidden")
     if property_id is not None and not principal.in_property(property_id):
         raise NotFound("not found", code="not_found")
+
+
+# Staff below manager act only on their own department's cases or on cases
+# assigned to them; reading stays property-wide (see "case.read"). Managers and
+# up, and the front desk that routes cases, act on any case of their property.
+DEPARTMENT_SCOPED_ROLES: frozenset[str] = frozenset({"dept_staff"})
+
+
+def authorize_on_case(principal: Principal, *, department: str | None, assignee: str | None) -> None:
+    """Allow ``principal`` to act on a case routed to ``department`` and assigned
+    to ``assignee``, or raise ``Forbidden(code="outside_department")``.
+
+    Called after :func:`authorize` (role and property) for every change to a case.
+    """
+    if principal.role not in DEPARTMENT_SCOPED_ROLES:
+        return
+    if assignee and assignee == principal.subject:
+        return
+    if department and department == principal.department:
+        return
+    raise Forbidden("this case belongs to another department and is not assigned to you",
+                    code="outside_department", details={"department": department})

@@ -548,7 +548,4 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
 }
 
-# Events a tenant may see on their own case's timeline; notes and internal
-# reclassification stay with staff.
-TENANT_VISIBLE_EVENTS = frozenset({"submitted", "assign", "respond", "resolve", "answer", "explain", "reopen",
-                                   "message", "rate", "close", "callback", "written_reply"})
+# What a tenant sees of each action lives in chalicelib/views.py (an allow-list per field).

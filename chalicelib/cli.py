@@ -1,7 +1,8 @@
 """Developer command line.
 
     python -m chalicelib.cli token --role manager --property P1 [--property P2] \\
-        [--subject mgr-1] [--name 王经理] [--email a@b.c] [--lang zh-Hans] [--ttl 43200]
+        [--subject mgr-1] [--name 王经理] [--email a@b.c] [--lang zh-Hans] [--ttl 43200] \\
+        [--department engineering]
 
 prints one local-mode bearer token on stdout (and nothing else there), so
 ``TOKEN=$(python -m chalicelib.cli token ...)`` works. A one-line summary goes to
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="", type=_text_arg, help="display name, e.g. 王经理")
     token.add_argument("--email", default="", type=_text_arg)
     token.add_argument("--lang", default=auth.DEFAULT_LANG, choices=auth.LANGS)
+    token.add_argument("--department", type=_non_empty, metavar="DEPARTMENT",
+                       help="the staff member's department, e.g. engineering (dept_staff act only on its cases "
+                            "and on cases assigned to them)")
     token.add_argument(
         "--ttl", type=_positive_int, default=auth.DEFAULT_TTL_SECONDS, metavar="SECONDS",
         help=f"lifetime in seconds (default {auth.DEFAULT_TTL_SECONDS})",
@@ -114,12 +118,13 @@ def _cmd_token(args: argparse.Namespace) -> int:
         name=args.name,
         email=args.email,
         lang=args.lang,
+        department=args.department,
     )
     print(token)
     who = f"{args.name} " if args.name else ""
     print(
         f"token for {who}[{subject}] role={args.role} properties={','.join(properties)} "
-        f"lang={args.lang} expires in {args.ttl}s",
+        f"lang={args.lang}{f' department={args.department}' if args.department else ''} expires in {args.ttl}s",
         file=sys.stderr,
     )
     return EXIT_OK

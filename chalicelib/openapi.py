@@ -29,6 +29,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("GET", "/v1/me/cases"): ("The tenant's own cases, newest first", "case.list_own", None, 200),
     ("GET", "/v1/properties/{property_id}/queue"): ("Open cases sorted by next deadline", "queue.read", None, 200),
     ("GET", CASE): ("A case with its timeline", "case.read", None, 200),
+    ("GET", CASE + "/attachments/{n}"): ("A short-lived URL of the case's n-th stored attachment (from 1)",
+                                         "case.read", None, 200),
     ("POST", CASE + "/classify"): ("Classify kind, validity, severity, category, cause, department",
                                    "case.classify", "Classify", 200),
     ("POST", CASE + "/assign"): ("Hand the case to its responsible owner", "case.assign", "Assign", 200),

@@ -39,6 +39,7 @@ class ReplyService:
     def draft(self, principal: auth.Principal, property_id: str, case_id: str, params: dict[str, Any]) -> Reply:
         auth.authorize(principal, "reply.draft", property_id)
         case = self.cases.store.get_case(property_id, case_id)
+        auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
         now = self.clock()
         subject = params.get("subject") or templates.reply_subject(case.lang, case.case_id, case.title)
         reply = replies.draft(case, principal, reply_id=new_reply_id(now), subject=subject, body=params["body"],

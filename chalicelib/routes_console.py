@@ -26,12 +26,23 @@ ASSETS: dict[str, str] = {
     "app.css": "text/css; charset=utf-8",
 }
 
-# The console runs only its own scripts and talks only to this origin; images
-# of attachments may come from the tenant's http(s) links.
+# The console runs only its own scripts and talks only to this origin. Images
+# come only from the system's own storage (attachments, through presigned URLs
+# the API hands out): never from a link a tenant wrote (chalicelib/attachments.py).
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self' https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-_HEADERS = {"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-            "Cache-Control": "no-cache"}
+        "img-src 'self' data: {storage}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+
+
+def _csp() -> str:
+    from chalicelib import config
+    return _csp_for(config.mail_bucket())
+
+
+@lru_cache(maxsize=4)
+def _csp_for(bucket: str) -> str:
+    from chalicelib import attachments
+    return _CSP.format(storage=attachments.storage_origin(attachments.signer(), bucket))
 
 # Both routes are public and listed in chalicelib/openapi.py ROUTES.
 
@@ -46,7 +57,8 @@ def asset(name: str) -> Response:
     if content_type is None:
         return Response(body='{"code":"not_found","message":"no such console file"}', status_code=404,
                         headers={"Content-Type": "application/json; charset=utf-8"})
-    return Response(body=_read(name), status_code=200, headers={"Content-Type": content_type, **_HEADERS})
+    return Response(body=_read(name), status_code=200,
+                    headers={"Content-Type": content_type, "Content-Security-Policy": _csp(), **_HEADERS})
 
 
 @console_routes.route("/console", methods=["GET"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from chalicelib import auth, cases, deadlines, quotas, watch
+from chalicelib import auth, cases, deadlines, quotas, views, watch
 from chalicelib.cases import Actor, Case, Event
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
@@ -166,7 +166,16 @@ class CaseService:
         record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
                   "email": params["email"].lower(), "unit": params.get("unit", ""), "lang": params.get("lang", "zh-Hans")}
         self.store.put_meta(f"TENANT_EMAIL#{record['email']}", "TENANT", record)
+        # By id too: a case logged for a tenant is checked against the property's tenants.
+        self.store.put_meta(f"TENANT#{property_id}", tenant_id, record)
         return record
+
+    def _require_tenant_of(self, property_id: str, tenant_id: str) -> None:
+        """A case logged for a tenant lands in that tenant's own list: the
+        tenant must be one of this property's (registered with PUT .../tenants)."""
+        if (f"TENANT#{property_id}", tenant_id) not in self.store.get_meta([(f"TENANT#{property_id}", tenant_id)]):
+            raise ValidationFailed("reporter.tenant_id is not a tenant of this property", code="unknown_tenant",
+                                   details={"field": "reporter.tenant_id"})
 
     # --- intake -------------------------------------------------------------
 
@@ -175,13 +184,23 @@ class CaseService:
         """A tenant's own case (app or web). Returns (case, created). Counts
         against the tenant's hourly quota (``RateLimited``); a replay does not."""
         auth.authorize(principal, "case.submit", property_id)
+        self._require_stored_attachments(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key, limit_actor=True)
 
     def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
             idempotency_key: str | None) -> tuple[Case, bool]:
         """Front desk records a phone, walk-in or letter case on a caller's behalf."""
         auth.authorize(principal, "case.log", property_id)
+        tenant_id = (params.get("reporter") or {}).get("tenant_id")
+        if tenant_id:
+            self._require_tenant_of(property_id, tenant_id)
+        self._require_stored_attachments(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
+
+    @staticmethod
+    def _require_stored_attachments(property_id: str, params: dict[str, Any]) -> None:
+        from chalicelib import attachments, config
+        attachments.require_stored(params.get("attachments"), bucket=config.mail_bucket(), property_id=property_id)
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
                   idempotency_key: str | None, *, limit_actor: bool = False) -> tuple[Case, bool]:
@@ -259,8 +278,15 @@ class CaseService:
         case = self._visible_case(principal, property_id, case_id)
         events = self.store.events(case)
         if principal.role == "tenant":
-            events = [e for e in events if e.action in cases.TENANT_VISIBLE_EVENTS]
+            events = [e for e in events if views.tenant_sees(e)]
         return case, events
+
+    def attachment(self, principal: auth.Principal, property_id: str, case_id: str,
+                   n: int) -> tuple[dict[str, Any], str]:
+        """Attachment ``n`` of a case the caller may read, and its storage key."""
+        from chalicelib import attachments, config
+        _case, events = self.get(principal, property_id, case_id)
+        return attachments.pick(events, n, bucket=config.mail_bucket(), property_id=property_id)
 
     def list_own(self, principal: auth.Principal, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
         auth.authorize(principal, "case.list_own")
@@ -282,9 +308,12 @@ class CaseService:
         auth.authorize(principal, f"case.{action}", property_id)
         prop = self.property(property_id)
         case = self._visible_case(principal, property_id, case_id)
+        auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
         if expected_version is not None and expected_version != case.version:
             raise VersionConflict("the case was changed by someone else; reload and try again",
                                   details={"current_version": case.version, "your_version": expected_version})
+        if action == "message":
+            self._require_stored_attachments(property_id, params)
         department = params.get("department")
         if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})

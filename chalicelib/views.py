@@ -1,5 +1,13 @@
 """JSON shapes of cases and events for the two audiences: staff see
-everything; a tenant sees their case without internal judgements or notes."""
+everything; a tenant sees only what is listed here.
+
+What a tenant sees is an allow-list, decided per field, in this one module:
+a field or an event type not named below is internal. Staff free text (an
+assignment note, a callback comment, a closing summary, an internal note) is
+internal unless it is written *for* the tenant: a response, a resolution, an
+answer or explanation, a written reply. The console labels those fields
+"visible to tenant" (``TENANT_FACING_INPUTS`` is what it labels).
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +15,42 @@ from typing import Any
 
 from chalicelib.cases import Case, Event, iso
 
-_STAFF_ONLY = ("validity", "recorder", "assignee", "tier", "verified", "department", "callback")
+# Case fields a tenant sees on their own case.
+TENANT_CASE_FIELDS: frozenset[str] = frozenset({
+    "property_id", "case_id", "status", "version", "unit", "title", "content", "channel", "reporter", "contact",
+    "lang", "written", "kind", "category", "rating", "created_at", "updated_at", "closed_at", "deadlines",
+    "next_due", "overdue",
+})
+# Of the reporter: who they are and how to reach them, as given; nothing staff added.
+TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone", "email"})
+
+# Events a tenant sees on their case's timeline, and of each, the data fields
+# they see. An action not listed (classify, note, escalate, start, the
+# watcher's records...) is not shown at all.
+TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"channel", "content", "unit", "attachments"}),  # the complaint as received
+    "assign": frozenset(),  # that it was handed on; the hand-off note is internal
+    "respond": frozenset({"message", "via"}),
+    "resolve": frozenset({"resolution"}),
+    "answer": frozenset({"message", "via"}),
+    "explain": frozenset({"message", "via"}),
+    "written_reply": frozenset({"medium", "subject", "message"}),  # the approved reply as sent
+    "callback": frozenset(),  # that they were called; the caller's comment is internal
+    "close": frozenset(),  # the closing summary is internal
+    "reopen": frozenset(),  # staff's reason is internal; the tenant's own is below
+    "message": frozenset({"text", "attachments"}),  # only tenants write messages
+    "rate": frozenset({"score", "comment"}),  # only tenants rate
+}
+# Fields shown only when the tenant wrote the event themselves (their own words).
+TENANT_OWN_EVENT_DATA: dict[str, frozenset[str]] = {
+    "reopen": frozenset({"reason"}),
+}
+
+# Staff inputs (action -> field) whose text reaches the tenant: the console marks them.
+TENANT_FACING_INPUTS: dict[str, frozenset[str]] = {
+    "respond": frozenset({"message"}), "resolve": frozenset({"resolution"}), "answer": frozenset({"message"}),
+    "explain": frozenset({"message"}),
+}
 
 
 def case_view(case: Case, *, now: datetime, staff: bool) -> dict[str, Any]:
@@ -25,18 +68,29 @@ def case_view(case: Case, *, now: datetime, staff: bool) -> dict[str, Any]:
         "next_due": iso(due) if due else None,
         "overdue": bool(due and now > due),
     }
-    if not staff:
-        for name in _STAFF_ONLY:
-            view.pop(name)
+    if staff:
+        return view
+    view = {name: value for name, value in view.items() if name in TENANT_CASE_FIELDS}
+    view["reporter"] = {k: v for k, v in (case.reporter or {}).items() if k in TENANT_REPORTER_FIELDS}
     return view
+
+
+def tenant_sees(event: Event) -> bool:
+    """Whether the event appears on the tenant's timeline at all."""
+    return event.action in TENANT_EVENT_DATA
+
+
+def _tenant_data(event: Event) -> dict[str, Any]:
+    allowed = TENANT_EVENT_DATA.get(event.action, frozenset())
+    if event.actor.role == "tenant":
+        allowed = allowed | TENANT_OWN_EVENT_DATA.get(event.action, frozenset())
+    return {k: v for k, v in (event.data or {}).items() if k in allowed}
 
 
 def event_view(event: Event, *, staff: bool) -> dict[str, Any]:
-    view: dict[str, Any] = {"seq": event.seq, "at": iso(event.at), "action": event.action,
-                            "actor": {"id": event.actor.id, "role": event.actor.role, "name": event.actor.name},
-                            "data": event.data}
     if staff:
-        view["changes"] = event.changes
-    else:
-        view["actor"] = {"role": event.actor.role, "name": event.actor.name}
-    return view
+        return {"seq": event.seq, "at": iso(event.at), "action": event.action,
+                "actor": {"id": event.actor.id, "role": event.actor.role, "name": event.actor.name},
+                "data": event.data, "changes": event.changes}
+    return {"seq": event.seq, "at": iso(event.at), "action": event.action,
+            "actor": {"role": event.actor.role, "name": event.actor.name}, "data": _tenant_data(event)}

@@ -230,6 +230,12 @@ def reply_id(value: str) -> str:
     return value
 
 
+def attachment_number(value: str) -> int:
+    if not (value or "").isascii() or not (value or "").isdigit() or len(value) > 4:
+        raise NotFound("no such attachment", code="attachment_not_found")
+    return int(value)
+
+
 def tenant_id(value: str) -> str:
     if not _TENANT_ID.match(value or ""):
         raise BadRequest("tenant ids are 1 to 64 letters, digits or _.:@-", code="invalid_path")

@@ -61,8 +61,10 @@ def print_banner(stack: Stack, out: TextIO) -> None:
     ]
     for var, person in PEOPLE.items():
         token = mint_token(stack.secret, subject=person.subject, role=person.role, properties=person.properties,
-                           now=now, ttl_seconds=TOKEN_TTL_SECONDS, name=person.name, lang=person.lang)
-        lines.append(f"  # {person.name} · {person.role} · {person.subject} · {','.join(person.properties)}")
+                           now=now, ttl_seconds=TOKEN_TTL_SECONDS, name=person.name, lang=person.lang,
+                           department=person.department)
+        dept = f" · {person.department}" if person.department else ""
+        lines.append(f"  # {person.name} · {person.role}{dept} · {person.subject} · {','.join(person.properties)}")
         lines.append(f"  export {var}={token}")
     lines += [
         "",

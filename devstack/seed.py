@@ -35,9 +35,11 @@ class Person:
     properties: tuple[str, ...]
     name: str
     lang: str = "zh-Hans"
+    department: str | None = None  # dept_staff act only on their department's cases and those assigned to them
 
     def principal(self) -> Principal:
-        return Principal(self.subject, self.role, frozenset(self.properties), name=self.name, lang=self.lang)
+        return Principal(self.subject, self.role, frozenset(self.properties), name=self.name, lang=self.lang,
+                         department=self.department)
 
 
 # People whose tokens the stack prints, by the shell variable the README uses.
@@ -47,7 +49,7 @@ PEOPLE: dict[str, Person] = {
     "TENANT": Person("tenant-1", "tenant", ("P1",), "李女士"),
     "TENANT2": Person("tenant-2", "tenant", ("P2",), "陳先生", "zh-Hant"),
     "DESK": Person("front_desk-1", "front_desk", ("P1",), "前台小王"),
-    "STAFF": Person("dept_staff-1", "dept_staff", ("P1",), "工程部张师傅"),
+    "STAFF": Person("dept_staff-1", "dept_staff", ("P1",), "工程部张师傅", department="engineering"),
     "MANAGER": Person("manager-1", "manager", ("P1",), "王经理"),
     "DIRECTOR": Person("director-1", "director", ("P1",), "赵总监"),
     "SECURITY": Person("security-1", "security", ("P1",), "监控室值班员老陈"),
@@ -60,12 +62,12 @@ _CAST: dict[str, Person] = {
     "carter": Person("tenant-3", "tenant", ("P1",), "James Carter", "en"),
     "zhou": Person("tenant-4", "tenant", ("P1",), "周先生"),
     "wong": Person("tenant-5", "tenant", ("P2",), "黃小姐", "zh-Hant"),
-    "guard_p1": Person("dept_staff-2", "dept_staff", ("P1",), "保安部刘队长"),
-    "clean_p1": Person("dept_staff-3", "dept_staff", ("P1",), "保洁主管孙阿姨"),
+    "guard_p1": Person("dept_staff-2", "dept_staff", ("P1",), "保安部刘队长", department="security"),
+    "clean_p1": Person("dept_staff-3", "dept_staff", ("P1",), "保洁主管孙阿姨", department="cleaning"),
     "desk_p2": Person("front_desk-p2", "front_desk", ("P2",), "客務中心何小姐", "zh-Hant"),
-    "eng_p2": Person("dept_staff-p2", "dept_staff", ("P2",), "工程部陳師傅", "zh-Hant"),
-    "guard_p2": Person("dept_staff-p3", "dept_staff", ("P2",), "保安部李主任", "zh-Hant"),
-    "clean_p2": Person("dept_staff-p4", "dept_staff", ("P2",), "清潔主管黃姑娘", "zh-Hant"),
+    "eng_p2": Person("dept_staff-p2", "dept_staff", ("P2",), "工程部陳師傅", "zh-Hant", "engineering"),
+    "guard_p2": Person("dept_staff-p3", "dept_staff", ("P2",), "保安部李主任", "zh-Hant", "security"),
+    "clean_p2": Person("dept_staff-p4", "dept_staff", ("P2",), "清潔主管黃姑娘", "zh-Hant", "cleaning"),
 }
 
 PROPERTIES: dict[str, dict[str, Any]] = {
@@ -84,9 +86,11 @@ PROPERTIES: dict[str, dict[str, Any]] = {
 
 
 # Tenants whose mail is matched to them (the samples under tests/mail/samples/ write from these).
+# Registering also makes them the property's tenants: a case logged for one names a registered tenant.
 TENANT_EMAILS: list[tuple[str, str, dict[str, Any]]] = [
     ("tenant-1", "P1", {"name": "李女士", "email": "li.nvshi@example.cn", "unit": "3栋1201", "lang": "zh-Hans"}),
     ("tenant-3", "P1", {"name": "James Carter", "email": "james.carter@example.com", "unit": "7-2301", "lang": "en"}),
+    ("tenant-4", "P1", {"name": "周先生", "email": "zhou.xiansheng@example.cn", "unit": "2栋", "lang": "zh-Hans"}),
     ("tenant-5", "P2", {"name": "黃小姐", "email": "wong.shop@example.com.hk", "unit": "L2-15", "lang": "zh-Hant"}),
 ]
 

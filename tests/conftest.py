@@ -155,10 +155,11 @@ def client(runtime_wired):
         yield c
 
 
-def make_token(role: str, properties=("P1",), subject: str | None = None, name: str = "", now=None) -> str:
+def make_token(role: str, properties=("P1",), subject: str | None = None, name: str = "", now=None,
+               department: str | None = None) -> str:
     from chalicelib.auth import mint_token
     return mint_token(TEST_SECRET, subject=subject or (f"{role}-1" if role != "tenant" else "tenant-1"),
-                      role=role, properties=list(properties), name=name, now=now or T0)
+                      role=role, properties=list(properties), name=name, now=now or T0, department=department)
 
 
 @pytest.fixture
@@ -167,7 +168,7 @@ def tokens():
         "tenant": make_token("tenant", subject="tenant-1", name="李女士"),
         "tenant2": make_token("tenant", subject="tenant-2", name="陳先生"),
         "front_desk": make_token("front_desk", name="前台小王"),
-        "dept_staff": make_token("dept_staff", name="工程部张师傅"),
+        "dept_staff": make_token("dept_staff", name="工程部张师傅", department="engineering"),
         "manager": make_token("manager", name="王经理"),
         "director": make_token("director", name="赵总监"),
         "admin": make_token("admin", properties=("P1", "P2")),

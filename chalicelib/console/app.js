@@ -326,6 +326,16 @@ const ALLOWED_FROM = {
   escalate: OPEN, note: [...OPEN, "closed"],
 };
 
+// A mirror of chalicelib/views.py TENANT_FACING_INPUTS: staff text the tenant reads.
+// Every other text a form takes is internal (views.py decides; this only labels).
+const TENANT_FACING = { respond: ["message"], resolve: ["resolution"], answer: ["message"], explain: ["message"] };
+
+function visibility(tenantSees) {
+  return tenantSees
+    ? h("span", { class: "badge visibility tenant-visible", dataset: { visibility: "tenant" } }, t("visible_to_tenant"))
+    : h("span", { class: "muted visibility", dataset: { visibility: "internal" } }, t("internal_only"));
+}
+
 function field([name, type, choices, required], prefix) {
   const id = `${prefix}-${name}`;
   if (type === "check") return h("label", { class: "inline" }, h("input", { type: "checkbox", name, id }), t(name));
@@ -334,7 +344,8 @@ function field([name, type, choices, required], prefix) {
   else if (type === "dept") input = h("select", { name, id }, options(state.property?.departments || [], null));
   else if (type === "line") input = h("input", { type: "text", name, id, required });
   else input = h("textarea", { name, id, required, rows: 2 });
-  return h("label", {}, t(name) + (required ? " *" : ""), input);
+  const tag = type === "text" ? [" ", visibility((TENANT_FACING[prefix] || []).includes(name))] : [];
+  return h("label", {}, t(name) + (required ? " *" : ""), ...tag, input);
 }
 
 function formBody(form, fields) {
@@ -361,15 +372,29 @@ function actionForm(c, action, onDone) {
   return h("details", { class: "action", id: `action-${action}` }, h("summary", {}, t(`action.${action}`)), form);
 }
 
-function attachmentNode(a) {
+// Attachment n (from 1) of a case. Only files the system stores (s3://...) are
+// loaded, through a short-lived URL the API gives an authorised caller; a link
+// (stored before links were refused) is shown as text and never fetched.
+function attachmentNode(c, a, n) {
   const ref = String(a.ref || "");
   const name = a.name || ref.split("/").pop() || ref;
-  if (/^https?:\/\//i.test(ref)) {
-    const isImage = (a.content_type || "").startsWith("image/") || /\.(png|jpe?g|gif|webp)(\?|$)/i.test(ref);
-    return h("li", {}, isImage ? h("img", { class: "attachment", src: ref, alt: name, loading: "lazy",
-      referrerpolicy: "no-referrer" }) : null, h("a", { href: ref, target: "_blank", rel: "noopener noreferrer" }, name));
+  if (!ref.startsWith("s3://")) {
+    return h("li", { class: "attachment-link" }, name, " ", h("span", { class: "muted" }, ref, " · ", t("not_stored")));
   }
-  return h("li", {}, name, " ", h("span", { class: "muted" }, ref));
+  const li = h("li", { class: "attachment-stored" }, name, " ");
+  const open = h("button", { type: "button", class: "secondary open-attachment", onclick: async () => {
+    try {
+      const got = await api("GET", `${caseUrl(c.case_id)}/attachments/${n}`);
+      if ((got.content_type || a.content_type || "").startsWith("image/")) {
+        li.querySelector("img")?.remove();
+        li.append(h("img", { class: "attachment", src: got.url, alt: name, referrerpolicy: "no-referrer" }));
+      } else {
+        window.open(got.url, "_blank", "noopener,noreferrer");
+      }
+    } catch (x) { li.append(h("span", { class: "form-error" }, errorText(x))); }
+  } }, t("open_file"));
+  li.append(open);
+  return li;
 }
 
 function describe(data) {
@@ -416,7 +441,7 @@ async function viewCase(caseId) {
           h("div", { class: "card" }, h("h2", { id: "case-title" }, c.title || "—"), h("div", { class: "content", id: "case-content" }, c.content)),
           h("div", { class: "card" }, h("dl", { class: "fields", id: "case-fields" }, fields.flatMap((k) => [h("dt", {}, t(k)), h("dd", { dataset: { field: k } }, value(k))]))),
           h("div", { class: "card" }, h("h2", {}, t("deadlines")), deadlines),
-          h("div", { class: "card" }, h("h2", {}, t("attachments")), attachments.length ? h("ul", { class: "plain", id: "attachments" }, attachments.map(attachmentNode)) : h("p", { class: "muted" }, "—")),
+          h("div", { class: "card" }, h("h2", {}, t("attachments")), attachments.length ? h("ul", { class: "plain", id: "attachments" }, attachments.map((a, i) => attachmentNode(c, a, i + 1))) : h("p", { class: "muted" }, "—")),
           h("div", { class: "card" }, h("h2", {}, t("timeline")), timeline)),
         h("div", {},
           h("div", { class: "card" }, h("h2", {}, t("actions")), actions),
@@ -489,7 +514,7 @@ async function renderReplies(c, box) {
       renderReplies(c, box);
     } catch (x) { err.textContent = errorText(x); }
   } }, h("label", {}, t("subject"), h("input", { type: "text", name: "subject" })),
-  h("label", {}, t("body") + " *", h("textarea", { name: "body", required: true, rows: 4 })),
+  h("label", {}, t("body") + " *", " ", visibility(true), h("textarea", { name: "body", required: true, rows: 4 })),
   h("button", { type: "submit" }, t("draft_reply")), err);
   clear(box).append(ul, may("reply.draft") ? h("details", { class: "action" }, h("summary", {}, t("draft_reply")), form) : "");
 }

@@ -55,7 +55,15 @@ def test_tenant_group_maps_to_tenant_role(cognito):
     claims = {"sub": "tenant-77", "cognito:groups": "tenant", "custom:properties": "P1,P2", "locale": "en"}
     status, body = invoke(cognito, proxy_event("/v1/me", "/v1/me", None, claims))
     assert status == 200
-    assert body == {"subject": "tenant-77", "role": "tenant", "properties": ["P1", "P2"], "name": "", "lang": "en"}
+    assert body == {"subject": "tenant-77", "role": "tenant", "properties": ["P1", "P2"], "name": "", "lang": "en",
+                    "department": None}
+
+
+def test_department_claim_limits_dept_staff_to_their_departments_cases(cognito):
+    claims = {"sub": "u-eng", "cognito:groups": "dept_staff", "custom:properties": "P1",
+              "custom:department": "engineering"}
+    status, body = invoke(cognito, proxy_event("/v1/me", "/v1/me", None, claims))
+    assert status == 200 and body["role"] == "dept_staff" and body["department"] == "engineering"
 
 
 def test_packaging_with_a_user_pool_protects_every_route_but_health_and_openapi():

@@ -7,7 +7,8 @@ from tests.api.helpers import call
 from tests.conftest import make_token
 
 LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
-          "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}}
+          "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"},
+          "department": "engineering"}  # dept_staff draft replies on their department's cases
 
 
 @pytest.fixture

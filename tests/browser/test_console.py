@@ -121,7 +121,8 @@ def written_case_with_a_draft(stack, case_body: dict, draft: dict) -> tuple[dict
 def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
     case, reply = written_case_with_a_draft(stack, {
         "channel": "email", "unit": "2栋702", "title": "来信：车库照明",
-        "content": "车库B区照明坏了一周。", "reporter": {"name": "何先生", "email": "he.xiansheng@example.cn"}},
+        "content": "车库B区照明坏了一周。", "reporter": {"name": "何先生", "email": "he.xiansheng@example.cn"},
+        "department": "engineering"},
         {"subject": "车库照明已修复", "body": "何先生您好：B区照明已于今日修复。"})
 
     sign_in(page, stack, "MANAGER", "manager")
@@ -145,7 +146,8 @@ def test_manager_approves_a_written_reply_and_it_is_sent(page, stack):
 def test_a_returned_draft_is_revised_by_its_author_and_approved(page, stack):
     case, reply = written_case_with_a_draft(stack, {
         "channel": "letter", "unit": "5栋301", "title": "来信：电梯异响",
-        "content": "5栋电梯运行时有异响。", "reporter": {"name": "周女士", "phone": "13800000000"}},
+        "content": "5栋电梯运行时有异响。", "reporter": {"name": "周女士", "phone": "13800000000"},
+        "department": "engineering"},
         {"subject": "电梯异响", "body": "周女士您好：已安排检修。"})
     selector = f"li.reply[data-reply-id='{reply['reply_id']}']"
 
@@ -229,14 +231,33 @@ def test_quarantined_mail_is_listed_for_the_front_desk(page, stack, tmp_path):
     assert page.locator("#nav-quarantine").count() == 0
 
 
+# A 1x1 PNG: what a stored photo looks like to the browser.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360"
+                    "f8cfc0f01f0005000201e2f0a8fc0000000049454e44ae426082")
+
+
+def _store_photo(stack, key: str) -> str:
+    """Put a photo in the stack's storage (as the mail intake does) and return its reference."""
+    import boto3
+    aws = re.search(r"AWS \(moto\)\s+(http://\S+)", stack.output()).group(1)
+    bucket = "tenantdesk-local-mail"
+    s3 = boto3.client("s3", endpoint_url=aws, region_name="ap-southeast-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
+    s3.put_object(Bucket=bucket, Key=key, Body=PNG, ContentType="image/png")
+    return f"s3://{bucket}/{key}"
+
+
 def test_a_tenants_script_is_shown_as_text(page, stack):
+    photo = _store_photo(stack, "attachments/P1/browser-test/1-ceiling.png")
+    status, refused, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "TENANT"),
+                                    {"unit": "3栋1201", "content": "漏水", "attachments": [
+                                        {"ref": "https://photos.example/leak.jpg", "name": "leak.jpg"}]})
+    assert status == 422 and refused["code"] == "attachment_not_stored"  # links are never accepted
     status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "TENANT"),
                                  {"unit": "3栋1201", "title": "<img src=x onerror=window.__pwned=2>", "content": XSS,
-                                  "attachments": [
-                                      {"ref": "https://photos.example/leak.jpg", "name": "leak.jpg",
-                                       "content_type": "image/jpeg"},
-                                      {"ref": "s3://tenantdesk-mail/P1/ceiling.png", "name": "ceiling.png"},
-                                      {"ref": "javascript:window.__pwned=3", "name": "<b>x</b>"}]})
+                                  "attachments": [{"ref": photo, "name": "<b>x</b>.png", "content_type": "image/png"}]})
     assert status == 201, case
     sign_in(page, stack, "DESK", "front_desk")
     page.wait_for_selector(f"#queue-rows tr[data-case-id='{case['case_id']}']")
@@ -245,12 +266,19 @@ def test_a_tenants_script_is_shown_as_text(page, stack):
     assert page.text_content("#case-content") == XSS
     assert page.text_content("#case-title") == "<img src=x onerror=window.__pwned=2>"
     assert page.locator("#case-content script").count() == 0
-    # Attachments: an http(s) image is shown from its ref, an s3 ref by its name, nothing else is linked.
-    assert page.get_attribute("#attachments img", "src") == "https://photos.example/leak.jpg"
-    assert "ceiling.png" in page.text_content("#attachments")
-    assert page.locator("#attachments a[href^='javascript']").count() == 0
-    assert "<b>x</b>" in page.text_content("#attachments")
+    # A stored photo is listed by its name and loaded only when asked, through a short-lived URL.
+    assert "<b>x</b>.png" in page.text_content("#attachments")
+    assert page.locator("#attachments img").count() == 0
+    page.click("#attachments .open-attachment")
+    page.wait_for_selector("#attachments img")
+    src = page.get_attribute("#attachments img", "src")
+    assert "X-Amz-Signature=" in src and "/attachments/P1/browser-test/1-ceiling.png" in src
+    page.wait_for_function("document.querySelector('#attachments img').naturalWidth === 1")  # the CSP let it load
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    # Which staff text the tenant will read is labelled; the rest is marked internal.
+    assert page.locator("#form-answer [data-visibility=tenant]").count() == 1
+    assert page.locator("#form-assign [data-visibility=internal]").count() == 1
+    assert page.locator("#form-assign [data-visibility=tenant]").count() == 0
 
 
 def test_handover_dashboard_and_languages(page, stack):

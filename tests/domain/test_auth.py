@@ -689,3 +689,37 @@ def test_cli_usage_errors_exit_2(cli_env, capsys, argv):
         cli.main(argv)
     assert info.value.code == 2
     assert capsys.readouterr().out == ""
+
+
+# --- department scope ----------------------------------------------------------------------
+
+def test_a_local_token_carries_the_staff_members_department():
+    from chalicelib.auth import mint_token, verify_token
+    token = mint_token(SECRET, subject="dept_staff-1", role="dept_staff", properties=["P1"], now=NOW,
+                       department="engineering")
+    assert verify_token(SECRET, token, now=NOW).department == "engineering"
+    plain = mint_token(SECRET, subject="manager-1", role="manager", properties=["P1"], now=NOW)
+    assert verify_token(SECRET, plain, now=NOW).department is None
+
+
+def test_dept_staff_act_only_on_their_department_or_their_own_cases():
+    from chalicelib.auth import Principal, authorize_on_case
+    from chalicelib.errors import Forbidden
+    eng = Principal("dept_staff-1", "dept_staff", {"P1"}, department="engineering")
+    authorize_on_case(eng, department="engineering", assignee="dept_staff-2")
+    authorize_on_case(eng, department="security", assignee="dept_staff-1")
+    for department, assignee in (("security", "dept_staff-2"), (None, None), ("security", None)):
+        with pytest.raises(Forbidden) as refused:
+            authorize_on_case(eng, department=department, assignee=assignee)
+        assert refused.value.code == "outside_department"
+    authorize_on_case(Principal("manager-1", "manager", {"P1"}), department="security", assignee="dept_staff-2")
+
+
+def test_the_token_command_gives_department_staff_their_department(monkeypatch, capsys):
+    from chalicelib import cli
+    from chalicelib.auth import verify_token
+    monkeypatch.setenv("TD_AUTH_SECRET", SECRET)
+    assert cli.main(["token", "--role", "dept_staff", "--property", "P1", "--department", "security"]) == 0
+    token = capsys.readouterr().out.strip()
+    principal = verify_token(SECRET, token, now=datetime.now(timezone.utc))
+    assert (principal.role, principal.department) == ("dept_staff", "security")

@@ -10,6 +10,12 @@ the one ``auth.PERMISSIONS`` implies:
 * role allowed, token for P2 only       -> 404 (never reveal another property's data)
 * role allowed, own property            -> not 401/403/404 (2xx, or 409 for a state conflict)
 
+Department scope: the resources belong to the engineering department, and staff
+below manager (``auth.DEPARTMENT_SCOPED_ROLES``) are tried twice in P1, as
+engineering (own department: as above) and as security (another department):
+every change to a case (a POST under ``{case_id}``, drafting a reply included)
+is 403 ``outside_department``; reads stay property-wide.
+
 Routes without a property in the path (``/v1/me``, ``/v1/me/cases``,
 ``/v1/approvals``) are checked on role alone. A second tenant of the same
 property gets 404 on the first tenant's case. Bad tokens get 401 on one route
@@ -23,14 +29,17 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.auth import PERMISSIONS, ROLES, STAFF_ROLES, TOKEN_AUDIENCE, TOKEN_ISSUER
+from chalicelib.auth import DEPARTMENT_SCOPED_ROLES, PERMISSIONS, ROLES, STAFF_ROLES, TOKEN_AUDIENCE, TOKEN_ISSUER
 from chalicelib.openapi import ROUTES
 from chalicelib.schemas import SCHEMAS
 from tests.api.helpers import call
 from tests.conftest import T0, TEST_SECRET, contacts_of, make_token
 
 OWN, OTHER = "P1", "P2"
+OTHER_DEPT = "P1 as security"  # own property, another department than the resources'
+DEPT, OTHER_DEPARTMENT = "engineering", "security"
 CASES = "/v1/properties/{property_id}/cases"
+MAIL_BUCKET = "tenantdesk-matrix-mail"  # where stored attachments live (set for the world below)
 SHIFT_END = "2026-11-23T00:00:00Z"  # the shift that ended last before T0 (08:00 Shanghai)
 
 PROTECTED = sorted((method, path) for (method, path), (_s, permission, _b, _st) in ROUTES.items() if permission)
@@ -41,7 +50,9 @@ BODIES: dict[str, dict] = {
                     "contacts": contacts_of("riverside.example"),
                     "departments": ["engineering", "security", "cleaning", "customer_service"]},
     "PutTenant": {"name": "李女士", "email": "li.nvshi@example.cn"},
-    "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度"},
+    "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度",  # with a stored photo: attachment 1
+                   "attachments": [{"ref": f"s3://{MAIL_BUCKET}/attachments/P1/matrix/1-photo.jpg",
+                                    "name": "photo.jpg", "content_type": "image/jpeg"}]},
     "LogCase": {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响", "reporter": {"name": "陈先生", "phone": "138 0000 0000"}},
     "Classify": {"kind": "complaint"},
     "Assign": {"assignee": "eng-1", "department": "engineering"},
@@ -67,7 +78,7 @@ BODIES: dict[str, dict] = {
 }
 
 LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
-          "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}}
+          "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}, "department": DEPT}
 
 
 # Steps (action, body), taken by an admin, that bring a fresh tenant case to a state where
@@ -117,20 +128,38 @@ def body_for(method: str, path: str, role: str) -> dict | None:
     return BODIES[schema]
 
 
+def changes_a_case(method: str, path: str) -> bool:
+    """A change to one case (its lifecycle, or drafting its reply): department-scoped.
+    Acting on an existing reply is the author's or an approver's, checked by its own rules."""
+    return method == "POST" and "{case_id}" in path and "{reply_id}" not in path
+
+
+def scopes_for(role: str) -> tuple[str, ...]:
+    return (OWN, OTHER, OTHER_DEPT) if role in DEPARTMENT_SCOPED_ROLES else (OWN, OTHER)
+
+
 def expected(method: str, path: str, role: str, scope: str) -> int | None:
     """403 / 404, or None for "allowed" (any 2xx, or 409)."""
     if role not in PERMISSIONS[permission_for(method, path, role)]:
         return 403
-    if "{property_id}" in path and scope != OWN:
+    if "{property_id}" in path and scope == OTHER:
         return 404
+    if scope == OTHER_DEPT and changes_a_case(method, path):
+        return 403
     return None
 
 
 def token_for(role: str, scope: str) -> str:
     # tenant-1 owns the tenant case; staff subjects differ from the reply's author (dept_staff-1),
-    # so an approver is never refused for approving their own reply.
+    # so an approver is never refused for approving their own reply. Staff are of the
+    # resources' department, except in the other-department scope.
     subject = "tenant-1" if role == "tenant" else f"{role}-matrix"
-    return make_token(role, properties=(scope,), subject=subject, name=f"{role} matrix")
+    if role == "tenant":
+        return make_token(role, properties=(OWN if scope == OTHER_DEPT else scope,), subject=subject)
+    if scope == OTHER_DEPT:
+        return make_token(role, properties=(OWN,), subject=subject, name=f"{role} matrix",
+                          department=OTHER_DEPARTMENT)
+    return make_token(role, properties=(scope,), subject=subject, name=f"{role} matrix", department=DEPT)
 
 
 class World:
@@ -150,12 +179,16 @@ class World:
                            BODIES["SubmitCase"])
             assert s == 201, case
             self.tenant_case = case["case_id"]
+            # The front desk says whose it is: engineering's (not yet assigned to anyone).
+            s, out = call(c, "POST", f"/v1/properties/{OWN}/cases/{self.tenant_case}/classify", self.desk,
+                          {"department": DEPT})
+            assert s == 200, out
         if "/replies" in path or path == "/v1/approvals":
             s, letter = call(c, "POST", f"/v1/properties/{OWN}/cases", self.desk, LETTER)
             assert s == 201, letter
             self.email_case = letter["case_id"]
             s, reply = call(c, "POST", f"/v1/properties/{OWN}/cases/{self.email_case}/replies",
-                            make_token("dept_staff", subject="dept_staff-1"), BODIES["DraftReply"])
+                            make_token("dept_staff", subject="dept_staff-1", department=DEPT), BODIES["DraftReply"])
             assert s == 201 and reply["status"] == "pending", reply
             self.reply = reply["reply_id"]
         if "{shift_end}" in path:
@@ -176,6 +209,7 @@ class World:
         if action == "revise":
             # only the author revises a returned reply: the caller drafts it, another approver returns it
             base = f"/v1/properties/{OWN}/cases/{self.email_case}/replies"
+            # (drafted in the resources' department; the author may revise it from any)
             s, reply = call(self.client, "POST", base, token_for(role, OWN), BODIES["DraftReply"])
             assert s == 201, reply
             self.reply = reply["reply_id"]
@@ -185,7 +219,7 @@ class World:
     def url(self, path: str) -> str:
         case = self.email_case if "/replies" in path else self.tenant_case
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
-                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11"}
+                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1"}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
@@ -195,7 +229,8 @@ class World:
 
 
 @pytest.fixture
-def world(client, mailbox):
+def world(client, mailbox, monkeypatch):
+    monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)
     return World(client)
 
 
@@ -203,6 +238,9 @@ def test_every_protected_route_has_a_valid_body_and_a_known_permission():
     import fastjsonschema
     assert len(PROTECTED) >= 30
     assert MAY_CONFLICT <= set(PROTECTED), MAY_CONFLICT - set(PROTECTED)
+    # the department scope is exercised: dept_staff may change cases, only their department's
+    assert [(m, p) for m, p in PROTECTED if changes_a_case(m, p) and "dept_staff" in PERMISSIONS[permission_for(
+        m, p, "dept_staff")]], "no department-scoped route in the matrix"
     suffixes = {p.rsplit("/", 1)[-1] for _m, p in PROTECTED}
     assert set(PREPARE) <= suffixes, set(PREPARE) - suffixes
     for method, path in PROTECTED:
@@ -220,14 +258,16 @@ def test_authorization_matrix(world, method, path):
     world.build(path)
     failures = []
     for role in ROLES:
-        for scope in (OWN, OTHER):
+        for scope in scopes_for(role):
             want = expected(method, path, role, scope)
             if want is None and method != "GET":
                 world.prepare(path, role)
             status, body = call(world.client, method, world.url(path), token_for(role, scope),
                                 body_for(method, path, role))
             if want == 403:
-                ok = status == 403 and isinstance(body, dict) and body.get("code") == "forbidden"
+                allowed = role in PERMISSIONS[permission_for(method, path, role)]
+                code = "outside_department" if allowed else "forbidden"
+                ok = status == 403 and isinstance(body, dict) and body.get("code") == code
             elif want == 404:
                 ok = status == 404
             elif (method, path) in MAY_CONFLICT:

@@ -26,7 +26,7 @@ from chalicelib.auth import PERMISSIONS
 from chalicelib.openapi import ROUTES
 from chalicelib.schemas import SCHEMAS
 from tests.api.helpers import call
-from tests.security.test_authz_matrix import OWN, World, body_for, permission_for, token_for
+from tests.security.test_authz_matrix import MAIL_BUCKET, OWN, World, body_for, permission_for, token_for
 
 HUGE = "1" + "0" * 400
 NESTING = 30_000
@@ -117,7 +117,8 @@ def dynamodb_snapshot() -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def world(client, mailbox):
+def world(client, mailbox, monkeypatch):
+    monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)  # the bodies' attachments are stored objects there
     return World(client)
 
 

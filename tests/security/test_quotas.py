@@ -9,6 +9,7 @@ from chalicelib.auth import Principal
 from chalicelib.errors import RateLimited
 from chalicelib.service import CaseService
 from tests.api.helpers import call
+from tests.conftest import contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1"}), name="李女士")
 OTHER_TENANT = Principal("tenant-2", "tenant", frozenset({"P1"}), name="陳先生")
@@ -19,7 +20,8 @@ LOGGED = {"channel": "phone", "unit": "大堂", "content": "访客反映电梯�
 
 
 def limit(svc, **quotas):
-    svc.put_property(ADMIN, "P1", {"name": "滨江花园 Riverside Garden", "quotas": quotas})
+    svc.put_property(ADMIN, "P1", {"name": "滨江花园 Riverside Garden", "contacts": contacts_of("riverside.example"),
+                                  "quotas": quotas})
 
 
 def submit(svc, principal=TENANT, key=None, n=0):
@@ -110,10 +112,12 @@ def test_the_api_answers_429_rate_limited_with_retry_after(client, svc, clock, t
 
 def test_a_property_shows_and_validates_its_quotas(client, tokens):
     status, prop = call(client, "PUT", "/v1/properties/P1", tokens["admin"],
-                        {"name": "滨江花园", "quotas": {"cases_per_tenant_per_hour": 50}})
+                        {"name": "滨江花园", "contacts": contacts_of("riverside.example"),
+                         "quotas": {"cases_per_tenant_per_hour": 50}})
     assert status == 200 and prop["quotas"]["cases_per_tenant_per_hour"] == 50
     status, body = call(client, "PUT", "/v1/properties/P1", tokens["admin"],
-                        {"name": "滨江花园", "quotas": {"cases_per_tenant_per_hour": 0}})
+                        {"name": "滨江花园", "contacts": contacts_of("riverside.example"),
+                         "quotas": {"cases_per_tenant_per_hour": 0}})
     assert status == 422 and body["code"] == "validation_error"
     status, prop = call(client, "GET", "/v1/properties/P1", tokens["admin"])
     assert prop["quotas"]["cases_per_tenant_per_hour"] == 50

@@ -151,8 +151,13 @@ def test_subject_reference_threads_only_for_the_cases_own_correspondent(intake, 
 def test_mail_to_a_closed_case_opens_a_new_case(intake, store, svc):
     first, _ = deliver(intake, mail())
     case = store.get_case("P1", first.case_id)
-    for action, params in [("classify", {"kind": "consultation"}), ("answer", {"message": "已答复"})]:
-        svc.act(DESK, "P1", case.case_id, action, params)
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "consultation"})
+    # A written case closes only once its approved written reply went out.
+    from chalicelib.reply_service import ReplyService
+    outbox = ReplyService(svc, store, lambda: SesMailer(boto3.client("ses", region_name=config.region())))
+    reply = outbox.draft(DESK, "P1", case.case_id, {"body": "您好，问题已答复。"})
+    outbox.approve(Principal("mgr-1", "manager", frozenset({"P1"})), "P1", case.case_id, reply.reply_id)
+    svc.act(DESK, "P1", case.case_id, "answer", {"message": "已答复"})
     outcome, _ = deliver(intake, mail(subject=f"Re: [{first.case_id}]", body="还有一个问题"))
     assert outcome.kind == "case" and outcome.case_id != first.case_id
 

@@ -11,7 +11,7 @@ from chalicelib.mailer import SendFailed, SesMailer
 from chalicelib.reply_service import ReplyService
 
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}), name="前台小王")
-ENGINEER = Principal("eng-1", "dept_staff", frozenset({"P1"}), name="张师傅")
+ENGINEER = Principal("eng-1", "dept_staff", frozenset({"P1"}), name="张师傅", department="engineering")
 MANAGER = Principal("mgr-1", "manager", frozenset({"P1"}), name="王经理")
 MANAGER2 = Principal("mgr-2", "manager", frozenset({"P1"}), name="李经理")
 MANAGER_P2 = Principal("mgr-9", "manager", frozenset({"P2"}))
@@ -47,7 +47,7 @@ def outbox(svc, store, mailer):
 
 def email_case(svc, channel="email", **reporter):
     body = {"channel": channel, "unit": "3栋1201", "title": "楼上漏水", "content": "书面投诉：楼上漏水已经一周，物业没有处理。",
-            "reporter": {"name": "李女士", "email": "li.nvshi@example.cn", **reporter}}
+            "reporter": {"name": "李女士", "email": "li.nvshi@example.cn", **reporter}, "department": "engineering"}
     if channel == "letter":
         body["reporter"] = {"name": "李女士"}
     case, _ = svc.log(DESK, "P1", body, None)

@@ -17,7 +17,7 @@ TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女�
 DESK = Principal("desk-1", "front_desk", frozenset({"P1", "P2"}), name="前台小王")
 GUARD = Principal("sec-1", "security", frozenset({"P1"}), name="监控中心老李")
 MANAGER = Principal("manager-1", "manager", frozenset({"P1"}), name="王经理")
-STAFF = Principal("eng-1", "dept_staff", frozenset({"P1"}), name="工程部张师傅")
+STAFF = Principal("eng-1", "dept_staff", frozenset({"P1"}), name="工程部张师傅", department="engineering")
 DESK_P2 = Principal("desk-p2", "front_desk", frozenset({"P2"}))
 
 MON_18 = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)  # Monday 18:00 in Shanghai and Hong Kong
@@ -91,7 +91,7 @@ def test_a_months_old_case_escalated_and_closed_in_the_shift_is_in_its_handover(
     clock.now = T0 - timedelta(days=40)
     old = submit(svc, content="去年的噪音投诉，一直没解决")
     clock.now = T0 + timedelta(hours=3)                       # Monday 13:00, the day shift
-    svc.act(STAFF, "P1", old.case_id, "escalate", {"reason": "住户再次来电"})
+    svc.act(DESK, "P1", old.case_id, "escalate", {"reason": "住户再次来电"})
     svc.act(DESK, "P1", old.case_id, "classify", {"kind": "consultation"})
     svc.act(DESK, "P1", old.case_id, "answer", {"message": "已与楼上住户协调"})  # closed
     clock.now = MON_18 + timedelta(minutes=5)

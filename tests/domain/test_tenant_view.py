@@ -1,0 +1,155 @@
+"""What a tenant sees of their case, for every action the lifecycle has.
+
+Every transition in ``cases.ACTIONS`` and every event type that can appear on
+a trail (``cases.ALLOWED_FROM``, plus "submitted") is walked with real rules.
+Staff text meant to stay internal carries the marker ``INTERNAL``; text written
+for the tenant carries ``FOR-TENANT``. The tenant's view must hold no internal
+marker, show every text written for them, and hold only allow-listed fields.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from chalicelib import cases, deadlines, watch
+from chalicelib.cases import Actor
+from chalicelib.views import (TENANT_CASE_FIELDS, TENANT_EVENT_DATA, TENANT_OWN_EVENT_DATA, TENANT_REPORTER_FIELDS,
+                              case_view, event_view, tenant_sees)
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+POLICY = deadlines.Policy.from_dict({})
+DESK = Actor("front_desk-1", "front_desk", "前台小王")
+ENGINEER = Actor("dept_staff-1", "dept_staff", "工程部张师傅")
+TENANT = Actor("tenant-1", "tenant", "李女士")
+
+
+class Trail:
+    """One case moved through actions, keeping every event."""
+
+    def __init__(self, actor: Actor, params: dict):
+        self.now = T0
+        change = cases.new_case(property_id="P1", case_id="TD-20261123-0001", actor=actor, params=params, now=T0,
+                                policy=POLICY)
+        self.case, self.events = change.case, [change.event]
+
+    def apply(self, fn, *args) -> "Trail":
+        self.now += timedelta(minutes=5)
+        change = fn(self.case, *args)
+        self.case = change.case
+        self.events.append(change.event)
+        return self
+
+    def act(self, action: str, actor: Actor, **params) -> "Trail":
+        return self.apply(lambda c: cases.ACTIONS[action](c, actor, params, self.now, POLICY))
+
+
+def _logged_call() -> Trail:
+    return Trail(DESK, {"channel": "phone", "unit": "3栋1201", "content": "业主来电：空调不制冷",
+                        "reporter": {"name": "李女士", "phone": "138 0000 0000", "tenant_id": "tenant-1",
+                                     "contacts": {"manager": "INTERNAL-reporter-contact@example.cn"}},
+                        "kind": "complaint", "severity": "major", "cause": "equipment_facility",
+                        "validity": "valid", "department": "engineering"})
+
+
+def trails() -> list[Trail]:
+    """Every action, by staff with internal text wherever a field allows it."""
+    full = (_logged_call()
+            .act("classify", DESK, category="air_conditioning", reason="INTERNAL-classify-reason")
+            .act("assign", DESK, assignee="dept_staff-1", department="engineering", note="INTERNAL-assign-note")
+            .act("start", ENGINEER)
+            .act("note", ENGINEER, note="INTERNAL-note")
+            .act("respond", ENGINEER, message="FOR-TENANT-respond", via="phone")
+            .act("escalate", DESK, reason="INTERNAL-escalate-reason")
+            .act("message", TENANT, text="补充照片 tenant-message", attachments=[{"ref": "attachments/P1/x/1-a.jpg"}])
+            .act("resolve", ENGINEER, resolution="FOR-TENANT-resolve")
+            .act("callback", DESK, reached=False, comment="INTERNAL-callback-missed")
+            .act("reopen", DESK, reason="INTERNAL-staff-reopen-reason")
+            .act("resolve", ENGINEER, resolution="FOR-TENANT-resolve-again")
+            .act("callback", DESK, reached=True, satisfied=True, comment="INTERNAL-callback-comment")
+            .act("rate", TENANT, score=5, comment="tenant-rating")
+            .act("written_reply", DESK, reply_id="R20261123000000abcd", medium="email", subject="FOR-TENANT-subject",
+                 message="FOR-TENANT-written-reply", message_id="<INTERNAL-msgid@tenantdesk>",
+                 approver="INTERNAL-approver")
+            .act("close", DESK, summary="INTERNAL-close-summary"))
+    reopened = (Trail(TENANT, {"unit": "3栋1201", "content": "楼道灯坏了"})
+                .act("assign", DESK, assignee="dept_staff-1", department="engineering")
+                .act("start", ENGINEER).act("resolve", ENGINEER, resolution="FOR-TENANT-fixed")
+                .act("reopen", TENANT, reason="tenant-reopen-reason"))
+    reopened.apply(lambda c: watch.renew(c, reopened.now, POLICY))
+    major = full.case.escalations and "major" in full.case.escalations
+    assert major
+    # the watcher's records (escalation_notified) on an open case
+    escalated = _logged_call()
+    escalated.apply(lambda c: watch.mark_notified(c, "major", ["INTERNAL-director@example.cn"], escalated.now,
+                                                  POLICY))
+    # ... and the one that found nobody to tell (escalation_unrouted)
+    unrouted = _logged_call()
+    unrouted.apply(lambda c: watch.mark_unrouted(c, "major", unrouted.now, POLICY))
+    answered = (Trail(TENANT, {"unit": "3栋1201", "content": "物业费怎么交？"})
+                .act("classify", DESK, kind="consultation", reason="INTERNAL-reason")
+                .act("answer", DESK, message="FOR-TENANT-answer"))
+    explained = (Trail(TENANT, {"unit": "3栋1201", "content": "隔壁装修太吵"})
+                 .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-reason")
+                 .act("explain", DESK, message="FOR-TENANT-explain", via="phone"))
+    return [full, reopened, escalated, unrouted, answered, explained]
+
+
+def tenant_view(trail: Trail) -> dict:
+    view = case_view(trail.case, now=trail.now, staff=False)
+    view["timeline"] = [event_view(e, staff=False) for e in trail.events if tenant_sees(e)]
+    return view
+
+
+def test_the_walk_covers_every_action_and_every_event_type():
+    walked = {e.action for t in trails() for e in t.events}
+    assert walked == {"submitted"} | set(cases.ACTIONS) | set(cases.ALLOWED_FROM)
+
+
+def test_tenant_view_holds_no_internal_staff_text_after_any_action():
+    staff_text = ""
+    for trail in trails():
+        text = json.dumps(tenant_view(trail), ensure_ascii=False)
+        assert "INTERNAL" not in text, text
+        staff_text += json.dumps(case_view(trail.case, now=trail.now, staff=True), ensure_ascii=False) + json.dumps(
+            [event_view(e, staff=True) for e in trail.events], ensure_ascii=False, default=str)
+    # the walk did write internal text, and staff still see all of it
+    for marker in ("INTERNAL-assign-note", "INTERNAL-callback-comment", "INTERNAL-close-summary", "INTERNAL-note",
+                   "INTERNAL-staff-reopen-reason", "INTERNAL-director@example.cn", "INTERNAL-approver"):
+        assert marker in staff_text, marker
+
+
+def test_tenant_sees_every_text_written_for_them_and_their_own_words():
+    seen = " ".join(json.dumps(tenant_view(t), ensure_ascii=False) for t in trails())
+    for text in ("FOR-TENANT-respond", "FOR-TENANT-resolve", "FOR-TENANT-resolve-again", "FOR-TENANT-written-reply",
+                 "FOR-TENANT-subject", "FOR-TENANT-answer", "FOR-TENANT-explain", "FOR-TENANT-fixed",
+                 "tenant-message", "tenant-rating", "tenant-reopen-reason", "业主来电：空调不制冷"):
+        assert text in seen, text
+
+
+def test_tenant_view_holds_only_allow_listed_fields():
+    for trail in trails():
+        view = tenant_view(trail)
+        assert set(view) - {"timeline"} <= TENANT_CASE_FIELDS
+        assert set(view["reporter"]) <= TENANT_REPORTER_FIELDS
+        for event in view["timeline"]:
+            assert set(event) == {"seq", "at", "action", "actor", "data"}
+            assert set(event["actor"]) == {"role", "name"}
+            allowed = TENANT_EVENT_DATA[event["action"]]
+            if event["actor"]["role"] == "tenant":
+                allowed |= TENANT_OWN_EVENT_DATA.get(event["action"], frozenset())
+            assert set(event["data"]) <= allowed, event
+
+
+def test_internal_actions_do_not_appear_on_the_tenants_timeline():
+    shown = {e["action"] for t in trails() for e in tenant_view(t)["timeline"]}
+    assert not shown & {"classify", "note", "escalate", "start", "escalation_notified", "escalation_unrouted",
+                        "watch_renewed"}
+    assert {"submitted", "assign", "respond", "resolve", "callback", "close", "answer", "explain", "written_reply",
+            "message", "rate", "reopen"} <= shown
+
+
+def test_an_action_nobody_listed_is_internal():
+    event = cases.Event(seq=9, at=T0, actor=DESK, action="some_future_action", changes={},
+                        data={"text": "INTERNAL-new"})
+    assert not tenant_sees(event)
+    assert event_view(event, staff=False)["data"] == {}
