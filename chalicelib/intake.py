@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Callable
 
 from chalicelib import auth, schemas
 from chalicelib.cases import Actor, Case, iso, parse_iso
-from chalicelib.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
+from chalicelib.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail import templates
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
     strip_reply_prefixes
@@ -27,7 +27,11 @@ from chalicelib.store import IdempotentReplay
 
 MAIL_ACTOR = Actor("mail-intake", "system", "Email")
 UNROUTED = "_unrouted"
-
+# SNS invokes the Lambda asynchronously: one try and Lambda's two retries (infra's
+# MaximumRetryAttempts). The last try quarantines what still fails, so no message
+# is dropped when the retries run out.
+MAX_ATTEMPTS = 3
+ATTEMPTS_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,28 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def content_digest(mail: ParsedMail) -> str:
+    """What the message says: sender, subject, text and attachment bytes (not
+    the trace fields each receiving hop adds)."""
+    h = hashlib.sha256()
+    for value in (mail.from_address, mail.subject, mail.full_text):
+        h.update(value.encode("utf-8", "surrogatepass") + b"\0")
+    for part in mail.attachments:
+        h.update(part.filename.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(part.data).digest())
+    return h.hexdigest()
+
+
+def message_identity(mail: ParsedMail, delivery: Delivery) -> str:
+    """Which message this is, for deduplication: its Message-ID *and* what it
+    says, so a sender's retransmission (stored again under a new key) is one
+    message, while two different messages sharing a Message-ID (broken clients,
+    resends with edits) are two. Without a Message-ID, the stored object is the
+    message: SES stores each delivery once."""
+    if mail.message_id:
+        return _digest(f"{mail.message_id}\n{content_digest(mail)}")
+    return _digest(f"s3://{delivery.bucket}/{delivery.key}")
+
+
 class MailIntake:
     def __init__(self, cases_service: CaseService, s3: Callable[[], Any], mailer: Callable[[], Any], *,
                  bucket_prefix_attachments: str = "attachments/"):
@@ -110,6 +136,29 @@ class MailIntake:
     # --- entry point ----------------------------------------------------------
 
     def handle(self, delivery: Delivery) -> Outcome:
+        """Turn one delivery into a case, a message or a quarantine entry. A
+        rule that refuses the mail quarantines it at once (a retry would be
+        refused the same way); an unexpected error is raised for Lambda to
+        retry, and quarantined on the last try instead of being lost."""
+        parsed: list[ParsedMail] = []  # what staff will see of it, once parsed
+        try:
+            return self._handle(delivery, parsed)
+        except VersionConflict:
+            raise  # contention: the retry reads the fresh state
+        except DomainError as exc:
+            logger.exception("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})
+            return self._quarantine(delivery, "intake_refused", mail=parsed[0] if parsed else None,
+                                    detail=f"{exc.code}: {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - counted, re-raised until the last try
+            attempt = self.store.count_attempt(f"MAILTRY#{delivery.bucket}/{delivery.key}", "ATTEMPTS",
+                                               expires_at=delivery.received_at + ATTEMPTS_KEPT)
+            if attempt < MAX_ATTEMPTS:
+                raise
+            logger.exception("inbound mail failed on its last try", extra={"s3_key": delivery.key})
+            return self._quarantine(delivery, "intake_failed", mail=parsed[0] if parsed else None,
+                                    detail=f"{type(exc).__name__}: {exc} (try {attempt} of {MAX_ATTEMPTS})")
+
+    def _handle(self, delivery: Delivery, parsed: list[ParsedMail]) -> Outcome:
         reason = quarantine_reason(delivery.verdicts)
         if reason:
             return self._quarantine(delivery, reason)
@@ -122,6 +171,7 @@ class MailIntake:
             mail = parse(raw)
         except MailRejected as exc:
             return self._quarantine(delivery, exc.reason, detail=exc.detail)
+        parsed.append(mail)
         reason = quarantine_reason({k: v.upper() for k, v in mail.spam_headers.items() if isinstance(v, str)}
                                    if not delivery.verdicts else {})
         if reason is None and mail.auto_submitted:
@@ -130,7 +180,7 @@ class MailIntake:
             reason = "auto_submitted"
         if reason:
             return self._quarantine(delivery, reason, mail=mail)
-        dedupe = _digest(mail.message_id or f"s3://{delivery.bucket}/{delivery.key}")
+        dedupe = message_identity(mail, delivery)
         prop = self._property_for(delivery, mail)
         thread = self._thread_case(prop, mail)
         if thread is not None:
@@ -181,14 +231,15 @@ class MailIntake:
     # --- outcomes -------------------------------------------------------------
 
     def _store_attachments(self, property_id: str, dedupe: str, mail: ParsedMail) -> list[dict[str, Any]]:
-        """Attachments go to S3 under keys derived from the message, so a
-        redelivery overwrites rather than duplicates."""
+        """Attachments go to S3 under keys derived from the message's identity
+        (Message-ID and content): a redelivery overwrites rather than
+        duplicates, and another message with the same Message-ID gets its own."""
         refs = []
         s3 = self._s3()
         bucket = self._bucket()
         for n, part in enumerate(mail.attachments, start=1):
             safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in part.filename)[-80:] or "file"
-            key = f"{self._attachments_prefix}{property_id}/{dedupe[:16]}/{n}-{safe}"
+            key = f"{self._attachments_prefix}{property_id}/{dedupe[:32]}/{n}-{safe}"
             s3.put_object(Bucket=bucket, Key=key, Body=part.data, ContentType=part.content_type,
                           Metadata={"filename": part.filename.encode("utf-8").hex()})
             refs.append({"ref": f"s3://{bucket}/{key}", "name": part.filename, "content_type": part.content_type,
@@ -287,7 +338,7 @@ class MailIntake:
             try:
                 prop = self._property_for(delivery, mail)
                 property_id = prop.property_id if prop else None
-            except DomainError:
+            except Exception:  # noqa: BLE001 - quarantining is the last resort: it must not fail on routing
                 property_id = None
         if property_id is None:
             found = self.store.get_meta([(f"INBOX#{a}", "PROPERTY") for a in delivery.recipients[:25]])

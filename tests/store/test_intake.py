@@ -210,13 +210,14 @@ def test_auto_replies_and_bulk_mail_are_quarantined_never_answered(intake, mailb
     assert mailbox() == []
 
 
-def with_attachment(subject: str, text: str, data: bytes, content_type: str, filename: str) -> bytes:
+def with_attachment(subject: str, text: str, data: bytes, content_type: str, filename: str,
+                    message_id: str | None = None) -> bytes:
     """Li's mail to the P1 inbox with one attachment."""
     msg = EmailMessage()
     msg["From"] = "李女士 <li.nvshi@example.cn>"
     msg["To"] = INBOX
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid()
+    msg["Message-ID"] = message_id or make_msgid()
     msg.set_content(text, charset="utf-8")
     maintype, subtype = content_type.split("/")
     msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
@@ -424,3 +425,70 @@ def test_attachment_sample_lists_both_files(intake, store):
     event = store.events(store.get_case("P1", outcome.case_id))[0]
     names = [a["name"] for a in event.data["attachments"]]
     assert "漏水照片.jpg" in names and any(n.endswith(".pdf") for n in names)
+
+
+# --- never lose a message (issue 11, item 10) ----------------------------------------------
+
+def s3_body(ref: str) -> bytes:
+    bucket, key = ref.removeprefix("s3://").split("/", 1)
+    return boto3.client("s3", region_name=config.region()).get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def test_two_different_messages_with_the_same_message_id_are_two_cases_with_their_own_attachments(intake, store,
+                                                                                                    mailbox):
+    """A broken client reuses one Message-ID: the second message is neither
+    dropped nor written over the first one's attachments."""
+    same_id = "<reused-id@example.cn>"
+    first_raw = with_attachment("漏水照片", "卫生间漏水，照片见附件", b"first-photo", "image/jpeg", "photo.jpg", same_id)
+    second_raw = with_attachment("门禁坏了", "单元门禁刷不开，照片见附件", b"second-photo", "image/jpeg", "photo.jpg",
+                                 same_id)
+    first, _ = deliver(intake, first_raw)
+    second, _ = deliver(intake, second_raw)
+    assert (first.kind, second.kind) == ("case", "case") and first.case_id != second.case_id
+    photos = []
+    for outcome, title in ((first, "漏水照片"), (second, "门禁坏了")):
+        case = store.get_case("P1", outcome.case_id)
+        assert case.title == title
+        [attachment] = store.events(case)[0].data["attachments"]
+        photos.append(s3_body(attachment["ref"]))
+    assert photos == [b"first-photo", b"second-photo"]
+    assert len(mailbox()) == 2
+
+
+def test_the_same_message_stored_again_under_a_new_key_is_still_one_case(intake, mailbox):
+    raw = mail(message_id="<resent-by-mta@example.cn>")
+    first, _ = deliver(intake, raw)
+    again, _ = deliver(intake, b"Received: from mx2.example.cn by inbound-smtp\r\n" + raw)
+    assert again.kind == "duplicate" and again.case_id == first.case_id
+    assert len(mailbox()) == 1
+
+
+def test_mail_the_case_rules_refuse_is_quarantined_with_the_reason_at_once(intake, svc, store, monkeypatch):
+    from chalicelib.errors import ValidationFailed
+
+    def refuses(*args, **kwargs):
+        raise ValidationFailed("unit is too long", code="validation_error")
+
+    monkeypatch.setattr(svc, "create_as", refuses)
+    outcome, delivery = deliver(intake, mail())
+    assert outcome.kind == "quarantined" and outcome.reason == "intake_refused"
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert item["key"] == delivery.key and "validation_error" in item["detail"]
+    assert item["from"] == "li.nvshi@example.cn" and item["subject"] == "投诉：楼上漏水"
+
+
+def test_an_unexpected_error_is_retried_and_quarantined_on_the_last_try_instead_of_lost(intake, svc, monkeypatch):
+    from chalicelib.intake import MAX_ATTEMPTS
+
+    def breaks(*args, **kwargs):
+        raise KeyError("policy")
+
+    monkeypatch.setattr(svc, "create_as", breaks)
+    for _ in range(MAX_ATTEMPTS - 1):                   # Lambda retries what raises
+        with pytest.raises(KeyError):
+            deliver(intake, mail(message_id="<breaks@example.cn>"), key="inbound/breaks")
+    assert intake.quarantined(DESK, "P1", limit=10, cursor=None)[0] == []
+    outcome, _ = deliver(intake, mail(message_id="<breaks@example.cn>"), key="inbound/breaks")  # the last try
+    assert outcome.kind == "quarantined" and outcome.reason == "intake_failed"
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert item["key"] == "inbound/breaks" and "KeyError" in item["detail"]
