@@ -32,6 +32,7 @@ UNROUTED = "_unrouted"
 # is dropped when the retries run out.
 MAX_ATTEMPTS = 3
 ATTEMPTS_KEPT = timedelta(days=7)
+ACK_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,15 @@ class MailIntake:
         parsed.append(mail)
         reason = quarantine_reason({k: v.upper() for k, v in mail.spam_headers.items() if isinstance(v, str)}
                                    if not delivery.verdicts else {})
-        if reason is None and mail.auto_submitted:
-            # Out-of-office notes, bounces and bulk mail are not complaints, and
-            # answering them starts mail loops: staff see them in quarantine.
-            reason = "auto_submitted"
+        if reason is None and mail.automatic:
+            # Bounces, out-of-office notes, list and bulk mail, loop notices are
+            # written by machines: a case would start windows and escalations for
+            # a "complaint" nobody made and nobody can be called back about, and
+            # an acknowledgement would feed the loop. Quarantined, they cost
+            # nobody time and stay listed with the reason for staff to review.
+            # (Mail a person wrote but asked not to be auto-answered, and mail past
+            # the loop breaker, do become cases, unacknowledged: see _may_acknowledge.)
+            return self._quarantine(delivery, "auto_submitted", mail=mail, detail=mail.automatic)
         if reason:
             return self._quarantine(delivery, reason, mail=mail)
         dedupe = message_identity(mail, delivery)
@@ -266,15 +272,34 @@ class MailIntake:
                   "attachments": self._store_attachments(prop.property_id, dedupe, mail)}
         case, created = self.cases.create_as(MAIL_ACTOR, prop.property_id, params, dedupe)
         if not created:
-            if self._ack_missing(prop, case):
+            if self._ack_missing(prop, case) and self._may_acknowledge(mail, delivery):
                 # The first delivery made the case and died before the ack went out; AWS
                 # redelivers a failed invocation, so the ack goes now.
                 self._acknowledge(prop, case, mail)
             return Outcome("duplicate", prop.property_id, case.case_id)
         logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
                                                   "verified_sender": known})
-        self._acknowledge(prop, case, mail)
+        if self._may_acknowledge(mail, delivery):
+            self._acknowledge(prop, case, mail)
         return Outcome("case", prop.property_id, case.case_id)
+
+    def _may_acknowledge(self, mail: ParsedMail, delivery: Delivery) -> bool:
+        """Whether this case's sender gets an acknowledgement. Not when they
+        asked for no automatic answers, and not beyond the loop breaker: at most
+        ``config.mail_acks_per_hour()`` to one address in any hour, counted in
+        DynamoDB so every Lambda instance sees the same count. An auto-responder
+        with no marker we know would otherwise answer each ack with a new mail.
+        The mail still becomes a case: a person may have written it."""
+        if mail.suppress_auto_reply:
+            logger.info("acknowledgement suppressed at the sender's request")
+            return False
+        from chalicelib import config
+        if self.store.take_slot(f"ACKRATE#{mail.from_address}", "ACKS", now=delivery.received_at, window=ACK_WINDOW,
+                                limit=config.mail_acks_per_hour()):
+            return True
+        logger.warning("acknowledgement withheld: the loop breaker's limit for this sender is reached")
+        record_metric("MailAckLoopBreaker")
+        return False
 
     def _add_to_case(self, case: Case, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
         params = {"text": mail.text[:2000] or strip_reply_prefixes(mail.subject),

@@ -609,6 +609,28 @@ def test_signature_parts_of_signed_mail_are_not_attachments():
     ({"List-Id": "<tenants.example.com>"}, True),
     ({"Subject": "Automatic reply: leak"}, True),
     ({"Subject": "自動回覆：漏水"}, True),
+    # Real automatic mail often carries no standard marker (issue 11):
+    ({"Return-Path": "<MAILER-DAEMON>"}, True),
+    ({"Return-Path": " < > "}, True),
+    ({"From": "post_master@mx.example.cn", "Subject": "Re: 投诉"}, True),
+    ({"From": "Post-Master <Post.Master@example.cn>"}, True),
+    ({"From": "中国移动 <no-reply@mail.10086.example>"}, True),
+    ({"From": "do_not_reply+x1@notify.example.com"}, True),
+    ({"Subject": "Loop Alert"}, True),
+    ({"Subject": "Undeliverable: 投诉"}, True),
+    ({"Subject": "系统退信：投诉"}, True),
+    ({"X-Loop": "residents@lists.example.org"}, True),
+    ({"List-Unsubscribe": "<mailto:leave@lists.example.org>"}, True),
+    ({"Sender": "owner-residents@lists.example.org"}, True),
+    ({"Sender": "residents-bounces+li=example.cn@lists.example.org"}, True),
+    ({"Return-Path": "<owner-residents@lists.example.org>"}, True),
+    ({"X-Failed-Recipients": "x@example.cn"}, True),
+    # ... while a person's mail stays a person's:
+    ({"Return-Path": "<li.nvshi@example.cn>"}, False),
+    ({"Sender": "Secretary <mishu@example.cn>"}, False),
+    ({"From": "Noreen <noreen@example.com>"}, False),
+    ({"Subject": "Re: 退信用卡年费的事"}, False),
+    ({"X-Auto-Response-Suppress": "All"}, False),      # a request not to answer, not a machine: see below
 ])
 def test_mail_we_must_not_auto_answer_is_flagged(headers, automatic):
     if headers.get("Content-Type", "").startswith("multipart/"):
@@ -619,6 +641,11 @@ def test_mail_we_must_not_auto_answer_is_flagged(headers, automatic):
     else:
         raw = mail("x", headers=headers)
     assert parse(raw).auto_submitted is automatic
+
+
+@pytest.mark.parametrize("value, suppressed", [("All", True), ("OOF, AutoReply", True), ("DR, NDR", False)])
+def test_a_request_for_no_automatic_answers_is_read_from_x_auto_response_suppress(value, suppressed):
+    assert parse(mail("漏水", headers={"X-Auto-Response-Suppress": value})).suppress_auto_reply is suppressed
 
 
 # --- rejections ---------------------------------------------------------------------------------------------

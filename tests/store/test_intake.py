@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -46,11 +46,13 @@ def mail(subject="投诉：楼上漏水", body="楼上卫生间漏水到我家�
 _keys = iter(range(1, 10_000))
 
 
-def deliver(intake, raw: bytes, *, key=None, recipients=(INBOX,), **verdicts) -> tuple[object, Delivery]:
+def deliver(intake, raw: bytes, *, key=None, recipients=(INBOX,), received_at=None,
+            **verdicts) -> tuple[object, Delivery]:
     key = key or f"inbound/{next(_keys):05d}"
     boto3.client("s3", region_name=config.region()).put_object(Bucket=config.mail_bucket(), Key=key, Body=raw)
     delivery = Delivery(bucket=config.mail_bucket(), key=key, ses_message_id=key.replace("/", "-"),
-                        received_at=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), recipients=tuple(recipients),
+                        received_at=received_at or datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc),
+                        recipients=tuple(recipients),
                         verdicts={k: v.upper() for k, v in verdicts.items()})
     return intake.handle(delivery), delivery
 
@@ -492,3 +494,56 @@ def test_an_unexpected_error_is_retried_and_quarantined_on_the_last_try_instead_
     assert outcome.kind == "quarantined" and outcome.reason == "intake_failed"
     [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
     assert item["key"] == "inbound/breaks" and "KeyError" in item["detail"]
+
+
+# --- automatic mail is never answered (issue 11, item 11) ---------------------------------------
+
+@pytest.mark.parametrize("name, why", [
+    ("carrier_error_noreply.eml", "automatic sender"),     # a carrier's error notice from no-reply@
+    ("postmaster_bounce_re.eml", "bounce"),                # post_master@ with a "Re:" subject
+    ("loop_alert.eml", "automatic subject: Loop Alert"),   # a list manager's loop notice
+    ("list_via_sender.eml", "mailing list"),               # list mail: owner- Sender and Return-Path
+])
+def test_automatic_mail_without_standard_markers_is_quarantined_with_its_reason_and_never_answered(
+        intake, store, mailbox, svc, name, why):
+    from pathlib import Path
+    raw = (Path(__file__).parent.parent / "mail" / "samples" / name).read_bytes()
+    outcome, delivery = deliver(intake, raw)
+    assert outcome.kind == "quarantined" and outcome.reason == "auto_submitted"
+    assert mailbox() == []
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert item["key"] == delivery.key and item["detail"].startswith(why)
+    assert store.open_queue("P1", filters={}, due_before=None, limit=10, cursor=None)[0] == []
+
+
+def test_a_person_asking_for_no_automatic_answers_gets_a_case_but_no_acknowledgement(intake, store, mailbox):
+    outcome, _ = deliver(intake, mail(X_Auto_Response_Suppress="All"))
+    assert outcome.kind == "case" and store.get_case("P1", outcome.case_id).title == "投诉：楼上漏水"
+    assert mailbox() == []
+
+
+def test_the_loop_breaker_acknowledges_one_address_at_most_n_times_an_hour(intake, store, mailbox, monkeypatch):
+    """An auto-responder with no marker answers every ack with a new mail: after
+    N acks in an hour, its mail still makes cases but gets no more acks."""
+    monkeypatch.setenv("TD_MAIL_ACKS_PER_HOUR", "2")
+    t0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    outcomes = [deliver(intake, mail(subject=f"漏水 第{n}封", body=f"第{n}封：楼上漏水"),
+                        received_at=t0 + timedelta(minutes=10 * n))[0] for n in range(4)]
+    assert [o.kind for o in outcomes] == ["case"] * 4
+    assert len(mailbox()) == 2
+    later, _ = deliver(intake, mail(subject="漏水 又一封"), received_at=t0 + timedelta(minutes=61))
+    assert later.kind == "case" and len(mailbox()) == 3    # the first ack's hour has passed
+    other, _ = deliver(intake, mail(sender="James <james@example.com>", subject="Noise", body="Noise at night."),
+                       received_at=t0 + timedelta(minutes=30))
+    assert other.kind == "case" and len(mailbox()) == 4    # the limit is per address
+
+
+def test_the_loop_breaker_holds_across_intake_instances(svc, mailbox, monkeypatch):
+    """Two Lambda instances share the count: it lives in DynamoDB, not in memory."""
+    monkeypatch.setenv("TD_MAIL_ACKS_PER_HOUR", "1")
+    s3 = boto3.client("s3", region_name=config.region())
+    ses = boto3.client("ses", region_name=config.region())
+    first, second = (MailIntake(svc, lambda: s3, lambda: SesMailer(ses)) for _ in range(2))
+    deliver(first, mail(subject="一"))
+    deliver(second, mail(subject="二"))
+    assert len(mailbox()) == 1
