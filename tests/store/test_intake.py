@@ -333,6 +333,25 @@ def test_the_local_stack_reports_common_headers_as_ses_does():
     assert common_headers(b"\x00\xff not a mail") == {}
 
 
+def test_the_local_stack_stores_mail_with_the_return_path_ses_adds_so_null_sender_bounces_are_caught(intake, mailbox):
+    """A bounce whose headers look like a person's is known only by its null
+    envelope sender, which SES records as ``Return-Path: <>``: ``./dev mail``
+    adds it as SES does."""
+    from devstack.mail import as_received, envelope_sender
+    bounce = mail(sender="Mail System <notices@mx.example.cn>", subject="您的邮件", body="投递失败：收件人不存在")
+    stored = as_received(bounce, "")
+    assert stored.startswith(b"Return-Path: <>\r\n") and stored.count(b"Return-Path:") == 1
+    outcome, delivery = deliver(intake, stored)
+    assert outcome.kind == "quarantined" and outcome.reason == "auto_submitted" and mailbox() == []
+    assert intake.quarantined(DESK, "P1", limit=10, cursor=None)[0][0]["detail"] == "bounce: null Return-Path"
+    # A person's saved mail keeps its sender as the envelope, once, and becomes a case.
+    person = as_received(mail(), "li.nvshi@example.cn")
+    assert envelope_sender(person) == "li.nvshi@example.cn" == envelope_sender(mail())
+    again = as_received(person, envelope_sender(person))
+    assert again.count(b"Return-Path:") == 1
+    assert deliver(intake, again)[0].kind == "case" and len(mailbox()) == 1
+
+
 @pytest.mark.parametrize("bad", ["not json", "[]", json.dumps({"notificationType": "Bounce"}),
                                  json.dumps(notification(action={"type": "Lambda"}))])
 def test_notifications_that_are_not_ses_receipts_are_refused(bad):
