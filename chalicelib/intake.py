@@ -259,7 +259,7 @@ class MailIntake:
     def _new_case(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
         tenant = self._tenant(mail.from_address)
         known = bool(tenant and tenant.get("property_id") == prop.property_id)
-        lang = (tenant or {}).get("lang") or mail.lang
+        lang = (tenant or {}).get("lang") or mail.lang or templates.property_lang(prop.lang, prop.policy.timezone)
         title = strip_reply_prefixes(mail.subject)[:200]
         content = (mail.text or title or "(empty)")[:5000]
         reporter = {"name": (mail.from_name or (tenant or {}).get("name") or mail.from_address)[:100],

@@ -123,7 +123,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                  "properties": {k: _EMAIL for k in (
                                                      "front_desk", "manager", "director", "on_duty")}},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
-                                    "policy": {"type": "object"}}),
+                                    "policy": {"type": "object"}, "lang": _enum(cases.LANGS)}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
                                      "comment": {"type": "string", "maxLength": 2000}}),

@@ -104,7 +104,7 @@ class ParsedMail:
     full_text: str
     attachments: list[Attachment]
     date: datetime | None
-    lang: str
+    lang: str | None                    # zh-Hans, zh-Hant, en; None: another language (Japanese, Korean, ...)
     auto_submitted: bool
     spam_headers: dict[str, str]
     skipped_attachments: list[tuple[str, str]] = field(default_factory=list)
@@ -220,7 +220,7 @@ def _parse(raw: bytes) -> ParsedMail:
         cut = True
     text = _trim_quotes(full_text) or full_text
     lang = _guess_lang(f"{subject}\n{text}", charsets + headers.encoded_word_charsets("subject", "from"))
-    marker = TRUNCATION_MARKERS[lang]
+    marker = TRUNCATION_MARKERS.get(lang or "en", TRUNCATION_MARKERS["en"])
 
     recipients: dict[str, None] = {}  # ordered, no repeats
     for name in ("to", "cc"):
@@ -415,7 +415,22 @@ def _decode_raw_text(value: str, hint: str | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return _decode_bytes(data, hint)
+        pass
+    mostly = _mostly_utf8(data)  # before the hint: GB18030 reads almost any bytes, cut UTF-8 as mojibake
+    if mostly is not None:
+        return mostly
+    return _decode_bytes(data, hint)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken sequences (a filename a client cut mid-character
+    at a byte limit): the valid characters decoded, only the broken bytes
+    replaced by U+FFFD. None when the bytes do not read as UTF-8 (GBK, Latin-1):
+    then most non-ASCII bytes are broken sequences."""
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    valid = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return text if valid and valid >= 2 * broken else None
 
 
 def _clean_line(value: str) -> str:
@@ -744,15 +759,26 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode with the labelled charset as it is really used, trying the likely
     mislabellings next, and substituting U+FFFD only as a last resort."""
     name = _charset_name(charset)
+    if name in _GB or name in _BIG5:
+        utf8 = _utf8_cjk(data)
+        if utf8 is not None:
+            return utf8
     if name in _GB:
         chain, last = ("gb18030", "utf-8"), "gb18030"
     elif name in _BIG5:
         chain, last = ("big5", "cp950", "big5hkscs", "utf-8"), "big5hkscs"
     elif name in _UTF8:
+        mostly = _mostly_utf8(data) if not _is_utf8(data) else None
+        if mostly is not None:
+            return mostly
         chain, last = ("utf-8", "gb18030"), "utf-8"
     elif name in _WESTERN:
         chain, last = ("utf-8", "cp1252"), "latin-1"
     elif name in _ASCII:
+        if not _is_utf8(data):
+            mostly = _mostly_utf8(data)
+            if mostly is not None:
+                return mostly
         chain, last = ("utf-8", "gb18030", "cp1252"), "latin-1"
     elif name == "hz-gb-2312":
         chain, last = ("hz", "gb18030", "utf-8"), "utf-8"
@@ -766,6 +792,30 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         except Exception:  # noqa: BLE001 - wrong codec, unknown name or not a text codec: next
             continue
     return data.decode(last, "replace")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _utf8_cjk(data: bytes) -> str | None:
+    """Text labelled GB2312/GBK/Big5 that is in fact UTF-8 (webmail and phone
+    clients that keep a stale label): the whole part valid UTF-8 with at least
+    one character from U+0800 up (CJK is three bytes in UTF-8). Real GBK or
+    Big5 text of any length is almost never valid UTF-8, and the U+0800 rule
+    keeps short ones that happen to be (two-byte sequences: "中" in GBK reads
+    as a Hebrew letter) with their label."""
+    if data.isascii():
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if any(ord(ch) >= 0x800 for ch in text) else None
 
 
 # --- the MIME tree ----------------------------------------------------------------------------
@@ -1282,17 +1332,40 @@ def _encodable(ch: str, codec: str) -> bool:
         return False
 
 
-def _guess_lang(sample: str, charsets: list[str]) -> str:
-    """Text first (Traditional-only vs Simplified-only characters; mostly Latin
-    letters -> English), the charset labels (Big5 / GB) to settle a tie."""
+_KANA = _LazyPattern("[\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
+_HANGUL = _LazyPattern("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_JAPANESE_OR_KOREAN = frozenset({
+    "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "cp932", "windows-31j", "euc-jp", "x-euc-jp",
+    "iso-2022-jp", "csiso2022jp", "iso-2022-jp-2", "euc-kr", "x-euc-kr", "ks_c_5601-1987", "ks_c_5601", "cp949",
+    "uhc", "iso-2022-kr", "ksc5601", "korean"})
+
+
+def _guess_lang(sample: str, charsets: list[str]) -> str | None:
+    """zh-Hans, zh-Hant or en, from the text first (Traditional-only vs
+    Simplified-only characters; mostly Latin letters -> English), the charset
+    labels (Big5 / GB) to settle a tie. None for text in a language we write
+    no mail in: kana (Japanese) or hangul (Korean) is not Chinese, and neither
+    is English, so the caller falls back to the property's language."""
     sample = sample[:4000]
+    names = [_charset_name(c) for c in charsets]
     hint = next((f for f in map(_charset_family, charsets) if f), None)
     han = _HAN.findall(sample)
+    kana = len(_KANA.findall(sample))
+    hangul = len(_HANGUL.findall(sample))
     latin = len(_LATIN.findall(sample))
-    if not han:
-        return "en" if latin or not hint else hint
-    if latin > 3 * len(han):
+    letters = len(han) + kana + hangul
+    if latin > 3 * letters and latin:
         return "en"
+    # Chinese text may quote a kana or two (の in a shop name); Japanese and
+    # Korean text are a fifth kana or hangul and more.
+    if (kana or hangul) and 5 * (kana + hangul) >= letters:
+        return None
+    if not han:
+        if latin:
+            return "en"
+        if hint is None and any(n in _JAPANESE_OR_KOREAN for n in names):
+            return None
+        return hint or "en"
     simplified = traditional = 0
     for ch in han:
         kind = _script(ch)
@@ -1301,7 +1374,11 @@ def _guess_lang(sample: str, charsets: list[str]) -> str:
         elif kind == 2:
             traditional += 1
     if traditional > simplified:
+        if hint is None and any(n in _JAPANESE_OR_KOREAN for n in names):
+            return None  # kanji without kana under a Japanese or Korean label: not Chinese either
         return "zh-Hant"
     if simplified > traditional:
         return "zh-Hans"
+    if hint is None and any(n in _JAPANESE_OR_KOREAN for n in names):
+        return None
     return hint or "zh-Hans"

@@ -566,3 +566,39 @@ def test_the_loop_breaker_holds_across_intake_instances(svc, mailbox, monkeypatc
     deliver(first, mail(subject="一"))
     deliver(second, mail(subject="二"))
     assert len(mailbox()) == 1
+
+
+# --- decoding and the acknowledgement's language (issue 11, item 12) ----------------------------
+
+def sample_bytes(name: str) -> bytes:
+    from pathlib import Path
+    return (Path(__file__).parent.parent / "mail" / "samples" / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["japanese_shift_jis.eml", "korean_euc_kr.eml"])
+def test_japanese_or_korean_mail_is_acknowledged_in_the_propertys_language(intake, store, mailbox, svc, name):
+    """We write zh-Hans, zh-Hant and en: kana or hangul is none of them, so the
+    property's language is used (P1 in Shanghai: Simplified; set to English: English)."""
+    outcome, _ = deliver(intake, sample_bytes(name))
+    assert outcome.kind == "case" and store.get_case("P1", outcome.case_id).lang == "zh-Hans"
+    [ack] = mailbox()
+    assert "我们已收到" in ack["Subject"]
+    svc.put_property(ADMIN, "P1", {"name": "滨江花园 Riverside Garden", "email": INBOX, "lang": "en"})
+    again, _ = deliver(intake, sample_bytes(name).replace(b"Message-ID: <", b"Message-ID: <again-"))
+    assert store.get_case("P1", again.case_id).lang == "en"
+    assert "We have received your message" in mailbox()[-1]["Subject"]
+
+
+def test_a_hong_kong_propertys_language_is_traditional_chinese_by_default(intake, store, svc):
+    outcome, _ = deliver(intake, sample_bytes("korean_euc_kr.eml").replace(b"service@riverside.example",
+                                                                          b"service@harbour.example"),
+                         recipients=("service@harbour.example",))
+    assert outcome.property_id == "P2" and store.get_case("P2", outcome.case_id).lang == "zh-Hant"
+
+
+def test_utf8_mail_under_a_gb2312_label_makes_a_case_with_readable_names(intake, store):
+    outcome, _ = deliver(intake, sample_bytes("utf8_labelled_gb2312.eml"))
+    case = store.get_case("P1", outcome.case_id)
+    assert case.reporter["name"] == "周敏" and case.title == "卫生间漏水"
+    [attachment] = store.events(case)[0].data["attachments"]
+    assert attachment["name"] == "维修报价单_楼上漏水赔偿明\ufffd"
