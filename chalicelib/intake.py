@@ -144,13 +144,12 @@ class MailIntake:
         parsed: list[ParsedMail] = []  # what staff will see of it, once parsed
         try:
             return self._handle(delivery, parsed)
-        except VersionConflict:
-            raise  # contention: the retry reads the fresh state
-        except DomainError as exc:
-            logger.exception("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})
-            return self._quarantine(delivery, "intake_refused", mail=parsed[0] if parsed else None,
-                                    detail=f"{exc.code}: {exc.message}")
-        except Exception as exc:  # noqa: BLE001 - counted, re-raised until the last try
+        except Exception as exc:  # noqa: BLE001 - quarantined, or counted and re-raised until the last try
+            # A lost race (VersionConflict) is worth a retry, which reads the fresh state.
+            if isinstance(exc, DomainError) and not isinstance(exc, VersionConflict):
+                logger.warning("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})
+                return self._quarantine(delivery, "intake_refused", mail=parsed[0] if parsed else None,
+                                        detail=f"{exc.code}: {exc.message}")
             attempt = self.store.count_attempt(f"MAILTRY#{delivery.bucket}/{delivery.key}", "ATTEMPTS",
                                                expires_at=delivery.received_at + ATTEMPTS_KEPT)
             if attempt < MAX_ATTEMPTS:

@@ -15,8 +15,11 @@ every kind of client, so decoding is deliberately forgiving:
   GB18030 (a superset; real "gb2312" mail carries GBK characters), ``big5``
   falls back to CP950 and Big5-HKSCS, ``iso-8859-1``/``us-ascii`` as
   Windows-1252 (what the label means in practice), and unknown labels try
-  UTF-8, GB18030, then Latin-1. Nothing ever fails to decode: the last resort
-  substitutes U+FFFD.
+  UTF-8, GB18030, then Latin-1. A part that is wholly valid UTF-8 with CJK
+  characters is UTF-8 whatever its GB or Big5 label says, and UTF-8 cut
+  mid-character (a filename at a client's byte limit) keeps its whole
+  characters, only the broken bytes replaced. Nothing ever fails to decode:
+  the last resort substitutes U+FFFD.
 
 Only ``re``, ``binascii`` and the dataclass/datetime modules load with this
 module; ``email`` and ``html.parser`` load on the first ``parse()``.

@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib import config
 from chalicelib.auth import Principal
+from chalicelib.errors import VersionConflict
 from chalicelib.intake import Delivery, MailIntake, delivery_from_notification
 from chalicelib.mailer import SesMailer
 
@@ -498,21 +499,24 @@ def test_mail_the_case_rules_refuse_is_quarantined_with_the_reason_at_once(intak
     assert item["from"] == "li.nvshi@example.cn" and item["subject"] == "投诉：楼上漏水"
 
 
-def test_an_unexpected_error_is_retried_and_quarantined_on_the_last_try_instead_of_lost(intake, svc, monkeypatch):
+@pytest.mark.parametrize("error", [KeyError("policy"), VersionConflict("too many cases arrived at once",
+                                                                      code="busy_retry")])
+def test_an_unexpected_error_is_retried_and_quarantined_on_the_last_try_instead_of_lost(intake, svc, monkeypatch,
+                                                                                        error):
     from chalicelib.intake import MAX_ATTEMPTS
 
     def breaks(*args, **kwargs):
-        raise KeyError("policy")
+        raise error
 
     monkeypatch.setattr(svc, "create_as", breaks)
     for _ in range(MAX_ATTEMPTS - 1):                   # Lambda retries what raises
-        with pytest.raises(KeyError):
+        with pytest.raises(type(error)):
             deliver(intake, mail(message_id="<breaks@example.cn>"), key="inbound/breaks")
     assert intake.quarantined(DESK, "P1", limit=10, cursor=None)[0] == []
     outcome, _ = deliver(intake, mail(message_id="<breaks@example.cn>"), key="inbound/breaks")  # the last try
     assert outcome.kind == "quarantined" and outcome.reason == "intake_failed"
     [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
-    assert item["key"] == "inbound/breaks" and "KeyError" in item["detail"]
+    assert item["key"] == "inbound/breaks" and type(error).__name__ in item["detail"]
 
 
 # --- automatic mail is never answered (issue 11, item 11) ---------------------------------------
