@@ -606,3 +606,14 @@ def test_utf8_mail_under_a_gb2312_label_makes_a_case_with_readable_names(intake,
     assert case.reporter["name"] == "周敏" and case.title == "卫生间漏水"
     [attachment] = store.events(case)[0].data["attachments"]
     assert attachment["name"] == "维修报价单_楼上漏水赔偿明\ufffd"
+
+
+def test_a_propertys_language_setting_takes_only_a_language_we_write(client, tokens):
+    from tests.api.helpers import call
+    base = {"name": "滨江花园 Riverside Garden", "email": INBOX}
+    status, body = call(client, "PUT", "/v1/properties/P1", tokens["admin"], {**base, "lang": "ja"})
+    assert status == 422 and body["code"] == "validation_error"
+    assert call(client, "GET", "/v1/properties/P1", tokens["admin"])[1]["lang"] is None   # unchanged
+    status, body = call(client, "PUT", "/v1/properties/P1", tokens["admin"], {**base, "lang": "en"})
+    assert status == 200 and body["lang"] == "en"
+    assert call(client, "GET", "/v1/properties/P1", tokens["admin"])[1]["lang"] == "en"
