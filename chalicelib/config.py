@@ -45,6 +45,15 @@ def mail_from() -> str:
     return _env("TD_MAIL_FROM") or "service@tenantdesk.example"
 
 
+def mail_acks_per_hour() -> int:
+    """The loop breaker: at most this many acknowledgements to one address in
+    any hour (a person rarely writes more; an auto-responder loop always does)."""
+    try:
+        return max(0, int(_env("TD_MAIL_ACKS_PER_HOUR", "5") or 5))
+    except ValueError:
+        return 5
+
+
 def state_machine_arn() -> str | None:
     """The case-watch state machine (infra, or the local stack, creates it)."""
     return _env("TD_STATE_MACHINE_ARN")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Callable
 
 from chalicelib import auth, schemas
 from chalicelib.cases import Actor, Case, iso, parse_iso
-from chalicelib.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
+from chalicelib.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail import templates
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
     strip_reply_prefixes
@@ -27,7 +27,12 @@ from chalicelib.store import IdempotentReplay
 
 MAIL_ACTOR = Actor("mail-intake", "system", "Email")
 UNROUTED = "_unrouted"
-
+# SNS invokes the Lambda asynchronously: one try and Lambda's two retries (infra's
+# MaximumRetryAttempts). The last try quarantines what still fails, so no message
+# is dropped when the retries run out.
+MAX_ATTEMPTS = 3
+ATTEMPTS_KEPT = timedelta(days=7)
+ACK_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,28 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def content_digest(mail: ParsedMail) -> str:
+    """What the message says: sender, subject, text and attachment bytes (not
+    the trace fields each receiving hop adds)."""
+    h = hashlib.sha256()
+    for value in (mail.from_address, mail.subject, mail.full_text):
+        h.update(value.encode("utf-8", "surrogatepass") + b"\0")
+    for part in mail.attachments:
+        h.update(part.filename.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(part.data).digest())
+    return h.hexdigest()
+
+
+def message_identity(mail: ParsedMail, delivery: Delivery) -> str:
+    """Which message this is, for deduplication: its Message-ID *and* what it
+    says, so a sender's retransmission (stored again under a new key) is one
+    message, while two different messages sharing a Message-ID (broken clients,
+    resends with edits) are two. Without a Message-ID, the stored object is the
+    message: SES stores each delivery once."""
+    if mail.message_id:
+        return _digest(f"{mail.message_id}\n{content_digest(mail)}")
+    return _digest(f"s3://{delivery.bucket}/{delivery.key}")
+
+
 class MailIntake:
     def __init__(self, cases_service: CaseService, s3: Callable[[], Any], mailer: Callable[[], Any], *,
                  bucket_prefix_attachments: str = "attachments/"):
@@ -110,6 +137,28 @@ class MailIntake:
     # --- entry point ----------------------------------------------------------
 
     def handle(self, delivery: Delivery) -> Outcome:
+        """Turn one delivery into a case, a message or a quarantine entry. A
+        rule that refuses the mail quarantines it at once (a retry would be
+        refused the same way); an unexpected error is raised for Lambda to
+        retry, and quarantined on the last try instead of being lost."""
+        parsed: list[ParsedMail] = []  # what staff will see of it, once parsed
+        try:
+            return self._handle(delivery, parsed)
+        except Exception as exc:  # noqa: BLE001 - quarantined, or counted and re-raised until the last try
+            # A lost race (VersionConflict) is worth a retry, which reads the fresh state.
+            if isinstance(exc, DomainError) and not isinstance(exc, VersionConflict):
+                logger.warning("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})
+                return self._quarantine(delivery, "intake_refused", mail=parsed[0] if parsed else None,
+                                        detail=f"{exc.code}: {exc.message}")
+            attempt = self.store.count_attempt(f"MAILTRY#{delivery.bucket}/{delivery.key}", "ATTEMPTS",
+                                               expires_at=delivery.received_at + ATTEMPTS_KEPT)
+            if attempt < MAX_ATTEMPTS:
+                raise
+            logger.exception("inbound mail failed on its last try", extra={"s3_key": delivery.key})
+            return self._quarantine(delivery, "intake_failed", mail=parsed[0] if parsed else None,
+                                    detail=f"{type(exc).__name__}: {exc} (try {attempt} of {MAX_ATTEMPTS})")
+
+    def _handle(self, delivery: Delivery, parsed: list[ParsedMail]) -> Outcome:
         reason = quarantine_reason(delivery.verdicts)
         if reason:
             return self._quarantine(delivery, reason)
@@ -122,15 +171,21 @@ class MailIntake:
             mail = parse(raw)
         except MailRejected as exc:
             return self._quarantine(delivery, exc.reason, detail=exc.detail)
+        parsed.append(mail)
         reason = quarantine_reason({k: v.upper() for k, v in mail.spam_headers.items() if isinstance(v, str)}
                                    if not delivery.verdicts else {})
-        if reason is None and mail.auto_submitted:
-            # Out-of-office notes, bounces and bulk mail are not complaints, and
-            # answering them starts mail loops: staff see them in quarantine.
-            reason = "auto_submitted"
+        if reason is None and mail.automatic:
+            # Bounces, out-of-office notes, list and bulk mail, loop notices are
+            # written by machines: a case would start windows and escalations for
+            # a "complaint" nobody made and nobody can be called back about, and
+            # an acknowledgement would feed the loop. Quarantined, they cost
+            # nobody time and stay listed with the reason for staff to review.
+            # (Mail a person wrote but asked not to be auto-answered, and mail past
+            # the loop breaker, do become cases, unacknowledged: see _may_acknowledge.)
+            return self._quarantine(delivery, "auto_submitted", mail=mail, detail=mail.automatic)
         if reason:
             return self._quarantine(delivery, reason, mail=mail)
-        dedupe = _digest(mail.message_id or f"s3://{delivery.bucket}/{delivery.key}")
+        dedupe = message_identity(mail, delivery)
         prop = self._property_for(delivery, mail)
         thread = self._thread_case(prop, mail)
         if thread is not None:
@@ -181,14 +236,15 @@ class MailIntake:
     # --- outcomes -------------------------------------------------------------
 
     def _store_attachments(self, property_id: str, dedupe: str, mail: ParsedMail) -> list[dict[str, Any]]:
-        """Attachments go to S3 under keys derived from the message, so a
-        redelivery overwrites rather than duplicates."""
+        """Attachments go to S3 under keys derived from the message's identity
+        (Message-ID and content): a redelivery overwrites rather than
+        duplicates, and another message with the same Message-ID gets its own."""
         refs = []
         s3 = self._s3()
         bucket = self._bucket()
         for n, part in enumerate(mail.attachments, start=1):
             safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in part.filename)[-80:] or "file"
-            key = f"{self._attachments_prefix}{property_id}/{dedupe[:16]}/{n}-{safe}"
+            key = f"{self._attachments_prefix}{property_id}/{dedupe[:32]}/{n}-{safe}"
             s3.put_object(Bucket=bucket, Key=key, Body=part.data, ContentType=part.content_type,
                           Metadata={"filename": part.filename.encode("utf-8").hex()})
             refs.append({"ref": f"s3://{bucket}/{key}", "name": part.filename, "content_type": part.content_type,
@@ -202,7 +258,7 @@ class MailIntake:
     def _new_case(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
         tenant = self._tenant(mail.from_address)
         known = bool(tenant and tenant.get("property_id") == prop.property_id)
-        lang = (tenant or {}).get("lang") or mail.lang
+        lang = (tenant or {}).get("lang") or mail.lang or templates.property_lang(prop.lang, prop.policy.timezone)
         title = strip_reply_prefixes(mail.subject)[:200]
         content = (mail.text or title or "(empty)")[:5000]
         reporter = {"name": (mail.from_name or (tenant or {}).get("name") or mail.from_address)[:100],
@@ -215,15 +271,34 @@ class MailIntake:
                   "attachments": self._store_attachments(prop.property_id, dedupe, mail)}
         case, created = self.cases.create_as(MAIL_ACTOR, prop.property_id, params, dedupe)
         if not created:
-            if self._ack_missing(prop, case):
+            if self._ack_missing(prop, case) and self._may_acknowledge(mail, delivery):
                 # The first delivery made the case and died before the ack went out; AWS
                 # redelivers a failed invocation, so the ack goes now.
                 self._acknowledge(prop, case, mail)
             return Outcome("duplicate", prop.property_id, case.case_id)
         logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
                                                   "verified_sender": known})
-        self._acknowledge(prop, case, mail)
+        if self._may_acknowledge(mail, delivery):
+            self._acknowledge(prop, case, mail)
         return Outcome("case", prop.property_id, case.case_id)
+
+    def _may_acknowledge(self, mail: ParsedMail, delivery: Delivery) -> bool:
+        """Whether this case's sender gets an acknowledgement. Not when they
+        asked for no automatic answers, and not beyond the loop breaker: at most
+        ``config.mail_acks_per_hour()`` to one address in any hour, counted in
+        DynamoDB so every Lambda instance sees the same count. An auto-responder
+        with no marker we know would otherwise answer each ack with a new mail.
+        The mail still becomes a case: a person may have written it."""
+        if mail.suppress_auto_reply:
+            logger.info("acknowledgement suppressed at the sender's request")
+            return False
+        from chalicelib import config
+        if self.store.take_slot(f"ACKRATE#{mail.from_address}", "ACKS", now=delivery.received_at, window=ACK_WINDOW,
+                                limit=config.mail_acks_per_hour()):
+            return True
+        logger.warning("acknowledgement withheld: the loop breaker's limit for this sender is reached")
+        record_metric("MailAckLoopBreaker")
+        return False
 
     def _add_to_case(self, case: Case, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
         params = {"text": mail.text[:2000] or strip_reply_prefixes(mail.subject),
@@ -287,7 +362,7 @@ class MailIntake:
             try:
                 prop = self._property_for(delivery, mail)
                 property_id = prop.property_id if prop else None
-            except DomainError:
+            except Exception:  # noqa: BLE001 - quarantining is the last resort: it must not fail on routing
                 property_id = None
         if property_id is None:
             found = self.store.get_meta([(f"INBOX#{a}", "PROPERTY") for a in delivery.recipients[:25]])

@@ -129,7 +129,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                  "properties": {k: _EMAIL for k in (
                                                      "front_desk", "manager", "director", "on_duty")}},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
-                                    "policy": {"type": "object"},
+                                    "policy": {"type": "object"}, "lang": _enum(cases.LANGS),
                                     "quotas": {"type": "object", "additionalProperties": False, "properties": {
                                         name: {"type": "integer", "minimum": 1, "maximum": quotas.MAX_LIMIT,
                                                "description": f"default {default}; 429 rate_limited beyond it"}

@@ -37,11 +37,14 @@ class Property:
     # control room, after hours), "front_desk" -> an email address.
     contacts: dict[str, str] = field(default_factory=dict)
     quotas: quotas.Limits = quotas.Limits()  # cases per tenant per hour, messages per case per minute
+    # The language for tenants whose own we do not write (mail in Japanese, Korean, ...);
+    # unset: from the timezone (mail.templates.property_lang).
+    lang: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
                 "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
-                "quotas": self.quotas.to_dict()}
+                "quotas": self.quotas.to_dict(), "lang": self.lang}
 
 
 def actor_of(principal: auth.Principal) -> Actor:
@@ -132,7 +135,8 @@ class CaseService:
     def _property_from(property_id: str, data: dict[str, Any]) -> Property:
         return Property(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
                         tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None,
-                        dict(data.get("contacts") or {}), quotas.Limits.from_dict(data.get("quotas")))
+                        dict(data.get("contacts") or {}), quotas.Limits.from_dict(data.get("quotas")),
+                        data.get("lang") or None)
 
     def get_property(self, principal: auth.Principal, property_id: str) -> Property:
         auth.authorize(principal, "policy.read", property_id)
@@ -149,7 +153,7 @@ class CaseService:
         self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
                             {"name": prop.name, "policy": params.get("policy") or {},
                              "departments": list(prop.departments), "email": prop.email,
-                             "contacts": prop.contacts, "quotas": params.get("quotas") or {}})
+                             "contacts": prop.contacts, "quotas": params.get("quotas") or {}, "lang": prop.lang})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
         self.store.put_meta_if_absent("PROPERTIES", property_id, {"property_id": property_id})
         if prop.email:

@@ -212,6 +212,35 @@ class DynamoStore:
     def delete_meta(self, pk: str, sk: str) -> None:
         self.m.Meta(pk, sk).delete()
 
+    def count_attempt(self, pk: str, sk: str, *, expires_at: datetime) -> int:
+        """Count one more attempt at something (one atomic ADD) and return the
+        count, this one included; the record expires at ``expires_at``."""
+        counter = self.m.Meta(pk, sk)
+        counter.update(actions=[self.m.Meta.n.add(1), self.m.Meta.expires_at.set(expires_at)])
+        return int(counter.n)
+
+    def take_slot(self, pk: str, sk: str, *, now: datetime, window: timedelta, limit: int) -> bool:
+        """Record one use at ``now`` unless ``limit`` uses already fall within
+        ``window`` before it (a sliding window). The write is conditional on the
+        record as read, so concurrent callers can never both take the last slot;
+        True when this call took one."""
+        meta = self.m.Meta
+        for _ in range(5):
+            found = self.get_meta([(pk, sk)]).get((pk, sk))
+            version = int(found.n) if found is not None and found.n is not None else None
+            times = [t for t in ((found.data or {}).get("times") or [] if found is not None else [])
+                     if parse_iso(t) > now - window]
+            if len(times) >= limit:
+                return False
+            item = meta(pk, sk, n=(version or 0) + 1, data={"times": times + [iso(now)]}, expires_at=now + window)
+            try:
+                item.save(condition=meta.n.does_not_exist() if version is None else meta.n == version)
+                return True
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        return False  # five lost races on one record in a row: the caller is being flooded
+
     # --- writes -------------------------------------------------------------
 
     def next_number(self, counter_key: tuple[str, str]) -> int:

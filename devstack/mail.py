@@ -155,15 +155,52 @@ def common_headers(raw: bytes) -> dict:
     return {k: v for k, v in found.items() if v}
 
 
-def drop(raw: bytes, *, recipients: list[str], spam: str = "PASS", virus: str = "PASS") -> str:
-    """Do what SES's receipt rule does: store the message, publish the notification."""
+def envelope_sender(raw: bytes) -> str:
+    """The SMTP MAIL FROM a saved .eml was sent with: its own (topmost)
+    Return-Path if it has one (the mailbox that saved it recorded it), else its
+    From address. "" is the null sender of bounces."""
+    from email.parser import BytesHeaderParser
+    from email.utils import parseaddr
+    headers = BytesHeaderParser().parsebytes(raw)
+    path = headers.get("Return-Path")
+    if path is not None:
+        path = str(path).strip()
+        return "" if "".join(path.split()) == "<>" else parseaddr(path)[1] or path.strip("<>")
+    return parseaddr(str(headers.get("From") or ""))[1]
+
+
+def as_received(raw: bytes, mail_from: str) -> bytes:
+    """The message as SES stores it: a ``Return-Path`` with the envelope sender
+    on top (``<>`` for a bounce), replacing any the saved file carried."""
+    newline = b"\r\n" if b"\r\n" in raw[:4096] else b"\n"
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+    head, body = raw[:end], raw[end:]
+    lines = head.split(newline)
+    kept, skipping = [], False
+    for line in lines:
+        if skipping and line[:1] in (b" ", b"\t"):
+            continue  # a folded continuation of a dropped Return-Path
+        skipping = line.lower().startswith(b"return-path:")
+        if not skipping:
+            kept.append(line)
+    return b"Return-Path: <" + mail_from.encode("utf-8") + b">" + newline + newline.join(kept) + body
+
+
+def drop(raw: bytes, *, recipients: list[str], spam: str = "PASS", virus: str = "PASS",
+         mail_from: str | None = None) -> str:
+    """Do what SES's receipt rule does: add the Return-Path, store the message,
+    publish the notification. ``mail_from`` is the envelope sender (default:
+    what the file says; "" for a null-sender bounce)."""
     from chalicelib import config
+    if mail_from is None:
+        mail_from = envelope_sender(raw)
+    raw = as_received(raw, mail_from)
     key = f"{INBOUND_PREFIX}{uuid.uuid4().hex}"
     _client("s3").put_object(Bucket=config.mail_bucket(), Key=key, Body=raw)
     notification = {
         "notificationType": "Received",
         "mail": {"messageId": uuid.uuid4().hex, "timestamp": datetime.now(timezone.utc).isoformat(),
-                 "source": "", "destination": recipients, "commonHeaders": common_headers(raw)},
+                 "source": mail_from, "destination": recipients, "commonHeaders": common_headers(raw)},
         "receipt": {"recipients": recipients, "spamVerdict": {"status": spam}, "virusVerdict": {"status": virus},
                     "spfVerdict": {"status": "PASS"}, "dkimVerdict": {"status": "PASS"},
                     "action": {"type": "S3", "bucketName": config.mail_bucket(), "objectKey": key}},
@@ -184,6 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="recipient address (default: the P1 inbox service@riverside.example)")
     parser.add_argument("--spam", default="PASS", help="SES spam verdict to pretend (PASS, FAIL)")
     parser.add_argument("--virus", default="PASS", help="SES virus verdict to pretend (PASS, FAIL)")
+    parser.add_argument("--mail-from", default=None, metavar="ADDRESS",
+                        help="the SMTP envelope sender SES records as Return-Path (default: the file's Return-Path, "
+                             "else its From; '<>' or '' for a null-sender bounce)")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
     try:
@@ -193,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     os.environ.update(state["env"])
     key = drop(args.file.read_bytes(), recipients=[a.lower() for a in (args.to or ["service@riverside.example"])],
-               spam=args.spam.upper(), virus=args.virus.upper())
+               spam=args.spam.upper(), virus=args.virus.upper(),
+               mail_from=None if args.mail_from is None else args.mail_from.strip().strip("<>").strip())
     print(f"delivered {args.file.name} as s3://…/{key}; watch the stack's output for the case")
     return 0
 

@@ -15,8 +15,11 @@ every kind of client, so decoding is deliberately forgiving:
   GB18030 (a superset; real "gb2312" mail carries GBK characters), ``big5``
   falls back to CP950 and Big5-HKSCS, ``iso-8859-1``/``us-ascii`` as
   Windows-1252 (what the label means in practice), and unknown labels try
-  UTF-8, GB18030, then Latin-1. Nothing ever fails to decode: the last resort
-  substitutes U+FFFD.
+  UTF-8, GB18030, then Latin-1. A part that is wholly valid UTF-8 with CJK
+  characters is UTF-8 whatever its GB or Big5 label says, and UTF-8 cut
+  mid-character (a filename at a client's byte limit) keeps its whole
+  characters, only the broken bytes replaced. Nothing ever fails to decode:
+  the last resort substitutes U+FFFD.
 
 Only ``re``, ``binascii`` and the dataclass/datetime modules load with this
 module; ``email`` and ``html.parser`` load on the first ``parse()``.
@@ -104,10 +107,12 @@ class ParsedMail:
     full_text: str
     attachments: list[Attachment]
     date: datetime | None
-    lang: str
+    lang: str | None                    # zh-Hans, zh-Hant, en; None: another language (Japanese, Korean, ...)
     auto_submitted: bool
     spam_headers: dict[str, str]
     skipped_attachments: list[tuple[str, str]] = field(default_factory=list)
+    automatic: str | None = None        # why it is machine mail (a bounce, a list, a loop, ...), when it is
+    suppress_auto_reply: bool = False   # the sender asked for no automatic answer (X-Auto-Response-Suppress)
 
 
 # --- public helpers on subjects ----------------------------------------------
@@ -218,7 +223,7 @@ def _parse(raw: bytes) -> ParsedMail:
         cut = True
     text = _trim_quotes(full_text) or full_text
     lang = _guess_lang(f"{subject}\n{text}", charsets + headers.encoded_word_charsets("subject", "from"))
-    marker = TRUNCATION_MARKERS[lang]
+    marker = TRUNCATION_MARKERS.get(lang or "en", TRUNCATION_MARKERS["en"])
 
     recipients: dict[str, None] = {}  # ordered, no repeats
     for name in ("to", "cc"):
@@ -226,6 +231,7 @@ def _parse(raw: bytes) -> ParsedMail:
             recipients.update((addr, None) for _, addr in _mailboxes(value, hint))
     reply_to = _first_mailbox(headers.get("reply-to"), hint)[1] or None
     ids = _message_ids(headers.get("message-id"))
+    automatic = _automatic(headers, from_address, _content_type(msg)[0], subject)
 
     return ParsedMail(
         message_id=ids[0] if ids else None,
@@ -241,7 +247,9 @@ def _parse(raw: bytes) -> ParsedMail:
         attachments=walker.attachments,
         date=_parse_date(headers.get("date")),
         lang=lang,
-        auto_submitted=_is_automatic(headers, from_address, _content_type(msg)[0], subject),
+        auto_submitted=automatic is not None,
+        automatic=automatic,
+        suppress_auto_reply=_suppresses_auto_replies(headers),
         spam_headers=_spam_headers(headers),
         skipped_attachments=walker.skipped,
     )
@@ -410,7 +418,22 @@ def _decode_raw_text(value: str, hint: str | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return _decode_bytes(data, hint)
+        pass
+    mostly = _mostly_utf8(data)  # before the hint: GB18030 reads almost any bytes, cut UTF-8 as mojibake
+    if mostly is not None:
+        return mostly
+    return _decode_bytes(data, hint)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken sequences (a filename a client cut mid-character
+    at a byte limit): the valid characters decoded, only the broken bytes
+    replaced by U+FFFD. None when the bytes do not read as UTF-8 (GBK, Latin-1):
+    then most non-ASCII bytes are broken sequences."""
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    valid = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return text if valid and valid >= 2 * broken else None
 
 
 def _clean_line(value: str) -> str:
@@ -500,29 +523,87 @@ def _token(value: str | None) -> str:
 
 
 _AUTO_SUBJECT = _LazyPattern(
-    r"^\s*(?:automatic reply|auto[- ]?reply|autoreply|out of (?:the )?office|自动回复|自動回覆|自動回復)\s*[:：]?",
+    r"^\s*(?:automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office"
+    r"|undeliverable|undelivered mail|delivery status notification|delivery failure|mail delivery failed"
+    r"|returned mail|failure notice|non[- ]?delivery|loop alert|mail loop)\b"
+    r"|^\s*(?:自动回复|自動回覆|自動回復|系统退信|系統退信|退信通知|投递失败|投遞失敗|无法投递|無法投遞|無法傳遞)",
     re.IGNORECASE)
+# Local parts of machine senders, compared without "-", "_" and ".": post_master,
+# Mailer-Daemon, no-reply, do_not_reply, ...
+_BOUNCE_SENDERS = ("postmaster", "mailerdaemon", "maildaemon", "mailerdeamon")
+_NO_REPLY_SENDERS = ("noreply", "donotreply", "dontreply", "noresponse", "donotrespond")
 
 
-def _is_automatic(headers: _Headers, from_address: str, content_type: str, subject: str) -> bool:
-    """True for mail we must never answer automatically (RFC 3834): auto-replies,
-    bounces, list and bulk mail."""
+def _local_part(address: str) -> str:
+    """The local part, lower-case, without a "+tag" and without separators."""
+    local = address.rsplit("@", 1)[0].lower().split("+", 1)[0]
+    return local.replace("-", "").replace("_", "").replace(".", "")
+
+
+def _list_manager_address(address: str) -> bool:
+    """owner-tenants@, tenants-owner@, tenants-request@, tenants-bounces@: the
+    addresses list managers (Mailman, LISTSERV, Majordomo, Sympa) send from."""
+    local = address.rsplit("@", 1)[0].lower().split("+", 1)[0]
+    return local.startswith("owner-") or local.endswith(("-owner", "-request", "-bounces", "-bounce")) \
+        or local in ("listserv", "majordomo", "sympa", "mailman", "listproc")
+
+
+def _automatic(headers: _Headers, from_address: str, content_type: str, subject: str) -> str | None:
+    """Why this is mail we must never answer automatically (RFC 3834 section 2:
+    auto-replies, delivery reports, list and bulk mail, mail loops), or None.
+    Real mail rarely carries every marker, so any one of them counts."""
+    return_path = headers.get("return-path")
+    if return_path is not None:
+        stripped = "".join(return_path.split())
+        if stripped in ("<>", ""):
+            return "bounce: null Return-Path"
+        path = _first_mailbox(return_path, None)[1] or stripped.strip("<>").lower()
+        if path and _local_part(path) in _BOUNCE_SENDERS:
+            return "bounce: Return-Path is a mail system"
+        if path and _list_manager_address(path):
+            return f"mailing list: Return-Path {path}"
+    if _local_part(from_address) in _BOUNCE_SENDERS:
+        return f"bounce: from {from_address}"
+    if content_type == "multipart/report" or content_type.startswith("message/delivery-status") \
+            or headers.get("x-failed-recipients") is not None:
+        return "bounce: a delivery or disposition report"
     auto = headers.get("auto-submitted")
     if auto is not None and _token(auto) not in ("", "no"):
-        return True
-    if _token(headers.get("precedence")) in ("bulk", "junk", "list", "auto_reply"):
-        return True
-    for name in ("x-autoreply", "x-autorespond", "x-autoresponder", "x-failed-recipients"):
+        return f"auto-reply: Auto-Submitted {_token(auto)}"
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated"):
         value = headers.get(name)
         if value is not None and _token(value) not in ("no", "false", "0"):
-            return True
-    if headers.get("list-id") is not None or headers.get("list-unsubscribe") is not None:
-        return True
-    if from_address.split("@", 1)[0] in ("mailer-daemon", "postmaster", "mail-daemon", "maildaemon"):
-        return True
-    if (headers.get("return-path") or "").strip() == "<>":
-        return True
-    return content_type == "multipart/report" or bool(_AUTO_SUBJECT.match(subject))
+            return f"auto-reply: {name}"
+    if headers.get("x-loop") is not None:
+        return "loop: X-Loop"
+    precedence = _token(headers.get("precedence"))
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"bulk: Precedence {precedence}"
+    for name in ("list-id", "list-unsubscribe", "list-post", "x-mailing-list", "mailing-list"):
+        if headers.get(name) is not None:
+            return f"mailing list: {name}"
+    sender = _first_mailbox(headers.get("sender"), None)[1]
+    if sender and _list_manager_address(sender):
+        return f"mailing list: Sender {sender}"
+    if _list_manager_address(from_address):
+        return f"mailing list: from {from_address}"
+    local = _local_part(from_address)
+    if local.startswith(_NO_REPLY_SENDERS):
+        return f"automatic sender: {from_address}"
+    m = _AUTO_SUBJECT.match(subject)
+    if m:
+        return f"automatic subject: {m.group(0).strip()}"
+    return None
+
+
+def _suppresses_auto_replies(headers: _Headers) -> bool:
+    """Exchange's X-Auto-Response-Suppress: the sender asks for no automatic
+    answer (All, or the OOF/AutoReply classes an acknowledgement falls under)."""
+    value = headers.get("x-auto-response-suppress")
+    if value is None:
+        return False
+    classes = {c.strip().lower() for c in re.split(r"[,;\s]+", value) if c.strip()}
+    return bool(classes & {"all", "oof", "autoreply"})
 
 
 def _spam_headers(headers: _Headers) -> dict[str, str]:
@@ -681,15 +762,26 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode with the labelled charset as it is really used, trying the likely
     mislabellings next, and substituting U+FFFD only as a last resort."""
     name = _charset_name(charset)
+    if name in _GB or name in _BIG5:
+        utf8 = _utf8_cjk(data)
+        if utf8 is not None:
+            return utf8
     if name in _GB:
         chain, last = ("gb18030", "utf-8"), "gb18030"
     elif name in _BIG5:
         chain, last = ("big5", "cp950", "big5hkscs", "utf-8"), "big5hkscs"
     elif name in _UTF8:
+        mostly = _mostly_utf8(data) if not _is_utf8(data) else None
+        if mostly is not None:
+            return mostly
         chain, last = ("utf-8", "gb18030"), "utf-8"
     elif name in _WESTERN:
         chain, last = ("utf-8", "cp1252"), "latin-1"
     elif name in _ASCII:
+        if not _is_utf8(data):
+            mostly = _mostly_utf8(data)
+            if mostly is not None:
+                return mostly
         chain, last = ("utf-8", "gb18030", "cp1252"), "latin-1"
     elif name == "hz-gb-2312":
         chain, last = ("hz", "gb18030", "utf-8"), "utf-8"
@@ -703,6 +795,30 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
         except Exception:  # noqa: BLE001 - wrong codec, unknown name or not a text codec: next
             continue
     return data.decode(last, "replace")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _utf8_cjk(data: bytes) -> str | None:
+    """Text labelled GB2312/GBK/Big5 that is in fact UTF-8 (webmail and phone
+    clients that keep a stale label): the whole part valid UTF-8 with at least
+    one character from U+0800 up (CJK is three bytes in UTF-8). Real GBK or
+    Big5 text of any length is almost never valid UTF-8, and the U+0800 rule
+    keeps short ones that happen to be (two-byte sequences: "中" in GBK reads
+    as a Hebrew letter) with their label."""
+    if data.isascii():
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if any(ord(ch) >= 0x800 for ch in text) else None
 
 
 # --- the MIME tree ----------------------------------------------------------------------------
@@ -1219,17 +1335,40 @@ def _encodable(ch: str, codec: str) -> bool:
         return False
 
 
-def _guess_lang(sample: str, charsets: list[str]) -> str:
-    """Text first (Traditional-only vs Simplified-only characters; mostly Latin
-    letters -> English), the charset labels (Big5 / GB) to settle a tie."""
+_KANA = _LazyPattern("[\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
+_HANGUL = _LazyPattern("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_JAPANESE_OR_KOREAN = frozenset({
+    "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "cp932", "windows-31j", "euc-jp", "x-euc-jp",
+    "iso-2022-jp", "csiso2022jp", "iso-2022-jp-2", "euc-kr", "x-euc-kr", "ks_c_5601-1987", "ks_c_5601", "cp949",
+    "uhc", "iso-2022-kr", "ksc5601", "korean"})
+
+
+def _guess_lang(sample: str, charsets: list[str]) -> str | None:
+    """zh-Hans, zh-Hant or en, from the text first (Traditional-only vs
+    Simplified-only characters; mostly Latin letters -> English), the charset
+    labels (Big5 / GB) to settle a tie. None for text in a language we write
+    no mail in: kana (Japanese) or hangul (Korean) is not Chinese, and neither
+    is English, so the caller falls back to the property's language."""
     sample = sample[:4000]
+    names = [_charset_name(c) for c in charsets]
     hint = next((f for f in map(_charset_family, charsets) if f), None)
     han = _HAN.findall(sample)
+    kana = len(_KANA.findall(sample))
+    hangul = len(_HANGUL.findall(sample))
     latin = len(_LATIN.findall(sample))
-    if not han:
-        return "en" if latin or not hint else hint
-    if latin > 3 * len(han):
+    letters = len(han) + kana + hangul
+    if latin > 3 * letters and latin:
         return "en"
+    # Chinese text may quote a kana or two (の in a shop name); Japanese and
+    # Korean text are a fifth kana or hangul and more.
+    if (kana or hangul) and 5 * (kana + hangul) >= letters:
+        return None
+    if not han:
+        if latin:
+            return "en"
+        if hint is None and any(n in _JAPANESE_OR_KOREAN for n in names):
+            return None
+        return hint or "en"
     simplified = traditional = 0
     for ch in han:
         kind = _script(ch)
@@ -1238,7 +1377,11 @@ def _guess_lang(sample: str, charsets: list[str]) -> str:
         elif kind == 2:
             traditional += 1
     if traditional > simplified:
+        if hint is None and any(n in _JAPANESE_OR_KOREAN for n in names):
+            return None  # kanji without kana under a Japanese or Korean label: not Chinese either
         return "zh-Hant"
     if simplified > traditional:
         return "zh-Hans"
+    if hint is None and any(n in _JAPANESE_OR_KOREAN for n in names):
+        return None
     return hint or "zh-Hans"

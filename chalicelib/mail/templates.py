@@ -32,6 +32,23 @@ _UNIT_UNKNOWN = {"zh-Hans": "（邮件未注明位置）", "zh-Hant": "（郵件
 _DEAR = {"zh-Hans": "住户", "zh-Hant": "住戶", "en": "tenant"}
 
 
+_TRADITIONAL_ZONES = frozenset({"Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei"})
+_SIMPLIFIED_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "Asia/Singapore",
+                               "PRC"})
+
+
+def property_lang(lang: str | None, timezone: str) -> str:
+    """A property's language for mail written in none of ours (Japanese,
+    Korean, ...): its setting, else what is read where it stands (Hong Kong,
+    Macau, Taipei: Traditional; mainland China, Singapore: Simplified; elsewhere
+    English)."""
+    if lang in _ACK_SUBJECT:
+        return lang
+    if timezone in _TRADITIONAL_ZONES:
+        return "zh-Hant"
+    return "zh-Hans" if timezone in _SIMPLIFIED_ZONES else "en"
+
+
 def _lang(lang: str) -> str:
     return lang if lang in _ACK_SUBJECT else "zh-Hans"
 

@@ -48,3 +48,21 @@ def test_dropped_email_becomes_a_verified_case_and_is_acknowledged(stack, tmp_pa
                    capture_output=True, timeout=30)
     wait_for(stack, "mail | received → duplicate")
     assert stack.output().count("mail | sent → li.nvshi@example.cn") == 1  # one acknowledgement
+
+
+def test_a_null_sender_bounce_dropped_locally_is_quarantined_and_never_answered(stack, tmp_path):  # noqa: F811
+    """Nothing in this bounce's headers says "bounce": only its null envelope
+    sender does, which ``./dev mail --mail-from '<>'`` records as SES would."""
+    msg = MIMEText("您发给 zhao@example.cn 的邮件未能送达。", "plain", "utf-8")
+    msg["Subject"] = Header("您的邮件", "utf-8")
+    msg["From"] = "Mail System <notices@mx.example.cn>"
+    msg["To"] = "service@riverside.example"
+    msg["Message-ID"] = "<e2e-null-sender-1@mx.example.cn>"
+    eml = tmp_path / "bounce.eml"
+    eml.write_bytes(msg.as_bytes())
+    dropped = subprocess.run([sys.executable, "-m", "devstack.mail", str(eml), "--mail-from", "<>"], cwd=ROOT,
+                             env=stack.env, capture_output=True, text=True, timeout=30)
+    assert dropped.returncode == 0, dropped.stderr
+    wait_for(stack, "mail | received → quarantined auto_submitted")
+    time.sleep(2)  # the sent-mail printer polls every second
+    assert "mail | sent → notices@mx.example.cn" not in stack.output()

@@ -240,6 +240,14 @@ def test_iso8859_outlook_reply_drops_signature_and_original_message():
     assert m.attachments == []
 
 
+@pytest.mark.parametrize("name", ["japanese_shift_jis.eml", "korean_euc_kr.eml"])
+def test_japanese_and_korean_samples_are_decoded_and_have_no_language_of_ours(name):
+    mail_ = load(name)
+    assert mail_.lang is None
+    assert ("浴室" in mail_.text and mail_.from_name == "田中 浩") or ("엘리베이터" in mail_.text
+                                                                       and mail_.from_name == "김민준")
+
+
 def test_out_of_office_reply_is_flagged_auto_submitted():
     m = load("auto_reply.eml")
     assert m.auto_submitted is True
@@ -472,6 +480,10 @@ def test_message_ids_lose_their_brackets():
     ("漏水", "utf-8", "zh-Hans"),  # default for ambiguous Chinese
     ("12345", "big5", "zh-Hant"),
     ("Leak!", "big5", "en"),  # Big5 label, English text: the text wins
+    ("お世話になっております。浴室の天井から水が漏れています。", "shift_jis", None),  # Japanese is not Chinese
+    ("浴室の天井から水漏れ、至急点検をお願いします", "utf-8", None),
+    ("엘리베이터가 고장 났습니다. 빨리 수리해 주세요.", "euc-kr", None),           # nor is Korean English
+    ("我在「さくら」寿司店门口等了很久，电梯坏了。", "utf-8", "zh-Hans"),       # a shop name in kana: still Chinese
 ])
 def test_language_is_guessed_from_text_then_charset(body, charset, lang):
     codec = "gb18030" if charset.startswith("gb") else charset
@@ -539,6 +551,41 @@ def test_attachment_filenames_are_decoded_and_made_safe(disposition, expected_na
     [attachment] = parse(raw).attachments
     assert attachment.filename == expected_name
     assert len(attachment.filename) <= mailparse.MAX_FILENAME_CHARS
+
+
+CUT = "维修报价单_楼上漏水赔偿明细".encode("utf-8")[:-1]   # a client's byte limit cut the last character
+
+
+@pytest.mark.parametrize("disposition, body_charset", [
+    (b'attachment; filename="' + CUT + b'"', "us-ascii"),
+    (b'attachment; filename="' + CUT + b'"', "gb2312"),                 # GB18030 would read it as mojibake
+    (b'attachment; filename="' + CUT + b'"', "utf-8"),
+    (b"attachment; filename*=utf-8''" + "".join(f"%{b:02X}" for b in CUT).encode(), "us-ascii"),
+])
+def test_a_utf8_filename_cut_mid_character_keeps_every_whole_character(disposition, body_charset):
+    raw = multipart("mixed", [
+        part({"Content-Type": f"text/plain; charset={body_charset}"}, "见附件".encode("gb18030" if body_charset == "gb2312"
+                                                                                     else "utf-8")),
+        part({"Content-Type": "application/pdf", "Content-Disposition": "PLACEHOLDER"}, b"%PDF-1.4")
+        .replace(b"PLACEHOLDER", disposition),
+    ])
+    [attachment] = parse(raw).attachments
+    assert attachment.filename == "维修报价单_楼上漏水赔偿明\ufffd"
+
+
+def test_utf8_under_a_stale_gb2312_label_is_read_as_utf8():
+    """A phone client keeps a GB2312 label on UTF-8 text: names, subject and
+    filename read as written, not as GB18030 mojibake."""
+    mail_ = load("utf8_labelled_gb2312.eml")
+    assert mail_.from_name == "周敏" and mail_.subject == "卫生间漏水"
+    assert mail_.text == "楼上卫生间漏水到我家天花板，墙面已经发霉，请尽快安排维修。"
+    assert [a.filename for a in mail_.attachments] == ["维修报价单_楼上漏水赔偿明\ufffd"]
+
+
+@pytest.mark.parametrize("gbk", ["中", "王建林", "中文", "电梯坏了"])
+def test_real_gbk_under_a_gb2312_label_stays_gbk_even_when_short(gbk):
+    raw = mail("x", headers={"Subject": "=?gb2312?B?" + base64.b64encode(gbk.encode("gbk")).decode() + "?="})
+    assert parse(raw).subject == gbk
 
 
 def test_attachments_beyond_the_count_and_size_limits_are_skipped_and_recorded(monkeypatch):
@@ -609,6 +656,28 @@ def test_signature_parts_of_signed_mail_are_not_attachments():
     ({"List-Id": "<tenants.example.com>"}, True),
     ({"Subject": "Automatic reply: leak"}, True),
     ({"Subject": "自動回覆：漏水"}, True),
+    # Real automatic mail often carries no standard marker (issue 11):
+    ({"Return-Path": "<MAILER-DAEMON>"}, True),
+    ({"Return-Path": " < > "}, True),
+    ({"From": "post_master@mx.example.cn", "Subject": "Re: 投诉"}, True),
+    ({"From": "Post-Master <Post.Master@example.cn>"}, True),
+    ({"From": "中国移动 <no-reply@mail.10086.example>"}, True),
+    ({"From": "do_not_reply+x1@notify.example.com"}, True),
+    ({"Subject": "Loop Alert"}, True),
+    ({"Subject": "Undeliverable: 投诉"}, True),
+    ({"Subject": "系统退信：投诉"}, True),
+    ({"X-Loop": "residents@lists.example.org"}, True),
+    ({"List-Unsubscribe": "<mailto:leave@lists.example.org>"}, True),
+    ({"Sender": "owner-residents@lists.example.org"}, True),
+    ({"Sender": "residents-bounces+li=example.cn@lists.example.org"}, True),
+    ({"Return-Path": "<owner-residents@lists.example.org>"}, True),
+    ({"X-Failed-Recipients": "x@example.cn"}, True),
+    # ... while a person's mail stays a person's:
+    ({"Return-Path": "<li.nvshi@example.cn>"}, False),
+    ({"Sender": "Secretary <mishu@example.cn>"}, False),
+    ({"From": "Noreen <noreen@example.com>"}, False),
+    ({"Subject": "Re: 退信用卡年费的事"}, False),
+    ({"X-Auto-Response-Suppress": "All"}, False),      # a request not to answer, not a machine: see below
 ])
 def test_mail_we_must_not_auto_answer_is_flagged(headers, automatic):
     if headers.get("Content-Type", "").startswith("multipart/"):
@@ -619,6 +688,11 @@ def test_mail_we_must_not_auto_answer_is_flagged(headers, automatic):
     else:
         raw = mail("x", headers=headers)
     assert parse(raw).auto_submitted is automatic
+
+
+@pytest.mark.parametrize("value, suppressed", [("All", True), ("OOF, AutoReply", True), ("DR, NDR", False)])
+def test_a_request_for_no_automatic_answers_is_read_from_x_auto_response_suppress(value, suppressed):
+    assert parse(mail("漏水", headers={"X-Auto-Response-Suppress": value})).suppress_auto_reply is suppressed
 
 
 # --- rejections ---------------------------------------------------------------------------------------------
@@ -795,7 +869,7 @@ def check_contract(raw: bytes) -> None:
         return
     assert isinstance(m, ParsedMail)
     assert "@" in m.from_address and m.from_address == m.from_address.lower()
-    assert m.lang in ("zh-Hans", "zh-Hant", "en")
+    assert m.lang in ("zh-Hans", "zh-Hant", "en", None)  # None: a language we write no mail in
     assert len(m.text) <= MAX_TEXT_CHARS and len(m.attachments) <= MAX_ATTACHMENTS
     assert m.date is None or m.date.tzinfo is not None
     assert all(isinstance(a.data, bytes) and a.size == len(a.data) and a.filename for a in m.attachments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -13,8 +13,10 @@ import pytest
 
 from chalicelib import config
 from chalicelib.auth import Principal
+from chalicelib.errors import VersionConflict
 from chalicelib.intake import Delivery, MailIntake, delivery_from_notification
 from chalicelib.mailer import SesMailer
+from tests.conftest import contacts_of
 
 ADMIN = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}))
@@ -46,11 +48,13 @@ def mail(subject="投诉：楼上漏水", body="楼上卫生间漏水到我家�
 _keys = iter(range(1, 10_000))
 
 
-def deliver(intake, raw: bytes, *, key=None, recipients=(INBOX,), **verdicts) -> tuple[object, Delivery]:
+def deliver(intake, raw: bytes, *, key=None, recipients=(INBOX,), received_at=None,
+            **verdicts) -> tuple[object, Delivery]:
     key = key or f"inbound/{next(_keys):05d}"
     boto3.client("s3", region_name=config.region()).put_object(Bucket=config.mail_bucket(), Key=key, Body=raw)
     delivery = Delivery(bucket=config.mail_bucket(), key=key, ses_message_id=key.replace("/", "-"),
-                        received_at=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), recipients=tuple(recipients),
+                        received_at=received_at or datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc),
+                        recipients=tuple(recipients),
                         verdicts={k: v.upper() for k, v in verdicts.items()})
     return intake.handle(delivery), delivery
 
@@ -215,13 +219,14 @@ def test_auto_replies_and_bulk_mail_are_quarantined_never_answered(intake, mailb
     assert mailbox() == []
 
 
-def with_attachment(subject: str, text: str, data: bytes, content_type: str, filename: str) -> bytes:
+def with_attachment(subject: str, text: str, data: bytes, content_type: str, filename: str,
+                    message_id: str | None = None) -> bytes:
     """Li's mail to the P1 inbox with one attachment."""
     msg = EmailMessage()
     msg["From"] = "李女士 <li.nvshi@example.cn>"
     msg["To"] = INBOX
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid()
+    msg["Message-ID"] = message_id or make_msgid()
     msg.set_content(text, charset="utf-8")
     maintype, subtype = content_type.split("/")
     msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
@@ -335,6 +340,25 @@ def test_the_local_stack_reports_common_headers_as_ses_does():
     assert common_headers(b"\x00\xff not a mail") == {}
 
 
+def test_the_local_stack_stores_mail_with_the_return_path_ses_adds_so_null_sender_bounces_are_caught(intake, mailbox):
+    """A bounce whose headers look like a person's is known only by its null
+    envelope sender, which SES records as ``Return-Path: <>``: ``./dev mail``
+    adds it as SES does."""
+    from devstack.mail import as_received, envelope_sender
+    bounce = mail(sender="Mail System <notices@mx.example.cn>", subject="您的邮件", body="投递失败：收件人不存在")
+    stored = as_received(bounce, "")
+    assert stored.startswith(b"Return-Path: <>\r\n") and stored.count(b"Return-Path:") == 1
+    outcome, delivery = deliver(intake, stored)
+    assert outcome.kind == "quarantined" and outcome.reason == "auto_submitted" and mailbox() == []
+    assert intake.quarantined(DESK, "P1", limit=10, cursor=None)[0][0]["detail"] == "bounce: null Return-Path"
+    # A person's saved mail keeps its sender as the envelope, once, and becomes a case.
+    person = as_received(mail(), "li.nvshi@example.cn")
+    assert envelope_sender(person) == "li.nvshi@example.cn" == envelope_sender(mail())
+    again = as_received(person, envelope_sender(person))
+    assert again.count(b"Return-Path:") == 1
+    assert deliver(intake, again)[0].kind == "case" and len(mailbox()) == 1
+
+
 @pytest.mark.parametrize("bad", ["not json", "[]", json.dumps({"notificationType": "Bounce"}),
                                  json.dumps(notification(action={"type": "Lambda"}))])
 def test_notifications_that_are_not_ses_receipts_are_refused(bad):
@@ -429,3 +453,174 @@ def test_attachment_sample_lists_both_files(intake, store):
     event = store.events(store.get_case("P1", outcome.case_id))[0]
     names = [a["name"] for a in event.data["attachments"]]
     assert "漏水照片.jpg" in names and any(n.endswith(".pdf") for n in names)
+
+
+# --- never lose a message (issue 11, item 10) ----------------------------------------------
+
+def s3_body(ref: str) -> bytes:
+    bucket, key = ref.removeprefix("s3://").split("/", 1)
+    return boto3.client("s3", region_name=config.region()).get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def test_two_different_messages_with_the_same_message_id_are_two_cases_with_their_own_attachments(intake, store,
+                                                                                                    mailbox):
+    """A broken client reuses one Message-ID: the second message is neither
+    dropped nor written over the first one's attachments."""
+    same_id = "<reused-id@example.cn>"
+    first_raw = with_attachment("漏水照片", "卫生间漏水，照片见附件", b"first-photo", "image/jpeg", "photo.jpg", same_id)
+    second_raw = with_attachment("门禁坏了", "单元门禁刷不开，照片见附件", b"second-photo", "image/jpeg", "photo.jpg",
+                                 same_id)
+    first, _ = deliver(intake, first_raw)
+    second, _ = deliver(intake, second_raw)
+    assert (first.kind, second.kind) == ("case", "case") and first.case_id != second.case_id
+    photos = []
+    for outcome, title in ((first, "漏水照片"), (second, "门禁坏了")):
+        case = store.get_case("P1", outcome.case_id)
+        assert case.title == title
+        [attachment] = store.events(case)[0].data["attachments"]
+        photos.append(s3_body(attachment["ref"]))
+    assert photos == [b"first-photo", b"second-photo"]
+    assert len(mailbox()) == 2
+
+
+def test_the_same_message_stored_again_under_a_new_key_is_still_one_case(intake, mailbox):
+    raw = mail(message_id="<resent-by-mta@example.cn>")
+    first, _ = deliver(intake, raw)
+    again, _ = deliver(intake, b"Received: from mx2.example.cn by inbound-smtp\r\n" + raw)
+    assert again.kind == "duplicate" and again.case_id == first.case_id
+    assert len(mailbox()) == 1
+
+
+def test_mail_the_case_rules_refuse_is_quarantined_with_the_reason_at_once(intake, svc, store, monkeypatch):
+    from chalicelib.errors import ValidationFailed
+
+    def refuses(*args, **kwargs):
+        raise ValidationFailed("unit is too long", code="validation_error")
+
+    monkeypatch.setattr(svc, "create_as", refuses)
+    outcome, delivery = deliver(intake, mail())
+    assert outcome.kind == "quarantined" and outcome.reason == "intake_refused"
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert item["key"] == delivery.key and "validation_error" in item["detail"]
+    assert item["from"] == "li.nvshi@example.cn" and item["subject"] == "投诉：楼上漏水"
+
+
+@pytest.mark.parametrize("error", [KeyError("policy"), VersionConflict("too many cases arrived at once",
+                                                                      code="busy_retry")])
+def test_an_unexpected_error_is_retried_and_quarantined_on_the_last_try_instead_of_lost(intake, svc, monkeypatch,
+                                                                                        error):
+    from chalicelib.intake import MAX_ATTEMPTS
+
+    def breaks(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(svc, "create_as", breaks)
+    for _ in range(MAX_ATTEMPTS - 1):                   # Lambda retries what raises
+        with pytest.raises(type(error)):
+            deliver(intake, mail(message_id="<breaks@example.cn>"), key="inbound/breaks")
+    assert intake.quarantined(DESK, "P1", limit=10, cursor=None)[0] == []
+    outcome, _ = deliver(intake, mail(message_id="<breaks@example.cn>"), key="inbound/breaks")  # the last try
+    assert outcome.kind == "quarantined" and outcome.reason == "intake_failed"
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert item["key"] == "inbound/breaks" and type(error).__name__ in item["detail"]
+
+
+# --- automatic mail is never answered (issue 11, item 11) ---------------------------------------
+
+@pytest.mark.parametrize("name, why", [
+    ("carrier_error_noreply.eml", "automatic sender"),     # a carrier's error notice from no-reply@
+    ("postmaster_bounce_re.eml", "bounce"),                # post_master@ with a "Re:" subject
+    ("loop_alert.eml", "automatic subject: Loop Alert"),   # a list manager's loop notice
+    ("list_via_sender.eml", "mailing list"),               # list mail: owner- Sender and Return-Path
+])
+def test_automatic_mail_without_standard_markers_is_quarantined_with_its_reason_and_never_answered(
+        intake, store, mailbox, svc, name, why):
+    from pathlib import Path
+    raw = (Path(__file__).parent.parent / "mail" / "samples" / name).read_bytes()
+    outcome, delivery = deliver(intake, raw)
+    assert outcome.kind == "quarantined" and outcome.reason == "auto_submitted"
+    assert mailbox() == []
+    [item] = intake.quarantined(DESK, "P1", limit=10, cursor=None)[0]
+    assert item["key"] == delivery.key and item["detail"].startswith(why)
+    assert store.open_queue("P1", filters={}, due_before=None, limit=10, cursor=None)[0] == []
+
+
+def test_a_person_asking_for_no_automatic_answers_gets_a_case_but_no_acknowledgement(intake, store, mailbox):
+    outcome, _ = deliver(intake, mail(X_Auto_Response_Suppress="All"))
+    assert outcome.kind == "case" and store.get_case("P1", outcome.case_id).title == "投诉：楼上漏水"
+    assert mailbox() == []
+
+
+def test_the_loop_breaker_acknowledges_one_address_at_most_n_times_an_hour(intake, store, mailbox, monkeypatch):
+    """An auto-responder with no marker answers every ack with a new mail: after
+    N acks in an hour, its mail still makes cases but gets no more acks."""
+    monkeypatch.setenv("TD_MAIL_ACKS_PER_HOUR", "2")
+    t0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    outcomes = [deliver(intake, mail(subject=f"漏水 第{n}封", body=f"第{n}封：楼上漏水"),
+                        received_at=t0 + timedelta(minutes=10 * n))[0] for n in range(4)]
+    assert [o.kind for o in outcomes] == ["case"] * 4
+    assert len(mailbox()) == 2
+    later, _ = deliver(intake, mail(subject="漏水 又一封"), received_at=t0 + timedelta(minutes=61))
+    assert later.kind == "case" and len(mailbox()) == 3    # the first ack's hour has passed
+    other, _ = deliver(intake, mail(sender="James <james@example.com>", subject="Noise", body="Noise at night."),
+                       received_at=t0 + timedelta(minutes=30))
+    assert other.kind == "case" and len(mailbox()) == 4    # the limit is per address
+
+
+def test_the_loop_breaker_holds_across_intake_instances(svc, mailbox, monkeypatch):
+    """Two Lambda instances share the count: it lives in DynamoDB, not in memory."""
+    monkeypatch.setenv("TD_MAIL_ACKS_PER_HOUR", "1")
+    s3 = boto3.client("s3", region_name=config.region())
+    ses = boto3.client("ses", region_name=config.region())
+    first, second = (MailIntake(svc, lambda: s3, lambda: SesMailer(ses)) for _ in range(2))
+    deliver(first, mail(subject="一"))
+    deliver(second, mail(subject="二"))
+    assert len(mailbox()) == 1
+
+
+# --- decoding and the acknowledgement's language (issue 11, item 12) ----------------------------
+
+def sample_bytes(name: str) -> bytes:
+    from pathlib import Path
+    return (Path(__file__).parent.parent / "mail" / "samples" / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["japanese_shift_jis.eml", "korean_euc_kr.eml"])
+def test_japanese_or_korean_mail_is_acknowledged_in_the_propertys_language(intake, store, mailbox, svc, name):
+    """We write zh-Hans, zh-Hant and en: kana or hangul is none of them, so the
+    property's language is used (P1 in Shanghai: Simplified; set to English: English)."""
+    outcome, _ = deliver(intake, sample_bytes(name))
+    assert outcome.kind == "case" and store.get_case("P1", outcome.case_id).lang == "zh-Hans"
+    [ack] = mailbox()
+    assert "我们已收到" in ack["Subject"]
+    svc.put_property(ADMIN, "P1", {"name": "滨江花园 Riverside Garden", "email": INBOX, "lang": "en",
+                                  "contacts": contacts_of("riverside.example")})
+    again, _ = deliver(intake, sample_bytes(name).replace(b"Message-ID: <", b"Message-ID: <again-"))
+    assert store.get_case("P1", again.case_id).lang == "en"
+    assert "We have received your message" in mailbox()[-1]["Subject"]
+
+
+def test_a_hong_kong_propertys_language_is_traditional_chinese_by_default(intake, store, svc):
+    outcome, _ = deliver(intake, sample_bytes("korean_euc_kr.eml").replace(b"service@riverside.example",
+                                                                          b"service@harbour.example"),
+                         recipients=("service@harbour.example",))
+    assert outcome.property_id == "P2" and store.get_case("P2", outcome.case_id).lang == "zh-Hant"
+
+
+def test_utf8_mail_under_a_gb2312_label_makes_a_case_with_readable_names(intake, store):
+    outcome, _ = deliver(intake, sample_bytes("utf8_labelled_gb2312.eml"))
+    case = store.get_case("P1", outcome.case_id)
+    assert case.reporter["name"] == "周敏" and case.title == "卫生间漏水"
+    [attachment] = store.events(case)[0].data["attachments"]
+    assert attachment["name"] == "维修报价单_楼上漏水赔偿明\ufffd"
+
+
+def test_a_propertys_language_setting_takes_only_a_language_we_write(client, tokens):
+    from tests.api.helpers import call
+    base = {"name": "滨江花园 Riverside Garden", "email": INBOX, "contacts": contacts_of("riverside.example")}
+    status, body = call(client, "PUT", "/v1/properties/P1", tokens["admin"], {**base, "lang": "ja"})
+    assert status == 422 and body["code"] == "validation_error"
+    assert call(client, "GET", "/v1/properties/P1", tokens["admin"])[1]["lang"] is None   # unchanged
+    status, body = call(client, "PUT", "/v1/properties/P1", tokens["admin"], {**base, "lang": "en"})
+    assert status == 200 and body["lang"] == "en"
+    assert call(client, "GET", "/v1/properties/P1", tokens["admin"])[1]["lang"] == "en"
