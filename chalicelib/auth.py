@@ -471,7 +471,10 @@ def authorize(principal: Principal, action: str, property_id: str | None = None)
 # Staff below manager act only on their own department's cases or on cases
 # assigned to them; reading stays property-wide (see "case.read"). Managers and
 # up, and the front desk that routes cases, act on any case of their property.
-DEPARTMENT_SCOPED_ROLES: frozenset[str] = frozenset({"dept_staff"})
+# The control room's staff (security) rank below the front desk too: they act on
+# the security department's cases (their own, without a department claim).
+DEPARTMENT_SCOPED_ROLES: frozenset[str] = frozenset({"dept_staff", "security"})
+_ROLE_DEPARTMENT = {"security": "security"}
 
 
 def authorize_on_case(principal: Principal, *, department: str | None, assignee: str | None) -> None:
@@ -484,7 +487,7 @@ def authorize_on_case(principal: Principal, *, department: str | None, assignee:
         return
     if assignee and assignee == principal.subject:
         return
-    if department and department == principal.department:
+    if department and department == (principal.department or _ROLE_DEPARTMENT.get(principal.role)):
         return
     raise Forbidden("this case belongs to another department and is not assigned to you",
                     code="outside_department", details={"department": department})

@@ -715,6 +715,17 @@ def test_dept_staff_act_only_on_their_department_or_their_own_cases():
     authorize_on_case(Principal("manager-1", "manager", {"P1"}), department="security", assignee="dept_staff-2")
 
 
+def test_control_room_staff_act_only_on_security_cases_or_their_own():
+    from chalicelib.auth import Principal, authorize_on_case
+    from chalicelib.errors import Forbidden
+    guard = Principal("security-1", "security", {"P1"})
+    authorize_on_case(guard, department="security", assignee=None)
+    authorize_on_case(guard, department="engineering", assignee="security-1")
+    with pytest.raises(Forbidden) as refused:
+        authorize_on_case(guard, department="engineering", assignee="dept_staff-1")
+    assert refused.value.code == "outside_department"
+
+
 def test_the_token_command_gives_department_staff_their_department(monkeypatch, capsys):
     from chalicelib import cli
     from chalicelib.auth import verify_token
