@@ -6,7 +6,7 @@ import { barChart } from "/console/charts.js";
 
 // ---------------------------------------------------------------- permissions
 // A mirror of chalicelib/auth.py PERMISSIONS, for display only: the API decides.
-const STAFF = ["front_desk", "dept_staff", "manager", "director", "admin"];
+const STAFF = ["security", "front_desk", "dept_staff", "manager", "director", "admin"];
 const FRONT_AND_UP = ["front_desk", "manager", "director", "admin"];
 const APPROVERS = ["manager", "director", "admin"];
 const PERMISSIONS = {
@@ -15,7 +15,7 @@ const PERMISSIONS = {
   "case.respond": STAFF, "case.resolve": STAFF, "case.callback": FRONT_AND_UP, "case.escalate": STAFF,
   "case.close": FRONT_AND_UP, "case.answer": STAFF, "case.explain": FRONT_AND_UP, "policy.read": STAFF,
   "reply.approve": APPROVERS, "reply.draft": STAFF, "reply.read": STAFF, "reply.post": FRONT_AND_UP,
-  "report.read": STAFF, "handover.sign": FRONT_AND_UP, "mail.quarantine": FRONT_AND_UP, "mail.unrouted": ["admin"],
+  "report.read": STAFF, "handover.sign": ["security", ...FRONT_AND_UP], "mail.quarantine": FRONT_AND_UP, "mail.unrouted": ["admin"],
 };
 const may = (perm) => !!state.me && (PERMISSIONS[perm] || []).includes(state.me.role);
 
@@ -143,10 +143,14 @@ function showError(err) {
   box.hidden = false;
 }
 
+// The control room's security staff sign its side, customer service the other (reports.py decides).
+const signableSides = (doc) => (state.me?.role === "security" ? ["control_room"] : ["customer_service"])
+  .filter((x) => !doc.signatures?.[x]);
+
 // ---------------------------------------------------------------- sign in
 const DEMO = [
   ["DESK", "前台小王 · front_desk · P1"], ["STAFF", "工程部张师傅 · dept_staff · P1"],
-  ["MANAGER", "王经理 · manager · P1"], ["DIRECTOR", "赵总监 · director · P1"], ["ADMIN", "系统管理员 · admin · P1,P2"],
+  ["MANAGER", "王经理 · manager · P1"], ["DIRECTOR", "赵总监 · director · P1"], ["SECURITY", "监控室值班员老陈 · security · P1"], ["ADMIN", "系统管理员 · admin · P1,P2"],
 ];
 function tokenFrom(text) {
   const s = (text || "").trim();
@@ -627,7 +631,7 @@ async function viewHandover(shiftEnd) {
       await api("POST", `${P()}/handovers/${encodeURIComponent(shiftEnd)}/sign`, formBody(form, [["side"], ["comment"]]));
       viewHandover(shiftEnd);
     } catch (x) { err.textContent = errorText(x); }
-  } }, h("label", {}, t("side"), h("select", { name: "side", id: "sign-side" }, options(["customer_service", "control_room"].filter((x) => !doc.signatures?.[x]), null, { blank: false }))),
+  } }, h("label", {}, t("side"), h("select", { name: "side", id: "sign-side" }, options(signableSides(doc), null, { blank: false }))),
   h("label", {}, t("comment"), h("input", { type: "text", name: "comment" })), h("button", { type: "submit", id: "sign-submit" }, t("sign")), err);
   clear(main()).append(h("h1", {}, t("handovers"), " · ", `${fmt(doc.shift_start)} → ${fmt(doc.shift_end)}`),
     h("p", {}, h("a", { href: "#/handovers" }, "← ", t("back"))),
@@ -638,7 +642,7 @@ async function viewHandover(shiftEnd) {
     h("div", { class: "card" }, h("h2", {}, t("signatures")),
       h("ul", { class: "plain", id: "signatures" }, Object.entries(doc.signatures || {}).map(([side, s]) => h("li", { dataset: { side, signed: s ? "yes" : "no" } }, side, ": ",
         s ? `${s.by?.name || s.by?.id || ""} ${fmt(s.at)} ${s.comment || ""}` : "—"))),
-      may("handover.sign") && !doc.signed ? form : ""));
+      may("handover.sign") && signableSides(doc).length ? form : ""));
 }
 
 // ---------------------------------------------------------------- dashboard

@@ -290,6 +290,18 @@ def test_handover_dashboard_and_languages(page, stack):
     page.click("#sign-submit")
     page.wait_for_selector("#signatures li[data-side=customer_service][data-signed=yes]")
     assert "前台小王" in page.text_content("#signatures li[data-side=customer_service]")
+    assert page.locator("#sign-form").count() == 0  # the desk has signed its side; the other is not theirs
+    handover = page.url
+
+    # The control room signs its own side, as another person.
+    sign_in(page, stack, "SECURITY", "security")
+    page.goto(handover)
+    page.wait_for_selector("#sign-form")
+    assert page.locator("#sign-side option").all_text_contents() == ["control_room"]
+    page.click("#sign-submit")
+    page.wait_for_selector("#signatures li[data-side=control_room][data-signed=yes]")
+    assert "监控室值班员老陈" in page.text_content("#signatures li[data-side=control_room]")
+    sign_in(page, stack, "DESK", "front_desk")
 
     page.click("#nav-dashboard")
     page.wait_for_selector("#monthly svg.chart")
