@@ -166,7 +166,7 @@ function viewSignIn(message) {
     state.token = tokenFrom(area.value);
     if (!state.token) return;
     sessionStorage.setItem("td.token", state.token);
-    try { await loadMe(); location.hash = "#/queue"; route(); }
+    try { await loadMe(); navigate("#/queue"); }
     catch (x) { err.textContent = errorText(x); }
   } },
   h("label", {}, t("token"), area),
@@ -195,7 +195,7 @@ async function loadProperty() {
 function signOut(go = true) {
   state.token = ""; state.me = null; state.property = null;
   sessionStorage.removeItem("td.token");
-  if (go) { location.hash = "#/"; route(); }
+  if (go) navigate("#/");
 }
 
 // ---------------------------------------------------------------- header
@@ -245,6 +245,11 @@ async function route() {
   }
 }
 window.addEventListener("hashchange", route);
+// Setting a new hash fires hashchange, which routes: routing here as well rendered every view
+// twice, and the second sign-in form replaced one the user had already typed into.
+function navigate(hash) {
+  if (location.hash === hash) route(); else location.hash = hash;
+}
 
 // ---------------------------------------------------------------- queue
 const queueState = { filters: {}, cursors: [] };

@@ -39,6 +39,7 @@ def page(browser, stack):
 def sign_in(page, stack, variable: str, role: str) -> None:
     if page.locator("#signout").count():
         page.click("#signout")
+        page.wait_for_selector("#signin-form")
     # The whole `export DESK=...` line as printed by the stack is accepted.
     page.fill("#token", f"export {variable}={token(stack, variable)}")
     page.click("#signin")
