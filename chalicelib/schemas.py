@@ -83,10 +83,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                                     "phone": {"type": "string", "maxLength": 40,
                                               "pattern": r"^[0-9+()\- ]*$"},
-                                    "email": _EMAIL,
-                                    "contacts": {"type": "object", "additionalProperties": False,
-                                                 "properties": {k: _EMAIL for k in (
-                                                     "front_desk", "manager", "director", "on_duty")}}, "tenant_id": _ID}},
+                                    "email": _EMAIL, "tenant_id": _ID}},
         **_CLASSIFICATION,
     }),
     "Classify": _body([], {**_CLASSIFICATION, "reason": _TEXT, "version": _VERSION}),
@@ -119,10 +116,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                  "gen": {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "execution": {"type": "string"},
                                  "started": {"type": "string", "maxLength": 40}}},
     "PutTenant": _body(["name", "email"], {"name": {"type": "string", "minLength": 1, "maxLength": 100},
-                                           "email": _EMAIL,
-                                    "contacts": {"type": "object", "additionalProperties": False,
-                                                 "properties": {k: _EMAIL for k in (
-                                                     "front_desk", "manager", "director", "on_duty")}}, "unit": _SHORT, "lang": _enum(cases.LANGS)}),
+                                           "email": _EMAIL, "unit": _SHORT, "lang": _enum(cases.LANGS)}),
     "PutProperty": _body(["name"], {"name": {"type": "string", "minLength": 1, "maxLength": 200},
                                     "email": _EMAIL,
                                     "contacts": {"type": "object", "additionalProperties": False,

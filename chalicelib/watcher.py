@@ -22,8 +22,6 @@ from chalicelib.mailer import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
 from chalicelib.service import WATCH_OUTBOX, CaseService, watch_outbox_record
 
-ASL_PATH = "statemachines/case_watch.asl.json"
-
 
 def execution_name(property_id: str, case_id: str, gen: int) -> str:
     """Deterministic, so a retried start can never make a second execution

@@ -1,1 +1,3 @@
-"""Inbound e-mail: turning raw SES messages into the raw material of a case."""
+"""E-mail: ``parse`` turns raw inbound SES messages into the raw material of a
+case (its sibling modules each own one concern of that, see parse.py);
+``templates`` holds the words of outgoing mail."""

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.mail import attachments as mailattachments
 from chalicelib.mail import parse as mailparse
 from chalicelib.mail.parse import (MAX_ATTACHMENTS, MAX_TEXT_CHARS, REASONS, Attachment, MailRejected,
                                    ParsedMail, case_references, parse, strip_reply_prefixes)
@@ -589,7 +590,7 @@ def test_real_gbk_under_a_gb2312_label_stays_gbk_even_when_short(gbk):
 
 
 def test_attachments_beyond_the_count_and_size_limits_are_skipped_and_recorded(monkeypatch):
-    monkeypatch.setattr(mailparse, "MAX_ATTACHMENT_BYTES", 100)
+    monkeypatch.setattr(mailattachments, "MAX_ATTACHMENT_BYTES", 100)
     files = [part({"Content-Type": "application/pdf", "Content-Disposition": f'attachment; filename="f{i}.pdf"'},
                   b"%PDF" + b"x" * (200 if i == 3 else 10)) for i in range(13)]
     files.append(part({"Content-Type": "application/pdf", "Content-Disposition": 'attachment; filename="empty.pdf"'},
@@ -811,7 +812,7 @@ def test_non_bytes_input_is_rejected_and_bytearray_is_accepted():
 def test_unexpected_internal_errors_become_undecodable(monkeypatch):
     def boom(*args, **kwargs):
         raise ValueError("simulated")
-    monkeypatch.setattr(mailparse, "_spam_headers", boom)
+    monkeypatch.setattr(mailparse, "spam_headers", boom)
     error = rejected(mail("x"))
     assert (error.reason, error.detail) == ("undecodable", "ValueError: simulated")
 
