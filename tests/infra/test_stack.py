@@ -351,3 +351,28 @@ def test_synth_leaves_import_paths_alone(synth):
     infra = str(asl_file.parents[1] / "infra")
     assert infra not in sys.path
     assert "app" not in sys.modules or sys.modules["app"].__file__ == str(asl_file.parents[1] / "app.py")
+
+
+def _named(t: dict) -> set:
+    """Every name the template gives a resource (or an event source subscribes to)."""
+    props = ("TableName", "QueueName", "TopicName", "StateMachineName", "UserPoolName", "RuleSetName",
+             "ClientName")
+    names = set()
+    for r in t["Resources"].values():
+        p = r.get("Properties", {})
+        names |= {p[k] for k in props if isinstance(p.get(k), str)}
+        if r["Type"] == "AWS::Scheduler::ScheduleGroup":
+            names.add(p["Name"])
+        for ev in (p.get("Events") or {}).values():
+            source = ev["Properties"].get("Queue") or ev["Properties"].get("Topic")
+            if isinstance(source, dict) and "Fn::Sub" in source:
+                names.add(source["Fn::Sub"].rsplit(":", 1)[-1])
+    return names
+
+
+def test_two_stages_share_no_resource_name_so_they_can_share_an_account(dev, prod):
+    dev_names, prod_names = _named(dev), _named(prod)
+    assert {DEV.watch_queue, DEV.reminder_queue, DEV.inbound_topic, DEV.schedule_group} <= dev_names
+    assert not dev_names & prod_names, dev_names & prod_names
+    for stage, names in (("dev", dev_names), ("prod", prod_names)):
+        assert all(n == f"tenantdesk-{stage}" or n.startswith(f"tenantdesk-{stage}-") for n in names), names
