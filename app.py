@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice, CognitoUserPoolAuthorizer
 
-from chalicelib import cases, web
+from chalicelib import cases, resources, web
 from chalicelib.errors import DomainError
 from chalicelib.observability import logger, record_metric
 from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
@@ -26,6 +26,9 @@ _POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
 users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
+# The queue and topic the event handlers below subscribe to, by name: Chalice needs
+# them at import, so the stage's prefix comes from the environment (resources.names_at_import).
+NAMES = resources.names_at_import()
 
 # Shift handovers and statistics (their routes and schedule live in the blueprint).
 from chalicelib.routes_reports import reports_routes  # noqa: E402
@@ -377,7 +380,7 @@ def unrouted_mail():
 
 # --- events ----------------------------------------------------------------------------
 
-@app.on_sns_message(topic="tenantdesk-inbound-mail")
+@app.on_sns_message(topic=NAMES.inbound_topic)
 def inbound_mail(event):
     """SES stored a message in S3 and told us: make it a case, a message or a quarantine entry."""
     from chalicelib.errors import ValidationFailed
@@ -402,7 +405,7 @@ def written_reply_outbox(event):
     return counts
 
 
-@app.on_sqs_message(queue="tenantdesk-watch-tasks", batch_size=1)
+@app.on_sqs_message(queue=NAMES.watch_queue, batch_size=1)
 def watch_tasks(event):
     """The case watcher's Check: decide from the case as stored now, escalate
     and notify if a deadline was missed, and answer Step Functions."""
@@ -440,7 +443,7 @@ def watch_outbox(event):
     return {"started": started}
 
 
-@app.on_sqs_message(queue="tenantdesk-reminders", batch_size=1)
+@app.on_sqs_message(queue=NAMES.reminder_queue, batch_size=1)
 def callback_reminders(event):
     """A callback reminder schedule fired: remind the front desk, unless the
     callback was made meanwhile."""

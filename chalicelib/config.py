@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_PREFIX = "tenantdesk"
+from chalicelib import resources
+
+DEFAULT_PREFIX = resources.APP
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -15,29 +17,45 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def resource_prefix() -> str:
+    """The prefix of every resource name (chalicelib/resources.py): infra sets
+    ``tenantdesk-<stage>``; locally it is ``tenantdesk``."""
+    return _env(resources.PREFIX_VARIABLE, DEFAULT_PREFIX) or DEFAULT_PREFIX
+
+
+def names() -> resources.ResourceNames:
+    return resources.ResourceNames(resource_prefix())
+
+
 def table_prefix() -> str:
-    return _env("TD_TABLE_PREFIX", DEFAULT_PREFIX) or DEFAULT_PREFIX
+    """Tables may have a prefix of their own (the local stack's ``tenantdesk-local``,
+    a test's private tables); by default the resources' prefix."""
+    return _env("TD_TABLE_PREFIX") or resource_prefix()
+
+
+def _tables() -> resources.ResourceNames:
+    return resources.ResourceNames(table_prefix())
 
 
 def cases_table() -> str:
-    return _env("TD_CASES_TABLE") or f"{table_prefix()}-cases"
+    return _env("TD_CASES_TABLE") or _tables().cases_table
 
 
 def events_table() -> str:
-    return _env("TD_EVENTS_TABLE") or f"{table_prefix()}-case-events"
+    return _env("TD_EVENTS_TABLE") or _tables().events_table
 
 
 def meta_table() -> str:
-    return _env("TD_META_TABLE") or f"{table_prefix()}-meta"
+    return _env("TD_META_TABLE") or _tables().meta_table
 
 
 def replies_table() -> str:
-    return _env("TD_REPLIES_TABLE") or f"{table_prefix()}-replies"
+    return _env("TD_REPLIES_TABLE") or _tables().replies_table
 
 
 def mail_bucket() -> str:
     """Raw inbound mail (SES receipt rule S3 action) and stored attachments."""
-    return _env("TD_MAIL_BUCKET") or f"{table_prefix()}-mail"
+    return _env("TD_MAIL_BUCKET") or _tables().mail_bucket
 
 
 def mail_from() -> str:
@@ -68,7 +86,7 @@ def watch_dead_letter_url() -> str:
 
 
 def schedule_group() -> str:
-    return _env("TD_SCHEDULE_GROUP") or "tenantdesk"
+    return _env("TD_SCHEDULE_GROUP") or names().schedule_group
 
 
 def reminder_queue_arn() -> str | None:
@@ -81,7 +99,7 @@ def scheduler_role_arn() -> str:
 
 
 def event_bus() -> str:
-    return _env("TD_EVENT_BUS") or "default"
+    return _env("TD_EVENT_BUS") or names().event_bus
 
 
 # SES has no endpoint in every region (none in ap-east-1, Hong Kong), so the

@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 from zoneinfo import ZoneInfo
 
+from chalicelib.resources import LOCAL
 from devstack.mail import _client, _context
 
 ROOT = Path(__file__).resolve().parent.parent
 ASL = ROOT / "statemachines" / "case_watch.asl.json"
-WATCH_QUEUE = "tenantdesk-watch-tasks"
-WATCH_DLQ = "tenantdesk-watch-dead-letters"
-REMINDER_QUEUE = "tenantdesk-reminders"
-SCHEDULE_GROUP = "tenantdesk"
+# The local names (chalicelib/resources.py): one stack per machine, no stage in them.
+WATCH_QUEUE = LOCAL.watch_queue
+WATCH_DLQ = LOCAL.watch_dead_letters
+REMINDER_QUEUE = LOCAL.reminder_queue
+SCHEDULE_GROUP = LOCAL.schedule_group
 
 
 def setup() -> dict[str, str]:
@@ -36,8 +38,8 @@ def setup() -> dict[str, str]:
     urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in (WATCH_QUEUE, WATCH_DLQ, REMINDER_QUEUE)}
     reminder_arn = sqs.get_queue_attributes(QueueUrl=urls[REMINDER_QUEUE],
                                             AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    machine = sfn.create_state_machine(name="tenantdesk-case-watch", definition=ASL.read_text(encoding="utf-8"),
-                                       roleArn="arn:aws:iam::000000000000:role/tenantdesk-case-watch")
+    machine = sfn.create_state_machine(name=LOCAL.state_machine, definition=ASL.read_text(encoding="utf-8"),
+                                       roleArn=f"arn:aws:iam::000000000000:role/{LOCAL.state_machine}")
     scheduler = _client("scheduler")
     try:
         scheduler.create_schedule_group(Name=SCHEDULE_GROUP)
@@ -46,7 +48,7 @@ def setup() -> dict[str, str]:
     return {"TD_STATE_MACHINE_ARN": machine["stateMachineArn"], "TD_WATCH_QUEUE_URL": urls[WATCH_QUEUE],
             "TD_WATCH_DLQ_URL": urls[WATCH_DLQ], "TD_REMINDER_QUEUE_ARN": reminder_arn,
             "TD_SCHEDULE_GROUP": SCHEDULE_GROUP,
-            "TD_SCHEDULER_ROLE_ARN": "arn:aws:iam::000000000000:role/tenantdesk-scheduler"}
+            "TD_SCHEDULER_ROLE_ARN": f"arn:aws:iam::000000000000:role/{LOCAL.prefix}-scheduler"}
 
 
 def sqs_lambda_event(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:

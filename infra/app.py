@@ -18,6 +18,10 @@ import aws_cdk as cdk
 # from elsewhere (tests), add it only for this import: the repo root's app.py must stay
 # the module `import app` finds.
 _HERE = str(Path(__file__).resolve().parent)
+# The stack reads resource names and table keys from chalicelib/ (resources.py, models.py).
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)
 if _HERE in sys.path:
     from stack import TenantdeskStack
 else:

@@ -26,7 +26,7 @@ class FakeClock:
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch):
     """No test ever reaches real AWS or reads a developer's local key."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TD_DEV_KEY_FILE"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TD_DEV_KEY_FILE", "TD_RESOURCE_PREFIX"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -1,6 +1,6 @@
 """cfn-lint on the synthesized templates; cdk-nag's AwsSolutions pack (applied in the
 session fixture) leaves no unsuppressed error or warning, and every suppression in
-infra/stack.py carries a real reason."""
+infra/ carries a real reason."""
 from __future__ import annotations
 
 import json

@@ -5,21 +5,11 @@ import json
 
 import pytest
 
-from infra_template import ASL_FILE, asl, resources
+from chalicelib.resources import for_stage
+from infra_template import ASL_FILE, asl, model_tables, resources
 
-TABLES = {
-    "tenantdesk-{s}-cases": (
-        [("property_id", "HASH"), ("case_id", "RANGE")],
-        {"by_tenant": [("tenant_id", "HASH"), ("created_key", "RANGE")],
-         "open_queue": [("queue_property", "HASH"), ("next_due_key", "RANGE")],
-         "dept_queue": [("dept_queue", "HASH"), ("next_due_key", "RANGE")],
-         "by_activity": [("activity_property", "HASH"), ("updated_key", "RANGE")]}),
-    "tenantdesk-{s}-case-events": ([("case_key", "HASH"), ("seq", "RANGE")], {}),
-    "tenantdesk-{s}-meta": ([("pk", "HASH"), ("sk", "RANGE")], {}),
-    "tenantdesk-{s}-replies": (
-        [("case_key", "HASH"), ("reply_id", "RANGE")],
-        {"reply_queue": [("queue", "HASH"), ("queued_at", "RANGE")]}),
-}
+# Every name the stack gives a resource comes from chalicelib/resources.py.
+DEV = for_stage("dev")
 FUNCTIONS = ("APIHandler", "InboundMail", "WrittenReplyOutbox", "WatchTasks", "WatchOutbox",
              "CallbackReminders", "HandoverAndStats")
 
@@ -59,24 +49,33 @@ def test_synth_is_offline_and_timed(synth):
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_tables_keys_gsis_pitr(synth, stage):
+    """The deployed tables have exactly the keys, key types and indexes the pynamodb
+    models (chalicelib/models.py) declare: read from the models, not a copy."""
     t = synth.json(stage)
     tables = _tables(t)
-    assert set(tables) == {name.format(s=stage) for name in TABLES}
-    for pattern, (keys, gsis) in TABLES.items():
-        props = tables[pattern.format(s=stage)]["Properties"]
-        assert _keys(props["KeySchema"]) == keys
+    expected = model_tables(for_stage(stage))
+    assert set(tables) == set(expected)
+    for name, model in expected.items():
+        props = tables[name]["Properties"]
+        assert _keys(props["KeySchema"]) == model["keys"], name
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         found = {g["IndexName"]: g for g in props.get("GlobalSecondaryIndexes", [])}
-        assert set(found) == set(gsis)
-        for name, gkeys in gsis.items():
-            assert _keys(found[name]["KeySchema"]) == gkeys
-            assert found[name]["Projection"]["ProjectionType"] == "ALL"
+        assert set(found) == set(model["indexes"]), name
+        for index, gkeys in model["indexes"].items():
+            assert _keys(found[index]["KeySchema"]) == gkeys, (name, index)
+            assert found[index]["Projection"]["ProjectionType"] == "ALL"
         types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-        if pattern.endswith("case-events"):
-            assert types["seq"] == "N"
+        assert types == model["types"], name
+        ttl = props.get("TimeToLiveSpecification")
+        assert ttl == ({"AttributeName": model["ttl"], "Enabled": True} if model["ttl"] else None), name
     meta = tables[f"tenantdesk-{stage}-meta"]["Properties"]
     assert meta["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert types_of(tables[f"tenantdesk-{stage}-case-events"])["seq"] == "N"
+
+
+def types_of(table: dict) -> dict:
+    return {a["AttributeName"]: a["AttributeType"] for a in table["Properties"]["AttributeDefinitions"]}
 
 
 def test_prod_tables_protected_and_retained(prod, dev):
@@ -94,11 +93,11 @@ def test_prod_tables_protected_and_retained(prod, dev):
 
 def test_queues_and_dead_letter_queues(dev):
     queues = _queues(dev)
-    assert set(queues) == {"tenantdesk-watch-tasks", "tenantdesk-watch-tasks-dlq", "tenantdesk-reminders",
-                           "tenantdesk-reminders-dlq", "tenantdesk-watch-dead-letters",
-                           "tenantdesk-inbound-mail-failures"}
-    for consumed, dlq in (("tenantdesk-watch-tasks", "tenantdesk-watch-tasks-dlq"),
-                          ("tenantdesk-reminders", "tenantdesk-reminders-dlq")):
+    assert set(queues) == {DEV.watch_queue, DEV.watch_queue_dlq, DEV.reminder_queue,
+                           DEV.reminder_queue_dlq, DEV.watch_dead_letters,
+                           DEV.inbound_mail_failures}
+    for consumed, dlq in ((DEV.watch_queue, DEV.watch_queue_dlq),
+                          (DEV.reminder_queue, DEV.reminder_queue_dlq)):
         redrive = queues[consumed][1]["Properties"]["RedrivePolicy"]
         assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queues[dlq][0], "Arn"]}
         assert redrive["maxReceiveCount"] >= 1
@@ -108,14 +107,14 @@ def test_queues_and_dead_letter_queues(dev):
 
 def test_sns_topic_and_lambda_subscriptions(dev):
     topics = {r["Properties"]["TopicName"] for r in resources(dev, "AWS::SNS::Topic").values()}
-    assert "tenantdesk-inbound-mail" in topics
+    assert DEV.inbound_topic in topics
     fns = resources(dev, "AWS::Serverless::Function")
     assert set(fns) == set(FUNCTIONS)
     events = fns["InboundMail"]["Properties"]["Events"]
     (sns_event,) = events.values()
     assert sns_event["Type"] == "SNS"
-    assert sns_event["Properties"]["Topic"]["Fn::Sub"].endswith(":tenantdesk-inbound-mail")
-    for fn, queue in (("WatchTasks", "tenantdesk-watch-tasks"), ("CallbackReminders", "tenantdesk-reminders")):
+    assert sns_event["Properties"]["Topic"]["Fn::Sub"].endswith(":" + DEV.inbound_topic)
+    for fn, queue in (("WatchTasks", DEV.watch_queue), ("CallbackReminders", DEV.reminder_queue)):
         (ev,) = fns[fn]["Properties"]["Events"].values()
         assert ev["Type"] == "SQS" and ev["Properties"]["Queue"]["Fn::Sub"].endswith(":" + queue)
     schedules = {fn: [e["Properties"]["Schedule"] for e in fns[fn]["Properties"]["Events"].values()]
@@ -138,10 +137,10 @@ def test_functions_environment_points_at_the_resources(dev):
         assert env["TD_CASES_TABLE"] == {"Ref": tables["tenantdesk-dev-cases"]}
         assert env["TD_MAIL_BUCKET"] == {"Ref": bucket}
         assert env["TD_STATE_MACHINE_ARN"] == {"Ref": sm}
-        assert env["TD_WATCH_QUEUE_URL"] == {"Ref": queues["tenantdesk-watch-tasks"]}
-        assert env["TD_WATCH_DLQ_URL"] == {"Ref": queues["tenantdesk-watch-dead-letters"]}
-        assert env["TD_REMINDER_QUEUE_ARN"] == {"Fn::GetAtt": [queues["tenantdesk-reminders"], "Arn"]}
-        assert env["TD_SCHEDULE_GROUP"] == "tenantdesk"
+        assert env["TD_WATCH_QUEUE_URL"] == {"Ref": queues[DEV.watch_queue]}
+        assert env["TD_WATCH_DLQ_URL"] == {"Ref": queues[DEV.watch_dead_letters]}
+        assert env["TD_REMINDER_QUEUE_ARN"] == {"Fn::GetAtt": [queues[DEV.reminder_queue], "Arn"]}
+        assert env["TD_SCHEDULE_GROUP"] == DEV.schedule_group
         assert env["TD_USER_POOL_ARN"] == {"Fn::GetAtt": [pool, "Arn"]}
         # Each function runs with its own role from the stack, not a shared Chalice one.
         assert fn["Properties"]["Role"] == {"Fn::GetAtt": [f"{name}Role" + _suffix(dev, f"{name}Role"), "Arn"]}
@@ -209,14 +208,14 @@ def test_state_machine_role_only_sends_to_its_queues(dev):
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     assert statements == [{
         "Action": "sqs:SendMessage", "Effect": "Allow",
-        "Resource": [{"Fn::GetAtt": [queues["tenantdesk-watch-tasks"], "Arn"]},
-                     {"Fn::GetAtt": [queues["tenantdesk-watch-dead-letters"], "Arn"]}]}]
+        "Resource": [{"Fn::GetAtt": [queues[DEV.watch_queue], "Arn"]},
+                     {"Fn::GetAtt": [queues[DEV.watch_dead_letters], "Arn"]}]}]
     assert not dev["Resources"][role]["Properties"].get("ManagedPolicyArns")
 
 
 def test_scheduler_group_and_role(dev):
     (group,) = resources(dev, "AWS::Scheduler::ScheduleGroup").values()
-    assert group["Properties"]["Name"] == "tenantdesk"
+    assert group["Properties"]["Name"] == DEV.schedule_group
     roles = {k: r for k, r in resources(dev, "AWS::IAM::Role").items()
              if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
              == {"Service": "scheduler.amazonaws.com"}}
@@ -225,14 +224,14 @@ def test_scheduler_group_and_role(dev):
     statements = [s for p in resources(dev, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
                   for s in p["Properties"]["PolicyDocument"]["Statement"]]
     assert statements == [{"Action": "sqs:SendMessage", "Effect": "Allow",
-                           "Resource": {"Fn::GetAtt": [queues["tenantdesk-reminders"], "Arn"]}}]
+                           "Resource": {"Fn::GetAtt": [queues[DEV.reminder_queue], "Arn"]}}]
 
 
 def test_ses_receipt_rule_stores_to_s3_and_notifies_the_topic(dev):
     (rule,) = resources(dev, "AWS::SES::ReceiptRule").values()
     (bucket,) = resources(dev, "AWS::S3::Bucket")
     topic = next(k for k, r in resources(dev, "AWS::SNS::Topic").items()
-                 if r["Properties"]["TopicName"] == "tenantdesk-inbound-mail")
+                 if r["Properties"]["TopicName"] == DEV.inbound_topic)
     (action,) = rule["Properties"]["Rule"]["Actions"]
     s3 = action["S3Action"]
     assert s3["BucketName"] == {"Ref": bucket}
@@ -277,7 +276,7 @@ def test_alarms(dev):
         by_metric.setdefault((p["Namespace"], p["MetricName"]), []).append(p)
     queues = {name: k for name, (k, _) in _queues(dev).items()}
     dlq = by_metric[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
-    assert {"Name": "QueueName", "Value": {"Fn::GetAtt": [queues["tenantdesk-watch-dead-letters"], "QueueName"]}} \
+    assert {"Name": "QueueName", "Value": {"Fn::GetAtt": [queues[DEV.watch_dead_letters], "QueueName"]}} \
         in [d for a in dlq for d in a["Dimensions"]]
     assert by_metric[("AWS/States", "ExecutionsFailed")]
     assert by_metric[("AWS/ApiGateway", "5XXError")]
@@ -352,3 +351,28 @@ def test_synth_leaves_import_paths_alone(synth):
     infra = str(asl_file.parents[1] / "infra")
     assert infra not in sys.path
     assert "app" not in sys.modules or sys.modules["app"].__file__ == str(asl_file.parents[1] / "app.py")
+
+
+def _named(t: dict) -> set:
+    """Every name the template gives a resource (or an event source subscribes to)."""
+    props = ("TableName", "QueueName", "TopicName", "StateMachineName", "UserPoolName", "RuleSetName",
+             "ClientName")
+    names = set()
+    for r in t["Resources"].values():
+        p = r.get("Properties", {})
+        names |= {p[k] for k in props if isinstance(p.get(k), str)}
+        if r["Type"] == "AWS::Scheduler::ScheduleGroup":
+            names.add(p["Name"])
+        for ev in (p.get("Events") or {}).values():
+            source = ev["Properties"].get("Queue") or ev["Properties"].get("Topic")
+            if isinstance(source, dict) and "Fn::Sub" in source:
+                names.add(source["Fn::Sub"].rsplit(":", 1)[-1])
+    return names
+
+
+def test_two_stages_share_no_resource_name_so_they_can_share_an_account(dev, prod):
+    dev_names, prod_names = _named(dev), _named(prod)
+    assert {DEV.watch_queue, DEV.reminder_queue, DEV.inbound_topic, DEV.schedule_group} <= dev_names
+    assert not dev_names & prod_names, dev_names & prod_names
+    for stage, names in (("dev", dev_names), ("prod", prod_names)):
+        assert all(n == f"tenantdesk-{stage}" or n.startswith(f"tenantdesk-{stage}-") for n in names), names

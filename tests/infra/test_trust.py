@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from chalicelib.resources import for_stage
 from infra_template import resources
 
 # What a user may change about their own account: nothing that decides what they see.
@@ -61,7 +62,7 @@ def test_inbound_mail_the_intake_fails_on_three_times_lands_in_an_alarmed_queue(
     assert attr == "Arn"
     queue = dev["Resources"][queue_id]
     assert queue["Type"] == "AWS::SQS::Queue"
-    assert queue["Properties"]["QueueName"] == "tenantdesk-inbound-mail-failures"
+    assert queue["Properties"]["QueueName"] == for_stage("dev").inbound_mail_failures
     assert queue["Properties"]["MessageRetentionPeriod"] >= 14 * 24 * 3600
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
 

@@ -1,0 +1,62 @@
+"""CloudWatch alarms, all to one SNS topic (optionally mailed to an operator)."""
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import Duration, aws_cloudwatch as cw, aws_cloudwatch_actions as cw_actions, aws_sns as sns, \
+    aws_sqs as sqs, aws_stepfunctions as sfn
+
+from chalicelib.resources import APP, ResourceNames
+
+
+class Alarms:
+    """Any message in a dead-letter or failure queue, a failed watcher execution, an
+    escalation that reached nobody, API 5XX, and Lambda errors per function. Created in
+    the stack's scope: logical ids stay the deployed ones."""
+
+    def __init__(self, stack: cdk.Stack, names: ResourceNames, *, alarm_email: str | None,
+                 watch_dead_letters: sqs.Queue, watch_tasks_dlq: sqs.Queue, reminders_dlq: sqs.Queue,
+                 inbound_mail_failures: sqs.Queue, state_machine: sfn.StateMachine,
+                 functions: dict[str, str], chalice: Any) -> None:
+        self.topic = sns.Topic(stack, "AlarmTopic", topic_name=names.alarm_topic, enforce_ssl=True)
+        if alarm_email:
+            sns.Subscription(stack, "AlarmEmail", topic=self.topic, protocol=sns.SubscriptionProtocol.EMAIL,
+                             endpoint=alarm_email)
+        action = cw_actions.SnsAction(self.topic)
+
+        def alarm(cid: str, metric: cw.IMetric, description: str) -> cw.Alarm:
+            a = cw.Alarm(stack, cid, metric=metric, threshold=0, evaluation_periods=1,
+                         comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                         alarm_description=description)
+            a.add_alarm_action(action)
+            return a
+
+        minute = Duration.minutes(1)
+        five = Duration.minutes(5)
+        alarm("WatchDeadLettersAlarm", watch_dead_letters.metric_approximate_number_of_messages_visible(
+            period=five, statistic="Maximum"), "A case watcher's check failed after every retry.")
+        for cid, q in (("WatchTasksDlqAlarm", watch_tasks_dlq), ("RemindersDlqAlarm", reminders_dlq)):
+            alarm(cid, q.metric_approximate_number_of_messages_visible(period=five, statistic="Maximum"),
+                  f"Messages the Lambda could not process landed in {q.node.id}.")
+        alarm("InboundMailFailuresAlarm", inbound_mail_failures.metric_approximate_number_of_messages_visible(
+            period=five, statistic="Maximum"),
+              f"An inbound mail failed intake three times; it waits in {names.inbound_mail_failures}.")
+        alarm("EscalationNoRecipientAlarm", cw.Metric(namespace="Tenantdesk", metric_name="EscalationNoRecipient",
+                                                       dimensions_map={"service": APP}, period=five,
+                                                       statistic="Sum"),
+              "An escalation found nobody to tell (a property's contacts are missing): see the case's trail.")
+        alarm("CaseWatchFailedAlarm", state_machine.metric_failed(period=five, statistic="Sum"),
+              "A case watcher execution failed: that case is no longer watched.")
+        alarm("Api5xxAlarm", cw.Metric(namespace="AWS/ApiGateway", metric_name="5XXError",
+                                        dimensions_map={"ApiName": APP, "Stage": "v1"},
+                                        period=five, statistic="Sum"),
+              "The API answered 5XX.")
+        for name, logical in functions.items():
+            fn_name = chalice.get_resource(logical).ref
+            alarm(f"{logical}ErrorsAlarm", cw.Metric(namespace="AWS/Lambda", metric_name="Errors",
+                                                      dimensions_map={"FunctionName": fn_name},
+                                                      period=minute if name == "api_handler" else five,
+                                                      statistic="Sum"),
+                  f"The {name} Lambda function raised errors.")

@@ -1,0 +1,85 @@
+"""DynamoDB tables, built from the pynamodb models (chalicelib/models.py): the keys,
+attribute types, GSIs and TTL attribute are read from the models, so the app and the
+deployed tables cannot disagree."""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import RemovalPolicy, aws_dynamodb as ddb
+
+from chalicelib.resources import ResourceNames
+
+_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb.AttributeType.BINARY}
+
+
+def key_schemas() -> dict[str, dict]:
+    """Table suffix -> {"hash", "range": (name, "S"|"N"|"B"), "indexes": {name: (hash, range)},
+    "ttl": attribute or None}, read from the models (``models.bind()``; only keys are read,
+    so whatever table names config gives at synth time do not matter)."""
+    from chalicelib import models as pynamodb_models
+
+    bound = pynamodb_models.bind()
+    out = {}
+    for suffix, model in (("cases", bound.Case), ("case-events", bound.Event), ("meta", bound.Meta),
+                          ("replies", bound.Reply)):
+        attrs = model.get_attributes()
+
+        def key(name: str) -> tuple[str, str]:
+            return name, attrs[name].attr_type
+
+        indexes = {}
+        for index in model._indexes.values():  # pynamodb keeps the model's indexes here
+            iattrs = index.Meta.attributes
+            ihash = next(a for a in iattrs.values() if a.is_hash_key)
+            irange = next((a for a in iattrs.values() if a.is_range_key), None)
+            indexes[index.Meta.index_name] = (
+                (ihash.attr_name, ihash.attr_type),
+                (irange.attr_name, irange.attr_type) if irange else None,
+                type(index.Meta.projection).__name__)
+        ttl = model._ttl_attribute()
+        out[suffix] = {"hash": key(model._hash_keyname),
+                       "range": key(model._range_keyname) if model._range_keyname else None,
+                       "indexes": indexes, "ttl": ttl.attr_name if ttl else None}
+    return out
+
+
+class Tables:
+    """The four tables (on demand, point-in-time recovery; prod: deletion protection and
+    Retain). Created in the stack's scope: their logical ids (CasesTable, ...) stay the
+    deployed ones."""
+
+    def __init__(self, stack: cdk.Stack, names: ResourceNames, *, prod: bool) -> None:
+        keep = RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY
+        schemas = key_schemas()
+        table_names = {"cases": names.cases_table, "case-events": names.events_table,
+                       "meta": names.meta_table, "replies": names.replies_table}
+
+        def attribute(key: tuple[str, str] | None) -> ddb.Attribute | None:
+            return ddb.Attribute(name=key[0], type=_TYPES[key[1]]) if key else None
+
+        def table(suffix: str) -> ddb.Table:
+            schema = schemas[suffix]
+            t = ddb.Table(
+                stack, f"{suffix.title().replace('-', '')}Table",
+                table_name=table_names[suffix],
+                partition_key=attribute(schema["hash"]),
+                sort_key=attribute(schema["range"]),
+                billing_mode=ddb.BillingMode.PAY_PER_REQUEST,
+                point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True),
+                time_to_live_attribute=schema["ttl"],
+                deletion_protection=prod,
+                removal_policy=keep,
+            )
+            for index_name, (ihash, irange, projection) in schema["indexes"].items():
+                if projection != "AllProjection":
+                    raise ValueError(f"{suffix}.{index_name}: only ALL projections are built here")
+                t.add_global_secondary_index(
+                    index_name=index_name, projection_type=ddb.ProjectionType.ALL,
+                    partition_key=attribute(ihash), sort_key=attribute(irange))
+            return t
+
+        self.cases = table("cases")
+        self.events = table("case-events")
+        self.meta = table("meta")
+        self.replies = table("replies")
+        self.all = [self.cases, self.events, self.meta, self.replies]
