@@ -11,6 +11,7 @@ from chalicelib import cases
 from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.service import CaseService
+from chalicelib.ports import CounterRead, IdempotencyRecord
 from chalicelib.store import CaseNumberTaken, CounterRace, IdempotentReplay
 from tests.conftest import contacts_of
 
@@ -82,7 +83,7 @@ def test_a_taken_case_number_is_detected_and_nothing_is_written(svc, store, cloc
                             params={"channel": "app", "unit": "x", "content": "y"}, now=clock(),
                             policy=svc.property("P1").policy)
     with pytest.raises(CaseNumberTaken):
-        store.create_case(change, idempotency=None, counter=(("COUNTER#P1", "20261123"), 1))
+        store.create_case(change, idempotency=None, counter=CounterRead("P1", "20261123", 1))
     assert store.get_case("P1", case.case_id).content == case.content
     assert [e.seq for e in store.events(store.get_case("P1", case.case_id))] == [1]
 
@@ -93,7 +94,7 @@ def test_a_lost_race_for_the_number_is_detected_and_nothing_is_written(svc, stor
                             params={"channel": "app", "unit": "x", "content": "y"}, now=clock(),
                             policy=svc.property("P1").policy)
     with pytest.raises(CounterRace):  # it read "no counter yet", but number 1 was taken meanwhile
-        store.create_case(change, idempotency=None, counter=(("COUNTER#P1", "20261123"), None))
+        store.create_case(change, idempotency=None, counter=CounterRead("P1", "20261123", None))
     with pytest.raises(NotFound):
         store.get_case("P1", "TD-20261123-0002")
     assert store.next_number(("COUNTER#P1", "20261123")) == 2
@@ -140,7 +141,7 @@ def test_replayed_idempotency_record_is_reported(svc, store, clock):
                             params={"channel": "app", "unit": "x", "content": "y"}, now=clock(),
                             policy=svc.property("P1").policy)
     with pytest.raises(IdempotentReplay):
-        store.create_case(change, idempotency=("IDEMP#tenant-1", "dup", {"case": "x", "fingerprint": "y"}))
+        store.create_case(change, idempotency=IdempotencyRecord("tenant-1", "dup", "x", "y"))
     with pytest.raises(NotFound):
         store.get_case("P1", "TD-20261123-0099")
 
@@ -351,3 +352,13 @@ def test_property_settings_that_leave_a_tier_without_a_recipient_are_refused_and
         svc.put_property(admin, "P1", {"name": "滨江花园", "contacts": contacts})
     assert err.value.code == "escalation_contact_missing" and err.value.details["missing"] == ["director"]
     assert svc.property("P1").contacts["director"] == "director@riverside.example"
+
+
+def test_a_quota_counter_is_one_meta_item_per_counted_thing_and_window(clock):
+    from chalicelib import quotas
+    from chalicelib.store import quota_key
+    at = clock().replace(minute=17, second=40)
+    quota = quotas.case_submission(quotas.Limits(), "P1", "tenant-1", at)
+    assert quota_key(quota) == ("QUOTA#cases_per_tenant#P1#tenant-1", "2026-11-23T02:00:00Z")
+    later = quotas.case_submission(quotas.Limits(), "P1", "tenant-1", quota.window_end)
+    assert quota_key(later) != quota_key(quota)
