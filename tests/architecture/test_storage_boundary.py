@@ -50,3 +50,22 @@ def test_services_use_the_named_storage_methods_not_the_generic_meta_ones():
 def test_services_depend_on_the_ports_not_on_the_dynamodb_adapter():
     hits = _hits(re.compile(r"DynamoStore|chalicelib\.store\b|from chalicelib import .*\bstore\b"), SERVICES)
     assert hits == []
+
+
+def test_service_tests_on_the_in_memory_store_run_without_moto():
+    """tests/service uses chalicelib.memory: importing its modules and
+    running a submit loads no moto and no AWS mock."""
+    import subprocess
+    import sys
+    root = CHALICELIB.parent
+    code = ("import sys, tests.service.test_case_service, tests.service.test_quota_service\n"
+            "from chalicelib.memory import MemoryStore\n"
+            "from chalicelib.service import CaseService\n"
+            "from tests.conftest import T0\n"
+            "CaseService(MemoryStore(), lambda: T0)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'moto'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    for path in (root / "tests" / "service").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import) moto|mock_aws|\baws\b|aws_calls", text, re.M), path
