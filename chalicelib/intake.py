@@ -23,10 +23,9 @@ from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_
 from chalicelib.mailer import Outgoing, SendFailed, header_safe, thread_ids
 from chalicelib.observability import logger, record_metric
 from chalicelib.service import CaseService, Property
-from chalicelib.store import IdempotentReplay
+from chalicelib.ports import IdempotentReplay, MailSeen
 
 MAIL_ACTOR = Actor("mail-intake", "system", "Email")
-UNROUTED = "_unrouted"
 # SNS invokes the Lambda asynchronously: one try and Lambda's two retries (infra's
 # MaximumRetryAttempts). The last try quarantines what still fails, so no message
 # is dropped when the retries run out.
@@ -150,8 +149,8 @@ class MailIntake:
                 logger.warning("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})
                 return self._quarantine(delivery, "intake_refused", mail=parsed[0] if parsed else None,
                                         detail=f"{exc.code}: {exc.message}")
-            attempt = self.store.count_attempt(f"MAILTRY#{delivery.bucket}/{delivery.key}", "ATTEMPTS",
-                                               expires_at=delivery.received_at + ATTEMPTS_KEPT)
+            attempt = self.store.count_mail_attempt(delivery.bucket, delivery.key,
+                                                    expires_at=delivery.received_at + ATTEMPTS_KEPT)
             if attempt < MAX_ATTEMPTS:
                 raise
             logger.exception("inbound mail failed on its last try", extra={"s3_key": delivery.key})
@@ -198,17 +197,14 @@ class MailIntake:
 
     def _property_for(self, delivery: Delivery, mail: ParsedMail) -> Property | None:
         addresses = list(dict.fromkeys(list(delivery.recipients) + mail.to_addresses))
-        found = self.store.get_meta([(f"INBOX#{a}", "PROPERTY") for a in addresses[:25]])
-        for address in addresses:
-            item = found.get((f"INBOX#{address}", "PROPERTY"))
-            if item is not None:
-                return self.cases.property(item.data["property_id"])
+        property_id = self.store.property_of_inboxes(addresses)
+        if property_id is not None:
+            return self.cases.property(property_id)
         tenant = self._tenant(mail.from_address)
         return self.cases.property(tenant["property_id"]) if tenant else None
 
     def _tenant(self, address: str) -> dict[str, Any] | None:
-        item = self.store.get_meta([(f"TENANT_EMAIL#{address}", "TENANT")]).get((f"TENANT_EMAIL#{address}", "TENANT"))
-        return item.data if item is not None else None
+        return self.store.tenant_by_email(address)
 
     def _thread_case(self, prop: Property | None, mail: ParsedMail) -> Case | None:
         """The open conversation this mail answers: by a message id we sent
@@ -217,11 +213,7 @@ class MailIntake:
         candidates: list[tuple[str, str]] = []
         keys = thread_ids(mail.in_reply_to + mail.references)
         if keys:
-            found = self.store.get_meta([(f"MSGID#{k}", "CASE") for k in keys[:25]])
-            for k in keys:
-                item = found.get((f"MSGID#{k}", "CASE"))
-                if item is not None:
-                    candidates.append(tuple(item.data["case"].split("#", 1)))  # type: ignore[arg-type]
+            candidates += self.store.cases_for_message_ids(keys)
         if prop is not None:
             candidates += [(prop.property_id, ref) for ref in case_references(mail.subject)]
         for property_id, case_id in candidates:
@@ -293,8 +285,8 @@ class MailIntake:
             logger.info("acknowledgement suppressed at the sender's request")
             return False
         from chalicelib import config
-        if self.store.take_slot(f"ACKRATE#{mail.from_address}", "ACKS", now=delivery.received_at, window=ACK_WINDOW,
-                                limit=config.mail_acks_per_hour()):
+        if self.store.take_ack_slot(mail.from_address, now=delivery.received_at, window=ACK_WINDOW,
+                                    limit=config.mail_acks_per_hour()):
             return True
         logger.warning("acknowledgement withheld: the loop breaker's limit for this sender is reached")
         record_metric("MailAckLoopBreaker")
@@ -303,7 +295,7 @@ class MailIntake:
     def _add_to_case(self, case: Case, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
         params = {"text": mail.text[:2000] or strip_reply_prefixes(mail.subject),
                   "attachments": self._store_attachments(case.property_id, dedupe, mail)[:10]}
-        guard = (f"MAIL#{dedupe}", "SEEN", {"case": case.key, "s3_key": delivery.key})
+        guard = MailSeen(dedupe, case.key, delivery.key)
         try:
             self.cases.system_act(MAIL_ACTOR, case.property_id, case.case_id, "message", params, guard=guard)
         except IdempotentReplay:
@@ -313,7 +305,7 @@ class MailIntake:
             prop = self.cases.property(case.property_id)
             return self._new_case(prop, mail, delivery, dedupe)
         if mail.message_id:
-            self.store.put_meta(f"MSGID#{mail.message_id}", "CASE", {"case": case.key})
+            self.store.remember_message_id(mail.message_id, case.key)
         return Outcome("message", case.property_id, case.case_id)
 
     def _ack_message_id(self, prop: Property, case: Case) -> str:
@@ -325,8 +317,7 @@ class MailIntake:
     def _ack_missing(self, prop: Property, case: Case) -> bool:
         if case.channel != "email":
             return False
-        key = (f"MSGID#{self._ack_message_id(prop, case)}", "CASE")
-        return key not in self.store.get_meta([key])
+        return not self.store.message_id_known(self._ack_message_id(prop, case))
 
     def _acknowledge(self, prop: Property, case: Case, mail: ParsedMail) -> None:
         """Tell the tenant at once that we have it, with the number and the promised window."""
@@ -347,7 +338,7 @@ class MailIntake:
             record_metric("MailAckFailed", property_id=case.property_id)
             return
         for key in (message_id, outgoing.message_id):
-            self.store.put_meta(f"MSGID#{key}", "CASE", {"case": case.key})
+            self.store.remember_message_id(key, case.key)
 
     @staticmethod
     def _default_sender() -> str:
@@ -365,18 +356,12 @@ class MailIntake:
             except Exception:  # noqa: BLE001 - quarantining is the last resort: it must not fail on routing
                 property_id = None
         if property_id is None:
-            found = self.store.get_meta([(f"INBOX#{a}", "PROPERTY") for a in delivery.recipients[:25]])
-            for address in delivery.recipients:
-                item = found.get((f"INBOX#{address}", "PROPERTY"))
-                if item is not None:
-                    property_id = item.data["property_id"]
-                    break
+            property_id = self.store.property_of_inboxes(delivery.recipients)
         record = {"reason": reason, "detail": detail[:500], "bucket": delivery.bucket, "key": delivery.key,
                   "ses_message_id": delivery.ses_message_id, "received_at": iso(delivery.received_at),
                   "verdicts": delivery.verdicts, "from": mail.from_address if mail else delivery.header_from,
                   "subject": mail.subject[:200] if mail else delivery.header_subject}
-        self.store.put_meta(f"QUARANTINE#{property_id or UNROUTED}", f"{iso(delivery.received_at)}#{delivery.key}",
-                            record)
+        self.store.put_quarantined(property_id, delivery.received_at, delivery.key, record)
         logger.warning("email quarantined", extra={"reason": reason, "s3_key": delivery.key})
         record_metric("MailQuarantined", dimensions={"reason": reason})
         return Outcome("quarantined", property_id, None, reason)
@@ -386,12 +371,10 @@ class MailIntake:
         """Quarantined mail that no property's inbox received (a mistyped address,
         an inbox not yet configured), newest first: admins only."""
         auth.authorize(principal, "mail.unrouted")
-        rows, next_cursor = self.store.meta_partition(f"QUARANTINE#{UNROUTED}", limit=limit, cursor=cursor)
-        return [data for _, data in rows], next_cursor
+        return self.store.quarantined(None, limit=limit, cursor=cursor)
 
     def quarantined(self, principal: auth.Principal, property_id: str, *, limit: int,
                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """A property's quarantined mail, newest first, for staff to review."""
         auth.authorize(principal, "mail.quarantine", property_id)
-        rows, next_cursor = self.store.meta_partition(f"QUARANTINE#{property_id}", limit=limit, cursor=cursor)
-        return [data for _, data in rows], next_cursor
+        return self.store.quarantined(property_id, limit=limit, cursor=cursor)

@@ -3,7 +3,7 @@ case may take, per fixed window of time.
 
 Pure rules, no AWS and no wall clock (``now`` is passed in). The counter that
 makes a quota hold across Lambda instances lives in the store
-(``DynamoStore.create_case`` / ``save_change`` with a ``quota``): one
+(``ports.CaseStore.create_case`` / ``save_change`` with a ``quota``): one
 DynamoDB item per key and window, stepped by an atomic ADD conditional on the
 count being under the limit, in the same transaction as the write it pays
 for, so a refused or failed write (and an idempotent replay, which writes
@@ -68,11 +68,6 @@ class Quota:
     limit: int
     window_start: datetime
     window_end: datetime
-
-    @property
-    def counter_id(self) -> tuple[str, str]:
-        """The counter's (partition, sort) key in the meta table."""
-        return f"QUOTA#{self.name}#{self.key}", self.window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     @property
     def expires_at(self) -> datetime:

@@ -8,7 +8,7 @@ a send that never reports back is flagged for a person, never resent blindly.
 from __future__ import annotations
 
 import secrets
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib import auth, cases, replies
 from chalicelib.cases import Actor, Case
@@ -18,7 +18,9 @@ from chalicelib.mailer import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
 from chalicelib.replies import Reply
 from chalicelib.service import CaseService
-from chalicelib.store import DynamoStore
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from chalicelib.ports import ReplyStore
 
 OUTBOX = Actor("outbox", "system", "Tenantdesk")
 
@@ -28,7 +30,7 @@ def new_reply_id(now) -> str:
 
 
 class ReplyService:
-    def __init__(self, cases_service: CaseService, store: DynamoStore, mailer: Callable[[], Any]):
+    def __init__(self, cases_service: CaseService, store: ReplyStore, mailer: Callable[[], Any]):
         self.cases = cases_service
         self.store = store
         self._mailer = mailer  # built on first send: an SES client costs ~100 ms
@@ -57,7 +59,7 @@ class ReplyService:
         auth.authorize(principal, "reply.approve")
         pending: list[Reply] = []
         for property_id in sorted(principal.properties):
-            pending += self.store.reply_queue(f"pending#{property_id}", limit=limit)[0]
+            pending += self.store.pending_replies(property_id, limit=limit)
         return sorted(pending, key=lambda r: r.updated_at or r.created_at)[:limit]
 
     def _load(self, principal: auth.Principal, action: str, property_id: str, case_id: str, reply_id: str,
@@ -128,7 +130,7 @@ class ReplyService:
         after = replies.sent(claimed, provider_message_id=message_id, now=self.clock())
         self._record_on_case(claimed, after, OUTBOX, message_id)
         for key in (message_id, mail.message_id):
-            self.store.put_meta(f"MSGID#{key}", "CASE", {"case": case.key, "reply_id": reply.reply_id})
+            self.cases.store.remember_message_id(key, case.key, reply_id=reply.reply_id)
         record_metric("WrittenReplySent", property_id=reply.property_id, case_id=case.case_id)
         return after
 

@@ -1,19 +1,18 @@
 """Application service for shift handovers and statistics: authorise, load,
 apply the pure rules of ``handover`` and ``stats``, store the documents.
 
-Storage (the ``meta`` table, always by key or one partition, never a Scan):
+Storage (``ports.ReportStore``; in DynamoDB the ``meta`` table, always by key
+or one partition, never a Scan): a summary per property and shift end (its
+key, e.g. ``2026-11-23T10:00:00Z``); one signature per side
+(``customer_service`` | ``control_room``), written only if absent; the final
+figures of a local day (``YYYY-MM-DD``); the registry of properties the
+scheduler serves.
 
-* ``HANDOVER#<property>`` / ``<shift end, 2026-11-23T10:00:00Z>``: a summary;
-* ``HANDOVER_SIG#<property>#<shift end>`` / ``customer_service`` |
-  ``control_room``: one signature each, written only if absent;
-* ``DAILY#<property>`` / ``YYYY-MM-DD``: the final figures of a local day;
-* ``PROPERTIES`` / ``<property>``: the properties the scheduler serves.
-
-Which properties the scheduler serves: DynamoDB cannot list the
-``PROPERTY#<id>`` partitions without a Scan, so :meth:`ReportService.properties`
+Which properties the scheduler serves: DynamoDB cannot list the properties'
+settings without a Scan, so :meth:`ReportService.properties`
 is the union of (1) the ``TD_PROPERTIES`` environment variable (comma
 separated; infra and the local stack set it from their configuration) and
-(2) the ``PROPERTIES`` registry partition, which gains a property whenever a
+(2) the property registry, which gains a property whenever a
 report of it is produced or read, or :meth:`register_property` is called.
 The variable makes the first run work; the registry keeps a property served
 once it is in use even if the variable lags. ``run_due`` also takes an
@@ -32,7 +31,7 @@ import json
 import os
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote
 
 from chalicelib import auth, handover, stats
@@ -40,12 +39,14 @@ from chalicelib.cases import Case, Event, iso
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger, record_metric
 
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from chalicelib.ports import ReportStorage
+
 SIDES = ("customer_service", "control_room")
 CATCH_UP = timedelta(days=2)  # run_due produces handovers it missed within this long
 MAX_DOC_BYTES = 350_000  # DynamoDB items stop at 400 KB
 OPEN_QUEUE_PAGE = 100
 MAX_COMMENT = 2000
-PROPERTIES_PK = "PROPERTIES"
 PROPERTIES_ENV = "TD_PROPERTIES"
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
@@ -121,7 +122,7 @@ def _configured_properties() -> list[str]:
 class ReportService:
     """Handover summaries, their signatures, daily and monthly statistics."""
 
-    def __init__(self, cases_service: Any, store: Any, *, clock: Any = None, mailer: Any = None):
+    def __init__(self, cases_service: Any, store: ReportStorage, *, clock: Any = None, mailer: Any = None):
         self.cases = cases_service
         self.store = store
         self.clock = clock or cases_service.clock
@@ -131,17 +132,17 @@ class ReportService:
     # --- properties the scheduler serves -----------------------------------
 
     def properties(self) -> list[str]:
-        """``TD_PROPERTIES`` plus the ``PROPERTIES`` registry, sorted."""
+        """``TD_PROPERTIES`` plus the property registry, sorted."""
         found = set(_configured_properties())
         cursor = None
         while True:
-            rows, cursor = self.store.meta_partition(PROPERTIES_PK, limit=100, cursor=cursor, newest_first=False)
-            found.update(sk for sk, _ in rows)
+            ids, cursor = self.store.registered_properties(limit=100, cursor=cursor)
+            found.update(ids)
             if not cursor:
                 return sorted(found)
 
     def register_property(self, property_id: str) -> None:
-        self.store.put_meta_if_absent(PROPERTIES_PK, property_id, {"property_id": property_id})
+        self.store.register_property(property_id)
 
     def _property(self, property_id: str) -> Any:
         return self.cases.property(property_id)  # NotFound(property_not_found) for an unknown one
@@ -174,14 +175,6 @@ class ReportService:
 
     # --- handovers ------------------------------------------------------------
 
-    @staticmethod
-    def _handover_pk(property_id: str) -> str:
-        return f"HANDOVER#{property_id}"
-
-    @staticmethod
-    def _signature_pk(property_id: str, key: str) -> str:
-        return f"HANDOVER_SIG#{property_id}#{key}"
-
     def _build_handover(self, prop: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
         loaded, events = self._load(prop, start)
         cap = handover.ITEM_CAP
@@ -209,21 +202,19 @@ class ReportService:
         start, end = handover.shift_window(at, prop.policy)
         if end > now:
             raise ValidationFailed("that shift has not ended yet", details={"field": "at"})
-        pk, key = self._handover_pk(property_id), handover.key_of(end)
+        key = handover.key_of(end)
         if refresh:
             if self._signatures(property_id, key):
                 raise Conflict("this handover has been signed; it can no longer be recomputed", code="already_signed")
         else:
-            stored = self.store.get_meta([(pk, key)]).get((pk, key))
+            stored = self.store.handover(property_id, key)
             if stored is not None:
-                return stored.data or {}, False
+                return stored, False
         doc = self._build_handover(prop, start, end, now)
         self.register_property(property_id)
-        if refresh:
-            self.store.put_meta(pk, key, doc)
-        elif not self.store.put_meta_if_absent(pk, key, doc):
+        if not self.store.put_handover(property_id, key, doc, only_if_absent=not refresh):
             # Another producer (a second scheduler run, a click) won: theirs is the record.
-            return self.store.get_meta([(pk, key)])[(pk, key)].data or {}, False
+            return self.store.handover(property_id, key) or {}, False
         record_metric("HandoverProduced", property_id=property_id, shift_end=key)
         self._mail_handover(prop, doc)
         return doc, True
@@ -260,9 +251,7 @@ class ReportService:
         return self._with_signatures(property_id, doc), created
 
     def _signatures(self, property_id: str, key: str) -> dict[str, dict[str, Any]]:
-        pk = self._signature_pk(property_id, key)
-        found = self.store.get_meta([(pk, side) for side in SIDES])
-        return {side: found[(pk, side)].data or {} for side in SIDES if (pk, side) in found}
+        return self.store.signatures(property_id, [key], SIDES)[key]
 
     @staticmethod
     def _signature_block(signed: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -276,13 +265,11 @@ class ReportService:
         """Handovers of a property, newest first: headline figures and who signed."""
         auth.authorize(principal, "report.read", property_id)
         self._property(property_id)
-        rows, next_cursor = self.store.meta_partition(self._handover_pk(property_id), limit=limit, cursor=cursor)
-        keys = [(self._signature_pk(property_id, sk), side) for sk, _ in rows for side in SIDES]
-        found = self.store.get_meta(keys) if keys else {}
+        rows, next_cursor = self.store.handovers(property_id, limit=limit, cursor=cursor)
+        signatures = self.store.signatures(property_id, [sk for sk, _ in rows], SIDES)
         items = []
         for sk, doc in rows:
-            pk = self._signature_pk(property_id, sk)
-            signed = {side: found[(pk, side)].data or {} for side in SIDES if (pk, side) in found}
+            signed = signatures.get(sk, {})
             items.append({"property_id": property_id, "shift_start": doc.get("shift_start"), "shift_end": sk,
                           "shift_start_local": doc.get("shift_start_local"),
                           "shift_end_local": doc.get("shift_end_local"), "produced_at": doc.get("produced_at"),
@@ -293,13 +280,10 @@ class ReportService:
         """One summary with its signatures; 404 ``handover_not_found`` if never produced."""
         auth.authorize(principal, "report.read", property_id)
         key = handover.key_of(shift_end if isinstance(shift_end, datetime) else parse_shift_end(shift_end))
-        pk = self._handover_pk(property_id)
-        sig_pk = self._signature_pk(property_id, key)
-        found = self.store.get_meta([(pk, key)] + [(sig_pk, side) for side in SIDES])
-        if (pk, key) not in found:
+        doc, signed = self.store.handover_and_signatures(property_id, key, SIDES)
+        if doc is None:
             raise NotFound("no handover ends at that time", code="handover_not_found")
-        signed = {side: found[(sig_pk, side)].data or {} for side in SIDES if (sig_pk, side) in found}
-        return {**(found[(pk, key)].data or {}), **self._signature_block(signed)}
+        return {**doc, **self._signature_block(signed)}
 
     def sign_handover(self, principal: auth.Principal, property_id: str, shift_end: str | datetime, side: str,
                       comment: str = "") -> dict[str, Any]:
@@ -316,11 +300,9 @@ class ReportService:
         if len(comment) > MAX_COMMENT:
             raise ValidationFailed(f"comment is longer than {MAX_COMMENT} characters", details={"field": "comment"})
         key = handover.key_of(shift_end if isinstance(shift_end, datetime) else parse_shift_end(shift_end))
-        pk = self._handover_pk(property_id)
-        stored = self.store.get_meta([(pk, key)]).get((pk, key))
-        if stored is None:
+        doc = self.store.handover(property_id, key)
+        if doc is None:
             raise NotFound("no handover ends at that time", code="handover_not_found")
-        doc = stored.data or {}
         other = next(s for s in SIDES if s != side)
         other_signature = self._signatures(property_id, key).get(other)
         if other_signature and (other_signature.get("by") or {}).get("id") == principal.subject:
@@ -328,10 +310,8 @@ class ReportService:
                            details={"side": side, "signed": other})
         record = {"side": side, "by": {"id": principal.subject, "role": principal.role, "name": principal.name},
                   "at": iso(self.clock()), "comment": comment, "digest": doc.get("digest")}
-        sig_pk = self._signature_pk(property_id, key)
-        if not self.store.put_meta_if_absent(sig_pk, side, record):
-            existing = self.store.get_meta([(sig_pk, side)]).get((sig_pk, side))
-            first = existing.data if existing is not None else {}
+        if not self.store.put_signature(property_id, key, side, record):
+            first = self._signatures(property_id, key).get(side) or {}
             raise Conflict(f"the {side} side has already signed this handover", code="already_signed",
                            details={"side": side, "signed_by": (first or {}).get("by"),
                                     "signed_at": (first or {}).get("at")})
@@ -339,10 +319,6 @@ class ReportService:
         return self._with_signatures(property_id, doc)
 
     # --- statistics -------------------------------------------------------------
-
-    @staticmethod
-    def _daily_pk(property_id: str) -> str:
-        return f"DAILY#{property_id}"
 
     def _compute_days(self, prop: Any, days: Iterable[date], now: datetime) -> dict[date, dict[str, Any]]:
         """The figures of several days from one load of cases and trails."""
@@ -355,13 +331,10 @@ class ReportService:
                                        events=events, now=now) for day in days}
 
     def _store_daily(self, property_id: str, day: date, doc: dict[str, Any], refresh: bool) -> dict[str, Any]:
-        pk, sk = self._daily_pk(property_id), day.isoformat()
-        if refresh:
-            self.store.put_meta(pk, sk, doc)
+        sk = day.isoformat()
+        if self.store.put_daily(property_id, sk, doc, only_if_absent=not refresh):
             return doc
-        if self.store.put_meta_if_absent(pk, sk, doc):
-            return doc
-        return self.store.get_meta([(pk, sk)])[(pk, sk)].data or {}
+        return self.store.dailies(property_id, [sk]).get(sk) or {}
 
     def produce_daily(self, property_id: str, day: date, *, refresh: bool = False,
                       now: datetime | None = None) -> dict[str, Any]:
@@ -372,10 +345,9 @@ class ReportService:
         if stats.day_window(day, prop.policy)[1] > now:
             raise BadRequest("that day is not over yet", code="day_not_over", details={"day": day.isoformat()})
         if not refresh:
-            pk, sk = self._daily_pk(property_id), day.isoformat()
-            stored = self.store.get_meta([(pk, sk)]).get((pk, sk))
+            stored = self.store.dailies(property_id, [day.isoformat()]).get(day.isoformat())
             if stored is not None:
-                return stored.data or {}
+                return stored
         doc = self._compute_days(prop, [day], now)[day]
         self.register_property(property_id)
         return self._store_daily(property_id, day, doc, refresh)
@@ -404,9 +376,8 @@ class ReportService:
         if stats.day_window(days[0], prop.policy)[0] > now:
             raise BadRequest("that month has not started yet", code="invalid_month", details={"field": "month"})
         finished = [d for d in days if stats.day_window(d, prop.policy)[1] <= now]
-        pk = self._daily_pk(property_id)
-        found = self.store.get_meta([(pk, d.isoformat()) for d in finished]) if finished else {}
-        dailies = {d: found[(pk, d.isoformat())].data or {} for d in finished if (pk, d.isoformat()) in found}
+        found = self.store.dailies(property_id, [d.isoformat() for d in finished])
+        dailies = {d: found[d.isoformat()] for d in finished if d.isoformat() in found}
         missing = [d for d in finished if d not in dailies]
         for day, doc in self._compute_days(prop, missing, now).items():
             dailies[day] = self._store_daily(property_id, day, doc, refresh=False)
@@ -421,7 +392,7 @@ class ReportService:
     def _due_handovers(self, prop: Any, now: datetime) -> list[datetime]:
         """Handover times passed since the last produced one (those missed within
         ``CATCH_UP`` too); only the latest for a property with none yet."""
-        rows, _ = self.store.meta_partition(self._handover_pk(prop.property_id), limit=1, newest_first=True)
+        rows, _ = self.store.handovers(prop.property_id, limit=1, newest_first=True)
         latest = handover.shift_window(now, prop.policy)[1]
         if not rows:
             return [latest]
@@ -448,9 +419,9 @@ class ReportService:
                     if created:
                         made.append(doc["shift_end"])
                 yesterday = now.astimezone(prop.policy.tz).date() - timedelta(days=1)
-                pk, sk = self._daily_pk(property_id), yesterday.isoformat()
+                sk = yesterday.isoformat()
                 daily = None
-                if (pk, sk) not in self.store.get_meta([(pk, sk)]):
+                if sk not in self.store.dailies(property_id, [sk]):
                     self.produce_daily(property_id, yesterday, now=now)
                     daily = sk
                 results[property_id] = {"handovers": made, "daily": daily}

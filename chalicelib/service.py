@@ -11,13 +11,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib import auth, cases, deadlines, quotas, views, watch
 from chalicelib.cases import Actor, Case, Event
 from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
-from chalicelib.store import CaseNumberTaken, CounterRace, DynamoStore, IdempotentReplay, QuotaExceeded
+from chalicelib.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
+                              QuotaExceeded, WatchStart)
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from chalicelib.ports import Storage
 
 PROPERTY_CACHE_SECONDS = 60
 MAX_SUBMIT_ATTEMPTS = 5
@@ -56,18 +60,14 @@ def fingerprint(property_id: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-WATCH_OUTBOX = "WATCH_OUTBOX"
-
-
-def watch_outbox_record(case: Case) -> tuple[str, str, dict[str, Any]]:
+def watch_outbox_record(case: Case) -> WatchStart:
     """Written with the case: "start watcher generation N". Deleted once it has
     started; the outbox sweeper starts whatever a crash or throttle left."""
-    return (WATCH_OUTBOX, f"{case.key}#{case.watch_gen:04d}",
-            {"property_id": case.property_id, "case_id": case.case_id, "gen": case.watch_gen})
+    return WatchStart(case.property_id, case.case_id, case.watch_gen)
 
 
 class CaseService:
-    def __init__(self, store: DynamoStore, clock: Clock, *, watcher: Any = None, reminders: Any = None):
+    def __init__(self, store: Storage, clock: Clock, *, watcher: Any = None, reminders: Any = None):
         self.store = store
         self.clock = clock
         self._properties: dict[str, tuple[float, Property]] = {}
@@ -104,7 +104,7 @@ class CaseService:
             logger.warning("watcher start failed; the outbox will retry", extra={"case_id": case_id, "gen": gen},
                            exc_info=True)
             return False
-        self.store.delete_meta(WATCH_OUTBOX, f"{property_id}#{case_id}#{gen:04d}")
+        self.store.clear_watch_start(property_id, case_id, gen)
         return True
 
     def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list:
@@ -123,11 +123,10 @@ class CaseService:
         cached = self._properties.get(property_id)
         if cached and now - cached[0] < PROPERTY_CACHE_SECONDS:
             return cached[1]
-        found = self.store.get_meta([(f"PROPERTY#{property_id}", "SETTINGS")])
-        item = found.get((f"PROPERTY#{property_id}", "SETTINGS"))
-        if item is None:
+        settings = self.store.get_property_settings(property_id)
+        if settings is None:
             raise NotFound("no such property", code="property_not_found")
-        prop = self._property_from(property_id, item.data or {})
+        prop = self._property_from(property_id, settings)
         self._properties[property_id] = (now, prop)
         return prop
 
@@ -150,15 +149,16 @@ class CaseService:
         if missing:
             raise ValidationFailed("every escalation tier and the on-duty desk need an email address",
                                    code="escalation_contact_missing", details={"field": "contacts", "missing": missing})
-        self.store.put_meta(f"PROPERTY#{property_id}", "SETTINGS",
-                            {"name": prop.name, "policy": params.get("policy") or {},
-                             "departments": list(prop.departments), "email": prop.email,
-                             "contacts": prop.contacts, "quotas": params.get("quotas") or {}, "lang": prop.lang})
+        self.store.put_property_settings(property_id,
+                                         {"name": prop.name, "policy": params.get("policy") or {},
+                                          "departments": list(prop.departments), "email": prop.email,
+                                          "contacts": prop.contacts, "quotas": params.get("quotas") or {},
+                                          "lang": prop.lang})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
-        self.store.put_meta_if_absent("PROPERTIES", property_id, {"property_id": property_id})
+        self.store.register_property(property_id)
         if prop.email:
             # Inbound mail finds its property by the address it was sent to.
-            self.store.put_meta(f"INBOX#{prop.email}", "PROPERTY", {"property_id": property_id})
+            self.store.put_inbox(prop.email, property_id)
         self._properties.pop(property_id, None)
         return prop
 
@@ -169,15 +169,13 @@ class CaseService:
         self.property(property_id)
         record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
                   "email": params["email"].lower(), "unit": params.get("unit", ""), "lang": params.get("lang", "zh-Hans")}
-        self.store.put_meta(f"TENANT_EMAIL#{record['email']}", "TENANT", record)
-        # By id too: a case logged for a tenant is checked against the property's tenants.
-        self.store.put_meta(f"TENANT#{property_id}", tenant_id, record)
+        self.store.put_tenant(record)
         return record
 
     def _require_tenant_of(self, property_id: str, tenant_id: str) -> None:
         """A case logged for a tenant lands in that tenant's own list: the
         tenant must be one of this property's (registered with PUT .../tenants)."""
-        if (f"TENANT#{property_id}", tenant_id) not in self.store.get_meta([(f"TENANT#{property_id}", tenant_id)]):
+        if not self.store.is_tenant_of(property_id, tenant_id):
             raise ValidationFailed("reporter.tenant_id is not a tenant of this property", code="unknown_tenant",
                                    details={"field": "reporter.tenant_id"})
 
@@ -216,27 +214,24 @@ class CaseService:
             raise BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters",
                              code="invalid_idempotency_key")
         prop = self.property(property_id)
-        idem_key = (f"IDEMP#{actor.id}", idempotency_key) if idempotency_key else None
         digest = fingerprint(property_id, params)
         read_first = True
         for _ in range(MAX_SUBMIT_ATTEMPTS):
             now = self.clock()
             day = now.astimezone(prop.policy.tz).strftime("%Y%m%d")
-            counter_key = (f"COUNTER#{property_id}", day)
             if read_first:
                 # The common case, nobody else submitting this instant: read the
                 # counter (and the idempotency record), step it in the transaction.
-                found = self.store.get_meta([counter_key] + ([idem_key] if idem_key else []))
-                if idem_key and idem_key in found:
-                    return self._replay(found[idem_key].data or {}, digest), False
-                read = int(found[counter_key].n) if counter_key in found else None
-                number, counter = (read or 0) + 1, (counter_key, read)
+                read, replayed = self.store.read_submit_state(property_id, day, actor.id, idempotency_key)
+                if replayed is not None:
+                    return self._replay(replayed, digest), False
+                number, counter = (read or 0) + 1, CounterRead(property_id, day, read)
             else:
                 # Lost a race for the number: take the next one atomically, no more racing.
-                number, counter = self.store.next_number(counter_key), None
+                number, counter = self.store.next_case_number(property_id, day), None
             change = cases.new_case(property_id=property_id, case_id=f"TD-{day}-{number:04d}", actor=actor,
                                     params=params, now=now, policy=prop.policy)
-            idem = (idem_key[0], idem_key[1], {"case": change.case.key, "fingerprint": digest}) if idem_key else None
+            idem = IdempotencyRecord(actor.id, idempotency_key, change.case.key, digest) if idempotency_key else None
             quota = quotas.case_submission(prop.quotas, property_id, actor.id, now) if limit_actor else None
             try:
                 self.store.create_case(change, idempotency=idem, counter=counter,
@@ -251,7 +246,7 @@ class CaseService:
                 read_first = False
                 continue
             except CaseNumberTaken:  # the counter is behind the cases (a restore): catch up
-                self.store.catch_up_counter(counter_key, property_id, f"TD-{day}-")
+                self.store.catch_up_case_numbers(property_id, day, f"TD-{day}-")
                 read_first = True
                 continue
             record_metric("CaseReceived", dimensions={"channel": change.case.channel}, property_id=property_id,
@@ -336,7 +331,7 @@ class CaseService:
         return change.case
 
     def system_act(self, actor: Actor, property_id: str, case_id: str, action: str, params: dict[str, Any], *,
-                   guard: tuple[str, str, dict[str, Any]] | None = None, attempts: int = 10) -> Case:
+                   guard: MailSeen | None = None, attempts: int = 10) -> Case:
         """Apply an action on the system's behalf (email intake, the outbox).
         Nobody is waiting to resolve a conflict, so a lost race is retried on the
         fresh case; ``guard`` makes a redelivered event write nothing

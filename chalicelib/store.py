@@ -7,6 +7,10 @@ Contract (what the service relies on):
 - a new case is written with its counter, its first event and its idempotency
   record in one transaction: a retried submit can never make a second case;
 - reads on request paths are GetItem, BatchGetItem or Query: never Scan.
+
+This module is the one home of the key formats (the ``meta`` table's
+``pk``/``sk`` strings and the index keys): the services speak the
+``ports`` protocols, which ``DynamoStore`` implements, and never build a key.
 """
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ from chalicelib.cases import Actor, Case, Change, Deadline, Event, iso, parse_is
 from chalicelib.replies import Reply
 from chalicelib.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.models import NO_DUE, Models
+from chalicelib.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
+                              QuotaExceeded, WatchStart)
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 _DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "responded_at", "resolved_at", "callback_done_at",
@@ -41,22 +47,81 @@ def _connection(region: str) -> Connection:
     return Connection(region=region)
 
 
-class CounterRace(Exception):
-    """Another submit took the number this one read first: the caller takes
-    the next number atomically (``next_number``) instead of racing again."""
+# --- key formats (the only place they are spelled) ----------------------------
+
+Key = tuple[str, str]
+WATCH_OUTBOX = "WATCH_OUTBOX"
+PROPERTIES = "PROPERTIES"
+UNROUTED = "_unrouted"  # the quarantine partition of mail no property's inbox received
 
 
-class CaseNumberTaken(Exception):
-    """A case with this number exists already (the day's counter is behind the
-    cases, e.g. after a restore): the caller takes the next number."""
+def property_settings_key(property_id: str) -> Key:
+    return f"PROPERTY#{property_id}", "SETTINGS"
 
 
-class IdempotentReplay(Exception):
-    """The idempotency record already exists: the caller returns the case it names."""
+def inbox_key(address: str) -> Key:
+    return f"INBOX#{address}", "PROPERTY"
 
 
-class QuotaExceeded(Exception):
-    """The quota counter is at its limit for this window: nothing was written."""
+def tenant_email_key(address: str) -> Key:
+    return f"TENANT_EMAIL#{address}", "TENANT"
+
+
+def tenant_key(property_id: str, tenant_id: str) -> Key:
+    return f"TENANT#{property_id}", tenant_id
+
+
+def counter_key(property_id: str, day: str) -> Key:
+    return f"COUNTER#{property_id}", day
+
+
+def idempotency_record_key(actor_id: str, key: str) -> Key:
+    return f"IDEMP#{actor_id}", key
+
+
+def watch_start_key(property_id: str, case_id: str, gen: int) -> Key:
+    return WATCH_OUTBOX, f"{property_id}#{case_id}#{gen:04d}"
+
+
+def mail_seen_key(identity: str) -> Key:
+    return f"MAIL#{identity}", "SEEN"
+
+
+def message_id_key(message_id: str) -> Key:
+    return f"MSGID#{message_id}", "CASE"
+
+
+def mail_attempts_key(bucket: str, key: str) -> Key:
+    return f"MAILTRY#{bucket}/{key}", "ATTEMPTS"
+
+
+def ack_rate_key(address: str) -> Key:
+    return f"ACKRATE#{address}", "ACKS"
+
+
+def quarantine_pk(property_id: str | None) -> str:
+    return f"QUARANTINE#{property_id or UNROUTED}"
+
+
+def quota_key(quota: Any) -> Key:
+    """A quota's counter: one item per counted thing and window."""
+    return f"QUOTA#{quota.name}#{quota.key}", quota.window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def handover_pk(property_id: str) -> str:
+    return f"HANDOVER#{property_id}"
+
+
+def signature_pk(property_id: str, shift_end: str) -> str:
+    return f"HANDOVER_SIG#{property_id}#{shift_end}"
+
+
+def daily_pk(property_id: str) -> str:
+    return f"DAILY#{property_id}"
+
+
+def pending_queue(property_id: str) -> str:
+    return f"pending#{property_id}"
 
 
 # --- mapping ----------------------------------------------------------------
@@ -268,9 +333,9 @@ class DynamoStore:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
 
-    def create_case(self, change: Change, *, idempotency: tuple[str, str, dict[str, Any]] | None,
-                    counter: tuple[tuple[str, str], int | None] | None = None,
-                    outbox: list[tuple[str, str, dict[str, Any]]] = (), quota: Any = None) -> None:
+    def create_case(self, change: Change, *, idempotency: IdempotencyRecord | None,
+                    counter: CounterRead | None = None, outbox: Iterable[WatchStart] = (),
+                    quota: Any = None) -> None:
         """Write a new case, its first event, idempotency record and outbox
         records (work to do once it is stored) atomically. ``counter`` =
         (key, number read): the number was read, not taken, so the counter's
@@ -285,7 +350,7 @@ class DynamoStore:
         try:
             with TransactWrite(connection=self._connection) as tx:
                 if counter is not None:
-                    (pk, sk), read = counter
+                    (pk, sk), read = counter_key(counter.property_id, counter.day), counter.read
                     ops.append("counter")
                     tx.save(meta(pk, sk, n=(read or 0) + 1),
                             condition=meta.n.does_not_exist() if read is None else meta.n == read)
@@ -294,12 +359,12 @@ class DynamoStore:
                 tx.save(self._event_item(case, change.event), condition=self.m.Event.seq.does_not_exist())
                 if idempotency is not None:
                     ops.append("idempotency")
-                    pk, sk, data = idempotency
-                    tx.save(meta(pk, sk, data=data, expires_at=case.created_at + IDEMPOTENCY_TTL),
+                    pk, sk = idempotency_record_key(idempotency.actor_id, idempotency.key)
+                    tx.save(meta(pk, sk, data=idempotency.to_dict(), expires_at=case.created_at + IDEMPOTENCY_TTL),
                             condition=meta.pk.does_not_exist())
-                for pk, sk, data in outbox:
+                for start in outbox:
                     ops.append("outbox")
-                    tx.save(meta(pk, sk, data=data))
+                    tx.save(meta(*watch_start_key(start.property_id, start.case_id, start.gen), data=start.to_dict()))
                 if quota is not None:  # last: pynamodb sends updates after puts, reasons come in that order
                     ops.append("quota")
                     self._step_quota(tx, quota)
@@ -321,12 +386,11 @@ class DynamoStore:
         shares the one item, and the ADD is atomic, so the limit holds however
         many submit at once."""
         meta = self.m.Meta
-        tx.update(meta(*quota.counter_id), actions=[meta.n.add(1), meta.expires_at.set(quota.expires_at)],
+        tx.update(meta(*quota_key(quota)), actions=[meta.n.add(1), meta.expires_at.set(quota.expires_at)],
                   condition=meta.n.does_not_exist() | (meta.n < quota.limit))
 
-    def save_change(self, change: Change, *, expected_version: int,
-                    guard: tuple[str, str, dict[str, Any]] | None = None,
-                    outbox: list[tuple[str, str, dict[str, Any]]] = (), quota: Any = None) -> None:
+    def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
+                    outbox: Iterable[WatchStart] = (), quota: Any = None) -> None:
         """Write a case change and its audit event together, only if the case is
         still at ``expected_version``. A ``guard`` meta record written with it
         makes a redelivered event (the same email twice) a no-op: if the guard
@@ -342,15 +406,16 @@ class DynamoStore:
         self._transact(change=change, expected_version=case_version, reply=reply, reply_version=expected_version)
 
     def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
-                  guard: tuple[str, str, dict[str, Any]] | None = None, reply: Reply | None = None,
-                  reply_version: int | None = None, outbox: list[tuple[str, str, dict[str, Any]]] = (),
+                  guard: MailSeen | None = None, reply: Reply | None = None,
+                  reply_version: int | None = None, outbox: Iterable[WatchStart] = (),
                   quota: Any = None) -> None:
         ops = []
         try:
             with TransactWrite(connection=self._connection) as tx:
                 if guard is not None:
                     ops.append("guard")
-                    tx.save(self.m.Meta(guard[0], guard[1], data=guard[2]), condition=self.m.Meta.pk.does_not_exist())
+                    tx.save(self.m.Meta(*mail_seen_key(guard.identity), data=guard.to_dict()),
+                            condition=self.m.Meta.pk.does_not_exist())
                 if reply is not None:
                     ops.append("reply")
                     item = self._reply_item(reply)
@@ -363,9 +428,10 @@ class DynamoStore:
                     case_item.version = expected_version  # pynamodb conditions on this and writes +1
                     tx.save(case_item)
                     tx.save(self._event_item(change.case, change.event), condition=self.m.Event.seq.does_not_exist())
-                for pk, sk, data in outbox:
+                for start in outbox:
                     ops.append("outbox")
-                    tx.save(self.m.Meta(pk, sk, data=data))
+                    tx.save(self.m.Meta(*watch_start_key(start.property_id, start.case_id, start.gen),
+                                        data=start.to_dict()))
                 if quota is not None:  # last: pynamodb sends updates after puts, reasons come in that order
                     ops.append("quota")
                     self._step_quota(tx, quota)
@@ -454,3 +520,159 @@ class DynamoStore:
         paged Query on ``by_activity``): every case a period touched, however old."""
         m = self.m.Case
         return [case_from_item(i) for i in m.by_activity.query(property_id, m.updated_key >= iso(since))]
+
+    # --- case numbers, idempotency, watcher outbox (ports.CaseStore) ----------
+
+    def read_submit_state(self, property_id: str, day: str, actor_id: str,
+                          idempotency_key: str | None) -> tuple[int | None, dict[str, Any] | None]:
+        counter = counter_key(property_id, day)
+        idem = idempotency_record_key(actor_id, idempotency_key) if idempotency_key else None
+        found = self.get_meta([counter] + ([idem] if idem else []))
+        read = int(found[counter].n) if counter in found else None
+        record = (found[idem].data or {}) if idem and idem in found else None
+        return read, record
+
+    def next_case_number(self, property_id: str, day: str) -> int:
+        return self.next_number(counter_key(property_id, day))
+
+    def catch_up_case_numbers(self, property_id: str, day: str, prefix: str) -> None:
+        self.catch_up_counter(counter_key(property_id, day), property_id, prefix)
+
+    def pending_watch_starts(self, *, limit: int) -> list[WatchStart]:
+        rows, _ = self.meta_partition(WATCH_OUTBOX, limit=limit, newest_first=False)
+        return [WatchStart(data["property_id"], data["case_id"], int(data["gen"])) for _, data in rows]
+
+    def clear_watch_start(self, property_id: str, case_id: str, gen: int) -> None:
+        self.delete_meta(*watch_start_key(property_id, case_id, gen))
+
+    # --- properties and tenants (ports.PropertyStore) -------------------------
+
+    def get_property_settings(self, property_id: str) -> dict[str, Any] | None:
+        key = property_settings_key(property_id)
+        item = self.get_meta([key]).get(key)
+        return None if item is None else (item.data or {})
+
+    def put_property_settings(self, property_id: str, settings: dict[str, Any]) -> None:
+        self.put_meta(*property_settings_key(property_id), settings)
+
+    def register_property(self, property_id: str) -> None:
+        self.put_meta_if_absent(PROPERTIES, property_id, {"property_id": property_id})
+
+    def registered_properties(self, *, limit: int, cursor: str | None = None) -> tuple[list[str], str | None]:
+        rows, next_cursor = self.meta_partition(PROPERTIES, limit=limit, cursor=cursor, newest_first=False)
+        return [sk for sk, _ in rows], next_cursor
+
+    def put_inbox(self, address: str, property_id: str) -> None:
+        self.put_meta(*inbox_key(address), {"property_id": property_id})
+
+    def property_of_inboxes(self, addresses: Iterable[str]) -> str | None:
+        addresses = list(addresses)
+        found = self.get_meta([inbox_key(a) for a in addresses[:25]])
+        for address in addresses:
+            item = found.get(inbox_key(address))
+            if item is not None:
+                return item.data["property_id"]
+        return None
+
+    def put_tenant(self, record: dict[str, Any]) -> None:
+        self.put_meta(*tenant_email_key(record["email"]), record)
+        # By id too: a case logged for a tenant is checked against the property's tenants.
+        self.put_meta(*tenant_key(record["property_id"], record["tenant_id"]), record)
+
+    def is_tenant_of(self, property_id: str, tenant_id: str) -> bool:
+        key = tenant_key(property_id, tenant_id)
+        return key in self.get_meta([key])
+
+    def tenant_by_email(self, address: str) -> dict[str, Any] | None:
+        key = tenant_email_key(address)
+        item = self.get_meta([key]).get(key)
+        return item.data if item is not None else None
+
+    # --- mail records (ports.MailStore) ---------------------------------------
+
+    def cases_for_message_ids(self, message_ids: Iterable[str]) -> list[tuple[str, str]]:
+        message_ids = list(message_ids)
+        found = self.get_meta([message_id_key(k) for k in message_ids[:25]])
+        cases = []
+        for k in message_ids:
+            item = found.get(message_id_key(k))
+            if item is not None:
+                property_id, case_id = item.data["case"].split("#", 1)
+                cases.append((property_id, case_id))
+        return cases
+
+    def remember_message_id(self, message_id: str, case_key: str, *, reply_id: str | None = None) -> None:
+        data = {"case": case_key} if reply_id is None else {"case": case_key, "reply_id": reply_id}
+        self.put_meta(*message_id_key(message_id), data)
+
+    def message_id_known(self, message_id: str) -> bool:
+        key = message_id_key(message_id)
+        return key in self.get_meta([key])
+
+    def count_mail_attempt(self, bucket: str, key: str, *, expires_at: datetime) -> int:
+        return self.count_attempt(*mail_attempts_key(bucket, key), expires_at=expires_at)
+
+    def take_ack_slot(self, address: str, *, now: datetime, window: timedelta, limit: int) -> bool:
+        return self.take_slot(*ack_rate_key(address), now=now, window=window, limit=limit)
+
+    def put_quarantined(self, property_id: str | None, received_at: datetime, s3_key: str,
+                        record: dict[str, Any]) -> None:
+        self.put_meta(quarantine_pk(property_id), f"{iso(received_at)}#{s3_key}", record)
+
+    def quarantined(self, property_id: str | None, *, limit: int,
+                    cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        rows, next_cursor = self.meta_partition(quarantine_pk(property_id), limit=limit, cursor=cursor)
+        return [data for _, data in rows], next_cursor
+
+    # --- replies (ports.ReplyStore) -------------------------------------------
+
+    def pending_replies(self, property_id: str, *, limit: int) -> list[Reply]:
+        return self.reply_queue(pending_queue(property_id), limit=limit)[0]
+
+    # --- reports (ports.ReportStore) ------------------------------------------
+
+    def handover(self, property_id: str, shift_end: str) -> dict[str, Any] | None:
+        key = (handover_pk(property_id), shift_end)
+        item = self.get_meta([key]).get(key)
+        return None if item is None else (item.data or {})
+
+    def handover_and_signatures(self, property_id: str, shift_end: str, sides: Iterable[str]
+                                ) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+        sides = list(sides)
+        key, sig = (handover_pk(property_id), shift_end), signature_pk(property_id, shift_end)
+        found = self.get_meta([key] + [(sig, side) for side in sides])
+        signed = {side: found[(sig, side)].data or {} for side in sides if (sig, side) in found}
+        return (found[key].data or {}) if key in found else None, signed
+
+    def put_handover(self, property_id: str, shift_end: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
+        if only_if_absent:
+            return self.put_meta_if_absent(handover_pk(property_id), shift_end, doc)
+        self.put_meta(handover_pk(property_id), shift_end, doc)
+        return True
+
+    def handovers(self, property_id: str, *, limit: int, cursor: str | None = None,
+                  newest_first: bool = True) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
+        return self.meta_partition(handover_pk(property_id), limit=limit, cursor=cursor, newest_first=newest_first)
+
+    def signatures(self, property_id: str, shift_ends: Iterable[str],
+                   sides: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        shift_ends, sides = list(shift_ends), list(sides)
+        keys = [(signature_pk(property_id, end), side) for end in shift_ends for side in sides]
+        found = self.get_meta(keys) if keys else {}
+        return {end: {side: found[(signature_pk(property_id, end), side)].data or {} for side in sides
+                      if (signature_pk(property_id, end), side) in found} for end in shift_ends}
+
+    def put_signature(self, property_id: str, shift_end: str, side: str, record: dict[str, Any]) -> bool:
+        return self.put_meta_if_absent(signature_pk(property_id, shift_end), side, record)
+
+    def dailies(self, property_id: str, days: Iterable[str]) -> dict[str, dict[str, Any]]:
+        days = list(days)
+        pk = daily_pk(property_id)
+        found = self.get_meta([(pk, d) for d in days]) if days else {}
+        return {d: found[(pk, d)].data or {} for d in days if (pk, d) in found}
+
+    def put_daily(self, property_id: str, day: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
+        if only_if_absent:
+            return self.put_meta_if_absent(daily_pk(property_id), day, doc)
+        self.put_meta(daily_pk(property_id), day, doc)
+        return True

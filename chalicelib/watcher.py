@@ -20,7 +20,7 @@ from chalicelib.cases import Case, iso
 from chalicelib.errors import VersionConflict
 from chalicelib.mailer import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
-from chalicelib.service import WATCH_OUTBOX, CaseService, watch_outbox_record
+from chalicelib.service import CaseService, watch_outbox_record
 
 
 def execution_name(property_id: str, case_id: str, gen: int) -> str:
@@ -177,10 +177,9 @@ class WatchService:
     def sweep_outbox(self, *, limit: int = 100) -> int:
         """Start every watcher whose start was lost (throttled, or a crash
         between the case write and the start). Runs every minute."""
-        rows, _ = self.store.meta_partition(WATCH_OUTBOX, limit=limit, newest_first=False)
         started = 0
-        for _, data in rows:
-            if self.cases.start_watch(data["property_id"], data["case_id"], int(data["gen"])):
+        for start in self.store.pending_watch_starts(limit=limit):
+            if self.cases.start_watch(start.property_id, start.case_id, start.gen):
                 started += 1
         return started
 

@@ -1,0 +1,291 @@
+"""The storage the services need, stated as ``typing.Protocol`` classes, one
+per aggregate, in the services' own words. No key format, table or index shows
+here: ``store.DynamoStore`` (DynamoDB) and ``memory.MemoryStore`` (plain dicts,
+for tests without AWS) implement these, and ``tests/contract`` runs one suite
+against both.
+
+Contract words used below:
+- *atomic*: all of the writes happen or none does;
+- *conditional*: the write happens only if the stated condition holds when it
+  is applied, so two concurrent callers can never both succeed;
+- a version check raises ``errors.VersionConflict`` and writes nothing.
+
+Only this module's small value types are imported at runtime, so importing it
+costs nothing at cold start.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from chalicelib.cases import Case, Change, Event
+    from chalicelib.quotas import Quota
+    from chalicelib.replies import Reply
+
+Page = tuple[list, "str | None"]  # (items, cursor for the next page or None)
+
+
+# --- outcomes the services act on (raised by every implementation) ----------
+
+class CounterRace(Exception):
+    """Another submit took the number this one read first: the caller takes
+    the next number atomically (``next_number``) instead of racing again."""
+
+
+class CaseNumberTaken(Exception):
+    """A case with this number exists already (the day's counter is behind the
+    cases, e.g. after a restore): the caller takes the next number."""
+
+
+class IdempotentReplay(Exception):
+    """The idempotency record already exists: the caller returns the case it names."""
+
+
+class QuotaExceeded(Exception):
+    """The quota counter is at its limit for this window: nothing was written."""
+
+
+# --- values passed to the store ---------------------------------------------
+
+@dataclass(frozen=True)
+class CounterRead:
+    """The day's case-number counter as the submit read it (``read``: None when
+    there was none yet): the creating transaction steps it from that value."""
+
+    property_id: str
+    day: str  # YYYYMMDD, the property's local day
+    read: int | None
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """"``actor_id`` already sent ``key``": names the case it made and a
+    fingerprint of the request, so a replay with another body is refused."""
+
+    actor_id: str
+    key: str
+    case_key: str
+    fingerprint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.case_key, "fingerprint": self.fingerprint}
+
+
+@dataclass(frozen=True)
+class WatchStart:
+    """Outbox record written with a case change: "start watcher generation
+    ``gen`` of this case". Cleared once started; the sweeper starts the rest."""
+
+    property_id: str
+    case_id: str
+    gen: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"property_id": self.property_id, "case_id": self.case_id, "gen": self.gen}
+
+
+@dataclass(frozen=True)
+class MailSeen:
+    """Guard written with the change an inbound mail makes: the same message
+    delivered again writes nothing (``IdempotentReplay``)."""
+
+    identity: str  # intake.message_identity
+    case_key: str
+    s3_key: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.case_key, "s3_key": self.s3_key}
+
+
+# --- the aggregates -------------------------------------------------------------
+
+class CaseStore(Protocol):
+    """Cases, their audit trail, case numbers, idempotency and the watcher outbox."""
+
+    def get_case(self, property_id: str, case_id: str) -> Case:
+        """Strongly consistent read; ``NotFound(case_not_found)`` when absent."""
+
+    def events(self, case: Case) -> list[Event]:
+        """The case's audit trail in ``seq`` order (strongly consistent)."""
+
+    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page:
+        """A tenant's cases, newest first; ``cursor`` from the previous page
+        (``BadRequest(invalid_cursor)`` for one this listing did not give out)."""
+
+    def open_queue(self, property_id: str, *, filters: dict[str, str], due_before: datetime | None, limit: int,
+                   cursor: str | None) -> Page:
+        """Open cases of a property, earliest next deadline first (no deadline
+        last); ``filters`` match case attributes exactly; ``due_before`` keeps
+        those whose next deadline is before it. A page reads at most ``limit``
+        cases before filtering, so a filtered page may be short with a cursor."""
+
+    def cases_changed_since(self, property_id: str, since: datetime) -> list[Case]:
+        """Every case of the property whose last change is at or after ``since``."""
+
+    def read_submit_state(self, property_id: str, day: str, actor_id: str,
+                          idempotency_key: str | None) -> tuple[int | None, dict[str, Any] | None]:
+        """The day's case-number counter (None: none yet) and the actor's
+        idempotency record for ``idempotency_key`` (None: unused), in one read."""
+
+    def next_case_number(self, property_id: str, day: str) -> int:
+        """Take the next number of the day's counter atomically: concurrent
+        callers always get different numbers, with no retry."""
+
+    def catch_up_case_numbers(self, property_id: str, day: str, prefix: str) -> None:
+        """Raise the day's counter to the highest stored case number whose id
+        starts with ``prefix`` (a restored table); never lowers it."""
+
+    def create_case(self, change: Change, *, idempotency: IdempotencyRecord | None,
+                    counter: CounterRead | None = None, outbox: Sequence[WatchStart] = (),
+                    quota: Quota | None = None) -> None:
+        """Atomic and conditional: the case (must not exist: ``CaseNumberTaken``),
+        its first event, the idempotency record (must not exist:
+        ``IdempotentReplay``), the counter stepped from ``counter.read`` (moved
+        meanwhile: ``CounterRace``), the outbox records and the quota step
+        (at its limit: ``QuotaExceeded``). On any failure nothing is written."""
+
+    def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
+                    outbox: Sequence[WatchStart] = (), quota: Quota | None = None) -> None:
+        """Atomic and conditional: the changed case (only if still at
+        ``expected_version``, else ``VersionConflict`` with the current version
+        in its details) and its event; a ``guard`` that exists already makes it
+        ``IdempotentReplay``; a quota at its limit ``QuotaExceeded``. Nothing is
+        written on any failure."""
+
+    def pending_watch_starts(self, *, limit: int) -> list[WatchStart]:
+        """Outbox records not yet cleared, oldest case key first."""
+
+    def clear_watch_start(self, property_id: str, case_id: str, gen: int) -> None:
+        """Remove one outbox record (absent: no-op)."""
+
+
+class PropertyStore(Protocol):
+    """Property settings, the scheduler's registry, inbox addresses and tenants."""
+
+    def get_property_settings(self, property_id: str) -> dict[str, Any] | None:
+        """The stored settings document, None when the property does not exist."""
+
+    def put_property_settings(self, property_id: str, settings: dict[str, Any]) -> None:
+        """Create or overwrite the settings document."""
+
+    def register_property(self, property_id: str) -> None:
+        """Add the property to the registry the schedulers read (conditional
+        put: an existing entry is left as it is)."""
+
+    def registered_properties(self, *, limit: int, cursor: str | None = None) -> Page:
+        """Registered property ids in id order, a page at a time."""
+
+    def put_inbox(self, address: str, property_id: str) -> None:
+        """Mail sent to ``address`` belongs to ``property_id`` (overwrites)."""
+
+    def property_of_inboxes(self, addresses: Sequence[str]) -> str | None:
+        """The property of the first address (in the given order) that is an
+        inbox; one batch read of at most 25 addresses."""
+
+    def put_tenant(self, record: dict[str, Any]) -> None:
+        """Store a tenant by email address and by (property, tenant id): two
+        plain writes, not atomic (a retry repeats both)."""
+
+    def is_tenant_of(self, property_id: str, tenant_id: str) -> bool:
+        """Whether the tenant is registered at the property."""
+
+    def tenant_by_email(self, address: str) -> dict[str, Any] | None:
+        """The tenant record registered for an email address (lower case)."""
+
+
+class MailStore(Protocol):
+    """What email intake and the outbox remember: threading ids, quarantined
+    mail, delivery attempts and the acknowledgement loop breaker."""
+
+    def cases_for_message_ids(self, message_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(property id, case id) for each of the first 25 ids we know, in the
+        given order: the cases those messages belong to."""
+
+    def remember_message_id(self, message_id: str, case_key: str, *, reply_id: str | None = None) -> None:
+        """A message we sent or took in belongs to ``case_key`` (overwrites)."""
+
+    def message_id_known(self, message_id: str) -> bool:
+        """Whether ``remember_message_id`` was called for it."""
+
+    def count_mail_attempt(self, bucket: str, key: str, *, expires_at: datetime) -> int:
+        """One more try at the stored message, counted atomically; returns the
+        count including this one. Forgotten after ``expires_at``."""
+
+    def take_ack_slot(self, address: str, *, now: datetime, window: timedelta, limit: int) -> bool:
+        """Take one acknowledgement to ``address`` unless ``limit`` were sent in
+        the ``window`` before ``now`` (sliding window). Conditional on the
+        record as read, so concurrent callers never both take the last slot."""
+
+    def put_quarantined(self, property_id: str | None, received_at: datetime, s3_key: str,
+                        record: dict[str, Any]) -> None:
+        """List a quarantined message for its property (None: unrouted);
+        the same message quarantined again overwrites its entry."""
+
+    def quarantined(self, property_id: str | None, *, limit: int, cursor: str | None) -> Page:
+        """A property's (None: the unrouted) quarantined records, newest first."""
+
+
+class ReplyStore(Protocol):
+    """Written replies and their queues."""
+
+    def get_reply(self, property_id: str, case_id: str, reply_id: str) -> Reply:
+        """Strongly consistent; ``NotFound(reply_not_found)`` when absent."""
+
+    def replies_of(self, case: Case) -> list[Reply]:
+        """A case's replies by reply id."""
+
+    def reply_queue(self, queue: str, *, limit: int, cursor: str | None = None) -> Page:
+        """Replies in a queue (``Reply.queue()``: pending#<property>, unsent,
+        sending), oldest first."""
+
+    def pending_replies(self, property_id: str, *, limit: int) -> list[Reply]:
+        """Replies of a property waiting for approval, oldest first."""
+
+    def save_reply(self, reply: Reply, *, expected_version: int | None, change: Change | None = None,
+                   case_version: int | None = None) -> None:
+        """Atomic and conditional: the reply (new when ``expected_version`` is
+        None: must not exist; else only at that version, otherwise
+        ``VersionConflict(reply_version_conflict)``) with the case change it
+        causes, conditional on ``case_version`` (``VersionConflict``)."""
+
+
+class ReportStore(Protocol):
+    """Handover summaries, their signatures, daily figures."""
+
+    def handover(self, property_id: str, shift_end: str) -> dict[str, Any] | None:
+        """The summary of the shift ending at ``shift_end`` (its key), or None."""
+
+    def handover_and_signatures(self, property_id: str, shift_end: str,
+                                sides: Sequence[str]) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+        """The summary and its signatures by side, in one read."""
+
+    def put_handover(self, property_id: str, shift_end: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
+        """Store a summary; with ``only_if_absent`` a conditional put that
+        returns False (writing nothing) when one is stored already."""
+
+    def handovers(self, property_id: str, *, limit: int, cursor: str | None = None,
+                  newest_first: bool = True) -> Page:
+        """(shift end, summary) pairs of a property by shift end."""
+
+    def signatures(self, property_id: str, shift_ends: Sequence[str],
+                   sides: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """shift end -> side -> signature, for several summaries in one read."""
+
+    def put_signature(self, property_id: str, shift_end: str, side: str, record: dict[str, Any]) -> bool:
+        """Conditional put: False (nothing written) when the side has signed."""
+
+    def dailies(self, property_id: str, days: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Stored daily figures by day (YYYY-MM-DD), in one read."""
+
+    def put_daily(self, property_id: str, day: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
+        """Store a day's figures; ``only_if_absent`` as for ``put_handover``."""
+
+
+class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):
+    """What the report service reads (cases, properties) and writes (reports)."""
+
+
+class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, Protocol):
+    """Everything at once: what the runtime builds and hands to the services."""
