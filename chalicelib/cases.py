@@ -317,6 +317,17 @@ def _guard(case: Case, action: str) -> None:
             details={"channel": case.channel, "action": action, "status": case.status})
 
 
+def lifecycle_allows(case: Case, action: str) -> bool:
+    """Whether the case as it stands lets ``action`` be taken now: its status
+    (``ALLOWED_FROM``) and the written-reply rule, exactly as ``_guard`` checks
+    them. What the caller's role and scope allow is chalicelib/auth.py's."""
+    try:
+        _guard(case, action)
+    except IllegalTransition:
+        return False
+    return True
+
+
 # --- written cases (the operator's rule: a written complaint gets a written
 # reply after a leader's approval) ------------------------------------------------
 #
