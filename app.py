@@ -6,12 +6,12 @@ import os
 
 from chalice import Chalice, CognitoUserPoolAuthorizer
 
-from chalicelib import cases, resources, web
+from chalicelib import auth, cases, resources, web
 from chalicelib.errors import DomainError
 from chalicelib.observability import logger, record_metric
 from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
 from chalicelib.replies import view as reply_view
-from chalicelib.views import case_view, event_view
+from chalicelib.views import case_actions, case_view, event_view
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
@@ -55,8 +55,10 @@ def _request():
     return app.current_request
 
 
-def _case_response(case, staff, status=200, headers=None):
-    return web.json_response(case_view(case, now=clock(), staff=staff), status, headers)
+def _case_response(case, who, status=200, headers=None):
+    """One case as ``who`` sees it, with the actions they may take on it now."""
+    return web.json_response(case_view(case, now=clock(), staff=who.is_staff, actions=case_actions(who, case)),
+                             status, headers)
 
 
 def _page(items, cursor, staff):
@@ -87,6 +89,14 @@ def me():
     p = web.principal(_request())
     return web.json_response({"subject": p.subject, "role": p.role, "properties": sorted(p.properties),
                               "name": p.name, "lang": p.lang, "department": p.department})
+
+
+@app.route("/v1/me/permissions", methods=["GET"], authorizer=users)
+@web.api
+def my_permissions():
+    """What the caller's role may do, for a client's navigation (the API still decides each call)."""
+    p = web.principal(_request())
+    return web.json_response({"role": p.role, "permissions": auth.permissions_of(p)})
 
 
 @app.route("/v1/properties/{property_id}", methods=["GET"], authorizer=users)
@@ -133,7 +143,7 @@ def create_case(property_id):
     if not created:
         headers["Idempotent-Replayed"] = "true"
     logger.info("case received", extra={"case_id": case.case_id, "property_id": pid, "new_case": created})
-    return _case_response(case, who.is_staff, 201 if created else 200, headers)
+    return _case_response(case, who, 201 if created else 200, headers)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -172,7 +182,7 @@ def queue(property_id):
 def get_case(property_id, case_id):
     who = web.principal(_request())
     case, events = service().get(who, *web.case_ids(property_id, case_id))
-    view = case_view(case, now=clock(), staff=who.is_staff)
+    view = case_view(case, now=clock(), staff=who.is_staff, actions=case_actions(who, case))
     view["timeline"] = [event_view(e, staff=who.is_staff) for e in events]
     return web.json_response(view)
 
@@ -198,7 +208,7 @@ def _act(property_id, case_id, action, schema):
     version = params.pop("version", None)
     logger.append_keys(case_id=case_id, property_id=property_id)
     case = service().act(who, *web.case_ids(property_id, case_id), action, params, expected_version=version)
-    return _case_response(case, who.is_staff)
+    return _case_response(case, who)
 
 
 @app.route(CASE + "/classify", methods=["POST"], authorizer=users)

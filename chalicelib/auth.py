@@ -41,6 +41,7 @@ __all__ = [
     "principal_from_cognito_claims",
     "authenticate",
     "authorize",
+    "permissions_of",
     "DEPARTMENT_SCOPED_ROLES",
     "authorize_on_case",
 ]
@@ -466,6 +467,12 @@ def authorize(principal: Principal, action: str, property_id: str | None = None)
         raise Forbidden(f"role {principal.role!r} may not perform {action!r}", code="forbidden")
     if property_id is not None and not principal.in_property(property_id):
         raise NotFound("not found", code="not_found")
+
+
+def permissions_of(principal: Principal) -> list[str]:
+    """The permission names ``principal``'s role holds, sorted: what a client
+    shows (the console's navigation), never what decides (:func:`authorize` does)."""
+    return sorted(action for action, roles in PERMISSIONS.items() if principal.role in roles)
 
 
 # Staff below manager act only on their own department's cases or on cases

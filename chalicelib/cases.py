@@ -240,14 +240,36 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
             if params.get(name) is not None:
                 setattr(case, name, params[name])
     if case.severity == "major":
-        case.tier = "manager"
-        mark_major(case, now)
+        take_major(case, now)
     recompute_deadlines(case, policy)
     event = Event(seq=1, at=now, actor=actor, action="submitted", changes={},
                   data={"channel": channel, "content": content, "unit": case.unit,
                         "attachments": params.get("attachments") or []})
     case.version = 1
     return Change(case, event)
+
+
+# --- the escalation ladder ------------------------------------------------------
+# The one home of the tier order (``TIERS``), of "one tier up" and of "a major
+# complaint goes to the manager"; the watcher (chalicelib/watch.py) and staff's
+# escalate action both climb through ``tier_above``. Who is *told* at each tier,
+# by day and by night, lives in chalicelib/recipients.py.
+
+MAJOR_TIER = "manager"
+
+
+def tier_above(tier: str) -> str | None:
+    """The next tier up the ladder (front desk, department manager, director), or None at the top."""
+    index = TIERS.index(tier)
+    return TIERS[index + 1] if index + 1 < len(TIERS) else None
+
+
+def take_major(case: Case, now: datetime) -> None:
+    """A major complaint goes straight to the manager (never lower; a director
+    keeps it) and the director is told at once (see ``mark_major``)."""
+    if TIERS.index(case.tier) < TIERS.index(MAJOR_TIER):
+        case.tier = MAJOR_TIER
+    mark_major(case, now)
 
 
 def mark_major(case: Case, now: datetime) -> None:
@@ -293,6 +315,17 @@ def _guard(case: Case, action: str) -> None:
             f"a written complaint gets an approved written reply before it can {action}",
             code="written_reply_required",
             details={"channel": case.channel, "action": action, "status": case.status})
+
+
+def lifecycle_allows(case: Case, action: str) -> bool:
+    """Whether the case as it stands lets ``action`` be taken now: its status
+    (``ALLOWED_FROM``) and the written-reply rule, exactly as ``_guard`` checks
+    them. What the caller's role and scope allow is chalicelib/auth.py's."""
+    try:
+        _guard(case, action)
+    except IllegalTransition:
+        return False
+    return True
 
 
 # --- written cases (the operator's rule: a written complaint gets a written
@@ -354,10 +387,8 @@ def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
                 setattr(c, name, params[name])
         if c.kind != "complaint":
             c.validity = None
-        if c.kind == "complaint" and c.severity == "major" and TIERS.index(c.tier) < TIERS.index("manager"):
-            c.tier = "manager"
         if c.kind == "complaint" and c.severity == "major":
-            mark_major(c, now)
+            take_major(c, now)
         return {"reason": params.get("reason")} if params.get("reason") else {}
     if not any(name in params for name in ("kind", "validity", "severity", "category", "cause", "department")):
         raise ValidationFailed("nothing to classify", details={"field": "kind"})
@@ -492,12 +523,12 @@ def reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime, poli
 
 def escalate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
     """Raise the case one tier: front desk, department manager, director."""
-    if case.tier == TIERS[-1] and case.status in ALLOWED_FROM["escalate"]:
+    if tier_above(case.tier) is None and case.status in ALLOWED_FROM["escalate"]:
         raise IllegalTransition("the case is already with the director", details={"tier": case.tier,
                                                                                   "action": "escalate"})
 
     def mutate(c: Case) -> dict[str, Any]:
-        c.tier = TIERS[TIERS.index(c.tier) + 1]
+        c.tier = tier_above(c.tier) or c.tier
         return {"reason": params["reason"]}
     return _apply(case, "escalate", actor, now, policy, mutate)
 

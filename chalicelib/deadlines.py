@@ -39,8 +39,11 @@ WINDOW_NAMES = (
     "callback",
 )
 POLICY_KEYS = frozenset(
-    {"timezone", "weekend", "holidays", "extra_working_days", "work_start", "work_end", "windows"}
+    {"timezone", "weekend", "holidays", "extra_working_days", "work_start", "work_end", "windows",
+     "escalation_step", "handover_times"}
 )
+# A property hands over a few times a day at most; more is a typo, not a roster.
+MAX_HANDOVERS = 6
 # Bounds the work add_window can be asked to do; no real procedure promises
 # more than this in any unit, and a typo like 1e9 must not hang a request.
 MAX_AMOUNT = 100_000
@@ -80,6 +83,13 @@ class Policy:
 
     ``extra_working_days`` are working days even when they fall on a weekend;
     ``holidays`` are never working days, whatever else says.
+
+    Two parts of the escalation procedure vary by property too, so they live
+    here and not as module constants: ``escalation_step``, how long a higher
+    tier has to act on a missed deadline before the next tier hears of it
+    (chalicelib/watch.py), and ``handover_times``, the property-local times
+    customer service and the control room hand over (chalicelib/handover.py):
+    a mall staffed 10:00-22:00 hands over at 10:00 and 22:00.
     """
 
     timezone: str = "Asia/Shanghai"
@@ -95,6 +105,8 @@ class Policy:
     reply_equipment_facility: Window = Window(3, "working_days")
     feedback: Window = Window(1, "working_days")
     callback: Window = Window(3, "working_hours")
+    escalation_step: Window = Window(2, "hours")
+    handover_times: tuple[time, ...] = (time(8, 0), time(18, 0))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -129,6 +141,10 @@ class Policy:
                 kwargs[key] = _parse_time(key, d[key])
         if "windows" in d:
             kwargs.update(_parse_windows(d["windows"]))
+        if "escalation_step" in d:
+            kwargs["escalation_step"] = _parse_window("escalation_step", d["escalation_step"])
+        if "handover_times" in d:
+            kwargs["handover_times"] = _parse_handover_times(d["handover_times"])
 
         policy = cls(**kwargs)
         if policy.work_end <= policy.work_start:
@@ -152,6 +168,8 @@ class Policy:
                 name: {"amount": getattr(self, name).amount, "unit": getattr(self, name).unit}
                 for name in WINDOW_NAMES
             },
+            "escalation_step": {"amount": self.escalation_step.amount, "unit": self.escalation_step.unit},
+            "handover_times": [_format_time(t) for t in self.handover_times],
         }
 
 
@@ -217,15 +235,28 @@ def _parse_windows(value: Any) -> dict[str, Window]:
         field = f"windows.{name}"
         if name not in WINDOW_NAMES:
             _invalid(field, f"unknown window {name!r}")
-        if not isinstance(spec, dict) or set(spec) != {"amount", "unit"}:
-            _invalid(field, "a window is exactly {\"amount\": int, \"unit\": str}")
-        amount, unit = spec["amount"], spec["unit"]
-        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
-            _invalid(f"{field}.amount", f"amount must be an integer 1..{MAX_AMOUNT}")
-        if unit not in UNITS:
-            _invalid(f"{field}.unit", f"unit must be one of {', '.join(UNITS)}")
-        windows[name] = Window(amount, unit)
+        windows[name] = _parse_window(field, spec)
     return windows
+
+
+def _parse_window(field: str, spec: Any) -> Window:
+    if not isinstance(spec, dict) or set(spec) != {"amount", "unit"}:
+        _invalid(field, "a window is exactly {\"amount\": int, \"unit\": str}")
+    amount, unit = spec["amount"], spec["unit"]
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        _invalid(f"{field}.amount", f"amount must be an integer 1..{MAX_AMOUNT}")
+    if unit not in UNITS:
+        _invalid(f"{field}.unit", f"unit must be one of {', '.join(UNITS)}")
+    return Window(amount, unit)
+
+
+def _parse_handover_times(value: Any) -> tuple[time, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_HANDOVERS:
+        _invalid("handover_times", f"handover_times must be a list of 1..{MAX_HANDOVERS} times HH:MM")
+    times = [_parse_time("handover_times", item) for item in value]
+    if len(set(times)) != len(times):
+        _invalid("handover_times", "handover_times must not repeat a time")
+    return tuple(sorted(times))
 
 
 # --- calendar ----------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Shift handover between customer service and the security control room:
 pure rules, no AWS, no clock.
 
-The operator hands over at 08:00 and 18:00 property-local time, every day
-(weekends and holidays too: a shopping mall never closes). The summary of a
+The operator hands over at the property's ``policy.handover_times``
+(property-local; 08:00 and 18:00 unless the property says otherwise, e.g. a
+mall staffed 10:00-22:00 hands over at 10:00 and 22:00), every day (weekends
+and holidays too: a shopping mall never closes). The summary of a
 handover covers the shift that just ended, ``[previous handover, this
 handover)``. Every instant in and out is timezone-aware; results are in UTC.
 
@@ -33,9 +35,6 @@ from typing import Any, Iterable, Mapping, Sequence
 from chalicelib import deadlines
 from chalicelib.cases import Case, Event, iso
 
-# Handover times, property-local. A module constant for now; a per-property
-# override would come from the property's policy document later.
-HANDOVER_TIMES: tuple[time, ...] = (time(8, 0), time(18, 0))
 OPEN_LIST_SIZE = 20  # "the oldest/most urgent 20 by next deadline"
 ITEM_CAP = 100  # longest list kept per section; counts are always complete
 TITLE_CHARS = 60
@@ -58,12 +57,14 @@ def key_of(instant: datetime) -> str:
 # --- shift boundaries ---------------------------------------------------------
 
 def handover_instants(first_day: date, last_day: date, policy: deadlines.Policy,
-                      times: Sequence[time] = HANDOVER_TIMES) -> list[datetime]:
+                      times: Sequence[time] | None = None) -> list[datetime]:
     """Every handover from ``first_day`` to ``last_day`` (local dates, inclusive), in UTC, ascending.
+    ``times`` (property-local) default to the property's ``policy.handover_times``.
 
     Built with ``combine`` in the property's zone, so a DST change shifts the
     UTC instant and never the local wall-clock time."""
     found: set[datetime] = set()
+    times = policy.handover_times if times is None else times
     day = first_day
     while day <= last_day:
         for t in times:
@@ -73,7 +74,7 @@ def handover_instants(first_day: date, last_day: date, policy: deadlines.Policy,
 
 
 def shift_window(at: datetime, policy: deadlines.Policy,
-                 times: Sequence[time] = HANDOVER_TIMES) -> tuple[datetime, datetime]:
+                 times: Sequence[time] | None = None) -> tuple[datetime, datetime]:
     """``(start, end)`` of the shift that ended most recently at or before ``at``:
     ``end`` is the latest handover ``<= at`` and ``start`` the one before it."""
     _aware(at)
@@ -83,7 +84,7 @@ def shift_window(at: datetime, policy: deadlines.Policy,
     return past[-2], past[-1]
 
 
-def next_handover(at: datetime, policy: deadlines.Policy, times: Sequence[time] = HANDOVER_TIMES) -> datetime:
+def next_handover(at: datetime, policy: deadlines.Policy, times: Sequence[time] | None = None) -> datetime:
     """The first handover strictly after ``at``."""
     _aware(at)
     local_day = at.astimezone(policy.tz).date()
@@ -92,7 +93,7 @@ def next_handover(at: datetime, policy: deadlines.Policy, times: Sequence[time] 
 
 
 def handovers_between(after: datetime, upto: datetime, policy: deadlines.Policy,
-                      times: Sequence[time] = HANDOVER_TIMES) -> list[datetime]:
+                      times: Sequence[time] | None = None) -> list[datetime]:
     """Handovers in ``(after, upto]``, ascending: those a scheduler still owes."""
     _aware(after)
     _aware(upto)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib import cases
+from chalicelib.auth import PERMISSIONS
 from chalicelib.schemas import SCHEMAS
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
@@ -20,6 +21,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("GET", "/v1/health"): ("Liveness check", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
     ("GET", "/v1/me"): ("The caller's identity, role and properties", "case.read", None, 200),
+    ("GET", "/v1/me/permissions"): (
+        "The permission names the caller's role holds (for a client's navigation; the API decides each call)",
+        "case.read", None, 200),
     ("GET", "/v1/properties/{property_id}"): ("Property settings and deadline policy", "policy.read", None, 200),
     ("PUT", "/v1/properties/{property_id}"): ("Create or update a property and its policy", "policy.write",
                                               "PutProperty", 200),
@@ -89,12 +93,22 @@ _DEADLINE = {"type": "object", "properties": {"due": {"type": "string", "format"
                                               "met_at": {"type": ["string", "null"]},
                                               "met_on_time": {"type": ["boolean", "null"]},
                                               "overdue": {"type": "boolean"}}}
+# Actions a caller takes through the API (the rest are the system's own records).
+_ACTIONS = [a for a in cases.ACTIONS if f"case.{a}" in PERMISSIONS]
+_PERMISSIONS = {"type": "object", "required": ["role", "permissions"],
+                "properties": {"role": {"type": "string"},
+                               "permissions": {"type": "array", "items": {"type": "string",
+                                                                          "enum": sorted(PERMISSIONS)}}}}
 _CASE = {"type": "object", "required": ["property_id", "case_id", "status", "version", "content"],
          "properties": {"property_id": {"type": "string"}, "case_id": {"type": "string"},
                         "status": {"type": "string", "enum": list(cases.STATUSES)},
                         "version": {"type": "integer"}, "content": {"type": "string"},
                         "deadlines": {"type": "object", "additionalProperties": _DEADLINE},
                         "next_due": {"type": ["string", "null"]}, "overdue": {"type": "boolean"},
+                        "actions": {"type": "array", "items": {"type": "string", "enum": _ACTIONS},
+                                    "description": "On a single case (read, created or acted on): the actions "
+                                                   "the caller may take on it now, by role, property, department "
+                                                   "scope, status and the written-reply rule. Absent in lists."},
                         "timeline": {"type": "array", "items": {"type": "object"}}}}
 _PAGE = {"type": "object", "required": ["items"],
          "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
@@ -149,6 +163,8 @@ def _response_schema(path: str, method: str) -> dict[str, Any]:
     # Replies, approvals (replies) and quarantined mail are not cases, paged or not.
     if "/replies" in path or "/approvals" in path or "/quarantine" in path or "/tenants/" in path:
         return {"type": "object"}
+    if path == "/v1/me/permissions":
+        return {"$ref": "#/components/schemas/Permissions"}
     if path in _CASE_PAGES:
         return {"$ref": "#/components/schemas/CasePage"}
     if "/cases" in path and not path.endswith("/me/cases"):
@@ -222,7 +238,8 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-            "schemas": {**SCHEMAS, "Case": _CASE, "CasePage": _PAGE, "Error": _ERROR},
+            "schemas": {**SCHEMAS, "Case": _CASE, "CasePage": _PAGE, "Permissions": _PERMISSIONS,
+                        "Error": _ERROR},
             "responses": {"Error": {"description": "error", "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
         },

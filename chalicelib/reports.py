@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote
 
-from chalicelib import auth, handover, stats
+from chalicelib import auth, handover, stats, watch
 from chalicelib.cases import Case, Event, iso
 from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger, record_metric
@@ -222,7 +222,7 @@ class ReportService:
     def _mail_handover(self, prop: Any, doc: dict[str, Any]) -> None:
         """Customer service and the security control room both get the summary:
         the operator's handover is signed by both sides."""
-        recipients = [a for a in dict.fromkeys((prop.contacts.get("front_desk"), prop.contacts.get("on_duty"))) if a]
+        recipients = watch.handover_recipients(prop.contacts)
         if self._mailer is None or not recipients:
             return
         from chalicelib import config

@@ -107,7 +107,7 @@ def monthly_stats(property_id, month):
 
 @reports_routes.schedule("cron(5 * * * ? *)")
 def handover_and_stats(event):
-    """Hourly, five past: every property whose local 08:00 or 18:00 has passed
+    """Hourly, five past: every property whose local handover time (its policy's ``handover_times``) has passed
     gets its handover summary, and after local midnight yesterday's figures.
     Properties: TD_PROPERTIES plus the registry (see chalicelib/reports.py)."""
     results = reports().run_due(runtime.clock())

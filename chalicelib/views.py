@@ -13,13 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib import auth, cases
 from chalicelib.cases import Case, Event, iso
+from chalicelib.errors import Forbidden, NotFound
 
 # Case fields a tenant sees on their own case.
 TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "property_id", "case_id", "status", "version", "unit", "title", "content", "channel", "reporter", "contact",
     "lang", "written", "kind", "category", "rating", "created_at", "updated_at", "closed_at", "deadlines",
     "next_due", "overdue",
+    # What the tenant may do on their case now (reopen, message, rate): the
+    # names of actions, computed for them (``case_actions``), nothing internal.
+    "actions",
 })
 # Of the reporter: who they are and how to reach them, as given; nothing staff added.
 TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone", "email"})
@@ -53,7 +58,30 @@ TENANT_FACING_INPUTS: dict[str, frozenset[str]] = {
 }
 
 
-def case_view(case: Case, *, now: datetime, staff: bool) -> dict[str, Any]:
+def case_actions(principal: auth.Principal, case: Case) -> list[str]:
+    """The actions ``principal`` may take on ``case`` now, in ``cases.ACTIONS``
+    order: their role and property (``auth.authorize``), their department scope
+    (``auth.authorize_on_case``), and the case's status and the written-reply
+    rule (``cases.lifecycle_allows``). The console offers exactly these; the
+    API still decides each call (a stale page gets its 409)."""
+    found = []
+    for action in cases.ACTIONS:
+        permission = f"case.{action}"
+        if permission not in auth.PERMISSIONS:
+            continue  # the system's own records (written_reply): nobody's to take
+        try:
+            auth.authorize(principal, permission, case.property_id)
+            auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
+        except (Forbidden, NotFound):
+            continue
+        if cases.lifecycle_allows(case, action):
+            found.append(action)
+    return found
+
+
+def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | None = None) -> dict[str, Any]:
+    """A case as ``staff`` or its tenant sees it; ``actions`` (see
+    ``case_actions``) is included when given, for the one reading it."""
     due = case.next_due()
     view: dict[str, Any] = {
         "property_id": case.property_id, "case_id": case.case_id, "status": case.status, "version": case.version,
@@ -68,6 +96,8 @@ def case_view(case: Case, *, now: datetime, staff: bool) -> dict[str, Any]:
         "next_due": iso(due) if due else None,
         "overdue": bool(due and now > due),
     }
+    if actions is not None:
+        view["actions"] = list(actions)
     if staff:
         return view
     view = {name: value for name, value in view.items() if name in TENANT_CASE_FIELDS}

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import deadlines
-from chalicelib.cases import TIERS, Actor, Case, Change, _apply, iso, parse_iso
+from chalicelib.cases import TIERS, Actor, Case, Change, _apply, iso, parse_iso, tier_above
 
 WATCHER = Actor("watcher", "system", "Deadline watcher")
-# How long a higher tier has to act on a missed deadline before the next tier hears of it.
-ESCALATION_STEP = deadlines.Window(2, "hours")
+# How long a higher tier has to act on a missed deadline before the next tier
+# hears of it is the property's ``policy.escalation_step`` (chalicelib/deadlines.py).
 # An open case with no pending deadline (e.g. responded, awaiting resolution) is
 # still looked at daily, so a missed change never leaves it unwatched for long.
 HEARTBEAT = timedelta(hours=24)
@@ -38,9 +38,9 @@ def _fire_at(case: Case, name: str, policy: deadlines.Policy) -> datetime | None
     record = case.escalations.get(name)
     if record is None or record.get("due") != iso(deadline.due):
         return deadline.due  # never escalated for this deadline as it now stands
-    if case.tier == TIERS[-1]:
+    if tier_above(case.tier) is None:
         return None  # already with the director: the queue shows it overdue
-    return deadlines.add_window(parse_iso(record["at"]), ESCALATION_STEP, policy)
+    return deadlines.add_window(parse_iso(record["at"]), policy.escalation_step, policy)
 
 
 def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> Decision:
@@ -88,8 +88,7 @@ def escalate_missed(case: Case, key: str, now: datetime, policy: deadlines.Polic
     def mutate(c: Case) -> dict[str, Any]:
         previous = c.escalations.get(key) or {}
         same_miss = previous.get("due") == iso(c.deadlines[key].due)
-        if TIERS.index(c.tier) < len(TIERS) - 1:
-            c.tier = TIERS[TIERS.index(c.tier) + 1]
+        c.tier = tier_above(c.tier) or c.tier  # at the top it stays with the director
         c.escalations[key] = {"count": (previous.get("count", 0) if same_miss else 0) + 1, "tier": c.tier,
                               "at": iso(now), "due": iso(c.deadlines[key].due), "notified": False}
         return {"reason": "missed_deadline", "deadline": key, "due": iso(c.deadlines[key].due),
@@ -137,6 +136,13 @@ def mark_unrouted(case: Case, key: str, now: datetime, policy: deadlines.Policy)
     return _apply(case, "escalation_unrouted", WATCHER, now, policy, mutate)
 
 
+# --- who is told, by day and by night -------------------------------------------
+# The one home of "who hears of what": an escalation (``recipients``), a due
+# follow-up call (``callback_reminder_recipient``) and a shift handover
+# (``handover_recipients``). The addresses are the property's ``contacts``: one
+# per tier of the ladder (``TIERS``, chalicelib/cases.py) and ``on_duty``, the
+# on-duty desk in the security control room, who stands in after hours.
+#
 # Every tier of the ladder and the after-hours desk needs an address, or an
 # escalation would reach nobody (see ``missing_contacts``).
 REQUIRED_CONTACTS = (*TIERS, "on_duty")
@@ -151,7 +157,7 @@ def recipients(case: Case, key: str, contacts: dict[str, str], policy: deadlines
                now: datetime) -> list[str]:
     """Who hears of an escalation. In working time, the tier now holding the
     case; after hours, the on-duty desk (the security control room), so nobody
-    off duty is mailed at 02:00 and the case goes into the 08:00 handover. A
+    off duty is mailed at 02:00 and the case goes into the next shift handover. A
     major complaint always reaches the director too."""
     # For a major complaint the case stays with the manager and the director is told.
     tier = case.tier if key == "major" else case.escalations[key].get("tier", case.tier)
@@ -160,3 +166,15 @@ def recipients(case: Case, key: str, contacts: dict[str, str], policy: deadlines
         people.append(contacts.get("director"))
     found = [p for p in people if p]
     return list(dict.fromkeys(found)) or [c for c in (contacts.get("on_duty"), contacts.get("front_desk")) if c]
+
+
+def callback_reminder_recipient(contacts: dict[str, str]) -> str | None:
+    """Who is reminded of a due follow-up call: the front desk, who makes it
+    (the on-duty desk when the property names no front desk)."""
+    return contacts.get("front_desk") or contacts.get("on_duty") or None
+
+
+def handover_recipients(contacts: dict[str, str]) -> list[str]:
+    """Who gets a shift handover summary: both sides that sign it, customer
+    service (the front desk) and the security control room (the on-duty desk)."""
+    return [a for a in dict.fromkeys((contacts.get("front_desk"), contacts.get("on_duty"))) if a]

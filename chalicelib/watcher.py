@@ -160,7 +160,7 @@ class WatchService:
         if case.status != "resolved" or "callback" not in case.deadlines:
             return False
         prop = self.cases.property(property_id)
-        to = prop.contacts.get("front_desk") or prop.contacts.get("on_duty")
+        to = watch.callback_reminder_recipient(prop.contacts)
         if not to:
             return False
         from chalicelib.mail.templates import local_time

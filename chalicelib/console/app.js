@@ -5,19 +5,10 @@ import { t, label, setLang, getLang } from "/console/i18n.js";
 import { barChart } from "/console/charts.js";
 
 // ---------------------------------------------------------------- permissions
-// A mirror of chalicelib/auth.py PERMISSIONS, for display only: the API decides.
-const STAFF = ["security", "front_desk", "dept_staff", "manager", "director", "admin"];
-const FRONT_AND_UP = ["front_desk", "manager", "director", "admin"];
-const APPROVERS = ["manager", "director", "admin"];
-const PERMISSIONS = {
-  "case.log": FRONT_AND_UP, "case.reopen": ["tenant", ...FRONT_AND_UP], "queue.read": STAFF,
-  "case.classify": FRONT_AND_UP, "case.assign": FRONT_AND_UP, "case.note": STAFF, "case.start": STAFF,
-  "case.respond": STAFF, "case.resolve": STAFF, "case.callback": FRONT_AND_UP, "case.escalate": STAFF,
-  "case.close": FRONT_AND_UP, "case.answer": STAFF, "case.explain": FRONT_AND_UP, "policy.read": STAFF,
-  "reply.approve": APPROVERS, "reply.draft": STAFF, "reply.read": STAFF, "reply.post": FRONT_AND_UP,
-  "report.read": STAFF, "handover.sign": ["security", ...FRONT_AND_UP], "mail.quarantine": FRONT_AND_UP, "mail.unrouted": ["admin"],
-};
-const may = (perm) => !!state.me && (PERMISSIONS[perm] || []).includes(state.me.role);
+// The API says what the caller may do: GET /v1/me/permissions lists the role's
+// permission names (for navigation), and a case carries the actions the caller
+// may take on it now. Nothing here mirrors chalicelib/auth.py; the API decides.
+const may = (perm) => !!state.me && (state.me.permissions || []).includes(perm);
 
 // Enumerations (chalicelib/cases.py).
 const KINDS = ["consultation", "complaint", "request"];
@@ -144,8 +135,8 @@ function showError(err) {
 }
 
 // The control room's security staff sign its side, customer service the other (reports.py decides).
-const signableSides = (doc) => (state.me?.role === "security" ? ["control_room"] : ["customer_service"])
-  .filter((x) => !doc.signatures?.[x]);
+const signableSides = (doc) => ["customer_service", "control_room"]
+  .filter((x) => may(`handover.sign.${x}`) && !doc.signatures?.[x]);
 
 // ---------------------------------------------------------------- sign in
 const DEMO = [
@@ -181,7 +172,8 @@ function viewSignIn(message) {
   area.focus();
 }
 async function loadMe() {
-  state.me = await api("GET", "/v1/me");
+  const [me, granted] = await Promise.all([api("GET", "/v1/me"), api("GET", "/v1/me/permissions")]);
+  state.me = { ...me, permissions: granted.permissions };
   if (!state.me.properties.includes(state.pid)) state.pid = state.me.properties[0] || "";
   sessionStorage.setItem("td.property", state.pid);
   await loadProperty();
@@ -306,33 +298,23 @@ async function viewQueue() {
 }
 
 // ---------------------------------------------------------------- case page
-// action -> [route segment, permission, fields]; field: [name, type, choices?, required?]
+// action -> [route segment, fields]; field: [name, type, choices?, required?]. A form is offered
+// only when the case's `actions` (from the API) name it.
 const ACTIONS = {
-  classify: ["classify", "case.classify", [["kind", "select", KINDS], ["validity", "select", VALIDITIES],
+  classify: ["classify", [["kind", "select", KINDS], ["validity", "select", VALIDITIES],
     ["severity", "select", SEVERITIES], ["category", "select", CATEGORIES], ["cause", "select", CAUSES],
     ["department", "dept"], ["reason", "text"]]],
-  assign: ["assign", "case.assign", [["assignee", "line", null, true], ["department", "dept"], ["note", "text"]]],
-  start: ["start", "case.start", []],
-  note: ["notes", "case.note", [["note", "text", null, true]]],
-  respond: ["respond", "case.respond", [["message", "text", null, true], ["via", "select", VIA]]],
-  resolve: ["resolve", "case.resolve", [["resolution", "text", null, true]]],
-  callback: ["callback", "case.callback", [["reached", "check"], ["satisfied", "check"], ["comment", "text"]]],
-  escalate: ["escalate", "case.escalate", [["reason", "text", null, true]]],
-  close: ["close", "case.close", [["summary", "text"]]],
-  answer: ["answer", "case.answer", [["message", "text", null, true], ["via", "select", VIA]]],
-  explain: ["explain", "case.explain", [["message", "text", null, true], ["via", "select", VIA]]],
-  reopen: ["reopen", "case.reopen", [["reason", "text", null, true]]],
-};
-
-// A mirror of chalicelib/cases.py ALLOWED_FROM, to offer only the actions the status allows
-// (the API still decides: a stale page gets its 409).
-const OPEN = OPEN_STATUSES;
-const ALLOWED_FROM = {
-  classify: OPEN, assign: ["received", "routed", "in_progress", "responded"], start: ["routed"],
-  respond: ["routed", "in_progress", "responded"], resolve: ["in_progress", "responded"], callback: ["resolved"],
-  close: ["callback_done"], answer: ["received", "routed", "in_progress"],
-  explain: ["received", "routed", "in_progress", "responded"], reopen: ["resolved", "callback_done"],
-  escalate: OPEN, note: [...OPEN, "closed"],
+  assign: ["assign", [["assignee", "line", null, true], ["department", "dept"], ["note", "text"]]],
+  start: ["start", []],
+  note: ["notes", [["note", "text", null, true]]],
+  respond: ["respond", [["message", "text", null, true], ["via", "select", VIA]]],
+  resolve: ["resolve", [["resolution", "text", null, true]]],
+  callback: ["callback", [["reached", "check"], ["satisfied", "check"], ["comment", "text"]]],
+  escalate: ["escalate", [["reason", "text", null, true]]],
+  close: ["close", [["summary", "text"]]],
+  answer: ["answer", [["message", "text", null, true], ["via", "select", VIA]]],
+  explain: ["explain", [["message", "text", null, true], ["via", "select", VIA]]],
+  reopen: ["reopen", [["reason", "text", null, true]]],
 };
 
 // A mirror of chalicelib/views.py TENANT_FACING_INPUTS: staff text the tenant reads.
@@ -368,7 +350,7 @@ function formBody(form, fields) {
 }
 
 function actionForm(c, action, onDone) {
-  const [segment, , fields] = ACTIONS[action];
+  const [segment, fields] = ACTIONS[action];
   const err = h("div", { class: "form-error" });
   const form = h("form", { class: "action", id: `form-${action}`, onsubmit: async (e) => {
     e.preventDefault();
@@ -438,7 +420,8 @@ async function viewCase(caseId) {
       h("strong", {}, label("action", e.action)), " ",
       h("span", { class: "muted" }, fmt(e.at), " · ", e.actor?.name || e.actor?.id || "", " (", e.actor?.role || "", ")"),
       h("div", {}, describe(e.data)))));
-    const actions = Object.keys(ACTIONS).filter((a) => may(ACTIONS[a][1]) && ALLOWED_FROM[a].includes(c.status))
+    // The API lists what this caller may do on this case now (role, scope, status, written-reply rule).
+    const actions = Object.keys(ACTIONS).filter((a) => (c.actions || []).includes(a))
       .map((a) => actionForm(c, a, async (u) => { const full = await api("GET", caseUrl(c.case_id)); c = full; render(null, t("saved")); }));
     const repliesBox = h("div", { id: "replies" });
     clear(main()).append(
