@@ -6,12 +6,14 @@ import os
 
 from chalice import Chalice, CognitoUserPoolAuthorizer
 
-from chalicelib import auth, cases, resources, web
-from chalicelib.errors import DomainError
+from chalicelib import resources
+from chalicelib.domain import auth, cases
+from chalicelib.http import web
+from chalicelib.domain.errors import DomainError
 from chalicelib.observability import logger, record_metric
 from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
-from chalicelib.replies import view as reply_view
-from chalicelib.views import case_actions, case_view, event_view
+from chalicelib.domain.replies import view as reply_view
+from chalicelib.domain.views import case_actions, case_view, event_view
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
@@ -31,10 +33,10 @@ CASE = "/v1/properties/{property_id}/cases/{case_id}"
 NAMES = resources.names_at_import()
 
 # Shift handovers and statistics (their routes and schedule live in the blueprint).
-from chalicelib.routes_reports import reports_routes  # noqa: E402
+from chalicelib.http.routes_reports import reports_routes  # noqa: E402
 
 app.register_blueprint(reports_routes)
-from chalicelib.routes_console import console_routes  # noqa: E402
+from chalicelib.http.routes_console import console_routes  # noqa: E402
 app.register_blueprint(console_routes)
 
 
@@ -77,7 +79,7 @@ def health():
 @app.route("/v1/openapi.json", methods=["GET"])
 @web.api
 def openapi_document():
-    from chalicelib.openapi import document
+    from chalicelib.http.openapi import document
     return web.json_response(document())
 
 
@@ -191,11 +193,12 @@ def get_case(property_id, case_id):
 @web.api
 def attachment(property_id, case_id, n):
     """A stored attachment, through a short-lived presigned URL: browsers never load a tenant's link."""
-    from chalicelib import attachments, config
+    from chalicelib import config
+    from chalicelib.adapters import s3
     item, key = service().attachment(web.principal(_request()), *web.case_ids(property_id, case_id),
                                      web.attachment_number(n))
-    url = attachments.presigned_get(attachments.signer(), config.mail_bucket(), key, name=item.get("name"))
-    return web.json_response({"url": url, "expires_in": attachments.URL_SECONDS, "name": item.get("name"),
+    url = s3.presigned_get(s3.signer(), config.mail_bucket(), key, name=item.get("name"))
+    return web.json_response({"url": url, "expires_in": s3.URL_SECONDS, "name": item.get("name"),
                               "content_type": item.get("content_type")})
 
 
@@ -393,8 +396,8 @@ def unrouted_mail():
 @app.on_sns_message(topic=NAMES.inbound_topic)
 def inbound_mail(event):
     """SES stored a message in S3 and told us: make it a case, a message or a quarantine entry."""
-    from chalicelib.errors import ValidationFailed
-    from chalicelib.intake import delivery_from_notification
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.services.mail_intake import delivery_from_notification
     try:
         delivery = delivery_from_notification(event.message)
     except ValidationFailed as exc:
@@ -420,7 +423,7 @@ def watch_tasks(event):
     """The case watcher's Check: decide from the case as stored now, escalate
     and notify if a deadline was missed, and answer Step Functions."""
     import json
-    from chalicelib.errors import DomainError
+    from chalicelib.domain.errors import DomainError
     from chalicelib.schemas import validate
     sfn = aws_client("stepfunctions")
     for record in event:

@@ -225,9 +225,9 @@ def run(stage: str = "local") -> dict[str, Any]:
     try:
         with mock_aws():
             from chalicelib import config, runtime
-            from chalicelib.auth import mint_token
-            from chalicelib.models import bind, create_tables
-            from chalicelib.store import DynamoStore
+            from chalicelib.http.identity import mint_token
+            from chalicelib.adapters.models import bind, create_tables
+            from chalicelib.adapters.dynamodb import DynamoStore
             region = config.region()
             models = bind()
             create_tables(models)

@@ -158,7 +158,7 @@ def stage_environment(stage: str) -> dict[str, str]:
 
 def _tokens() -> dict[str, str]:
     from chalicelib import config
-    from chalicelib.auth import mint_token
+    from chalicelib.http.identity import mint_token
     secret = config.auth_secret()
     mint = lambda role, sub, name: mint_token(secret, subject=sub, role=role, properties=[PROPERTY], name=name,
                                               now=T0)
@@ -169,9 +169,9 @@ def _tokens() -> dict[str, str]:
 def _seed(models: Any, count: int) -> None:
     """Open cases from three days ago, written through a separate service (not
     the one under test, whose caches stay cold) and not counted."""
-    from chalicelib.auth import Principal
-    from chalicelib.service import CaseService
-    from chalicelib.store import DynamoStore
+    from chalicelib.domain.auth import Principal
+    from chalicelib.services.case_service import CaseService
+    from chalicelib.adapters.dynamodb import DynamoStore
     store = DynamoStore(models)
     store.put_meta(f"PROPERTY#{PROPERTY}", "SETTINGS", {
         "name": "滨江花园 Riverside Garden", "departments": ["engineering", "security", "cleaning", "customer_service"]})
@@ -233,7 +233,7 @@ def run(seed: int = SEED_CASES, stage: str = "local") -> dict[str, Any]:
     recorder = Recorder()
     with mock_aws():
         from chalicelib import runtime
-        from chalicelib.models import bind, create_tables
+        from chalicelib.adapters.models import bind, create_tables
         models = bind()
         create_tables(models)
         recorder.install()

@@ -52,13 +52,13 @@ def main() -> int:
     import boto3
     from moto import mock_aws
     from chalicelib import config
-    from chalicelib.auth import Principal
-    from chalicelib.intake import Delivery, MailIntake
+    from chalicelib.domain.auth import Principal
+    from chalicelib.services.mail_intake import Delivery, MailIntake
     from chalicelib.mail.parse import MailRejected, parse
-    from chalicelib.mailer import SesMailer
-    from chalicelib.models import bind, create_tables
-    from chalicelib.service import CaseService
-    from chalicelib.store import DynamoStore
+    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.adapters.models import bind, create_tables
+    from chalicelib.services.case_service import CaseService
+    from chalicelib.adapters.dynamodb import DynamoStore
 
     with mock_aws():
         store = DynamoStore(bind())

@@ -43,7 +43,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))  # chalicelib.quotas: the ceiling an operator may set
+sys.path.insert(0, str(REPO))  # chalicelib.domain.quotas: the ceiling an operator may set
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 10.0
 GOAL_RATIO = 0.5
@@ -116,7 +116,7 @@ class Stack:
         """A bench tenant submits far more than a person would: raise the
         property's quotas to their ceiling, as an operator may, so the figures
         measure the submit path and not 429s."""
-        from chalicelib import quotas
+        from chalicelib.domain import quotas
         headers = {"Authorization": f"Bearer {self.token('bench-admin', property_id, 'admin')}",
                    "Content-Type": "application/json"}
         url = f"{self.api_url}/v1/properties/{property_id}"

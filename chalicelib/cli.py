@@ -18,7 +18,9 @@ import sys
 from datetime import datetime, timezone
 from typing import Sequence
 
-from chalicelib import auth, config
+from chalicelib import config
+from chalicelib.domain import auth
+from chalicelib.http import identity
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # argparse uses 2 for usage errors too
@@ -84,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the staff member's department, e.g. engineering (dept_staff act only on its cases "
                             "and on cases assigned to them)")
     token.add_argument(
-        "--ttl", type=_positive_int, default=auth.DEFAULT_TTL_SECONDS, metavar="SECONDS",
-        help=f"lifetime in seconds (default {auth.DEFAULT_TTL_SECONDS})",
+        "--ttl", type=_positive_int, default=identity.DEFAULT_TTL_SECONDS, metavar="SECONDS",
+        help=f"lifetime in seconds (default {identity.DEFAULT_TTL_SECONDS})",
     )
     token.set_defaults(handler=_cmd_token)
     return parser
@@ -102,13 +104,13 @@ def _cmd_token(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     properties = list(dict.fromkeys(args.properties))
-    if len(properties) > auth.MAX_PROPERTIES:
-        print(f"error: at most {auth.MAX_PROPERTIES} --property values", file=sys.stderr)
+    if len(properties) > identity.MAX_PROPERTIES:
+        print(f"error: at most {identity.MAX_PROPERTIES} --property values", file=sys.stderr)
         return EXIT_USAGE
 
     subject = args.subject or f"{args.role}-1"
     now = datetime.now(timezone.utc)
-    token = auth.mint_token(
+    token = identity.mint_token(
         secret,
         subject=subject,
         role=args.role,

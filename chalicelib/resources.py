@@ -6,7 +6,7 @@ tests (the names the README and the local stack have always used). The app
 (handler decorators, chalicelib/config.py defaults), infra/, the local stack
 (devstack/) and the tests all take names from here; nobody types them.
 
-Table key schemas are not repeated here: chalicelib/models.py declares them once
+Table key schemas are not repeated here: chalicelib/adapters/models.py declares them once
 and infra/tables.py builds the tables from the models.
 
 Pure Python, no AWS import: app.py imports this at cold start.
@@ -28,7 +28,7 @@ class ResourceNames:
 
     prefix: str = APP
 
-    # --- DynamoDB (chalicelib/models.py has their keys) ---------------------------------
+    # --- DynamoDB (chalicelib/adapters/models.py has their keys) ---------------------------------
     @property
     def cases_table(self) -> str:
         return f"{self.prefix}-cases"

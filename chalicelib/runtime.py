@@ -40,24 +40,24 @@ def aws_client(name: str) -> Any:
 
 
 def mailer() -> Any:
-    from chalicelib.mailer import SesMailer
+    from chalicelib.adapters.ses import SesMailer
     return SesMailer(aws_client("ses"))
 
 
 def service():
     global _service
     if _service is None:
-        from chalicelib.models import bind
-        from chalicelib.service import CaseService
-        from chalicelib.store import DynamoStore
+        from chalicelib.adapters.models import bind
+        from chalicelib.services.case_service import CaseService
+        from chalicelib.adapters.dynamodb import DynamoStore
         from chalicelib import config
         watcher = None
         if config.state_machine_arn():
-            from chalicelib.watcher import Watcher
+            from chalicelib.adapters.stepfunctions import Watcher
             watcher = Watcher(lambda: aws_client("stepfunctions"))
         reminders = None
         if config.reminder_queue_arn():
-            from chalicelib.reminders import CallbackReminders
+            from chalicelib.adapters.scheduler import CallbackReminders
             reminders = CallbackReminders(lambda: aws_client("scheduler"), clock)
         _service = CaseService(DynamoStore(bind()), clock, watcher=watcher, reminders=reminders)
     return _service
@@ -66,7 +66,7 @@ def service():
 def watch_service():
     global _watch
     if _watch is None:
-        from chalicelib.watcher import WatchService
+        from chalicelib.services.case_watch import WatchService
         _watch = WatchService(service(), mailer, lambda: aws_client("events"))
     return _watch
 
@@ -74,7 +74,7 @@ def watch_service():
 def replies():
     global _replies
     if _replies is None:
-        from chalicelib.reply_service import ReplyService
+        from chalicelib.services.reply_service import ReplyService
         _replies = ReplyService(service(), service().store, mailer)
     return _replies
 
@@ -82,7 +82,7 @@ def replies():
 def intake():
     global _intake
     if _intake is None:
-        from chalicelib.intake import MailIntake
+        from chalicelib.services.mail_intake import MailIntake
         _intake = MailIntake(service(), lambda: aws_client("s3"), mailer)
     return _intake
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
-from chalicelib import cases, quotas
-from chalicelib.errors import ValidationFailed
+from chalicelib.domain import cases, quotas
+from chalicelib.domain.errors import ValidationFailed
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}

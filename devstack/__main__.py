@@ -36,7 +36,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def print_banner(stack: Stack, out: TextIO) -> None:
     from chalicelib import config
-    from chalicelib.auth import mint_token
+    from chalicelib.http.identity import mint_token
     from devstack.seed import PEOPLE, PROPERTIES
 
     now = datetime.now(timezone.utc)

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from chalicelib import schemas
-from chalicelib.auth import Principal
-from chalicelib.service import CaseService
-from chalicelib.store import DynamoStore
+from chalicelib.domain.auth import Principal
+from chalicelib.services.case_service import CaseService
+from chalicelib.adapters.dynamodb import DynamoStore
 
 SEED_MARKER = ("PROPERTY#P1", "SETTINGS")  # present once seeded: seeding never runs twice
 

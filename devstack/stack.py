@@ -277,8 +277,8 @@ class Stack:
             k: v for k, v in env.items() if k.startswith(("AWS_", "TD_TABLE", "MOTO"))}}), encoding="utf-8")
 
     def _prepare_data(self) -> None:
-        from chalicelib.models import bind, create_tables
-        from chalicelib.store import DynamoStore
+        from chalicelib.adapters.models import bind, create_tables
+        from chalicelib.adapters.dynamodb import DynamoStore
 
         models = bind()
         create_tables(models)

@@ -20,7 +20,7 @@ ROUTE_THROTTLE = {
 
 # What API Gateway itself answers (unknown route, token rejected by the Cognito
 # authorizer, throttled, ...) in the API's own {code, message} shape
-# (chalicelib/errors.py). Fixed text only: API Gateway's own messages
+# (chalicelib/domain/errors.py). Fixed text only: API Gateway's own messages
 # ($context.error.message) can echo the Authorization header, so no template uses a
 # variable. type -> (status to answer, or None to keep API Gateway's; code; message)
 GATEWAY_RESPONSES = {

@@ -34,7 +34,7 @@ class Auth:
             # creation, and CloudFormation cannot change a custom attribute afterwards.
             custom_attributes={
                 "properties": cognito.StringAttribute(min_len=0, max_len=2048, mutable=True),
-                # dept_staff act only on their department's cases (chalicelib/auth.py).
+                # dept_staff act only on their department's cases (chalicelib/domain/auth.py).
                 "department": cognito.StringAttribute(min_len=0, max_len=64, mutable=True),
             },
             deletion_protection=prod,
@@ -46,7 +46,7 @@ class Auth:
         # Scope (custom:properties, custom:department) and role (groups) are the admin's to
         # set: an app client without explicit WriteAttributes lets a signed-in user call
         # UpdateUserAttributes with their own access token and widen their own scope. The
-        # client reads the claims the API maps (chalicelib/auth.py) - the ID token carries
+        # client reads the claims the API maps (chalicelib/domain/auth.py) - the ID token carries
         # only readable attributes - and writes only a user's own name and locale.
         # No OAuth/hosted UI (CDK's default would enable the implicit flow): SRP sign-in only.
         self.client = self.user_pool.add_client(

@@ -1,4 +1,4 @@
-"""DynamoDB tables, built from the pynamodb models (chalicelib/models.py): the keys,
+"""DynamoDB tables, built from the pynamodb models (chalicelib/adapters/models.py): the keys,
 attribute types, GSIs and TTL attribute are read from the models, so the app and the
 deployed tables cannot disagree."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ def key_schemas() -> dict[str, dict]:
     """Table suffix -> {"hash", "range": (name, "S"|"N"|"B"), "indexes": {name: (hash, range)},
     "ttl": attribute or None}, read from the models (``models.bind()``; only keys are read,
     so whatever table names config gives at synth time do not matter)."""
-    from chalicelib import models as pynamodb_models
+    from chalicelib.adapters import models as pynamodb_models
 
     bound = pynamodb_models.bind()
     out = {}

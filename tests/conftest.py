@@ -82,8 +82,8 @@ def aws(_moto_session, aws_calls, monkeypatch):
 
 @pytest.fixture
 def store(aws):
-    from chalicelib.models import bind, create_tables
-    from chalicelib.store import DynamoStore
+    from chalicelib.adapters.models import bind, create_tables
+    from chalicelib.adapters.dynamodb import DynamoStore
     models = bind()
     create_tables(models)
     return DynamoStore(models)
@@ -97,8 +97,8 @@ def contacts_of(domain: str) -> dict[str, str]:
 
 @pytest.fixture
 def svc(store, clock):
-    from chalicelib.auth import Principal
-    from chalicelib.service import CaseService
+    from chalicelib.domain.auth import Principal
+    from chalicelib.services.case_service import CaseService
     service = CaseService(store, clock)
     admin = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
     service.put_property(admin, "P1", {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
@@ -157,7 +157,7 @@ def client(runtime_wired):
 
 def make_token(role: str, properties=("P1",), subject: str | None = None, name: str = "", now=None,
                department: str | None = None) -> str:
-    from chalicelib.auth import mint_token
+    from chalicelib.http.identity import mint_token
     return mint_token(TEST_SECRET, subject=subject or (f"{role}-1" if role != "tenant" else "tenant-1"),
                       role=role, properties=list(properties), name=name, now=now or T0, department=department)
 

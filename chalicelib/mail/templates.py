@@ -105,3 +105,31 @@ def handover_text(doc: dict) -> str:
                          f"[{item.get('status', '')}]")
     lines += ["", "请双方在系统中签收 / Both sides please sign off in the console."]
     return "\n".join(lines)
+
+
+# --- escalations (chalicelib/services/case_watch.py) ---------------------------------
+_ESC_TEXT = {
+    "zh-Hans": ("[{case_id}] 升级提醒：{what}", "案件 {case_id}（{unit}）{what}，现由{tier}负责。\n\n内容：{content}\n期限：{due}"),
+    "zh-Hant": ("[{case_id}] 升級提醒：{what}", "案件 {case_id}（{unit}）{what}，現由{tier}負責。\n\n內容：{content}\n期限：{due}"),
+    "en": ("[{case_id}] Escalated: {what}", "Case {case_id} ({unit}): {what}; it is now with the {tier}.\n\n"
+                                           "Content: {content}\nDeadline: {due}"),
+}
+_ESC_WHAT = {
+    "zh-Hans": {"handoff": "未在时限内移交责任人", "response": "未在时限内答复", "callback": "未按时回访", "major": "重大投诉"},
+    "zh-Hant": {"handoff": "未在時限內移交責任人", "response": "未在時限內答覆", "callback": "未按時回訪", "major": "重大投訴"},
+    "en": {"handoff": "not handed over in time", "response": "not answered in time",
+           "callback": "follow-up call overdue", "major": "major complaint"},
+}
+_ESC_TIER = {"zh-Hans": {"front_desk": "前台", "manager": "部门经理", "director": "总监"},
+             "zh-Hant": {"front_desk": "前台", "manager": "部門經理", "director": "總監"},
+             "en": {"front_desk": "front desk", "manager": "department manager", "director": "director"}}
+
+
+def escalation_mail(lang: str, *, key: str, tier: str, case_id: str, unit: str, content: str, due: str) -> tuple[str, str]:
+    """Subject and text of the mail that tells the people now holding a case it was escalated."""
+    lang = lang if lang in _ESC_TEXT else "zh-Hans"
+    subject, body = _ESC_TEXT[lang]
+    what = _ESC_WHAT[lang][key]
+    values = {"case_id": case_id, "unit": unit, "what": what, "content": content[:300],
+              "tier": _ESC_TIER[lang].get(tier, tier), "due": due}
+    return subject.format(**values), body.format(**values)

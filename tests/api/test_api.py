@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chalicelib.openapi import ROUTES
+from chalicelib.http.openapi import ROUTES
 from tests.api.helpers import call
 from tests.conftest import contacts_of, make_token
 
@@ -110,7 +110,7 @@ def test_garbage_and_expired_tokens_are_401(client):
 
 
 def test_token_signed_with_another_key_is_401(client):
-    from chalicelib.auth import mint_token
+    from chalicelib.http.identity import mint_token
     from tests.conftest import T0
     forged = mint_token("another-key-" + "y" * 50, subject="tenant-1", role="admin", properties=["P1"], now=T0)
     s, b = call(client, "GET", "/v1/properties/P1/queue", forged)
@@ -285,7 +285,7 @@ def test_openapi_body_schemas_are_the_validation_schemas(client):
 
 
 def test_every_protected_route_names_a_known_permission():
-    from chalicelib.auth import PERMISSIONS
+    from chalicelib.domain.auth import PERMISSIONS
     for (_, _), (_, permission, _, _) in ROUTES.items():
         assert permission is None or permission in PERMISSIONS
 
@@ -322,7 +322,7 @@ def test_a_watch_task_leaves_no_case_on_later_log_lines(client, case_id, monkeyp
     after a watch task, the logger must not name that task's case any more."""
     import app as app_module
     from chalicelib.observability import logger
-    from chalicelib.watcher import WatchService
+    from chalicelib.services.case_watch import WatchService
 
     class Sfn:
         def send_task_success(self, **_):

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib.cases import Actor
+from chalicelib.domain.cases import Actor
 from tests.api.helpers import call
 from tests.conftest import make_token
 
@@ -105,8 +105,8 @@ def test_console_loads_images_only_from_the_systems_storage(client):
 
 
 def test_console_labels_exactly_the_fields_the_tenant_sees():
-    from chalicelib.views import TENANT_FACING_INPUTS
-    js = (Path(__file__).resolve().parents[2] / "chalicelib" / "console" / "app.js").read_text(encoding="utf-8")
+    from chalicelib.domain.views import TENANT_FACING_INPUTS
+    js = (Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "console" / "app.js").read_text(encoding="utf-8")
     mirror = re.search(r"const TENANT_FACING = \{(.*?)\};", js).group(1)
     labelled = {action: set(re.findall(r'"(\w+)"', fields))
                 for action, fields in re.findall(r"(\w+): \[([^\]]*)\]", mirror)}

@@ -20,7 +20,7 @@ LONG_TEXT = ("业主反映：地下车库B2层排水沟堵塞，雨天积水严�
 
 def _ensure_registered():
     from app import app
-    from chalicelib.routes_reports import reports_routes
+    from chalicelib.http.routes_reports import reports_routes
     if "GET" not in app.routes.get("/v1/properties/{property_id}/handovers", {}):
         app.register_blueprint(reports_routes)
     return app
@@ -239,7 +239,7 @@ def test_the_scheduled_handler_produces_due_handovers(api, tokens, shift, clock,
 
 def test_openapi_documents_the_report_routes(api):
     from app import app
-    from chalicelib.openapi import ROUTES as DOCUMENTED
+    from chalicelib.http.openapi import ROUTES as DOCUMENTED
     registered = {(m, p) for p, entries in app.routes.items() for m in entries}
     mine = {(m, p) for (m, p) in DOCUMENTED if "/handovers" in p or "/stats/" in p}
     assert len(mine) == 6 and mine <= registered

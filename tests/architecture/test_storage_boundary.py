@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 CHALICELIB = Path(__file__).resolve().parents[2] / "chalicelib"
-ADAPTERS = {"store.py", "memory.py", "models.py"}  # models: the table and index definitions
-SERVICES = ("service.py", "intake.py", "reply_service.py", "reports.py", "quotas.py", "watcher.py")
+ADAPTERS = {"adapters/dynamodb.py", "adapters/memory.py", "adapters/models.py"}  # models: the tables and indexes
+SERVICES = tuple(sorted({p.relative_to(CHALICELIB).as_posix() for p in (CHALICELIB / "services").glob("*.py")
+                         if p.name != "ports.py"}
+                        | {"domain/quotas.py"}))
 PREFIXES = ("PROPERTY", "PROPERTIES", "INBOX", "IDEMP", "COUNTER", "MSGID", "QUARANTINE", "HANDOVER", "HANDOVER_SIG",
             "QUOTA", "MAILTRY", "ACKRATE", "TENANT", "TENANT_EMAIL", "MAIL", "DAILY", "WATCH_OUTBOX")
 # A string literal (plain or f-string) that starts with a key prefix and "#",
@@ -48,19 +50,19 @@ def test_services_use_the_named_storage_methods_not_the_generic_meta_ones():
 
 
 def test_services_depend_on_the_ports_not_on_the_dynamodb_adapter():
-    hits = _hits(re.compile(r"DynamoStore|chalicelib\.store\b|from chalicelib import .*\bstore\b"), SERVICES)
+    hits = _hits(re.compile(r"DynamoStore|chalicelib\.adapters\.dynamodb\b|from chalicelib\.adapters import"), SERVICES)
     assert hits == []
 
 
 def test_service_tests_on_the_in_memory_store_run_without_moto():
-    """tests/service uses chalicelib.memory: importing its modules and
+    """tests/service uses chalicelib.adapters.memory: importing its modules and
     running a submit loads no moto and no AWS mock."""
     import subprocess
     import sys
     root = CHALICELIB.parent
     code = ("import sys, tests.service.test_case_service, tests.service.test_quota_service\n"
-            "from chalicelib.memory import MemoryStore\n"
-            "from chalicelib.service import CaseService\n"
+            "from chalicelib.adapters.memory import MemoryStore\n"
+            "from chalicelib.services.case_service import CaseService\n"
             "from tests.conftest import T0\n"
             "CaseService(MemoryStore(), lambda: T0)\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'moto'))")

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import cases, deadlines, quotas, replies
-from chalicelib.auth import Principal
-from chalicelib.errors import BadRequest, NotFound, VersionConflict
-from chalicelib.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
+from chalicelib.domain import cases, deadlines, quotas, replies
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
+from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
                               QuotaExceeded, WatchStart)
 from tests.conftest import T0
 
@@ -25,7 +25,7 @@ MANAGER = Principal("mgr-1", "manager", frozenset({"P1"}), name="王经理")
 @pytest.fixture(params=["memory", "dynamo"])
 def repo(request):
     if request.param == "memory":
-        from chalicelib.memory import MemoryStore
+        from chalicelib.adapters.memory import MemoryStore
         return MemoryStore()
     return request.getfixturevalue("store")
 

@@ -1,4 +1,4 @@
-"""Behaviour of chalicelib.auth (tokens, Cognito claims, permissions) and the token CLI."""
+"""Behaviour of chalicelib.domain.auth (tokens, Cognito claims, permissions) and the token CLI."""
 from __future__ import annotations
 
 import ast
@@ -12,20 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib import auth, cli
-from chalicelib.auth import (
-    APPROVER_ROLES,
-    PERMISSIONS,
-    ROLES,
-    STAFF_ROLES,
-    Principal,
-    authenticate,
-    authorize,
-    mint_token,
-    principal_from_cognito_claims,
-    verify_token,
-)
-from chalicelib.errors import Forbidden, NotFound, Unauthorized
+from chalicelib import cli
+from chalicelib.domain import auth
+from chalicelib.domain.auth import APPROVER_ROLES, PERMISSIONS, ROLES, STAFF_ROLES, Principal, authorize
+from chalicelib.http.identity import authenticate, mint_token, principal_from_cognito_claims, verify_token
+from chalicelib.domain.errors import Forbidden, NotFound, Unauthorized
 
 SECRET = "test-secret-" + "0123456789abcdef" * 4  # >= 64 bytes: no PyJWT key-length warning even for HS512
 OTHER_SECRET = "another-secret-" + "fedcba9876543210" * 4
@@ -694,7 +685,7 @@ def test_cli_usage_errors_exit_2(cli_env, capsys, argv):
 # --- department scope ----------------------------------------------------------------------
 
 def test_a_local_token_carries_the_staff_members_department():
-    from chalicelib.auth import mint_token, verify_token
+    from chalicelib.http.identity import mint_token, verify_token
     token = mint_token(SECRET, subject="dept_staff-1", role="dept_staff", properties=["P1"], now=NOW,
                        department="engineering")
     assert verify_token(SECRET, token, now=NOW).department == "engineering"
@@ -703,8 +694,8 @@ def test_a_local_token_carries_the_staff_members_department():
 
 
 def test_dept_staff_act_only_on_their_department_or_their_own_cases():
-    from chalicelib.auth import Principal, authorize_on_case
-    from chalicelib.errors import Forbidden
+    from chalicelib.domain.auth import Principal, authorize_on_case
+    from chalicelib.domain.errors import Forbidden
     eng = Principal("dept_staff-1", "dept_staff", {"P1"}, department="engineering")
     authorize_on_case(eng, department="engineering", assignee="dept_staff-2")
     authorize_on_case(eng, department="security", assignee="dept_staff-1")
@@ -716,8 +707,8 @@ def test_dept_staff_act_only_on_their_department_or_their_own_cases():
 
 
 def test_control_room_staff_act_only_on_security_cases_or_their_own():
-    from chalicelib.auth import Principal, authorize_on_case
-    from chalicelib.errors import Forbidden
+    from chalicelib.domain.auth import Principal, authorize_on_case
+    from chalicelib.domain.errors import Forbidden
     guard = Principal("security-1", "security", {"P1"})
     authorize_on_case(guard, department="security", assignee=None)
     authorize_on_case(guard, department="engineering", assignee="security-1")
@@ -728,7 +719,7 @@ def test_control_room_staff_act_only_on_security_cases_or_their_own():
 
 def test_the_token_command_gives_department_staff_their_department(monkeypatch, capsys):
     from chalicelib import cli
-    from chalicelib.auth import verify_token
+    from chalicelib.http.identity import verify_token
     monkeypatch.setenv("TD_AUTH_SECRET", SECRET)
     assert cli.main(["token", "--role", "dept_staff", "--property", "P1", "--department", "security"]) == 0
     token = capsys.readouterr().out.strip()

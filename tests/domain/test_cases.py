@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import cases
-from chalicelib.cases import Actor
-from chalicelib.deadlines import Policy
-from chalicelib.errors import Conflict, IllegalTransition, ValidationFailed
+from chalicelib.domain import cases
+from chalicelib.domain.cases import Actor
+from chalicelib.domain.deadlines import Policy
+from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationFailed
 
 POLICY = Policy()
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 Asia/Shanghai
@@ -290,7 +290,7 @@ def test_naive_time_is_refused():
 
 
 def test_every_action_has_a_transition_rule():
-    # The watcher's own actions (chalicelib/watch.py) are not among the API's.
+    # The watcher's own actions (chalicelib/domain/escalation.py) are not among the API's.
     assert set(cases.ACTIONS) | {"escalation_notified", "escalation_unrouted", "watch_renewed"} == set(cases.ALLOWED_FROM)
 
 

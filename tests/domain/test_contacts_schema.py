@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import schemas
-from chalicelib.errors import ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
 
 CONTACTS = {"front_desk": "desk@riverside.example", "manager": "manager@riverside.example",
             "director": "director@riverside.example", "on_duty": "control-room@riverside.example"}

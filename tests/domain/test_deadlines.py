@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.deadlines import (
+from chalicelib.domain.deadlines import (
     Policy,
     Window,
     add_window,
@@ -17,7 +17,7 @@ from chalicelib.deadlines import (
     next_working_start,
     response_window,
 )
-from chalicelib.errors import ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
 
 UTC = timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")

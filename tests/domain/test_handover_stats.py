@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from chalicelib import cases, handover, stats
-from chalicelib.cases import Actor
-from chalicelib.deadlines import Policy, Window
+from chalicelib.domain import cases, handover, stats
+from chalicelib.domain.cases import Actor
+from chalicelib.domain.deadlines import Policy, Window
 
 SHANGHAI = Policy()
 HONG_KONG = Policy(timezone="Asia/Hong_Kong")
@@ -265,7 +265,7 @@ def test_open_list_holds_twenty_by_default():
 
 
 def test_watcher_escalation_at_the_top_tier_is_grouped_under_its_record():
-    from chalicelib.cases import Event
+    from chalicelib.domain.cases import Event
     event = Event(seq=9, at=utc(2026, 11, 23, 5), actor=Actor("watcher", "system"), action="escalate",
                   changes={"escalations": {"from": {}, "to": {"response": {"tier": "director", "count": 2}}}},
                   data={"deadline": "response", "automatic": True})

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib import cases, deadlines
-from chalicelib.cases import Actor
-from chalicelib.errors import DomainError
+from chalicelib.domain import cases, deadlines
+from chalicelib.domain.cases import Actor
+from chalicelib.domain.errors import DomainError
 
 POLICY = deadlines.Policy()
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import quotas
-from chalicelib.errors import RateLimited, ValidationFailed
+from chalicelib.domain import quotas
+from chalicelib.domain.errors import RateLimited, ValidationFailed
 
 AT = datetime(2026, 11, 23, 2, 17, 40, tzinfo=timezone.utc)
 

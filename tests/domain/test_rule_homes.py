@@ -2,10 +2,10 @@
 so changing the equipment window, the tier-2 recipient rule or a property's
 handover times is one place. These tests prove each rule where it lives:
 
-* tier order, "one tier up", "a major complaint goes to the manager": chalicelib/cases.py
-* who is told at each tier, by day and by night: chalicelib/watch.py
-* the escalation step and the handover times: the property's policy (chalicelib/deadlines.py),
-  used by chalicelib/watch.py and chalicelib/handover.py
+* tier order, "one tier up", "a major complaint goes to the manager": chalicelib/domain/cases.py
+* who is told at each tier, by day and by night: chalicelib/domain/escalation.py
+* the escalation step and the handover times: the property's policy (chalicelib/domain/deadlines.py),
+  used by chalicelib/domain/escalation.py and chalicelib/domain/handover.py
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from chalicelib import cases, handover, watch
-from chalicelib.cases import Actor
-from chalicelib.deadlines import Policy, Window
-from chalicelib.errors import ValidationFailed
+from chalicelib.domain import cases, escalation, handover
+from chalicelib.domain.cases import Actor
+from chalicelib.domain.deadlines import Policy, Window
+from chalicelib.domain.errors import ValidationFailed
 
 POLICY = Policy()
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 Shanghai
@@ -37,7 +37,7 @@ def new(actor=TENANT, policy=POLICY, **params):
                           policy=policy).case
 
 
-# --- the ladder (chalicelib/cases.py) -------------------------------------------------------
+# --- the ladder (chalicelib/domain/cases.py) -------------------------------------------------------
 
 def test_one_tier_up_climbs_front_desk_manager_director_and_stops():
     assert cases.TIERS == ("front_desk", "manager", "director")
@@ -46,7 +46,7 @@ def test_one_tier_up_climbs_front_desk_manager_director_and_stops():
 
 def test_staff_escalation_and_the_watcher_climb_the_same_ladder():
     by_staff = cases.escalate(new(), DESK, {"reason": "业主投诉多次"}, T0, POLICY).case
-    by_watcher = watch.escalate_missed(new(), "handoff", T0 + timedelta(minutes=10), POLICY).case
+    by_watcher = escalation.escalate_missed(new(), "handoff", T0 + timedelta(minutes=10), POLICY).case
     assert by_staff.tier == by_watcher.tier == cases.tier_above("front_desk")
 
 
@@ -65,37 +65,37 @@ def test_a_major_complaint_never_lowers_a_case_already_with_the_director():
     assert case.tier == "director" and "major" in case.escalations
 
 
-# --- who is told (chalicelib/watch.py) --------------------------------------------------------
+# --- who is told (chalicelib/domain/escalation.py) --------------------------------------------------------
 
 def test_in_working_time_the_tier_now_holding_the_case_is_told():
-    case = watch.escalate_missed(new(), "handoff", T0, POLICY).case
-    assert watch.recipients(case, "handoff", CONTACTS, POLICY, T0) == ["mgr@p1.example"]
+    case = escalation.escalate_missed(new(), "handoff", T0, POLICY).case
+    assert escalation.recipients(case, "handoff", CONTACTS, POLICY, T0) == ["mgr@p1.example"]
 
 
 def test_after_hours_escalation_goes_to_the_on_duty_desk():
-    case = watch.escalate_missed(new(), "handoff", NIGHT, POLICY).case
-    assert watch.recipients(case, "handoff", CONTACTS, POLICY, NIGHT) == ["control@p1.example"]
+    case = escalation.escalate_missed(new(), "handoff", NIGHT, POLICY).case
+    assert escalation.recipients(case, "handoff", CONTACTS, POLICY, NIGHT) == ["control@p1.example"]
 
 
 def test_after_hours_depends_on_the_propertys_own_working_time():
     at = datetime(2026, 11, 23, 12, 30, tzinfo=timezone.utc)  # Monday 20:30 in Hong Kong: the mall is open
-    case = watch.escalate_missed(new(policy=MALL), "handoff", at, MALL).case
-    assert watch.recipients(case, "handoff", CONTACTS, MALL, at) == ["mgr@p1.example"]
-    assert watch.recipients(case, "handoff", CONTACTS, POLICY, at) == ["control@p1.example"]
+    case = escalation.escalate_missed(new(policy=MALL), "handoff", at, MALL).case
+    assert escalation.recipients(case, "handoff", CONTACTS, MALL, at) == ["mgr@p1.example"]
+    assert escalation.recipients(case, "handoff", CONTACTS, POLICY, at) == ["control@p1.example"]
 
 
 def test_a_major_complaint_reaches_the_director_too_day_and_night():
     case = cases.classify(new(), DESK, {"kind": "complaint", "severity": "major"}, T0, POLICY).case
-    assert watch.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example", "dir@p1.example"]
-    assert watch.recipients(case, "major", CONTACTS, POLICY, NIGHT) == ["control@p1.example", "dir@p1.example"]
+    assert escalation.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example", "dir@p1.example"]
+    assert escalation.recipients(case, "major", CONTACTS, POLICY, NIGHT) == ["control@p1.example", "dir@p1.example"]
 
 
 def test_a_due_callback_is_the_front_desks_and_a_handover_goes_to_both_sides():
-    assert watch.callback_reminder_recipient(CONTACTS) == "desk@p1.example"
-    assert watch.callback_reminder_recipient({"on_duty": "control@p1.example"}) == "control@p1.example"
-    assert watch.callback_reminder_recipient({}) is None
-    assert watch.handover_recipients(CONTACTS) == ["desk@p1.example", "control@p1.example"]
-    assert watch.handover_recipients({"front_desk": "same@x", "on_duty": "same@x"}) == ["same@x"]
+    assert escalation.callback_reminder_recipient(CONTACTS) == "desk@p1.example"
+    assert escalation.callback_reminder_recipient({"on_duty": "control@p1.example"}) == "control@p1.example"
+    assert escalation.callback_reminder_recipient({}) is None
+    assert escalation.handover_recipients(CONTACTS) == ["desk@p1.example", "control@p1.example"]
+    assert escalation.handover_recipients({"front_desk": "same@x", "on_duty": "same@x"}) == ["same@x"]
 
 
 # --- the property's policy: escalation step and handover times --------------------------------
@@ -105,9 +105,9 @@ def test_the_escalation_step_is_two_hours_unless_the_property_says_otherwise():
     fast = Policy.from_dict({"escalation_step": {"amount": 30, "unit": "minutes"}})
     at = T0 + timedelta(minutes=10)
     for policy, step in ((POLICY, timedelta(hours=2)), (fast, timedelta(minutes=30))):
-        case = watch.escalate_missed(new(policy=policy), "handoff", at, policy).case
-        case = watch.mark_notified(case, "handoff", ["mgr@p1.example"], at, policy).case
-        assert watch.decide(case, gen=1, now=at, policy=policy) == watch.Decision("wait", at + step)
+        case = escalation.escalate_missed(new(policy=policy), "handoff", at, policy).case
+        case = escalation.mark_notified(case, "handoff", ["mgr@p1.example"], at, policy).case
+        assert escalation.decide(case, gen=1, now=at, policy=policy) == escalation.Decision("wait", at + step)
 
 
 def test_a_mall_hands_over_at_its_own_shift_times():

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from chalicelib import cases, deadlines, watch
-from chalicelib.cases import Actor
-from chalicelib.views import (TENANT_CASE_FIELDS, TENANT_EVENT_DATA, TENANT_OWN_EVENT_DATA, TENANT_REPORTER_FIELDS,
+from chalicelib.domain import cases, deadlines, escalation
+from chalicelib.domain.cases import Actor
+from chalicelib.domain.views import (TENANT_CASE_FIELDS, TENANT_EVENT_DATA, TENANT_OWN_EVENT_DATA, TENANT_REPORTER_FIELDS,
                               case_view, event_view, tenant_sees)
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
@@ -75,16 +75,16 @@ def trails() -> list[Trail]:
                 .act("assign", DESK, assignee="dept_staff-1", department="engineering")
                 .act("start", ENGINEER).act("resolve", ENGINEER, resolution="FOR-TENANT-fixed")
                 .act("reopen", TENANT, reason="tenant-reopen-reason"))
-    reopened.apply(lambda c: watch.renew(c, reopened.now, POLICY))
+    reopened.apply(lambda c: escalation.renew(c, reopened.now, POLICY))
     major = full.case.escalations and "major" in full.case.escalations
     assert major
     # the watcher's records (escalation_notified) on an open case
     escalated = _logged_call()
-    escalated.apply(lambda c: watch.mark_notified(c, "major", ["INTERNAL-director@example.cn"], escalated.now,
+    escalated.apply(lambda c: escalation.mark_notified(c, "major", ["INTERNAL-director@example.cn"], escalated.now,
                                                   POLICY))
     # ... and the one that found nobody to tell (escalation_unrouted)
     unrouted = _logged_call()
-    unrouted.apply(lambda c: watch.mark_unrouted(c, "major", unrouted.now, POLICY))
+    unrouted.apply(lambda c: escalation.mark_unrouted(c, "major", unrouted.now, POLICY))
     answered = (Trail(TENANT, {"unit": "3栋1201", "content": "物业费怎么交？"})
                 .act("classify", DESK, kind="consultation", reason="INTERNAL-reason")
                 .act("answer", DESK, message="FOR-TENANT-answer"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chalicelib.cases import STATUSES
+from chalicelib.domain.cases import STATUSES
 from devstack.seed import CASES, PEOPLE, seed
 
 from tests.conftest import T0

@@ -16,10 +16,10 @@ def asl() -> dict:
 
 
 def model_tables(names) -> dict:
-    """Table name -> what the pynamodb models (chalicelib/models.py) declare: keys
+    """Table name -> what the pynamodb models (chalicelib/adapters/models.py) declare: keys
     [(attribute, HASH|RANGE)], indexes {name: keys}, attribute types {attribute: S|N|B}
     of every key, and the TTL attribute (or None)."""
-    from chalicelib import models
+    from chalicelib.adapters import models
 
     bound = models.bind()  # only the keys are read: the configured table names do not matter
 

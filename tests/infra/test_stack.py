@@ -50,7 +50,7 @@ def test_synth_is_offline_and_timed(synth):
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_tables_keys_gsis_pitr(synth, stage):
     """The deployed tables have exactly the keys, key types and indexes the pynamodb
-    models (chalicelib/models.py) declare: read from the models, not a copy."""
+    models (chalicelib/adapters/models.py) declare: read from the models, not a copy."""
     t = synth.json(stage)
     tables = _tables(t)
     expected = model_tables(for_stage(stage))

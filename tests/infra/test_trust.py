@@ -13,7 +13,7 @@ from infra_template import resources
 
 # What a user may change about their own account: nothing that decides what they see.
 USER_WRITABLE = {"name", "locale"}
-# Claims chalicelib/auth.py maps to a principal's scope; the ID token carries only
+# Claims chalicelib/domain/auth.py maps to a principal's scope; the ID token carries only
 # attributes the app client may read.
 SCOPE_CLAIMS = {"custom:properties", "custom:department"}
 

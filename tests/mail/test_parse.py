@@ -820,7 +820,7 @@ def test_unexpected_internal_errors_become_undecodable(monkeypatch):
 def test_rejection_carries_reason_and_detail():
     error = MailRejected("too_large", "41943041 bytes")
     assert (error.reason, error.detail, str(error)) == ("too_large", "41943041 bytes", "too_large: 41943041 bytes")
-    assert not isinstance(error, __import__("chalicelib.errors", fromlist=["DomainError"]).DomainError)
+    assert not isinstance(error, __import__("chalicelib.domain.errors", fromlist=["DomainError"]).DomainError)
 
 
 def test_importing_the_parser_does_not_load_the_email_package():

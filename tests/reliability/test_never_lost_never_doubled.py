@@ -15,9 +15,9 @@ import pytest
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import config
-from chalicelib.auth import Principal
-from chalicelib.intake import Delivery, MailIntake
-from chalicelib.mailer import SesMailer
+from chalicelib.domain.auth import Principal
+from chalicelib.services.mail_intake import Delivery, MailIntake
+from chalicelib.adapters.ses import SesMailer
 from tests.api.helpers import call
 
 TENANTS = [Principal(f"tenant-{n}", "tenant", frozenset({"P1"})) for n in range(1, 6)]
@@ -53,7 +53,7 @@ def watcher(svc):
 
 def assert_whole(store, svc, watcher, expected_cases: int):
     """Exactly the expected cases, each watched, each with a gap-free trail."""
-    from chalicelib.watcher import WatchService
+    from chalicelib.services.case_watch import WatchService
     WatchService(svc, lambda: None, lambda: None).sweep_outbox()  # the schedule's minute comes round
     cases = []
     for tenant in TENANTS:
@@ -139,7 +139,7 @@ def test_inbound_mail_replayed_three_times_with_failures_is_one_case(svc, store,
         def send(self, mail):
             sends["n"] += 1
             if sends["n"] == 1:
-                from chalicelib.mailer import SendFailed
+                from chalicelib.mail.outgoing import SendFailed
                 raise SendFailed("Throttling")
             return super().send(mail)
 

@@ -29,8 +29,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.auth import DEPARTMENT_SCOPED_ROLES, PERMISSIONS, ROLES, STAFF_ROLES, TOKEN_AUDIENCE, TOKEN_ISSUER
-from chalicelib.openapi import ROUTES
+from chalicelib.domain.auth import DEPARTMENT_SCOPED_ROLES, PERMISSIONS, ROLES, STAFF_ROLES
+from chalicelib.http.identity import TOKEN_AUDIENCE, TOKEN_ISSUER
+from chalicelib.http.openapi import ROUTES
 from chalicelib.schemas import SCHEMAS
 from tests.api.helpers import call
 from tests.conftest import T0, TEST_SECRET, contacts_of, make_token

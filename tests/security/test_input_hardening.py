@@ -22,8 +22,8 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.auth import PERMISSIONS
-from chalicelib.openapi import ROUTES
+from chalicelib.domain.auth import PERMISSIONS
+from chalicelib.http.openapi import ROUTES
 from chalicelib.schemas import SCHEMAS
 from tests.api.helpers import call
 from tests.security.test_authz_matrix import MAIL_BUCKET, OWN, World, body_for, permission_for, token_for

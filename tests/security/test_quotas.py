@@ -4,7 +4,7 @@ with 429 rate_limited and Retry-After. The service's quota rules on the
 in-memory store: tests/service/test_quota_service.py."""
 from __future__ import annotations
 
-from chalicelib.auth import Principal
+from chalicelib.domain.auth import Principal
 from tests.api.helpers import call
 from tests.conftest import contacts_of
 
@@ -47,7 +47,7 @@ def test_a_property_shows_and_validates_its_quotas(client, tokens):
 
 
 def test_the_openapi_document_names_the_429_and_its_retry_after():
-    from chalicelib.openapi import document
+    from chalicelib.http.openapi import document
     paths = document()["paths"]
     for path, method in (("/v1/properties/{property_id}/cases", "post"),
                          ("/v1/properties/{property_id}/cases/{case_id}/messages", "post")):

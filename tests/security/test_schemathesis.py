@@ -43,7 +43,7 @@ from schemathesis.generation.modes import GenerationMode  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance, response_schema_conformance, status_code_conformance)
 
-from chalicelib import auth  # noqa: E402
+from chalicelib.domain import auth  # noqa: E402
 from tests.e2e.test_devstack import ROOT, RunningStack, launch  # noqa: E402
 
 MAX_EXAMPLES = 15  # schema-valid requests per operation and role

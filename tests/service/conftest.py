@@ -8,5 +8,5 @@ import pytest
 
 @pytest.fixture
 def store():
-    from chalicelib.memory import MemoryStore
+    from chalicelib.adapters.memory import MemoryStore
     return MemoryStore()

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import cases
-from chalicelib.auth import Principal
-from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain import cases
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from tests.conftest import contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")

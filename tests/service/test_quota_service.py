@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.auth import Principal
-from chalicelib.errors import RateLimited
-from chalicelib.service import CaseService
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.errors import RateLimited
+from chalicelib.services.case_service import CaseService
 from tests.conftest import contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1"}), name="李女士")

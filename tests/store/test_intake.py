@@ -12,10 +12,10 @@ import boto3
 import pytest
 
 from chalicelib import config
-from chalicelib.auth import Principal
-from chalicelib.errors import VersionConflict
-from chalicelib.intake import Delivery, MailIntake, delivery_from_notification
-from chalicelib.mailer import SesMailer
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.errors import VersionConflict
+from chalicelib.services.mail_intake import Delivery, MailIntake, delivery_from_notification
+from chalicelib.adapters.ses import SesMailer
 from tests.conftest import contacts_of
 
 ADMIN = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
@@ -157,7 +157,7 @@ def test_mail_to_a_closed_case_opens_a_new_case(intake, store, svc):
     case = store.get_case("P1", first.case_id)
     svc.act(DESK, "P1", case.case_id, "classify", {"kind": "consultation"})
     # A written case closes only once its approved written reply went out.
-    from chalicelib.reply_service import ReplyService
+    from chalicelib.services.reply_service import ReplyService
     outbox = ReplyService(svc, store, lambda: SesMailer(boto3.client("ses", region_name=config.region())))
     reply = outbox.draft(DESK, "P1", case.case_id, {"body": "您好，问题已答复。"})
     outbox.approve(Principal("mgr-1", "manager", frozenset({"P1"})), "P1", case.case_id, reply.reply_id)
@@ -195,7 +195,7 @@ def test_garbage_is_quarantined_and_the_raw_object_kept(intake, store, mailbox):
 
 
 def test_mail_to_an_unknown_inbox_from_a_stranger_is_quarantined_and_listed_for_admins(intake):
-    from chalicelib.errors import Forbidden
+    from chalicelib.domain.errors import Forbidden
     outcome, delivery = deliver(intake, mail(sender="x@example.org", to="nobody@elsewhere.example",
                                              subject="物业费发票"), recipients=("nobody@elsewhere.example",))
     assert outcome.kind == "quarantined" and outcome.reason == "unknown_recipient" and outcome.property_id is None
@@ -362,7 +362,7 @@ def test_the_local_stack_stores_mail_with_the_return_path_ses_adds_so_null_sende
 @pytest.mark.parametrize("bad", ["not json", "[]", json.dumps({"notificationType": "Bounce"}),
                                  json.dumps(notification(action={"type": "Lambda"}))])
 def test_notifications_that_are_not_ses_receipts_are_refused(bad):
-    from chalicelib.errors import ValidationFailed
+    from chalicelib.domain.errors import ValidationFailed
     with pytest.raises(ValidationFailed):
         delivery_from_notification(bad)
 
@@ -492,7 +492,7 @@ def test_the_same_message_stored_again_under_a_new_key_is_still_one_case(intake,
 
 
 def test_mail_the_case_rules_refuse_is_quarantined_with_the_reason_at_once(intake, svc, store, monkeypatch):
-    from chalicelib.errors import ValidationFailed
+    from chalicelib.domain.errors import ValidationFailed
 
     def refuses(*args, **kwargs):
         raise ValidationFailed("unit is too long", code="validation_error")
@@ -509,7 +509,7 @@ def test_mail_the_case_rules_refuse_is_quarantined_with_the_reason_at_once(intak
                                                                       code="busy_retry")])
 def test_an_unexpected_error_is_retried_and_quarantined_on_the_last_try_instead_of_lost(intake, svc, monkeypatch,
                                                                                         error):
-    from chalicelib.intake import MAX_ATTEMPTS
+    from chalicelib.services.mail_intake import MAX_ATTEMPTS
 
     def breaks(*args, **kwargs):
         raise error

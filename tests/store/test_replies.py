@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import replies
-from chalicelib.auth import Principal
-from chalicelib.errors import Forbidden, IllegalTransition, VersionConflict
-from chalicelib.mailer import SendFailed, SesMailer
-from chalicelib.reply_service import ReplyService
+from chalicelib.domain import replies
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.errors import Forbidden, IllegalTransition, VersionConflict
+from chalicelib.adapters.ses import SesMailer
+from chalicelib.mail.outgoing import SendFailed
+from chalicelib.services.reply_service import ReplyService
 
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}), name="前台小王")
 ENGINEER = Principal("eng-1", "dept_staff", frozenset({"P1"}), name="张师傅", department="engineering")
@@ -93,7 +94,7 @@ def test_approved_email_reply_is_sent_once_threaded_and_recorded(outbox, svc, st
 def test_reply_to_an_email_case_threads_with_the_tenants_message(outbox, svc, mailbox):
     body = {"channel": "email", "unit": "3栋1201", "content": "邮件投诉", "mail_message_id": "abc@example.cn",
             "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}}
-    from chalicelib.cases import Actor
+    from chalicelib.domain.cases import Actor
     case, _ = svc.create_as(Actor("mail-intake", "system"), "P1", body, None)
     reply = outbox.draft(DESK, "P1", case.case_id, {"body": "已收到，正在处理。"})
     outbox.approve(MANAGER, "P1", case.case_id, reply.reply_id)
@@ -197,7 +198,7 @@ def test_approval_queue_lists_pending_replies_of_my_properties_oldest_first(outb
 
 
 def test_manager_of_another_property_cannot_approve(outbox, svc):
-    from chalicelib.errors import NotFound
+    from chalicelib.domain.errors import NotFound
     case = email_case(svc)
     reply = outbox.draft(DESK, "P1", case.case_id, {"body": "x"})
     with pytest.raises(NotFound):

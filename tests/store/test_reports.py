@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.auth import Principal
-from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.reports import ReportService
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.services.report_service import ReportService
 from tests.conftest import T0, contacts_of
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")

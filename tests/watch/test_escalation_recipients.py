@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib import watch
-from chalicelib.auth import Principal
-from chalicelib.watcher import WatchService
+from chalicelib.domain import escalation
+from chalicelib.domain.auth import Principal
+from chalicelib.services.case_watch import WatchService
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1"}), name="李女士")
 
@@ -24,8 +24,8 @@ class Recorder:
 
 
 def test_every_tier_and_the_on_duty_desk_need_an_address():
-    assert watch.missing_contacts({}) == ["front_desk", "manager", "director", "on_duty"]
-    assert watch.missing_contacts({"front_desk": "d@x", "manager": "m@x", "director": " ", "on_duty": "c@x"}) == [
+    assert escalation.missing_contacts({}) == ["front_desk", "manager", "director", "on_duty"]
+    assert escalation.missing_contacts({"front_desk": "d@x", "manager": "m@x", "director": " ", "on_duty": "c@x"}) == [
         "director"]
 
 
@@ -35,7 +35,7 @@ def test_an_escalation_with_nobody_to_tell_is_on_the_trail_as_unrouted_with_an_a
     store.put_meta("PROPERTY#P1", "SETTINGS", {"name": "滨江花园", "policy": {}, "departments": ["engineering"]})
     svc._properties.clear()
     metrics = []
-    monkeypatch.setattr("chalicelib.watcher.record_metric", lambda name, **kw: metrics.append(name))
+    monkeypatch.setattr("chalicelib.services.case_watch.record_metric", lambda name, **kw: metrics.append(name))
     case, _ = svc.submit(TENANT, "P1", {"channel": "app", "unit": "3栋1201", "content": "电梯停在12楼不动"}, None)
     clock.advance(minutes=11)  # the 10-minute hand-off is missed
     mailer, events = Recorder(), Recorder()
@@ -62,5 +62,5 @@ def test_the_people_told_are_the_ones_recorded(svc, store, clock, mailbox):
     assert stored.escalations["handoff"]["recipients"] == ["manager@riverside.example"]
     assert mailer.calls[0] == "manager@riverside.example"
     assert [e.action for e in store.events(stored)][-1] == "escalation_notified"
-    assert watch.decide(stored, gen=1, now=clock.now + timedelta(seconds=1), policy=svc.property("P1").policy
+    assert escalation.decide(stored, gen=1, now=clock.now + timedelta(seconds=1), policy=svc.property("P1").policy
                         ).action == "wait"

@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from chalicelib import config
-from chalicelib.auth import Principal
-from chalicelib.reminders import CallbackReminders, schedule_name
+from chalicelib.domain.auth import Principal
+from chalicelib.adapters.scheduler import CallbackReminders, schedule_name
 from tests.conftest import contacts_of
 
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}))
@@ -80,7 +80,7 @@ def test_a_scheduler_outage_does_not_fail_the_resolution(scheduler, svc, monkeyp
 
 def test_the_reminder_handler_mails_the_front_desk_only_while_the_callback_is_pending(client, scheduler, svc,
                                                                                       mailbox, runtime_wired):
-    from chalicelib.auth import Principal as P
+    from chalicelib.domain.auth import Principal as P
     svc.put_property(P("admin", "admin", frozenset({"P1"})), "P1", {
         "name": "滨江花园", "email": "service@riverside.example", "contacts": contacts_of("riverside.example")})
     case = resolved_case(svc)

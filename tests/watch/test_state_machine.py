@@ -18,9 +18,11 @@ import boto3
 import pytest
 
 from chalicelib import config
-from chalicelib.auth import Principal
-from chalicelib.cases import iso
-from chalicelib.watcher import Watcher, WatchService, sfn_time
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.cases import iso
+from chalicelib.adapters.stepfunctions import Watcher
+from chalicelib.domain.escalation import wake_time as sfn_time
+from chalicelib.services.case_watch import WatchService
 from tests.conftest import FakeClock
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "case_watch.asl.json"

@@ -1,4 +1,4 @@
-"""Outbound mail through SES: building a safe MIME message and sending it.
+"""Outbound mail as a value: the message, its ids and its safe MIME form (no AWS).
 
 Subjects and bodies are UTF-8 (RFC 2047 encoded-words in headers), so
 Simplified and Traditional Chinese survive every mail client. Header values
@@ -12,7 +12,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
-from typing import Any, Iterable
+from typing import Iterable
 
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x00]+")
 MAX_SUBJECT = 200
@@ -63,23 +63,6 @@ def build(mail: Outgoing) -> bytes:
         msg["References"] = " ".join(refs[-20:])
     msg.set_content(mail.text, charset="utf-8")
     return msg.as_bytes()
-
-
-class SesMailer:
-    """Sends through SES's SendRawEmail; returns SES's message id."""
-
-    def __init__(self, client: Any):
-        self.client = client
-
-    def send(self, mail: Outgoing) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
-        try:
-            response = self.client.send_raw_email(Source=header_safe(mail.sender, 254),
-                                                  Destinations=[header_safe(mail.to, 254)],
-                                                  RawMessage={"Data": build(mail)})
-        except (ClientError, BotoCoreError) as exc:
-            raise SendFailed(str(exc)) from exc
-        return response["MessageId"]
 
 
 def thread_ids(ids: Iterable[str]) -> list[str]:

@@ -34,13 +34,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote
 
-from chalicelib import auth, handover, stats, watch
-from chalicelib.cases import Case, Event, iso
-from chalicelib.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from chalicelib.domain import auth, escalation, handover, stats
+from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.observability import logger, record_metric
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from chalicelib.ports import ReportStorage
+    from chalicelib.services.ports import ReportStorage
 
 SIDES = ("customer_service", "control_room")
 CATCH_UP = timedelta(days=2)  # run_due produces handovers it missed within this long
@@ -222,12 +222,12 @@ class ReportService:
     def _mail_handover(self, prop: Any, doc: dict[str, Any]) -> None:
         """Customer service and the security control room both get the summary:
         the operator's handover is signed by both sides."""
-        recipients = watch.handover_recipients(prop.contacts)
+        recipients = escalation.handover_recipients(prop.contacts)
         if self._mailer is None or not recipients:
             return
         from chalicelib import config
         from chalicelib.mail.templates import handover_subject, handover_text
-        from chalicelib.mailer import Outgoing, SendFailed, new_message_id
+        from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
         sender = prop.email or config.mail_from()
         for address in recipients:
             try:

@@ -32,8 +32,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from chalicelib import deadlines
-from chalicelib.cases import Case, Event, iso
+from chalicelib.domain import deadlines
+from chalicelib.domain.cases import Case, Event, iso
 
 OPEN_LIST_SIZE = 20  # "the oldest/most urgent 20 by next deadline"
 ITEM_CAP = 100  # longest list kept per section; counts are always complete
@@ -134,7 +134,7 @@ def case_item(case: Case, now: datetime) -> dict[str, Any]:
 
 def escalation_tier(event: Event) -> str:
     """The tier an ``escalate`` event moved the case to. The deadline watcher
-    (chalicelib/watch.py) also escalates a case already with the director: the
+    (chalicelib/domain/escalation.py) also escalates a case already with the director: the
     tier does not change then, and its escalation record names the tier."""
     moved = (event.changes.get("tier") or {}).get("to")
     if moved:

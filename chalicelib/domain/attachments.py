@@ -8,14 +8,14 @@ through a short-lived presigned URL that the API hands to a caller it has
 authorised. References stored before this rule (http links) stay on the trail
 as text and are never loaded.
 
-The rules are pure (no AWS); :func:`presigned_get` and :func:`storage_origin`
-are the S3 edge.
+The rules are pure (no AWS); signing the short-lived URLs is the S3 adapter's
+(chalicelib/adapters/s3.py).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound, ValidationFailed
 
 PREFIX = "attachments/"
 URL_SECONDS = 300  # long enough to load a photo, short enough not to be worth sharing
@@ -61,42 +61,3 @@ def pick(events: Iterable[Any], n: int, *, bucket: str, property_id: str) -> tup
         raise NotFound("this attachment is a link, not a stored file: it is never loaded",
                        code="attachment_not_stored")
     return items[n - 1], key
-
-
-_signer: Any = None
-
-
-def signer() -> Any:
-    """The S3 client that signs GET URLs: SigV4 on the bucket's regional endpoint,
-    so a browser goes straight there (no redirect to an origin the CSP does not
-    list). Made once, on first use; honours AWS_ENDPOINT_URL (the local stack)."""
-    global _signer
-    if _signer is None:
-        import boto3
-        from botocore.config import Config
-        from chalicelib import config
-        import os
-        region = config.region()
-        if os.environ.get("AWS_ENDPOINT_URL"):  # the local stack: its one endpoint, path-style
-            _signer = boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
-        else:
-            _signer = boto3.client("s3", region_name=region, endpoint_url=f"https://s3.{region}.amazonaws.com",
-                                   config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
-    return _signer
-
-
-def presigned_get(s3: Any, bucket: str, key: str, *, name: str | None = None) -> str:
-    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
-    if name:
-        from urllib.parse import quote
-        params["ResponseContentDisposition"] = f"inline; filename*=UTF-8''{quote(name)}"
-    return s3.generate_presigned_url("get_object", Params=params, ExpiresIn=URL_SECONDS)
-
-
-def storage_origin(s3: Any, bucket: str) -> str:
-    """The origin presigned URLs point at (for the console's CSP img-src): the
-    same client signs both, so they cannot disagree."""
-    from urllib.parse import urlsplit
-    url = urlsplit(s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": PREFIX},
-                                             ExpiresIn=60))
-    return f"{url.scheme}://{url.netloc}"

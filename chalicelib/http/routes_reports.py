@@ -11,7 +11,8 @@ import os
 
 from chalice import Blueprint, CognitoUserPoolAuthorizer
 
-from chalicelib import runtime, web
+from chalicelib import runtime
+from chalicelib.http import web
 from chalicelib.observability import logger
 
 reports_routes = Blueprint(__name__)
@@ -28,7 +29,7 @@ HANDOVERS = PROPERTY + "/handovers"
 def reports():
     """A ReportService over the runtime's CaseService (cheap: built per call,
     so it follows ``runtime`` when tests swap the service or the clock)."""
-    from chalicelib.reports import ReportService
+    from chalicelib.services.report_service import ReportService
     service = runtime.service()
     return ReportService(service, service.store, clock=runtime.clock, mailer=runtime.mailer)
 
@@ -53,7 +54,7 @@ def list_handovers(property_id):
 def produce_handover(property_id):
     """The summary of the shift that ended last (or last before ``at``): 201
     when this request produced it, 200 with the stored one otherwise."""
-    from chalicelib.reports import parse_at
+    from chalicelib.services.report_service import parse_at
     req = _request()
     who = web.principal(req)
     body = web.body(req, "ProduceHandover")
@@ -68,7 +69,7 @@ def produce_handover(property_id):
 @reports_routes.route(HANDOVERS + "/{shift_end}", methods=["GET"], authorizer=users)
 @web.api
 def get_handover(property_id, shift_end):
-    from chalicelib.reports import parse_shift_end
+    from chalicelib.services.report_service import parse_shift_end
     who = web.principal(_request())
     pid = web.property_id(property_id)
     return web.json_response(reports().get_handover(who, pid, parse_shift_end(shift_end)))
@@ -77,7 +78,7 @@ def get_handover(property_id, shift_end):
 @reports_routes.route(HANDOVERS + "/{shift_end}/sign", methods=["POST"], authorizer=users)
 @web.api
 def sign_handover(property_id, shift_end):
-    from chalicelib.reports import parse_shift_end
+    from chalicelib.services.report_service import parse_shift_end
     req = _request()
     who = web.principal(req)
     body = web.body(req, "SignHandover")
@@ -89,7 +90,7 @@ def sign_handover(property_id, shift_end):
 @reports_routes.route(PROPERTY + "/stats/daily/{day}", methods=["GET"], authorizer=users)
 @web.api
 def daily_stats(property_id, day):
-    from chalicelib.reports import parse_day
+    from chalicelib.services.report_service import parse_day
     who = web.principal(_request())
     pid = web.property_id(property_id)
     return web.json_response(reports().get_daily(who, pid, parse_day(day)))
@@ -98,7 +99,7 @@ def daily_stats(property_id, day):
 @reports_routes.route(PROPERTY + "/stats/monthly/{month}", methods=["GET"], authorizer=users)
 @web.api
 def monthly_stats(property_id, month):
-    from chalicelib.reports import parse_month
+    from chalicelib.services.report_service import parse_month
     who = web.principal(_request())
     pid = web.property_id(property_id)
     year, number = parse_month(month)
@@ -109,7 +110,7 @@ def monthly_stats(property_id, month):
 def handover_and_stats(event):
     """Hourly, five past: every property whose local handover time (its policy's ``handover_times``) has passed
     gets its handover summary, and after local midnight yesterday's figures.
-    Properties: TD_PROPERTIES plus the registry (see chalicelib/reports.py)."""
+    Properties: TD_PROPERTIES plus the registry (see chalicelib/services/report_service.py)."""
     results = reports().run_due(runtime.clock())
     logger.info("handover and stats run", extra={"results": results})
     return results

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib import auth, cases
-from chalicelib.cases import Case, Event, iso
-from chalicelib.errors import Forbidden, NotFound
+from chalicelib.domain import auth, cases
+from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.errors import Forbidden, NotFound
 
 # Case fields a tenant sees on their own case.
 TENANT_CASE_FIELDS: frozenset[str] = frozenset({

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from chalicelib import deadlines
-from chalicelib.errors import Conflict, IllegalTransition, ValidationFailed
+from chalicelib.domain import deadlines
+from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationFailed
 
 KINDS = ("consultation", "complaint", "request")
 CHANNELS = ("app", "web", "email", "phone", "walk_in", "letter")
@@ -52,9 +52,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "message": OPEN_STATUSES,
     "rate": frozenset({"resolved", "callback_done", "closed"}),
     "written_reply": frozenset(STATUSES),
-    "escalation_notified": OPEN_STATUSES,  # the watcher records who it told (chalicelib/watch.py)
-    "escalation_unrouted": OPEN_STATUSES,  # the watcher found nobody to tell (chalicelib/watch.py)
-    "watch_renewed": OPEN_STATUSES,  # the watcher hands over to a fresh execution (chalicelib/watch.py)
+    "escalation_notified": OPEN_STATUSES,  # the watcher records who it told (chalicelib/domain/escalation.py)
+    "escalation_unrouted": OPEN_STATUSES,  # the watcher found nobody to tell (chalicelib/domain/escalation.py)
+    "watch_renewed": OPEN_STATUSES,  # the watcher hands over to a fresh execution (chalicelib/domain/escalation.py)
 }
 
 
@@ -117,7 +117,7 @@ class Case:
     callback: dict[str, Any] | None = None
     rating: dict[str, Any] | None = None
     mail_thread: list[str] = field(default_factory=list)  # message ids of the email conversation, oldest first
-    # The deadline watcher (see chalicelib/watch.py): which Step Functions
+    # The deadline watcher (see chalicelib/domain/escalation.py): which Step Functions
     # execution generation is current, and the escalations it has made, by
     # deadline name ("handoff", "response", "callback") or "major".
     watch_gen: int = 1
@@ -251,7 +251,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
 
 # --- the escalation ladder ------------------------------------------------------
 # The one home of the tier order (``TIERS``), of "one tier up" and of "a major
-# complaint goes to the manager"; the watcher (chalicelib/watch.py) and staff's
+# complaint goes to the manager"; the watcher (chalicelib/domain/escalation.py) and staff's
 # escalate action both climb through ``tier_above``. Who is *told* at each tier,
 # by day and by night, lives in chalicelib/recipients.py.
 
@@ -320,7 +320,7 @@ def _guard(case: Case, action: str) -> None:
 def lifecycle_allows(case: Case, action: str) -> bool:
     """Whether the case as it stands lets ``action`` be taken now: its status
     (``ALLOWED_FROM``) and the written-reply rule, exactly as ``_guard`` checks
-    them. What the caller's role and scope allow is chalicelib/auth.py's."""
+    them. What the caller's role and scope allow is chalicelib/domain/auth.py's."""
     try:
         _guard(case, action)
     except IllegalTransition:
@@ -579,4 +579,4 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
 }
 
-# What a tenant sees of each action lives in chalicelib/views.py (an allow-list per field).
+# What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

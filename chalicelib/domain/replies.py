@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.auth import APPROVER_ROLES, Principal
-from chalicelib.cases import Case, iso
-from chalicelib.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
+from chalicelib.domain.auth import APPROVER_ROLES, Principal
+from chalicelib.domain.cases import Case, iso
+from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
 
 STATUSES = ("pending", "returned", "approved", "sending", "sent", "uncertain")
 SEND_LEASE = timedelta(minutes=15)  # a send not confirmed within this is reported, not retried

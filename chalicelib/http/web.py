@@ -9,8 +9,10 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib import auth, config, runtime, schemas
-from chalicelib.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
+from chalicelib import config, runtime, schemas
+from chalicelib.domain import auth
+from chalicelib.http import identity
+from chalicelib.domain.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
 from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -95,7 +97,7 @@ def api(view: Callable[..., Any]) -> Callable[..., Any]:
 def principal(request: Any) -> auth.Principal:
     context = request.context or {}
     claims = (context.get("authorizer") or {}).get("claims")
-    return auth.authenticate(request.headers, claims, mode=config.auth_mode(), secret=config.auth_secret(),
+    return identity.authenticate(request.headers, claims, mode=config.auth_mode(), secret=config.auth_secret(),
                              now=runtime.clock())
 
 

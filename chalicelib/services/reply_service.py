@@ -10,17 +10,17 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import auth, cases, replies
-from chalicelib.cases import Actor, Case
-from chalicelib.errors import VersionConflict
+from chalicelib.domain import auth, cases, replies
+from chalicelib.domain.cases import Actor, Case
+from chalicelib.domain.errors import VersionConflict
 from chalicelib.mail import templates
-from chalicelib.mailer import Outgoing, SendFailed, new_message_id
+from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
-from chalicelib.replies import Reply
-from chalicelib.service import CaseService
+from chalicelib.domain.replies import Reply
+from chalicelib.services.case_service import CaseService
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from chalicelib.ports import ReplyStore
+    from chalicelib.services.ports import ReplyStore
 
 OUTBOX = Actor("outbox", "system", "Tenantdesk")
 

@@ -19,11 +19,11 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
-from chalicelib.cases import Case, Change, Event, iso, parse_iso
-from chalicelib.errors import BadRequest, NotFound, VersionConflict
-from chalicelib.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
+from chalicelib.domain.cases import Case, Change, Event, iso, parse_iso
+from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
+from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
                               QuotaExceeded, WatchStart)
-from chalicelib.replies import Reply
+from chalicelib.domain.replies import Reply
 
 _NO_DUE = "~"  # sorts after every ISO timestamp, as in the DynamoDB index
 

@@ -26,11 +26,11 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
-from chalicelib.replies import Reply
-from chalicelib.errors import BadRequest, NotFound, VersionConflict
-from chalicelib.models import NO_DUE, Models
-from chalicelib.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
+from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
+from chalicelib.domain.replies import Reply
+from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
+from chalicelib.adapters.models import NO_DUE, Models
+from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
                               QuotaExceeded, WatchStart)
 
 IDEMPOTENCY_TTL = timedelta(hours=24)

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from chalicelib.cases import Case, Change, Event
-    from chalicelib.quotas import Quota
-    from chalicelib.replies import Reply
+    from chalicelib.domain.cases import Case, Change, Event
+    from chalicelib.domain.quotas import Quota
+    from chalicelib.domain.replies import Reply
 
 Page = tuple[list, "str | None"]  # (items, cursor for the next page or None)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib import cases
-from chalicelib.auth import PERMISSIONS
+from chalicelib.domain import cases
+from chalicelib.domain.auth import PERMISSIONS
 from chalicelib.schemas import SCHEMAS
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
@@ -140,7 +140,7 @@ _CASE_PAGES = ("/v1/me/cases", "/v1/properties/{property_id}/queue")
 
 _VALUE_PARAMETERS = ("tenant_id", "shift_end", "day", "month")
 
-# Routes with an application quota (chalicelib/quotas.py): the property's
+# Routes with an application quota (chalicelib/domain/quotas.py): the property's
 # settings may override the limits (PutProperty ``quotas``).
 _RATE_LIMITED = {
     ("POST", "/v1/properties/{property_id}/cases"): "a tenant's cases per hour (cases_per_tenant_per_hour; "
@@ -150,7 +150,7 @@ _RATE_LIMITED = {
 
 
 def _console_assets() -> dict[str, str]:
-    from chalicelib.routes_console import ASSETS
+    from chalicelib.http.routes_console import ASSETS
     return ASSETS
 
 

@@ -8,16 +8,18 @@ fires only for a deadline that still applies. Pure rules: no AWS, no clock.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import deadlines
-from chalicelib.cases import TIERS, Actor, Case, Change, _apply, iso, parse_iso, tier_above
+from chalicelib.domain import deadlines
+from chalicelib.domain.cases import TIERS, Actor, Case, Change, _apply, iso, parse_iso, tier_above
 
 WATCHER = Actor("watcher", "system", "Deadline watcher")
 # How long a higher tier has to act on a missed deadline before the next tier
-# hears of it is the property's ``policy.escalation_step`` (chalicelib/deadlines.py).
+# hears of it is the property's ``policy.escalation_step`` (chalicelib/domain/deadlines.py).
 # An open case with no pending deadline (e.g. responded, awaiting resolution) is
 # still looked at daily, so a missed change never leaves it unwatched for long.
 HEARTBEAT = timedelta(hours=24)
@@ -140,7 +142,7 @@ def mark_unrouted(case: Case, key: str, now: datetime, policy: deadlines.Policy)
 # The one home of "who hears of what": an escalation (``recipients``), a due
 # follow-up call (``callback_reminder_recipient``) and a shift handover
 # (``handover_recipients``). The addresses are the property's ``contacts``: one
-# per tier of the ladder (``TIERS``, chalicelib/cases.py) and ``on_duty``, the
+# per tier of the ladder (``TIERS``, chalicelib/domain/cases.py) and ``on_duty``, the
 # on-duty desk in the security control room, who stands in after hours.
 #
 # Every tier of the ladder and the after-hours desk needs an address, or an
@@ -178,3 +180,11 @@ def handover_recipients(contacts: dict[str, str]) -> list[str]:
     """Who gets a shift handover summary: both sides that sign it, customer
     service (the front desk) and the security control room (the on-duty desk)."""
     return [a for a in dict.fromkeys((contacts.get("front_desk"), contacts.get("on_duty"))) if a]
+
+
+def wake_time(at: datetime) -> str:
+    """When to look again, as RFC 3339 in whole seconds, rounded up: never early
+    (the form a Step Functions Wait state's TimestampPath takes)."""
+    at = at.astimezone(timezone.utc)
+    seconds = math.ceil(at.timestamp())
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.errors import RateLimited, ValidationFailed
+from chalicelib.domain.errors import RateLimited, ValidationFailed
 
 # Staff-logged cases are not limited: the front desk logs every caller's case,
 # and a busy desk must never be told to wait. API Gateway's stage throttling

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib import auth, cases, deadlines, quotas, views, watch
-from chalicelib.cases import Actor, Case, Event
-from chalicelib.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain import auth, cases, deadlines, escalation, quotas, views
+from chalicelib.domain.cases import Actor, Case, Event
+from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
-from chalicelib.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
+from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
                               QuotaExceeded, WatchStart)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from chalicelib.ports import Storage
+    from chalicelib.services.ports import Storage
 
 PROPERTY_CACHE_SECONDS = 60
 MAX_SUBMIT_ATTEMPTS = 5
@@ -71,10 +71,10 @@ class CaseService:
         self.store = store
         self.clock = clock
         self._properties: dict[str, tuple[float, Property]] = {}
-        # Starts a case's Step Functions execution (chalicelib.watcher.Watcher);
+        # Starts a case's Step Functions execution (chalicelib.adapters.stepfunctions.Watcher);
         # None where nothing watches (unit tests): the outbox records remain.
         self.watcher = watcher
-        # Schedules callback reminders (chalicelib.reminders); None: none are made.
+        # Schedules callback reminders (chalicelib.adapters.scheduler); None: none are made.
         self.reminders = reminders
 
     def _after_change(self, action: str, case: Case, prop: Property) -> None:
@@ -96,7 +96,7 @@ class CaseService:
         now = self.clock()
         sleep_until = now
         if case is not None and policy is not None:
-            first = watch.decide(case, gen=gen, now=now, policy=policy)
+            first = escalation.decide(case, gen=gen, now=now, policy=policy)
             sleep_until = first.until if first.action == "wait" and first.until else now
         try:
             self.watcher.start(property_id, case_id, gen, sleep_until=sleep_until)
@@ -110,7 +110,7 @@ class CaseService:
     def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list:
         """A new watcher generation when the change made the case need a look
         sooner than its running watcher will take (see watch.needs_new_watcher)."""
-        if not watch.needs_new_watcher(before, after, policy, self.clock()):
+        if not escalation.needs_new_watcher(before, after, policy, self.clock()):
             return []
         after.watch_gen = before.watch_gen + 1
         return [watch_outbox_record(after)]
@@ -145,7 +145,7 @@ class CaseService:
         """Create or update a property's name, departments and deadline policy overrides."""
         auth.authorize(principal, "policy.write", property_id)
         prop = self._property_from(property_id, params)  # validates the policy before anything is stored
-        missing = watch.missing_contacts(prop.contacts)
+        missing = escalation.missing_contacts(prop.contacts)
         if missing:
             raise ValidationFailed("every escalation tier and the on-duty desk need an email address",
                                    code="escalation_contact_missing", details={"field": "contacts", "missing": missing})
@@ -201,7 +201,8 @@ class CaseService:
 
     @staticmethod
     def _require_stored_attachments(property_id: str, params: dict[str, Any]) -> None:
-        from chalicelib import attachments, config
+        from chalicelib import config
+        from chalicelib.domain import attachments
         attachments.require_stored(params.get("attachments"), bucket=config.mail_bucket(), property_id=property_id)
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
@@ -283,7 +284,8 @@ class CaseService:
     def attachment(self, principal: auth.Principal, property_id: str, case_id: str,
                    n: int) -> tuple[dict[str, Any], str]:
         """Attachment ``n`` of a case the caller may read, and its storage key."""
-        from chalicelib import attachments, config
+        from chalicelib import config
+        from chalicelib.domain import attachments
         _case, events = self.get(principal, property_id, case_id)
         return attachments.pick(events, n, bucket=config.mail_bucket(), property_id=property_id)
 

@@ -1,59 +1,22 @@
-"""Authentication (who is calling) and authorisation (may they do this).
+"""Authentication: who is calling, as a :class:`~chalicelib.domain.auth.Principal`.
 
-Two ways a caller is authenticated, chosen by ``config.auth_mode()``:
+Two ways, chosen by ``config.auth_mode()``:
 
 * ``local``   – an HS256 bearer token signed with a dev key (see ``chalicelib.cli``).
 * ``cognito`` – API Gateway's Cognito user-pool authorizer has already verified the
-  caller; we only map the claims it hands us onto a :class:`Principal`.
+  caller; we only map the claims it hands us onto a Principal.
 
-Every route's permission rule lives in :data:`PERMISSIONS`; :func:`authorize` is the
-one function that applies it.
-
-Domain-pure: no HTTP or AWS imports, no clock reads (``now`` is always injected), and
-``jwt`` is imported lazily so importing this module stays cheap.
+No clock reads (``now`` is always injected); ``jwt`` is imported lazily so importing
+this module stays cheap.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from chalicelib.errors import Forbidden, NotFound, Unauthorized
-
-__all__ = [
-    "ROLES",
-    "STAFF_ROLES",
-    "APPROVER_ROLES",
-    "LANGS",
-    "DEFAULT_LANG",
-    "TOKEN_ISSUER",
-    "TOKEN_AUDIENCE",
-    "TOKEN_ALGORITHM",
-    "DEFAULT_TTL_SECONDS",
-    "EXP_LEEWAY_SECONDS",
-    "MAX_PROPERTIES",
-    "MAX_TOKEN_LENGTH",
-    "PERMISSIONS",
-    "Principal",
-    "mint_token",
-    "verify_token",
-    "principal_from_cognito_claims",
-    "authenticate",
-    "authorize",
-    "permissions_of",
-    "DEPARTMENT_SCOPED_ROLES",
-    "authorize_on_case",
-]
-
-# "security": the security control room's staff, the on-duty desk after hours,
-# who sign the control-room side of the shift handover.
-ROLES: tuple[str, ...] = ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin")
-STAFF_ROLES: frozenset[str] = frozenset(ROLES) - {"tenant"}
-APPROVER_ROLES: frozenset[str] = frozenset({"manager", "director", "admin"})
-
-LANGS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
-DEFAULT_LANG = "zh-Hans"
+from chalicelib.domain.auth import _LANG_BY_LOWER, _ROLE_RANK, DEFAULT_LANG, LANGS, ROLES, Principal
+from chalicelib.domain.errors import Unauthorized
 
 TOKEN_ISSUER = "tenantdesk-local"
 TOKEN_AUDIENCE = "tenantdesk"
@@ -63,43 +26,6 @@ EXP_LEEWAY_SECONDS = 30
 MAX_PROPERTIES = 50
 # A real token of ours is a few hundred bytes; anything this long is refused unparsed.
 MAX_TOKEN_LENGTH = 8192
-
-_ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-_LANG_BY_LOWER = {lang.lower(): lang for lang in LANGS}
-_FRONT_AND_UP = frozenset({"front_desk", "manager", "director", "admin"})
-
-
-# --------------------------------------------------------------------------- principal
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller."""
-
-    subject: str  # tenant id or staff id (token "sub")
-    role: str
-    properties: frozenset[str]  # property ids this principal is scoped to
-    name: str = ""
-    email: str = ""
-    lang: str = DEFAULT_LANG  # "zh-Hans" | "zh-Hant" | "en"
-    # The staff member's department (e.g. "engineering"); None for tenants and
-    # for staff who belong to none. Limits what dept_staff may act on.
-    department: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.role not in _ROLE_RANK:
-            raise ValueError(f"unknown role {self.role!r}; expected one of {ROLES}")
-        if isinstance(self.properties, (str, bytes)):
-            raise TypeError("properties must be an iterable of property ids, not a string")
-        if not isinstance(self.properties, frozenset):
-            object.__setattr__(self, "properties", frozenset(self.properties))
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    def in_property(self, property_id: str) -> bool:
-        return property_id in self.properties
 
 
 # --------------------------------------------------------------------------- local tokens
@@ -410,91 +336,3 @@ def authenticate(
         return verify_token(secret, token, now=now)
 
     raise Unauthorized("authentication is not configured (unknown auth mode)", code="auth_not_configured")
-
-
-# --------------------------------------------------------------------------- authorisation
-
-# action -> roles allowed. Every route's rule is here and nowhere else.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "case.submit": frozenset({"tenant"}),  # tenant submits own case
-    "case.log": _FRONT_AND_UP,  # staff logs a phone/walk-in/letter case for a caller
-    "case.list_own": frozenset({"tenant"}),
-    "case.read": frozenset(ROLES),  # tenants further limited to their own cases by the caller
-    "case.message": frozenset({"tenant"}),
-    "case.rate": frozenset({"tenant"}),
-    "case.reopen": frozenset({"tenant"}) | _FRONT_AND_UP,
-    "queue.read": STAFF_ROLES,
-    "case.classify": _FRONT_AND_UP,
-    "case.assign": _FRONT_AND_UP,
-    "case.note": STAFF_ROLES,
-    "case.start": STAFF_ROLES,
-    "case.respond": STAFF_ROLES,
-    "case.resolve": STAFF_ROLES,
-    "case.callback": _FRONT_AND_UP,
-    "case.escalate": STAFF_ROLES,
-    "case.close": _FRONT_AND_UP,
-    "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),  # consultation answered -> closed
-    "case.explain": _FRONT_AND_UP,  # invalid complaint explained -> closed
-    "policy.read": STAFF_ROLES,
-    "policy.write": frozenset({"admin"}),
-    "reply.approve": APPROVER_ROLES,
-    "reply.draft": STAFF_ROLES,
-    "reply.read": STAFF_ROLES,
-    "reply.post": _FRONT_AND_UP,
-    "mail.quarantine": _FRONT_AND_UP,
-    # Mail to an address no property owns: only admins, who may know whose it is.
-    "mail.unrouted": frozenset({"admin"}),
-    "report.read": STAFF_ROLES,
-    # A handover is signed by both sides, each by its own people: customer
-    # service and the security control room. The route takes either side.
-    "handover.sign": _FRONT_AND_UP | {"security"},
-    "handover.sign.customer_service": _FRONT_AND_UP,
-    "handover.sign.control_room": frozenset({"security"}),
-}
-
-
-def authorize(principal: Principal, action: str, property_id: str | None = None) -> None:
-    """Allow, or raise.
-
-    * role may not do ``action`` -> ``Forbidden(code="forbidden")``
-    * ``property_id`` given and the principal is not scoped to it ->
-      ``NotFound(code="not_found")``: we never reveal that another property's
-      resource exists.
-    * unknown ``action`` -> ``KeyError`` (a programming error, not a caller's).
-    """
-    allowed = PERMISSIONS[action]
-    if principal.role not in allowed:
-        raise Forbidden(f"role {principal.role!r} may not perform {action!r}", code="forbidden")
-    if property_id is not None and not principal.in_property(property_id):
-        raise NotFound("not found", code="not_found")
-
-
-def permissions_of(principal: Principal) -> list[str]:
-    """The permission names ``principal``'s role holds, sorted: what a client
-    shows (the console's navigation), never what decides (:func:`authorize` does)."""
-    return sorted(action for action, roles in PERMISSIONS.items() if principal.role in roles)
-
-
-# Staff below manager act only on their own department's cases or on cases
-# assigned to them; reading stays property-wide (see "case.read"). Managers and
-# up, and the front desk that routes cases, act on any case of their property.
-# The control room's staff (security) rank below the front desk too: they act on
-# the security department's cases (their own, without a department claim).
-DEPARTMENT_SCOPED_ROLES: frozenset[str] = frozenset({"dept_staff", "security"})
-_ROLE_DEPARTMENT = {"security": "security"}
-
-
-def authorize_on_case(principal: Principal, *, department: str | None, assignee: str | None) -> None:
-    """Allow ``principal`` to act on a case routed to ``department`` and assigned
-    to ``assignee``, or raise ``Forbidden(code="outside_department")``.
-
-    Called after :func:`authorize` (role and property) for every change to a case.
-    """
-    if principal.role not in DEPARTMENT_SCOPED_ROLES:
-        return
-    if assignee and assignee == principal.subject:
-        return
-    if department and department == (principal.department or _ROLE_DEPARTMENT.get(principal.role)):
-        return
-    raise Forbidden("this case belongs to another department and is not assigned to you",
-                    code="outside_department", details={"department": department})

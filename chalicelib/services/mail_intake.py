@@ -14,16 +14,17 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Callable
 
-from chalicelib import auth, schemas
-from chalicelib.cases import Actor, Case, iso, parse_iso
-from chalicelib.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
+from chalicelib import schemas
+from chalicelib.domain import auth
+from chalicelib.domain.cases import Actor, Case, iso, parse_iso
+from chalicelib.domain.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail import templates
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
     strip_reply_prefixes
-from chalicelib.mailer import Outgoing, SendFailed, header_safe, thread_ids
+from chalicelib.mail.outgoing import Outgoing, SendFailed, header_safe, thread_ids
 from chalicelib.observability import logger, record_metric
-from chalicelib.service import CaseService, Property
-from chalicelib.ports import IdempotentReplay, MailSeen
+from chalicelib.services.case_service import CaseService, Property
+from chalicelib.services.ports import IdempotentReplay, MailSeen
 
 MAIL_ACTOR = Actor("mail-intake", "system", "Email")
 # SNS invokes the Lambda asynchronously: one try and Lambda's two retries (infra's

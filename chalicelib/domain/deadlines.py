@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.errors import ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
 
 UNITS = ("minutes", "hours", "working_hours", "working_days")
 WINDOW_NAMES = (
@@ -87,8 +87,8 @@ class Policy:
     Two parts of the escalation procedure vary by property too, so they live
     here and not as module constants: ``escalation_step``, how long a higher
     tier has to act on a missed deadline before the next tier hears of it
-    (chalicelib/watch.py), and ``handover_times``, the property-local times
-    customer service and the control room hand over (chalicelib/handover.py):
+    (chalicelib/domain/escalation.py), and ``handover_times``, the property-local times
+    customer service and the control room hand over (chalicelib/domain/handover.py):
     a mall staffed 10:00-22:00 hands over at 10:00 and 22:00.
     """
 

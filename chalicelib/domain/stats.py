@@ -50,10 +50,10 @@ import calendar
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from chalicelib import cases as case_rules
-from chalicelib import deadlines, handover
-from chalicelib.handover import unique_latest
-from chalicelib.cases import Case, Event, iso
+from chalicelib.domain import cases as case_rules
+from chalicelib.domain import deadlines, handover
+from chalicelib.domain.handover import unique_latest
+from chalicelib.domain.cases import Case, Event, iso
 
 WINDOWS = ("handoff", "response", "callback")
 UNCLASSIFIED = "unclassified"

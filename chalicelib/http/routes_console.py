@@ -28,7 +28,7 @@ ASSETS: dict[str, str] = {
 
 # The console runs only its own scripts and talks only to this origin. Images
 # come only from the system's own storage (attachments, through presigned URLs
-# the API hands out): never from a link a tenant wrote (chalicelib/attachments.py).
+# the API hands out): never from a link a tenant wrote (chalicelib/domain/attachments.py).
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
         "img-src 'self' data: {storage}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
@@ -41,10 +41,10 @@ def _csp() -> str:
 
 @lru_cache(maxsize=4)
 def _csp_for(bucket: str) -> str:
-    from chalicelib import attachments
-    return _CSP.format(storage=attachments.storage_origin(attachments.signer(), bucket))
+    from chalicelib.adapters import s3
+    return _CSP.format(storage=s3.storage_origin(s3.signer(), bucket))
 
-# Both routes are public and listed in chalicelib/openapi.py ROUTES.
+# Both routes are public and listed in chalicelib/http/openapi.py ROUTES.
 
 
 @lru_cache(maxsize=None)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from chalicelib import config
-from chalicelib.cases import Case
+from chalicelib.domain.cases import Case
 
 LEAD = timedelta(hours=1)  # remind this long before the callback is due
 

@@ -1,0 +1,1 @@
+"""AWS behind the ports: DynamoDB, SES, Step Functions, Scheduler, S3; key formats live here."""

@@ -1,0 +1,1 @@
+"""One service per capability; storage only through services.ports."""
