@@ -182,7 +182,7 @@ class Functions:
         from chalice.cdk import Chalice
 
         # app.py and the blueprints read TD_USER_POOL_ARN when imported.
-        fresh = ["app", *(m for m in sys.modules if m.startswith("chalicelib.routes_"))]
+        fresh = ["app", *(m for m in sys.modules if m.startswith("chalicelib.http.routes_"))]
         # chalice also copies the stage's environment variables (CDK token strings here)
         # into os.environ while it loads the app: put the whole environment back after.
         saved_env = dict(os.environ)
@@ -204,10 +204,10 @@ class Functions:
             return construct
         finally:
             sys.path[:] = saved_path
-            for m in [m for m in sys.modules if m == "app" or m.startswith("chalicelib.routes_")]:
+            for m in [m for m in sys.modules if m == "app" or m.startswith("chalicelib.http.routes_")]:
                 sys.modules.pop(m, None)
             sys.modules.update(saved_mods)
-            for name, module in saved_mods.items():  # keep `import chalicelib.routes_x` consistent
+            for name, module in saved_mods.items():  # keep `import chalicelib.http.routes_x` consistent
                 parent, _, child = name.rpartition(".")
                 if parent in sys.modules:
                     setattr(sys.modules[parent], child, module)

@@ -158,7 +158,7 @@ def _public_routes() -> set:
     import re
     repo = ASL_FILE.parents[1]
     public = set()
-    for path in [repo / "app.py", *sorted((repo / "chalicelib").glob("*.py"))]:
+    for path in [repo / "app.py", *sorted((repo / "chalicelib").rglob("*.py"))]:
         for line in path.read_text(encoding="utf-8").splitlines():
             m = re.match(r"\s*@\w+\.route\((['\"])(.+?)\1", line)
             if m and "authorizer=" not in line:
