@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from chalicelib import config
+
 _service = None
 _replies = None
 _intake = None
@@ -33,24 +35,23 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
 def aws_client(name: str) -> Any:
     """One boto3 client per service (creating one costs ~100 ms)."""
     if name not in _clients:
-        import boto3
-        from chalicelib import config
+        import boto3  # ~180 ms: only when the first client is needed
         _clients[name] = boto3.client(name, region_name=config.region())
     return _clients[name]
 
 
 def mailer() -> Any:
-    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.adapters.ses import SesMailer  # the email package and botocore: senders only
     return SesMailer(aws_client("ses"))
 
 
 def service():
     global _service
     if _service is None:
+        # Services and adapters (pynamodb, botocore) load on the first request, not at import.
         from chalicelib.adapters.models import bind
         from chalicelib.services.case_service import CaseService
         from chalicelib.adapters.dynamodb import DynamoStore
-        from chalicelib import config
         watcher = None
         if config.state_machine_arn():
             from chalicelib.adapters.stepfunctions import Watcher

@@ -20,18 +20,22 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
 from chalicelib.domain.replies import Reply
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
-from chalicelib.adapters.models import NO_DUE, Models
+from chalicelib.adapters.models import NO_DUE, CaseModel, EventModel, MetaModel, Models, ReplyModel
 from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
                               QuotaExceeded, WatchStart)
+
+if TYPE_CHECKING:
+    from chalicelib.domain.quotas import Quota
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 _DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "responded_at", "resolved_at", "callback_done_at",
@@ -103,7 +107,7 @@ def quarantine_pk(property_id: str | None) -> str:
     return f"QUARANTINE#{property_id or UNROUTED}"
 
 
-def quota_key(quota: Any) -> Key:
+def quota_key(quota: Quota) -> Key:
     """A quota's counter: one item per counted thing and window."""
     return f"QUOTA#{quota.name}#{quota.key}", quota.window_start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -137,7 +141,7 @@ def case_to_body(case: Case) -> dict[str, Any]:
     return body
 
 
-def case_from_item(item: Any) -> Case:
+def case_from_item(item: CaseModel) -> Case:
     body = dict(item.body)
     deadlines = {k: Deadline.from_dict(v) for k, v in (body.pop("deadlines", None) or {}).items()}
     for name in _DATETIME_FIELDS:
@@ -151,7 +155,7 @@ def case_from_item(item: Any) -> Case:
 _REPLY_DATETIMES = ("created_at", "updated_at", "approved_at", "sending_since", "sent_at")
 
 
-def reply_from_item(item: Any) -> Reply:
+def reply_from_item(item: ReplyModel) -> Reply:
     body = dict(item.body)
     for name in _REPLY_DATETIMES:
         if body.get(name):
@@ -159,7 +163,7 @@ def reply_from_item(item: Any) -> Reply:
     return Reply(status=item.status, version=item.version, **body)
 
 
-def event_from_item(item: Any) -> Event:
+def event_from_item(item: EventModel) -> Event:
     actor = item.actor or {}
     return Event(seq=int(item.seq), at=parse_iso(item.at), actor=Actor(actor.get("id", ""), actor.get("role", ""),
                                                                         actor.get("name", "")),
@@ -194,13 +198,13 @@ def _reasons(exc: TransactWriteError) -> list[str | None]:
 class DynamoStore:
     """Cases, events and meta records in DynamoDB through pynamodb."""
 
-    def __init__(self, models: Models):
+    def __init__(self, models: Models) -> None:
         self.m = models
         self._connection = _connection(models.Case.Meta.region)
 
     # --- items --------------------------------------------------------------
 
-    def _case_item(self, case: Case) -> Any:
+    def _case_item(self, case: Case) -> CaseModel:
         due = case.next_due()
         item = self.m.Case(
             case.property_id, case.case_id,
@@ -215,7 +219,7 @@ class DynamoStore:
             channel=case.channel, tier=case.tier, body=case_to_body(case))
         return item
 
-    def _event_item(self, case: Case, event: Event) -> Any:
+    def _event_item(self, case: Case, event: Event) -> EventModel:
         return self.m.Event(case.key, event.seq, at=iso(event.at), action=event.action,
                             actor={"id": event.actor.id, "role": event.actor.role, "name": event.actor.name},
                             changes=event.changes, data=event.data)
@@ -257,7 +261,7 @@ class DynamoStore:
                              page_size=limit, last_evaluated_key=_decode_cursor(scope, cursor))
         return self._page(result, scope)
 
-    def _page(self, result: Any, scope: str) -> tuple[list[Case], str | None]:
+    def _page(self, result: ResultIterator[CaseModel], scope: str) -> tuple[list[Case], str | None]:
         try:
             cases = [case_from_item(i) for i in result]
         except QueryError as exc:
@@ -267,7 +271,7 @@ class DynamoStore:
 
     # --- meta ---------------------------------------------------------------
 
-    def get_meta(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    def get_meta(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MetaModel]:
         """Several meta records in one BatchGetItem."""
         return {(i.pk, i.sk): i for i in self.m.Meta.batch_get(list(keys))}
 
@@ -335,7 +339,7 @@ class DynamoStore:
 
     def create_case(self, change: Change, *, idempotency: IdempotencyRecord | None,
                     counter: CounterRead | None = None, outbox: Iterable[WatchStart] = (),
-                    quota: Any = None) -> None:
+                    quota: Quota | None = None) -> None:
         """Write a new case, its first event, idempotency record and outbox
         records (work to do once it is stored) atomically. ``counter`` =
         (key, number read): the number was read, not taken, so the counter's
@@ -346,7 +350,7 @@ class DynamoStore:
         (``QuotaExceeded``)."""
         case = change.case
         meta = self.m.Meta
-        ops = []
+        ops: list[str] = []
         try:
             with TransactWrite(connection=self._connection) as tx:
                 if counter is not None:
@@ -380,7 +384,7 @@ class DynamoStore:
                 raise CaseNumberTaken() from exc
             raise
 
-    def _step_quota(self, tx: TransactWrite, quota: Any) -> None:
+    def _step_quota(self, tx: TransactWrite, quota: Quota) -> None:
         """Add one to a quota's fixed-window counter (created on first use, with
         a TTL), on condition that it is still under the limit: every instance
         shares the one item, and the ADD is atomic, so the limit holds however
@@ -390,7 +394,7 @@ class DynamoStore:
                   condition=meta.n.does_not_exist() | (meta.n < quota.limit))
 
     def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
-                    outbox: Iterable[WatchStart] = (), quota: Any = None) -> None:
+                    outbox: Iterable[WatchStart] = (), quota: Quota | None = None) -> None:
         """Write a case change and its audit event together, only if the case is
         still at ``expected_version``. A ``guard`` meta record written with it
         makes a redelivered event (the same email twice) a no-op: if the guard
@@ -408,8 +412,8 @@ class DynamoStore:
     def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
                   guard: MailSeen | None = None, reply: Reply | None = None,
                   reply_version: int | None = None, outbox: Iterable[WatchStart] = (),
-                  quota: Any = None) -> None:
-        ops = []
+                  quota: Quota | None = None) -> None:
+        ops: list[str] = []
         try:
             with TransactWrite(connection=self._connection) as tx:
                 if guard is not None:
@@ -457,7 +461,7 @@ class DynamoStore:
 
     # --- replies ------------------------------------------------------------
 
-    def _reply_item(self, reply: Reply) -> Any:
+    def _reply_item(self, reply: Reply) -> ReplyModel:
         body = asdict(reply)
         for name in ("status", "version"):
             body.pop(name)

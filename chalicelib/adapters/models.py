@@ -18,14 +18,16 @@
   a manager's approval queue and the outbox: sparse GSI ``reply_queue``
   (``queue`` = ``pending#<property>`` | ``unsent`` | ``sending``, ``queued_at``).
 
-Table names come from config, which is read lazily, so the model classes are
-made on first use by ``bind()`` and cached per set of names.
+The models and their indexes are module-level classes (an index class beside
+its model), so they can be imported and typed. Table names come from config,
+which is read lazily (environment variables differ per stage and per test):
+``bind()`` writes the configured names and region into each model's ``Meta``
+at first use and whenever config has changed since.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import (JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
@@ -48,119 +50,155 @@ class TextJSONAttribute(JSONAttribute):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# --- cases -------------------------------------------------------------------
+
+class ByTenant(GlobalSecondaryIndex["CaseModel"]):
+    class Meta:
+        index_name = "by_tenant"
+        projection = AllProjection()
+    tenant_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OpenQueue(GlobalSecondaryIndex["CaseModel"]):
+    class Meta:
+        index_name = "open_queue"
+        projection = AllProjection()
+    queue_property = UnicodeAttribute(hash_key=True)
+    next_due_key = UnicodeAttribute(range_key=True)
+
+
+class DeptQueue(GlobalSecondaryIndex["CaseModel"]):
+    # A department's open cases, earliest deadline first: its staff's everyday
+    # view is one Query, not a filter over the whole property's queue.
+    class Meta:
+        index_name = "dept_queue"
+        projection = AllProjection()
+    dept_queue = UnicodeAttribute(hash_key=True)
+    next_due_key = UnicodeAttribute(range_key=True)
+
+
+class ByActivity(GlobalSecondaryIndex["CaseModel"]):
+    # A property's cases by their last change: what a shift or a day touched,
+    # however old the case (handovers and statistics).
+    class Meta:
+        index_name = "by_activity"
+        projection = AllProjection()
+    activity_property = UnicodeAttribute(hash_key=True)
+    updated_key = UnicodeAttribute(range_key=True)
+
+
+class CaseModel(Model):
+    class Meta:
+        table_name: str | None = None  # set by bind()
+        billing_mode = "PAY_PER_REQUEST"
+    property_id = UnicodeAttribute(hash_key=True)
+    case_id = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute()
+    queue_property = UnicodeAttribute(null=True)
+    dept_queue = UnicodeAttribute(null=True)  # "<property>#<department>" while open and routed
+    activity_property = UnicodeAttribute(null=True)
+    updated_key = UnicodeAttribute(null=True)  # "<updated_at>#<case_id>"
+    next_due_key = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    tier = UnicodeAttribute()
+    body = TextJSONAttribute()
+    version = VersionAttribute()
+    by_tenant = ByTenant()
+    open_queue = OpenQueue()
+    dept_queue_index = DeptQueue()
+    by_activity = ByActivity()
+
+
+# --- a case's audit trail ------------------------------------------------------
+
+class EventModel(Model):
+    class Meta:
+        table_name: str | None = None  # set by bind()
+        billing_mode = "PAY_PER_REQUEST"
+    case_key = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor = TextJSONAttribute()
+    changes = TextJSONAttribute()
+    data = TextJSONAttribute()
+
+
+# --- settings, counters, idempotency, mail records --------------------------------
+
+class MetaModel(Model):
+    class Meta:
+        table_name: str | None = None  # set by bind()
+        billing_mode = "PAY_PER_REQUEST"
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    n = NumberAttribute(null=True)
+    data = TextJSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+# --- written replies -----------------------------------------------------------
+
+class ReplyQueue(GlobalSecondaryIndex["ReplyModel"]):
+    class Meta:
+        index_name = "reply_queue"
+        projection = AllProjection()
+    queue = UnicodeAttribute(hash_key=True)
+    queued_at = UnicodeAttribute(range_key=True)
+
+
+class ReplyModel(Model):
+    class Meta:
+        table_name: str | None = None  # set by bind()
+        billing_mode = "PAY_PER_REQUEST"
+    case_key = UnicodeAttribute(hash_key=True)
+    reply_id = UnicodeAttribute(range_key=True)
+    queue = UnicodeAttribute(null=True)
+    queued_at = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    body = TextJSONAttribute()
+    version = VersionAttribute()
+    reply_queue = ReplyQueue()
+
+
+# --- binding to the configured tables ----------------------------------------------
+
 @dataclass(frozen=True)
 class Models:
-    Case: type[Model]
-    Event: type[Model]
-    Meta: type[Model]
-    Reply: type[Model]
+    Case: type[CaseModel]
+    Event: type[EventModel]
+    Meta: type[MetaModel]
+    Reply: type[ReplyModel]
 
 
-def _meta(table: str, region: str) -> type:
-    return type("Meta", (), {"table_name": table, "region": region, "billing_mode": "PAY_PER_REQUEST"})
+MODELS = Models(CaseModel, EventModel, MetaModel, ReplyModel)
 
 
-@lru_cache(maxsize=8)
-def _build(cases_table: str, events_table: str, meta_table: str, replies_table: str, region: str) -> Models:
-    class ByTenant(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "by_tenant"
-            projection = AllProjection()
-        tenant_id = UnicodeAttribute(hash_key=True)
-        created_key = UnicodeAttribute(range_key=True)
-
-    class OpenQueue(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "open_queue"
-            projection = AllProjection()
-        queue_property = UnicodeAttribute(hash_key=True)
-        next_due_key = UnicodeAttribute(range_key=True)
-
-    class DeptQueue(GlobalSecondaryIndex):
-        # A department's open cases, earliest deadline first: its staff's everyday
-        # view is one Query, not a filter over the whole property's queue.
-        class Meta:
-            index_name = "dept_queue"
-            projection = AllProjection()
-        dept_queue = UnicodeAttribute(hash_key=True)
-        next_due_key = UnicodeAttribute(range_key=True)
-
-    class ByActivity(GlobalSecondaryIndex):
-        # A property's cases by their last change: what a shift or a day touched,
-        # however old the case (handovers and statistics).
-        class Meta:
-            index_name = "by_activity"
-            projection = AllProjection()
-        activity_property = UnicodeAttribute(hash_key=True)
-        updated_key = UnicodeAttribute(range_key=True)
-
-    class CaseModel(Model):
-        Meta = _meta(cases_table, region)
-        property_id = UnicodeAttribute(hash_key=True)
-        case_id = UnicodeAttribute(range_key=True)
-        tenant_id = UnicodeAttribute(null=True)
-        created_key = UnicodeAttribute()
-        queue_property = UnicodeAttribute(null=True)
-        dept_queue = UnicodeAttribute(null=True)  # "<property>#<department>" while open and routed
-        activity_property = UnicodeAttribute(null=True)
-        updated_key = UnicodeAttribute(null=True)  # "<updated_at>#<case_id>"
-        next_due_key = UnicodeAttribute(null=True)
-        status = UnicodeAttribute()
-        kind = UnicodeAttribute(null=True)
-        department = UnicodeAttribute(null=True)
-        category = UnicodeAttribute(null=True)
-        channel = UnicodeAttribute()
-        tier = UnicodeAttribute()
-        body = TextJSONAttribute()
-        version = VersionAttribute()
-        by_tenant = ByTenant()
-        open_queue = OpenQueue()
-        dept_queue_index = DeptQueue()
-        by_activity = ByActivity()
-
-    class EventModel(Model):
-        Meta = _meta(events_table, region)
-        case_key = UnicodeAttribute(hash_key=True)
-        seq = NumberAttribute(range_key=True)
-        at = UnicodeAttribute()
-        action = UnicodeAttribute()
-        actor = TextJSONAttribute()
-        changes = TextJSONAttribute()
-        data = TextJSONAttribute()
-
-    class MetaModel(Model):
-        Meta = _meta(meta_table, region)
-        pk = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
-        n = NumberAttribute(null=True)
-        data = TextJSONAttribute(null=True)
-        expires_at = TTLAttribute(null=True)
-
-    class ReplyQueue(GlobalSecondaryIndex):
-        class Meta:
-            index_name = "reply_queue"
-            projection = AllProjection()
-        queue = UnicodeAttribute(hash_key=True)
-        queued_at = UnicodeAttribute(range_key=True)
-
-    class ReplyModel(Model):
-        Meta = _meta(replies_table, region)
-        case_key = UnicodeAttribute(hash_key=True)
-        reply_id = UnicodeAttribute(range_key=True)
-        queue = UnicodeAttribute(null=True)
-        queued_at = UnicodeAttribute(null=True)
-        status = UnicodeAttribute()
-        body = TextJSONAttribute()
-        version = VersionAttribute()
-        reply_queue = ReplyQueue()
-
-    return Models(CaseModel, EventModel, MetaModel, ReplyModel)
+def _bind_model(model: type[Model], table_name: str, region: str) -> None:
+    meta = model.Meta
+    if meta.table_name == table_name and meta.region == region:
+        return
+    meta.table_name, meta.region = table_name, region
+    # pynamodb caches one TableConnection per model class and replaces it only
+    # when the table name changes (Model._get_connection), not the region:
+    # drop it so the next request builds one for the table and region bound now.
+    model._connection = None
 
 
 def bind() -> Models:
-    """The model classes for the tables configured now."""
-    return _build(config.cases_table(), config.events_table(), config.meta_table(), config.replies_table(),
-                  config.region())
+    """The models, bound to the tables configured now (cheap when nothing changed)."""
+    region = config.region()
+    _bind_model(CaseModel, config.cases_table(), region)
+    _bind_model(EventModel, config.events_table(), region)
+    _bind_model(MetaModel, config.meta_table(), region)
+    _bind_model(ReplyModel, config.replies_table(), region)
+    return MODELS
 
 
 def create_tables(models: Models) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from chalicelib import config
 from chalicelib.domain.cases import Case
@@ -35,7 +36,6 @@ class CallbackReminders:
             self.cancel(case)
 
     def schedule(self, case: Case, timezone: str) -> None:
-        from zoneinfo import ZoneInfo
         due = case.deadlines["callback"].due
         remind_at = max(due - LEAD, self._clock() + timedelta(minutes=1))
         local = remind_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M:%S")

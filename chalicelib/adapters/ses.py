@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.mail.outgoing import Outgoing, SendFailed, build, header_safe
 
 
@@ -13,7 +15,6 @@ class SesMailer:
         self.client = client
 
     def send(self, mail: Outgoing) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
         try:
             response = self.client.send_raw_email(Source=header_safe(mail.sender, 254),
                                                   Destinations=[header_safe(mail.to, 254)],

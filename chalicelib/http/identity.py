@@ -60,7 +60,7 @@ def mint_token(
     Bad arguments are programming errors and raise ``ValueError``: minting a token
     that could never verify helps nobody.
     """
-    import jwt
+    import jwt  # PyJWT loads with the first token, not with the app
 
     if not secret:
         raise ValueError("secret must be a non-empty string")

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain import cases
 from chalicelib.domain.auth import PERMISSIONS
+from chalicelib.http.routes_console import ASSETS
 from chalicelib.schemas import SCHEMAS
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
@@ -150,7 +151,6 @@ _RATE_LIMITED = {
 
 
 def _console_assets() -> dict[str, str]:
-    from chalicelib.http.routes_console import ASSETS
     return ASSETS
 
 

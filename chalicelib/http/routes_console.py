@@ -13,6 +13,8 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
+from chalicelib import config
+
 console_routes = Blueprint(__name__)
 
 ROOT = Path(__file__).resolve().parent / "console"
@@ -35,13 +37,12 @@ _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer
 
 
 def _csp() -> str:
-    from chalicelib import config
     return _csp_for(config.mail_bucket())
 
 
 @lru_cache(maxsize=4)
 def _csp_for(bucket: str) -> str:
-    from chalicelib.adapters import s3
+    from chalicelib.adapters import s3  # the console's first request only: it signs with boto3 anyway
     return _CSP.format(storage=s3.storage_origin(s3.signer(), bucket))
 
 # Both routes are public and listed in chalicelib/http/openapi.py ROUTES.

@@ -12,6 +12,7 @@ bytes replaced. Nothing ever fails to decode: the last resort substitutes
 U+FFFD. Also the label families (GB, Big5) the language guess leans on."""
 from __future__ import annotations
 
+import codecs
 import re
 
 
@@ -59,7 +60,6 @@ _UNUSABLE_CODECS = frozenset({"punycode", "idna", "unicode-escape", "raw-unicode
 def _usable_codec(name: str) -> bool:
     if not re.fullmatch(r"[a-z0-9][a-z0-9._:+-]{0,39}", name):
         return False
-    import codecs
     try:
         return codecs.lookup(name).name not in _UNUSABLE_CODECS
     except LookupError:

@@ -4,6 +4,7 @@ mail finds its case and a new case gets a clean title."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from chalicelib.mail.lazy import LazyPattern
 
@@ -22,7 +23,6 @@ def case_references(subject: str) -> list[str]:
     Chinese IME (``ＴＤ－２０２６…``) count too; ids come back in canonical form."""
     if not subject:
         return []
-    import unicodedata
     found: list[str] = []
     for m in _CASE_ID.finditer(unicodedata.normalize("NFKC", subject)):
         ref = f"TD-{m.group(1)}-{m.group(2)}"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib.domain import auth, cases, deadlines, escalation, quotas, views
+from chalicelib import config
+from chalicelib.domain import attachments, auth, cases, deadlines, escalation, quotas, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
@@ -201,8 +202,6 @@ class CaseService:
 
     @staticmethod
     def _require_stored_attachments(property_id: str, params: dict[str, Any]) -> None:
-        from chalicelib import config
-        from chalicelib.domain import attachments
         attachments.require_stored(params.get("attachments"), bucket=config.mail_bucket(), property_id=property_id)
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
@@ -284,8 +283,6 @@ class CaseService:
     def attachment(self, principal: auth.Principal, property_id: str, case_id: str,
                    n: int) -> tuple[dict[str, Any], str]:
         """Attachment ``n`` of a case the caller may read, and its storage key."""
-        from chalicelib import config
-        from chalicelib.domain import attachments
         _case, events = self.get(principal, property_id, case_id)
         return attachments.pick(events, n, bucket=config.mail_bucket(), property_id=property_id)
 

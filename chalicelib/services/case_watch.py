@@ -131,7 +131,6 @@ class WatchService:
         to = escalation.callback_reminder_recipient(prop.contacts)
         if not to:
             return False
-        from chalicelib.mail.templates import local_time
         due = local_time(case.deadlines["callback"].due, prop.policy.timezone)
         sender = prop.email or config.mail_from()
         self._mailer().send(Outgoing(

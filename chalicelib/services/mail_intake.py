@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Callable
 
-from chalicelib import schemas
+from chalicelib import config, schemas
 from chalicelib.domain import auth
 from chalicelib.domain.cases import Actor, Case, iso, parse_iso
 from chalicelib.domain.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
@@ -245,7 +245,6 @@ class MailIntake:
         return refs
 
     def _bucket(self) -> str:
-        from chalicelib import config
         return config.mail_bucket()
 
     def _new_case(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
@@ -285,7 +284,6 @@ class MailIntake:
         if mail.suppress_auto_reply:
             logger.info("acknowledgement suppressed at the sender's request")
             return False
-        from chalicelib import config
         if self.store.take_ack_slot(mail.from_address, now=delivery.received_at, window=ACK_WINDOW,
                                     limit=config.mail_acks_per_hour()):
             return True
@@ -343,7 +341,6 @@ class MailIntake:
 
     @staticmethod
     def _default_sender() -> str:
-        from chalicelib import config
         return config.mail_from()
 
     def _quarantine(self, delivery: Delivery, reason: str, *, mail: ParsedMail | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any, Callable
 
+from chalicelib import config
 from chalicelib.domain import auth, cases, replies
 from chalicelib.domain.cases import Actor, Case
 from chalicelib.domain.errors import VersionConflict
@@ -174,5 +175,4 @@ class ReplyService:
 
 
 def _default_sender() -> str:
-    from chalicelib import config
     return config.mail_from()
