@@ -5,8 +5,9 @@ it built, and tests swap the clock or reset the wiring when they change config.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 _service = None
 _replies = None
@@ -34,6 +35,7 @@ def aws_client(name: str) -> Any:
     """One boto3 client per service (creating one costs ~100 ms)."""
     if name not in _clients:
         import boto3
+
         from chalicelib import config
         _clients[name] = boto3.client(name, region_name=config.region())
     return _clients[name]
@@ -47,10 +49,10 @@ def mailer() -> Any:
 def service():
     global _service
     if _service is None:
+        from chalicelib import config
+        from chalicelib.adapters.dynamodb import DynamoStore
         from chalicelib.adapters.models import bind
         from chalicelib.services.case_service import CaseService
-        from chalicelib.adapters.dynamodb import DynamoStore
-        from chalicelib import config
         watcher = None
         if config.state_machine_arn():
             from chalicelib.adapters.stepfunctions import Watcher

@@ -17,21 +17,30 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
-from chalicelib.domain.replies import Reply
-from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.adapters.models import NO_DUE, Models
-from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
-                              QuotaExceeded, WatchStart)
+from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
+from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
+from chalicelib.domain.replies import Reply
+from chalicelib.services.ports import (
+    CaseNumberTaken,
+    CounterRace,
+    CounterRead,
+    IdempotencyRecord,
+    IdempotentReplay,
+    MailSeen,
+    QuotaExceeded,
+    WatchStart,
+)
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 _DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "responded_at", "resolved_at", "callback_done_at",
@@ -369,7 +378,7 @@ class DynamoStore:
                     ops.append("quota")
                     self._step_quota(tx, quota)
         except TransactWriteError as exc:
-            reasons = dict(zip(ops, _reasons(exc)))
+            reasons = dict(zip(ops, _reasons(exc), strict=False))
             if reasons.get("idempotency") == "ConditionalCheckFailed":
                 raise IdempotentReplay() from exc
             if reasons.get("quota") == "ConditionalCheckFailed":
@@ -436,7 +445,7 @@ class DynamoStore:
                     ops.append("quota")
                     self._step_quota(tx, quota)
         except TransactWriteError as exc:
-            failed = {op for op, code in zip(ops, _reasons(exc)) if code == "ConditionalCheckFailed"}
+            failed = {op for op, code in zip(ops, _reasons(exc), strict=False) if code == "ConditionalCheckFailed"}
             if "guard" in failed:
                 raise IdempotentReplay() from exc
             if "quota" in failed:

@@ -29,8 +29,9 @@ state when the summary is produced (``produced_at``); the shift parts
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from chalicelib.domain import deadlines
 from chalicelib.domain.cases import Case, Event, iso

@@ -47,13 +47,14 @@ rate and average from the summed counts, never by averaging daily rates.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from chalicelib.domain import cases as case_rules
 from chalicelib.domain import deadlines, handover
-from chalicelib.domain.handover import unique_latest
 from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.handover import unique_latest
 
 WINDOWS = ("handoff", "response", "callback")
 UNCLASSIFIED = "unclassified"
@@ -77,7 +78,7 @@ def _rate(numerator: int, denominator: int, digits: int = 4) -> float | None:
 
 
 def _zeroed(keys: Iterable[str]) -> dict[str, int]:
-    return {k: 0 for k in keys}
+    return dict.fromkeys(keys, 0)
 
 
 def _count(counter: dict[str, int], key: str) -> None:
@@ -138,7 +139,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
     by_tier: dict[str, int] = {}
     attempts = reached = resolved = 0
     ratings = {"count": 0, "sum": 0, "by_score": _zeroed(SCORES)}
-    for key, trail in events.items():
+    for trail in events.values():
         for event in trail:
             if not start <= event.at < end:
                 continue

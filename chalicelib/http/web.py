@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chalice import Response
 
 from chalicelib import config, runtime, schemas
 from chalicelib.domain import auth
-from chalicelib.http import identity
 from chalicelib.domain.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
+from chalicelib.http import identity
 from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

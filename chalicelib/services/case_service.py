@@ -9,16 +9,25 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import auth, cases, deadlines, escalation, quotas, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
-from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
-                              QuotaExceeded, WatchStart)
+from chalicelib.services.ports import (
+    CaseNumberTaken,
+    CounterRace,
+    CounterRead,
+    IdempotencyRecord,
+    IdempotentReplay,
+    MailSeen,
+    QuotaExceeded,
+    WatchStart,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.services.ports import Storage
@@ -168,7 +177,8 @@ class CaseService:
         auth.authorize(principal, "policy.write", property_id)
         self.property(property_id)
         record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
-                  "email": params["email"].lower(), "unit": params.get("unit", ""), "lang": params.get("lang", "zh-Hans")}
+                  "email": params["email"].lower(), "unit": params.get("unit", ""),
+                  "lang": params.get("lang", "zh-Hans")}
         self.store.put_tenant(record)
         return record
 

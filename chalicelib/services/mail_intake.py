@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib import schemas
 from chalicelib.domain import auth
 from chalicelib.domain.cases import Actor, Case, iso, parse_iso
 from chalicelib.domain.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail import templates
-from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
-    strip_reply_prefixes
 from chalicelib.mail.outgoing import Outgoing, SendFailed, header_safe, thread_ids
+from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, strip_reply_prefixes
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.case_service import CaseService, Property
 from chalicelib.services.ports import IdempotentReplay, MailSeen
@@ -85,7 +85,8 @@ def delivery_from_notification(message: str | dict[str, Any]) -> Delivery:
     return Delivery(bucket=receipt["action"]["bucketName"], key=receipt["action"]["objectKey"],
                     ses_message_id=data["mail"]["messageId"], received_at=received_at,
                     recipients=tuple(r.lower() for r in receipt["recipients"]), verdicts=verdicts,
-                    header_from=header_safe(sender, 320).lower() or None, header_subject=header_safe(subject, 200) or None)
+                    header_from=header_safe(sender, 320).lower() or None,
+                    header_subject=header_safe(subject, 200) or None)
 
 
 def quarantine_reason(verdicts: dict[str, str]) -> str | None:
@@ -144,7 +145,7 @@ class MailIntake:
         parsed: list[ParsedMail] = []  # what staff will see of it, once parsed
         try:
             return self._handle(delivery, parsed)
-        except Exception as exc:  # noqa: BLE001 - quarantined, or counted and re-raised until the last try
+        except Exception as exc:  # quarantined, or counted and re-raised until the last try
             # A lost race (VersionConflict) is worth a retry, which reads the fresh state.
             if isinstance(exc, DomainError) and not isinstance(exc, VersionConflict):
                 logger.warning("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})

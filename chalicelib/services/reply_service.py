@@ -8,15 +8,16 @@ a send that never reports back is flagged for a person, never resent blindly.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import auth, cases, replies
 from chalicelib.domain.cases import Actor, Case
 from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.replies import Reply
 from chalicelib.mail import templates
 from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
-from chalicelib.domain.replies import Reply
 from chalicelib.services.case_service import CaseService
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only

@@ -30,8 +30,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalicelib.domain import auth, escalation, handover, stats
@@ -226,8 +227,8 @@ class ReportService:
         if self._mailer is None or not recipients:
             return
         from chalicelib import config
-        from chalicelib.mail.templates import handover_subject, handover_text
         from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
+        from chalicelib.mail.templates import handover_subject, handover_text
         sender = prop.email or config.mail_from()
         for address in recipients:
             try:
