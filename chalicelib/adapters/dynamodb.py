@@ -475,7 +475,7 @@ class DynamoStore:
                 body[name] = iso(body[name])
         queue = reply.queue()
         return self.m.Reply(reply.case_key, reply.reply_id, status=reply.status, body=body, queue=queue,
-                            queued_at=f"{iso(reply.updated_at or reply.created_at)}#{reply.case_key}#{reply.reply_id}"
+                            queued_at=f"{iso(reply.changed_at())}#{reply.case_key}#{reply.reply_id}"
                             if queue else None)
 
     def get_reply(self, property_id: str, case_id: str, reply_id: str) -> Reply:

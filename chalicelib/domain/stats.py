@@ -138,7 +138,8 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
 
     by_tier: dict[str, int] = {}
     attempts = reached = resolved = 0
-    ratings = {"count": 0, "sum": 0, "by_score": _zeroed(SCORES)}
+    rating_count = rating_sum = 0
+    by_score = _zeroed(SCORES)
     for trail in events.values():
         for event in trail:
             if not start <= event.at < end:
@@ -152,9 +153,9 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                 resolved += 1
             elif event.action == "rate" and isinstance(event.data.get("score"), int):
                 score = event.data["score"]
-                ratings["count"] += 1
-                ratings["sum"] += score
-                _count(ratings["by_score"], str(score))
+                rating_count += 1
+                rating_sum += score
+                _count(by_score, str(score))
 
     return {
         "property_id": property_id,
@@ -174,7 +175,8 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
         "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
         "callbacks": {"attempts": attempts, "reached": reached, "resolved": resolved,
                       "rate": _rate(reached, resolved)},
-        "ratings": {**ratings, "average": _rate(ratings["sum"], ratings["count"], 2)},
+        "ratings": {"count": rating_count, "sum": rating_sum, "by_score": by_score,
+                    "average": _rate(rating_sum, rating_count, 2)},
     }
 
 

@@ -116,7 +116,7 @@ class CaseService:
         self.store.clear_watch_start(property_id, case_id, gen)
         return True
 
-    def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list:
+    def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list[WatchStart]:
         """A new watcher generation when the change made the case need a look
         sooner than its running watcher will take (see watch.needs_new_watcher)."""
         if not escalation.needs_new_watcher(before, after, policy, self.clock()):
@@ -248,6 +248,7 @@ class CaseService:
                 self.store.create_case(change, idempotency=idem, counter=counter,
                                        outbox=[watch_outbox_record(change.case)], quota=quota)
             except QuotaExceeded:
+                assert quota is not None  # only a quota can be exceeded
                 raise quota.exceeded(now) from None
             except IdempotentReplay:
                 # A concurrent duplicate of this request won; the next pass returns its case.
@@ -335,6 +336,7 @@ class CaseService:
         try:
             self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota)
         except QuotaExceeded:
+            assert quota is not None  # only a quota can be exceeded
             raise quota.exceeded(now) from None
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         if outbox:

@@ -67,7 +67,9 @@ class WatchService:
                     except VersionConflict:
                         continue
                     return {"action": "done"}
+                assert decision.until is not None  # decide() always says until when
                 return {"action": "wait", "until": escalation.wake_time(decision.until)}
+            assert decision.key is not None  # decide() names the deadline it escalates or notifies
             try:
                 if decision.action == "escalate":
                     self._escalate(case, decision.key, now, prop)

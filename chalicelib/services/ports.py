@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.quotas import Quota
     from chalicelib.domain.replies import Reply
 
-Page = tuple[list, "str | None"]  # (items, cursor for the next page or None)
+Page = tuple[list[Any], "str | None"]  # (items, cursor for the next page or None)
 
 
 # --- outcomes the services act on (raised by every implementation) ----------
