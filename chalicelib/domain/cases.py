@@ -254,7 +254,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
 # The one home of the tier order (``TIERS``), of "one tier up" and of "a major
 # complaint goes to the manager"; the watcher (chalicelib/domain/escalation.py) and staff's
 # escalate action both climb through ``tier_above``. Who is *told* at each tier,
-# by day and by night, lives in chalicelib/recipients.py.
+# by day and by night, lives in chalicelib/domain/escalation.py (recipients).
 
 MAJOR_TIER = "manager"
 

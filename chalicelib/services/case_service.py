@@ -118,7 +118,7 @@ class CaseService:
 
     def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list[WatchStart]:
         """A new watcher generation when the change made the case need a look
-        sooner than its running watcher will take (see watch.needs_new_watcher)."""
+        sooner than its running watcher will take (see escalation.needs_new_watcher)."""
         if not escalation.needs_new_watcher(before, after, policy, self.clock()):
             return []
         after.watch_gen = before.watch_gen + 1
