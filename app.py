@@ -8,12 +8,12 @@ from chalice import Chalice, CognitoUserPoolAuthorizer
 
 from chalicelib import resources
 from chalicelib.domain import auth, cases
-from chalicelib.http import web
 from chalicelib.domain.errors import DomainError
-from chalicelib.observability import logger, record_metric
-from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
 from chalicelib.domain.replies import view as reply_view
 from chalicelib.domain.views import case_actions, case_view, event_view
+from chalicelib.http import web
+from chalicelib.observability import logger, record_metric
+from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
@@ -37,6 +37,7 @@ from chalicelib.http.routes_reports import reports_routes  # noqa: E402
 
 app.register_blueprint(reports_routes)
 from chalicelib.http.routes_console import console_routes  # noqa: E402
+
 app.register_blueprint(console_routes)
 
 
@@ -423,6 +424,7 @@ def watch_tasks(event):
     """The case watcher's Check: decide from the case as stored now, escalate
     and notify if a deadline was missed, and answer Step Functions."""
     import json
+
     from chalicelib.domain.errors import DomainError
     from chalicelib.schemas import validate
     sfn = aws_client("stepfunctions")

@@ -51,7 +51,8 @@ TARGETS: dict[str, str] = {
     "boto3": "import boto3",
     "app": "import app",
     # What the first request adds: runtime.service() imports these lazily.
-    "app+first-request": "import app, chalicelib.adapters.models, chalicelib.adapters.dynamodb, chalicelib.services.case_service",
+    "app+first-request": ("import app, chalicelib.adapters.models, chalicelib.adapters.dynamodb, "
+                          "chalicelib.services.case_service"),
 }
 LABELS = {
     "boto3": "import boto3",

@@ -160,8 +160,10 @@ def _tokens() -> dict[str, str]:
     from chalicelib import config
     from chalicelib.http.identity import mint_token
     secret = config.auth_secret()
-    mint = lambda role, sub, name: mint_token(secret, subject=sub, role=role, properties=[PROPERTY], name=name,
-                                              now=T0)
+
+    def mint(role: str, sub: str, name: str) -> str:
+        return mint_token(secret, subject=sub, role=role, properties=[PROPERTY], name=name, now=T0)
+
     return {"tenant": mint("tenant", "tenant-1", "李女士"), "front_desk": mint("front_desk", "front_desk-1", "前台小王"),
             "dept_staff": mint("dept_staff", "dept_staff-1", "工程部张师傅")}
 
@@ -169,9 +171,9 @@ def _tokens() -> dict[str, str]:
 def _seed(models: Any, count: int) -> None:
     """Open cases from three days ago, written through a separate service (not
     the one under test, whose caches stay cold) and not counted."""
+    from chalicelib.adapters.dynamodb import DynamoStore
     from chalicelib.domain.auth import Principal
     from chalicelib.services.case_service import CaseService
-    from chalicelib.adapters.dynamodb import DynamoStore
     store = DynamoStore(models)
     store.put_meta(f"PROPERTY#{PROPERTY}", "SETTINGS", {
         "name": "滨江花园 Riverside Garden", "departments": ["engineering", "security", "cleaning", "customer_service"]})

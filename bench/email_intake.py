@@ -51,14 +51,15 @@ def main() -> int:
 
     import boto3
     from moto import mock_aws
+
     from chalicelib import config
-    from chalicelib.domain.auth import Principal
-    from chalicelib.services.mail_intake import Delivery, MailIntake
-    from chalicelib.mail.parse import MailRejected, parse
-    from chalicelib.adapters.ses import SesMailer
-    from chalicelib.adapters.models import bind, create_tables
-    from chalicelib.services.case_service import CaseService
     from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.adapters.models import bind, create_tables
+    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.domain.auth import Principal
+    from chalicelib.mail.parse import MailRejected, parse
+    from chalicelib.services.case_service import CaseService
+    from chalicelib.services.mail_intake import Delivery, MailIntake
 
     with mock_aws():
         store = DynamoStore(bind())
@@ -102,7 +103,8 @@ def main() -> int:
     print(f"samples: {len(raws)} kinds ({', '.join(name for name, _ in raws)})")
     print(f"messages: {n} in {elapsed:.1f} s of intake time → {n / elapsed:.1f} messages/s "
           f"(outcomes: {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))})")
-    print(f"intake latency: p50 {percentile(latencies, .5) * 1000:.1f} ms, p95 {percentile(latencies, .95) * 1000:.1f} ms,"
+    print(f"intake latency: p50 {percentile(latencies, .5) * 1000:.1f} ms,"
+          f" p95 {percentile(latencies, .95) * 1000:.1f} ms,"
           f" p99 {percentile(latencies, .99) * 1000:.1f} ms  (S3 + parse + DynamoDB + SES, all on moto)")
     print(f"parse() alone: {len(parse_times) / sum(parse_times):.0f} messages/s, "
           f"median {statistics.median(parse_times) * 1000:.2f} ms")

@@ -124,7 +124,7 @@ class Stack:
             settings = json.load(response)
         body = {key: settings[key] for key in ("name", "email", "contacts", "departments", "policy")
                 if settings.get(key) is not None}
-        body["quotas"] = {name: quotas.MAX_LIMIT for name in quotas.DEFAULTS}
+        body["quotas"] = dict.fromkeys(quotas.DEFAULTS, quotas.MAX_LIMIT)
         request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers=headers)
         urllib.request.urlopen(request, timeout=30).close()
 
@@ -189,8 +189,7 @@ def count_stored(ddb, banner: str) -> dict[str, int]:
               "ProjectionExpression": "property_id, case_id, tenant_id"}
     while True:
         page = ddb.scan(**kwargs)
-        for item in page["Items"]:
-            found["items"] += 1
+        found["items"] += len(page["Items"])
         if "LastEvaluatedKey" not in page:
             return found
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -264,8 +263,8 @@ def emulator_costs(stack: Stack, ddb, n: int = 200) -> list[tuple[str, float]]:
     """The stack process's CPU per request, one request type at a time (one
     client, serial): what each of a submit's requests costs the emulator."""
     import boto3
-    kw = dict(endpoint_url=stack.aws_url, region_name="ap-southeast-1", aws_access_key_id="testing",
-              aws_secret_access_key="testing")
+    kw = {"endpoint_url": stack.aws_url, "region_name": "ap-southeast-1", "aws_access_key_id": "testing",
+          "aws_secret_access_key": "testing"}
     sfn, sqs = boto3.client("stepfunctions", **kw), boto3.client("sqs", **kw)
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
     queue = sqs.get_queue_url(QueueName="tenantdesk-watch-tasks")["QueueUrl"]

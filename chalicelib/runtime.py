@@ -5,8 +5,9 @@ it built, and tests swap the clock or reset the wiring when they change config.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib import config
 
@@ -49,9 +50,9 @@ def service():
     global _service
     if _service is None:
         # Services and adapters (pynamodb, botocore) load on the first request, not at import.
+        from chalicelib.adapters.dynamodb import DynamoStore
         from chalicelib.adapters.models import bind
         from chalicelib.services.case_service import CaseService
-        from chalicelib.adapters.dynamodb import DynamoStore
         watcher = None
         if config.state_machine_arn():
             from chalicelib.adapters.stepfunctions import Watcher

@@ -8,8 +8,9 @@ every request for nothing.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from chalicelib.domain import cases, quotas
 from chalicelib.domain.errors import ValidationFailed
@@ -113,15 +114,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "WatchTask": {"type": "object", "required": ["token", "property_id", "case_id", "gen"],
                   "properties": {"token": {"type": "string", "minLength": 1, "maxLength": 2048},
                                  "property_id": _ID, "case_id": {"type": "string", "pattern": r"^TD-\d{8}-\d{4,6}$"},
-                                 "gen": {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "execution": {"type": "string"},
+                                 "gen": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+                                 "execution": {"type": "string"},
                                  "started": {"type": "string", "maxLength": 40}}},
     "PutTenant": _body(["name", "email"], {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                                            "email": _EMAIL, "unit": _SHORT, "lang": _enum(cases.LANGS)}),
     "PutProperty": _body(["name"], {"name": {"type": "string", "minLength": 1, "maxLength": 200},
                                     "email": _EMAIL,
                                     "contacts": {"type": "object", "additionalProperties": False,
-                                                 "properties": {k: _EMAIL for k in (
-                                                     "front_desk", "manager", "director", "on_duty")}},
+                                                 "properties": dict.fromkeys(
+                                                     ("front_desk", "manager", "director", "on_duty"), _EMAIL)},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
                                     "policy": {"type": "object"}, "lang": _enum(cases.LANGS),
                                     "quotas": {"type": "object", "additionalProperties": False, "properties": {
@@ -134,7 +136,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Callable[[Any], Any]:
     import fastjsonschema  # first use only: keeps cold start small
     return fastjsonschema.compile(SCHEMAS[name])

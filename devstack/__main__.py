@@ -6,8 +6,9 @@ import argparse
 import gc
 import signal
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Sequence, TextIO
+from typing import TextIO
 
 # Only the standard library at import time: the signal handlers go in before
 # the slow imports (moto, chalicelib), so an early Ctrl-C is handled too.

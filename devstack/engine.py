@@ -11,12 +11,12 @@
 """
 from __future__ import annotations
 
-import json
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from chalicelib.resources import LOCAL

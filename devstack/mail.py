@@ -19,10 +19,11 @@ import json
 import sys
 import threading
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
 TOPIC = "tenantdesk-inbound-mail"   # the topic app.inbound_mail subscribes to
 QUEUE = "tenantdesk-inbound-mail-local"
@@ -34,6 +35,7 @@ MAX_RECEIVES = 3
 
 def _client(name: str) -> Any:
     import boto3
+
     from chalicelib import config
     return boto3.client(name, region_name=config.region())
 
@@ -118,6 +120,7 @@ def sent_mail_printer(out: TextIO):
     def loop(stopping: threading.Event) -> None:
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
+
         from chalicelib import config
         shown = 0
         while not stopping.wait(1):
@@ -148,7 +151,8 @@ def common_headers(raw: bytes) -> dict:
     from email.parser import BytesHeaderParser
     try:
         headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
-        found = {"from": [str(headers["From"])] if headers["From"] else [], "to": [str(headers["To"])] if headers["To"] else [],
+        found = {"from": [str(headers["From"])] if headers["From"] else [],
+                 "to": [str(headers["To"])] if headers["To"] else [],
                  "subject": str(headers["Subject"] or ""), "messageId": str(headers["Message-ID"] or "")}
     except Exception:  # noqa: BLE001 - SES leaves out what it cannot read; so do we
         return {}

@@ -80,8 +80,13 @@ def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
     such), rolling back by item instead of by table copy."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
-        ConditionalCheckFailed, MockValidationException, MultipleTransactionsException,
-        TooManyTransactionsException, TransactionCanceledException, TransactWriteSingleOpException)
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
 
     if len(transact_items) > 100:
         raise TooManyTransactionsException()

@@ -11,19 +11,18 @@ cases that is 4 / 3 / 3 / 4.
 """
 from __future__ import annotations
 
-import os
-from unittest import mock
-
 import copy
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
+from unittest import mock
 
 from chalicelib import schemas
+from chalicelib.adapters.dynamodb import DynamoStore
 from chalicelib.domain.auth import Principal
 from chalicelib.services.case_service import CaseService
-from chalicelib.adapters.dynamodb import DynamoStore
 
 SEED_MARKER = ("PROPERTY#P1", "SETTINGS")  # present once seeded: seeding never runs twice
 

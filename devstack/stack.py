@@ -22,9 +22,10 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGE = "local"
@@ -277,8 +278,8 @@ class Stack:
             k: v for k, v in env.items() if k.startswith(("AWS_", "TD_TABLE", "MOTO"))}}), encoding="utf-8")
 
     def _prepare_data(self) -> None:
-        from chalicelib.adapters.models import bind, create_tables
         from chalicelib.adapters.dynamodb import DynamoStore
+        from chalicelib.adapters.models import bind, create_tables
 
         models = bind()
         create_tables(models)

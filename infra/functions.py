@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam, aws_lambda as lambda_
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from nag_util import suppress
 
 from chalicelib import resources
 from chalicelib.resources import APP, ResourceNames
-from nag_util import suppress
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import RemovalPolicy, aws_cognito as cognito
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from nag_util import suppress
 
 from chalicelib.resources import ResourceNames
-from nag_util import suppress
 
 # Cognito attributes an app client may read / let the user write.
 USER_READABLE_CUSTOM = ("properties", "department")

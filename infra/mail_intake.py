@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import Duration, RemovalPolicy, aws_s3 as s3, aws_ses as ses, aws_ses_actions as ses_actions, aws_sns as sns
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_ses_actions as ses_actions
+from aws_cdk import aws_sns as sns
+from nag_util import suppress
 
 from chalicelib.resources import ResourceNames
-from nag_util import suppress
 
 
 class Mail:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_sns as sns, aws_sqs as sqs
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from nag_util import suppress
 
 from chalicelib.resources import ResourceNames
-from nag_util import suppress
 
 
 class Messaging:

@@ -19,17 +19,17 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from constructs import Construct
-
 from alarms import Alarms
 from api_gateway import Api
-from chalicelib.resources import APP, STAGES, for_stage
+from constructs import Construct
 from functions import FUNCTIONS, Functions
 from identity import Auth
 from mail_intake import Mail
 from messaging import Messaging
 from tables import Tables
 from watcher import Watcher
+
+from chalicelib.resources import APP, STAGES, for_stage
 
 
 class TenantdeskStack(cdk.Stack):

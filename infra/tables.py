@@ -4,7 +4,8 @@ deployed tables cannot disagree."""
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import RemovalPolicy, aws_dynamodb as ddb
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as ddb
 
 from chalicelib.resources import ResourceNames
 
@@ -24,7 +25,7 @@ def key_schemas() -> dict[str, dict]:
         attrs = model.get_attributes()
 
         def key(name: str) -> tuple[str, str]:
-            return name, attrs[name].attr_type
+            return name, attrs[name].attr_type  # noqa: B023 - called in this iteration only
 
         indexes = {}
         for index in model._indexes.values():  # pynamodb keeps the model's indexes here

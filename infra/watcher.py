@@ -4,10 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import RemovalPolicy, aws_iam as iam, aws_scheduler as scheduler, aws_sqs as sqs, aws_stepfunctions as sfn
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from nag_util import suppress
 
 from chalicelib.resources import ResourceNames
-from nag_util import suppress
 
 ASL_FILE = Path(__file__).resolve().parents[1] / "statemachines" / "case_watch.asl.json"
 

@@ -2,7 +2,6 @@
 controllable clock and tokens for every role."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 import pytest
@@ -82,8 +81,8 @@ def aws(_moto_session, aws_calls, monkeypatch):
 
 @pytest.fixture
 def store(aws):
-    from chalicelib.adapters.models import bind, create_tables
     from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.adapters.models import bind, create_tables
     models = bind()
     create_tables(models)
     return DynamoStore(models)
@@ -114,6 +113,7 @@ def svc(store, clock):
 def mailbox(aws):
     """SES that accepts our senders, the mail bucket, and a reader of what was sent."""
     import boto3
+
     from chalicelib import config
     ses = boto3.client("ses", region_name=config.region())
     for domain in ("riverside.example", "harbour.example", "tenantdesk.example"):
@@ -129,8 +129,10 @@ class SentMail:
     def __call__(self):
         import email
         import email.policy
+
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
+
         from chalicelib import config
         backend = ses_backends[DEFAULT_ACCOUNT_ID][config.region()]
         return [email.message_from_bytes(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data,
@@ -150,6 +152,7 @@ def runtime_wired(svc, clock):
 @pytest.fixture
 def client(runtime_wired):
     from chalice.test import Client
+
     from app import app
     with Client(app, stage_name="local") as c:
         yield c

@@ -17,22 +17,32 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
-from chalicelib.domain.replies import Reply
-from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.adapters.models import NO_DUE, CaseModel, EventModel, MetaModel, Models, ReplyModel
-from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
-                              QuotaExceeded, WatchStart)
+from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
+from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
+from chalicelib.domain.replies import Reply
+from chalicelib.services.ports import (
+    CaseNumberTaken,
+    CounterRace,
+    CounterRead,
+    IdempotencyRecord,
+    IdempotentReplay,
+    MailSeen,
+    QuotaExceeded,
+    WatchStart,
+)
 
 if TYPE_CHECKING:
     from chalicelib.domain.quotas import Quota
@@ -248,7 +258,8 @@ class DynamoStore:
         scope = f"queue:{property_id}:{json.dumps(filters, sort_keys=True)}:{bool(due_before)}"
         range_condition = m.next_due_key < iso(due_before) if due_before else None
         # A department's queue has its own index; other filters apply to what it reads.
-        index, hash_key = m.open_queue, property_id
+        index: GlobalSecondaryIndex[CaseModel] = m.open_queue
+        hash_key = property_id
         if filters.get("department"):
             index, hash_key = m.dept_queue_index, f"{property_id}#{filters['department']}"
         condition = None
@@ -373,7 +384,7 @@ class DynamoStore:
                     ops.append("quota")
                     self._step_quota(tx, quota)
         except TransactWriteError as exc:
-            reasons = dict(zip(ops, _reasons(exc)))
+            reasons = dict(zip(ops, _reasons(exc), strict=False))
             if reasons.get("idempotency") == "ConditionalCheckFailed":
                 raise IdempotentReplay() from exc
             if reasons.get("quota") == "ConditionalCheckFailed":
@@ -440,7 +451,7 @@ class DynamoStore:
                     ops.append("quota")
                     self._step_quota(tx, quota)
         except TransactWriteError as exc:
-            failed = {op for op, code in zip(ops, _reasons(exc)) if code == "ConditionalCheckFailed"}
+            failed = {op for op, code in zip(ops, _reasons(exc), strict=False) if code == "ConditionalCheckFailed"}
             if "guard" in failed:
                 raise IdempotentReplay() from exc
             if "quota" in failed:
@@ -470,7 +481,7 @@ class DynamoStore:
                 body[name] = iso(body[name])
         queue = reply.queue()
         return self.m.Reply(reply.case_key, reply.reply_id, status=reply.status, body=body, queue=queue,
-                            queued_at=f"{iso(reply.updated_at or reply.created_at)}#{reply.case_key}#{reply.reply_id}"
+                            queued_at=f"{iso(reply.changed_at())}#{reply.case_key}#{reply.reply_id}"
                             if queue else None)
 
     def get_reply(self, property_id: str, case_id: str, reply_id: str) -> Reply:

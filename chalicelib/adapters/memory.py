@@ -16,14 +16,23 @@ import binascii
 import copy
 import json
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from chalicelib.domain.cases import Case, Change, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
-from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
-                              QuotaExceeded, WatchStart)
 from chalicelib.domain.replies import Reply
+from chalicelib.services.ports import (
+    CaseNumberTaken,
+    CounterRace,
+    CounterRead,
+    IdempotencyRecord,
+    IdempotentReplay,
+    MailSeen,
+    QuotaExceeded,
+    WatchStart,
+)
 
 _NO_DUE = "~"  # sorts after every ISO timestamp, as in the DynamoDB index
 
@@ -194,6 +203,7 @@ class MemoryStore:
                 current_case = self._cases.get((case.property_id, case.case_id))
                 if current_case is None:
                     self.get_case(case.property_id, case.case_id)  # NotFound, as the adapter's reload raises
+                assert current_case is not None
                 if current_case.version != expected_version or any(
                         e.seq == change.event.seq for e in self._events.get(case.key, [])):
                     raise VersionConflict("the case was changed by someone else; reload and try again",
@@ -207,6 +217,7 @@ class MemoryStore:
                 self._replies[(reply.case_key, reply.reply_id)] = stored_reply
             if change is not None:
                 stored = copy.deepcopy(change.case)
+                assert expected_version is not None  # every change comes with the version it was made on
                 stored.version = expected_version + 1
                 self._cases[(stored.property_id, stored.case_id)] = stored
                 self._events.setdefault(stored.key, []).append(copy.deepcopy(change.event))
@@ -340,13 +351,13 @@ class MemoryStore:
 
     def reply_queue(self, queue: str, *, limit: int, cursor: str | None = None) -> tuple[list[Reply], str | None]:
         with self._lock:
-            rows = [([iso(r.updated_at or r.created_at), r.case_key, r.reply_id], copy.deepcopy(r))
+            rows = [([iso(r.changed_at()), r.case_key, r.reply_id], copy.deepcopy(r))
                     for r in self._replies.values() if r.queue() == queue]
         return _page(rows, f"replies:{queue}", limit=limit, cursor=cursor)
 
     def pending_replies(self, property_id: str, *, limit: int) -> list[Reply]:
         with self._lock:
-            rows = [([iso(r.updated_at or r.created_at), r.case_key, r.reply_id], copy.deepcopy(r))
+            rows = [([iso(r.changed_at()), r.case_key, r.reply_id], copy.deepcopy(r))
                     for r in self._replies.values() if r.status == "pending" and r.property_id == property_id]
         return _page(rows, f"pending:{property_id}", limit=limit, cursor=None)[0]
 

@@ -30,8 +30,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import (JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
-                                 VersionAttribute)
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -91,6 +90,7 @@ class ByActivity(GlobalSecondaryIndex["CaseModel"]):
 class CaseModel(Model):
     class Meta:
         table_name: str | None = None  # set by bind()
+        region: str | None = None  # set by bind()
         billing_mode = "PAY_PER_REQUEST"
     property_id = UnicodeAttribute(hash_key=True)
     case_id = UnicodeAttribute(range_key=True)
@@ -120,6 +120,7 @@ class CaseModel(Model):
 class EventModel(Model):
     class Meta:
         table_name: str | None = None  # set by bind()
+        region: str | None = None  # set by bind()
         billing_mode = "PAY_PER_REQUEST"
     case_key = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
@@ -135,6 +136,7 @@ class EventModel(Model):
 class MetaModel(Model):
     class Meta:
         table_name: str | None = None  # set by bind()
+        region: str | None = None  # set by bind()
         billing_mode = "PAY_PER_REQUEST"
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -156,6 +158,7 @@ class ReplyQueue(GlobalSecondaryIndex["ReplyModel"]):
 class ReplyModel(Model):
     class Meta:
         table_name: str | None = None  # set by bind()
+        region: str | None = None  # set by bind()
         billing_mode = "PAY_PER_REQUEST"
     case_key = UnicodeAttribute(hash_key=True)
     reply_id = UnicodeAttribute(range_key=True)

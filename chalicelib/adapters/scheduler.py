@@ -10,8 +10,9 @@ If a reminder is lost, the watcher still escalates the missed callback.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib import config

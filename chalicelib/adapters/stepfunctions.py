@@ -11,8 +11,9 @@ patched. On AWS it is a standard pattern too.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib import config
 from chalicelib.domain.escalation import wake_time

@@ -13,7 +13,8 @@ The rules are pure (no AWS); signing the short-lived URLs is the S3 adapter's
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from chalicelib.domain.errors import NotFound, ValidationFailed
 

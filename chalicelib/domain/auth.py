@@ -94,7 +94,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.callback": _FRONT_AND_UP,
     "case.escalate": STAFF_ROLES,
     "case.close": _FRONT_AND_UP,
-    "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),  # consultation answered -> closed
+    # consultation answered -> closed
+    "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),
     "case.explain": _FRONT_AND_UP,  # invalid complaint explained -> closed
     "policy.read": STAFF_ROLES,
     "policy.write": frozenset({"admin"}),

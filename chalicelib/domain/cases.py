@@ -7,9 +7,10 @@ writes both in one transaction; nothing here knows how.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.domain import deadlines
 from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationFailed
@@ -80,7 +81,7 @@ class Deadline:
                 "met_on_time": (self.met_at <= self.due) if self.met_at else None}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Deadline":
+    def from_dict(cls, data: dict[str, Any]) -> Deadline:
         return cls(due=parse_iso(data["due"]), met_at=parse_iso(data["met_at"]) if data.get("met_at") else None)
 
 
@@ -253,7 +254,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
 # The one home of the tier order (``TIERS``), of "one tier up" and of "a major
 # complaint goes to the manager"; the watcher (chalicelib/domain/escalation.py) and staff's
 # escalate action both climb through ``tier_above``. Who is *told* at each tier,
-# by day and by night, lives in chalicelib/recipients.py.
+# by day and by night, lives in chalicelib/domain/escalation.py (recipients).
 
 MAJOR_TIER = "manager"
 

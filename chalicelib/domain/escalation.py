@@ -9,7 +9,6 @@ fires only for a deadline that still applies. Pure rules: no AWS, no clock.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any

@@ -29,8 +29,9 @@ state when the summary is produced (``produced_at``); the shift parts
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from chalicelib.domain import deadlines
 from chalicelib.domain.cases import Case, Event, iso
@@ -211,13 +212,13 @@ def build_summary(*, property_id: str, policy: deadlines.Policy, shift_start: da
     escalated = []
     by_key = {c.key: c for c in everything}
     for key, trail in events.items():
-        case = by_key.get(key)
-        if case is None:
+        escalated_case = by_key.get(key)
+        if escalated_case is None:
             continue
         steps = [e for e in trail if e.action == "escalate" and shift_start <= e.at < shift_end]
         if steps:
             steps.sort(key=lambda e: (e.at, e.seq))
-            escalated.append({**case_item(case, now), "escalations": [
+            escalated.append({**case_item(escalated_case, now), "escalations": [
                 {"at": iso(e.at), "from": (e.changes.get("tier") or {}).get("from"), "to": escalation_tier(e),
                  "by": {"id": e.actor.id, "role": e.actor.role, "name": e.actor.name},
                  "reason": e.data.get("reason"), "automatic": bool(e.data.get("automatic")),

@@ -57,6 +57,13 @@ class Reply:
     def case_key(self) -> str:
         return f"{self.property_id}#{self.case_id}"
 
+    def changed_at(self) -> datetime:
+        """When it last changed: its place in the approval queue and the outbox."""
+        at = self.updated_at or self.created_at
+        if at is None:
+            raise ValueError(f"reply {self.reply_id} was never stamped")  # every reply is made by draft(now)
+        return at
+
     def queue(self) -> str | None:
         """Which work queue the reply sits in: approvers' queue, or the outbox."""
         if self.status == "pending":

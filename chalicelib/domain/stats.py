@@ -47,13 +47,14 @@ rate and average from the summed counts, never by averaging daily rates.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from chalicelib.domain import cases as case_rules
 from chalicelib.domain import deadlines, handover
-from chalicelib.domain.handover import unique_latest
 from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.handover import unique_latest
 
 WINDOWS = ("handoff", "response", "callback")
 UNCLASSIFIED = "unclassified"
@@ -77,7 +78,7 @@ def _rate(numerator: int, denominator: int, digits: int = 4) -> float | None:
 
 
 def _zeroed(keys: Iterable[str]) -> dict[str, int]:
-    return {k: 0 for k in keys}
+    return dict.fromkeys(keys, 0)
 
 
 def _count(counter: dict[str, int], key: str) -> None:
@@ -137,8 +138,9 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
 
     by_tier: dict[str, int] = {}
     attempts = reached = resolved = 0
-    ratings = {"count": 0, "sum": 0, "by_score": _zeroed(SCORES)}
-    for key, trail in events.items():
+    rating_count = rating_sum = 0
+    by_score = _zeroed(SCORES)
+    for trail in events.values():
         for event in trail:
             if not start <= event.at < end:
                 continue
@@ -151,9 +153,9 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                 resolved += 1
             elif event.action == "rate" and isinstance(event.data.get("score"), int):
                 score = event.data["score"]
-                ratings["count"] += 1
-                ratings["sum"] += score
-                _count(ratings["by_score"], str(score))
+                rating_count += 1
+                rating_sum += score
+                _count(by_score, str(score))
 
     return {
         "property_id": property_id,
@@ -173,7 +175,8 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
         "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
         "callbacks": {"attempts": attempts, "reached": reached, "resolved": resolved,
                       "rate": _rate(reached, resolved)},
-        "ratings": {**ratings, "average": _rate(ratings["sum"], ratings["count"], 2)},
+        "ratings": {"count": rating_count, "sum": rating_sum, "by_score": by_score,
+                    "average": _rate(rating_sum, rating_count, 2)},
     }
 
 

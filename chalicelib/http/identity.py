@@ -12,8 +12,9 @@ this module stays cheap.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from chalicelib.domain.auth import _LANG_BY_LOWER, _ROLE_RANK, DEFAULT_LANG, LANGS, ROLES, Principal
 from chalicelib.domain.errors import Unauthorized

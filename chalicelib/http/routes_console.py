@@ -8,7 +8,7 @@ path from the request ever reaches the file system.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from chalice import Blueprint, Response
@@ -48,7 +48,7 @@ def _csp_for(bucket: str) -> str:
 # Both routes are public and listed in chalicelib/http/openapi.py ROUTES.
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> str:
     return (ROOT / name).read_text(encoding="utf-8")
 

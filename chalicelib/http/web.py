@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from chalice import Response
 
 from chalicelib import config, runtime, schemas
 from chalicelib.domain import auth
-from chalicelib.http import identity
 from chalicelib.domain.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
+from chalicelib.http import identity
 from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -21,7 +22,7 @@ _REPLY_ID = re.compile(r"^R\d{14}[0-9a-f]{4}$")
 _TENANT_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(body: Any, status: int = 200, headers: Mapping[str, str | list[str]] | None = None) -> Response:
     # UTF-8 on the wire rather than \u escapes: Chinese stays readable in curl and logs.
     return Response(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})

@@ -70,6 +70,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode with the labelled charset as it is really used, trying the likely
     mislabellings next, and substituting U+FFFD only as a last resort."""
     name = charset_name(charset)
+    chain: tuple[str, ...]
     if name in _GB or name in _BIG5:
         utf8 = _utf8_cjk(data)
         if utf8 is not None:

@@ -37,7 +37,7 @@ class Headers:
         return [_unfold(v) for k, v in self.items if k == name]
 
     def encoded_word_charsets(self, *names: str) -> list[str]:
-        out = []
+        out: list[str] = []
         for name in names:
             for value in self.get_all(name):
                 out.extend(m.group(1) for m in _ENCODED_WORD.finditer(value[:_MAX_HEADER_CHARS]))

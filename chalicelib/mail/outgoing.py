@@ -7,12 +7,12 @@ never carry CR or LF: a tenant's subject cannot inject headers.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
-from typing import Iterable
 
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x00]+")
 MAX_SUBJECT = 200

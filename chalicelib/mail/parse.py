@@ -25,8 +25,15 @@ from __future__ import annotations
 from chalicelib.mail.attachments import MAX_ATTACHMENTS, MAX_FILENAME_CHARS
 from chalicelib.mail.automatic import automatic_reason, suppresses_auto_replies
 from chalicelib.mail.body import MAX_HTML_CHARS, body_text
-from chalicelib.mail.headers import Headers, decode_header, first_mailbox, mailboxes, message_ids, parse_date, \
-    spam_headers
+from chalicelib.mail.headers import (
+    Headers,
+    decode_header,
+    first_mailbox,
+    mailboxes,
+    message_ids,
+    parse_date,
+    spam_headers,
+)
 from chalicelib.mail.lang import guess_lang
 from chalicelib.mail.mime import MAX_MIME_DEPTH, MAX_PARTS, Walker, check_structure, precheck
 from chalicelib.mail.params import content_type
@@ -36,9 +43,9 @@ from chalicelib.mail.subjects import case_references, strip_reply_prefixes
 from chalicelib.mail.text import TRUNCATION_MARKERS, clean_line, normalise_text, truncate
 
 # What callers and tests import from here; the other limits live with their concern.
-__all__ = ["MAX_ATTACHMENTS", "MAX_FILENAME_CHARS", "MAX_FULL_TEXT_CHARS", "MAX_MIME_DEPTH", "MAX_PARTS", "MAX_RAW_BYTES",
-           "MAX_TEXT_CHARS", "REASONS", "Attachment", "MailRejected", "ParsedMail", "case_references", "parse",
-           "strip_reply_prefixes"]
+__all__ = ["MAX_ATTACHMENTS", "MAX_FILENAME_CHARS", "MAX_FULL_TEXT_CHARS", "MAX_MIME_DEPTH", "MAX_PARTS",
+           "MAX_RAW_BYTES", "MAX_TEXT_CHARS", "REASONS", "Attachment", "MailRejected", "ParsedMail", "case_references",
+           "parse", "strip_reply_prefixes"]
 
 
 MAX_RAW_BYTES = 40 * 1024 * 1024       # SES's own limit
@@ -63,7 +70,7 @@ def parse(raw: bytes) -> ParsedMail:
     except RecursionError as exc:
         raise MailRejected("too_deep", "nested beyond the parser's recursion limit (MIME parts or header comments)") \
             from exc
-    except Exception as exc:  # noqa: BLE001 - the contract: MailRejected or a result, never anything else
+    except Exception as exc:  # the contract: MailRejected or a result, never anything else
         raise MailRejected("undecodable", f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 

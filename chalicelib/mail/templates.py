@@ -125,7 +125,8 @@ _ESC_TIER = {"zh-Hans": {"front_desk": "前台", "manager": "部门经理", "dir
              "en": {"front_desk": "front desk", "manager": "department manager", "director": "director"}}
 
 
-def escalation_mail(lang: str, *, key: str, tier: str, case_id: str, unit: str, content: str, due: str) -> tuple[str, str]:
+def escalation_mail(lang: str, *, key: str, tier: str, case_id: str, unit: str, content: str,
+                    due: str) -> tuple[str, str]:
     """Subject and text of the mail that tells the people now holding a case it was escalated."""
     lang = lang if lang in _ESC_TEXT else "zh-Hans"
     subject, body = _ESC_TEXT[lang]

@@ -9,17 +9,26 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
 from chalicelib.domain import attachments, auth, cases, deadlines, escalation, quotas, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.observability import logger, record_metric
-from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
-                              QuotaExceeded, WatchStart)
+from chalicelib.services.ports import (
+    CaseNumberTaken,
+    CounterRace,
+    CounterRead,
+    IdempotencyRecord,
+    IdempotentReplay,
+    MailSeen,
+    QuotaExceeded,
+    WatchStart,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.services.ports import Storage
@@ -108,9 +117,9 @@ class CaseService:
         self.store.clear_watch_start(property_id, case_id, gen)
         return True
 
-    def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list:
+    def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list[WatchStart]:
         """A new watcher generation when the change made the case need a look
-        sooner than its running watcher will take (see watch.needs_new_watcher)."""
+        sooner than its running watcher will take (see escalation.needs_new_watcher)."""
         if not escalation.needs_new_watcher(before, after, policy, self.clock()):
             return []
         after.watch_gen = before.watch_gen + 1
@@ -169,7 +178,8 @@ class CaseService:
         auth.authorize(principal, "policy.write", property_id)
         self.property(property_id)
         record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
-                  "email": params["email"].lower(), "unit": params.get("unit", ""), "lang": params.get("lang", "zh-Hans")}
+                  "email": params["email"].lower(), "unit": params.get("unit", ""),
+                  "lang": params.get("lang", "zh-Hans")}
         self.store.put_tenant(record)
         return record
 
@@ -237,6 +247,7 @@ class CaseService:
                 self.store.create_case(change, idempotency=idem, counter=counter,
                                        outbox=[watch_outbox_record(change.case)], quota=quota)
             except QuotaExceeded:
+                assert quota is not None  # only a quota can be exceeded
                 raise quota.exceeded(now) from None
             except IdempotentReplay:
                 # A concurrent duplicate of this request won; the next pass returns its case.
@@ -322,6 +333,7 @@ class CaseService:
         try:
             self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota)
         except QuotaExceeded:
+            assert quota is not None  # only a quota can be exceeded
             raise quota.exceeded(now) from None
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         if outbox:

@@ -13,15 +13,16 @@ patched. On AWS it is a standard pattern too.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib import config
 from chalicelib.domain import escalation
 from chalicelib.domain.cases import Case, iso
 from chalicelib.domain.errors import VersionConflict
-from chalicelib.mail.templates import escalation_mail, local_time
 from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
+from chalicelib.mail.templates import escalation_mail, local_time
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.case_service import CaseService, watch_outbox_record
 
@@ -66,7 +67,9 @@ class WatchService:
                     except VersionConflict:
                         continue
                     return {"action": "done"}
+                assert decision.until is not None  # decide() always says until when
                 return {"action": "wait", "until": escalation.wake_time(decision.until)}
+            assert decision.key is not None  # decide() names the deadline it escalates or notifies
             try:
                 if decision.action == "escalate":
                     self._escalate(case, decision.key, now, prop)

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib import config, schemas
 from chalicelib.domain import auth
 from chalicelib.domain.cases import Actor, Case, iso, parse_iso
 from chalicelib.domain.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail import templates
-from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, \
-    strip_reply_prefixes
 from chalicelib.mail.outgoing import Outgoing, SendFailed, header_safe, thread_ids
+from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, strip_reply_prefixes
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.case_service import CaseService, Property
 from chalicelib.services.ports import IdempotentReplay, MailSeen
@@ -81,11 +81,14 @@ def delivery_from_notification(message: str | dict[str, Any]) -> Delivery:
     headers = data["mail"].get("commonHeaders") if isinstance(data["mail"].get("commonHeaders"), dict) else {}
     senders = headers.get("from") if isinstance(headers.get("from"), list) else []
     sender = parseaddr(senders[0])[1] if senders and isinstance(senders[0], str) else ""
-    subject = headers.get("subject") if isinstance(headers.get("subject"), str) else ""
+    subject = headers.get("subject")
+    if not isinstance(subject, str):
+        subject = ""
     return Delivery(bucket=receipt["action"]["bucketName"], key=receipt["action"]["objectKey"],
                     ses_message_id=data["mail"]["messageId"], received_at=received_at,
                     recipients=tuple(r.lower() for r in receipt["recipients"]), verdicts=verdicts,
-                    header_from=header_safe(sender, 320).lower() or None, header_subject=header_safe(subject, 200) or None)
+                    header_from=header_safe(sender, 320).lower() or None,
+                    header_subject=header_safe(subject, 200) or None)
 
 
 def quarantine_reason(verdicts: dict[str, str]) -> str | None:
@@ -144,7 +147,7 @@ class MailIntake:
         parsed: list[ParsedMail] = []  # what staff will see of it, once parsed
         try:
             return self._handle(delivery, parsed)
-        except Exception as exc:  # noqa: BLE001 - quarantined, or counted and re-raised until the last try
+        except Exception as exc:  # quarantined, or counted and re-raised until the last try
             # A lost race (VersionConflict) is worth a retry, which reads the fresh state.
             if isinstance(exc, DomainError) and not isinstance(exc, VersionConflict):
                 logger.warning("inbound mail refused", extra={"s3_key": delivery.key, "code": exc.code})
@@ -255,7 +258,7 @@ class MailIntake:
         content = (mail.text or title or "(empty)")[:5000]
         reporter = {"name": (mail.from_name or (tenant or {}).get("name") or mail.from_address)[:100],
                     "email": mail.from_address}
-        if known:
+        if known and tenant is not None:
             reporter["tenant_id"] = tenant["tenant_id"]
         params = {"channel": "email", "unit": ((tenant or {}).get("unit") or templates.unit_unknown(lang))[:200],
                   "title": title, "content": content, "reporter": reporter, "contact": mail.from_address,
@@ -322,8 +325,9 @@ class MailIntake:
         """Tell the tenant at once that we have it, with the number and the promised window."""
         due = case.deadlines["response"].due
         sender = prop.email or self._default_sender()
+        ack_message_id = self._ack_message_id(prop, case)
         outgoing = Outgoing(
-            sender=sender, sender_name=prop.name, to=mail.from_address, message_id=self._ack_message_id(prop, case),
+            sender=sender, sender_name=prop.name, to=mail.from_address, message_id=ack_message_id,
             subject=templates.ack_subject(case.lang, case.case_id),
             text=templates.ack_text(case.lang, case_id=case.case_id, name=case.reporter.get("name", ""),
                                     due=templates.local_time(due, prop.policy.timezone), property_name=prop.name),
@@ -336,7 +340,7 @@ class MailIntake:
             logger.warning("acknowledgement not sent", extra={"case_id": case.case_id})
             record_metric("MailAckFailed", property_id=case.property_id)
             return
-        for key in (message_id, outgoing.message_id):
+        for key in (message_id, ack_message_id):
             self.store.remember_message_id(key, case.key)
 
     @staticmethod

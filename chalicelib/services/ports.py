@@ -15,16 +15,17 @@ costs nothing at cold start.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
     from chalicelib.domain.quotas import Quota
     from chalicelib.domain.replies import Reply
 
-Page = tuple[list, "str | None"]  # (items, cursor for the next page or None)
+Page = tuple[list[Any], "str | None"]  # (items, cursor for the next page or None)
 
 
 # --- outcomes the services act on (raised by every implementation) ----------

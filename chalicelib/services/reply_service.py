@@ -8,16 +8,18 @@ a send that never reports back is flagged for a person, never resent blindly.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
 from chalicelib.domain import auth, cases, replies
 from chalicelib.domain.cases import Actor, Case
 from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.replies import Reply
 from chalicelib.mail import templates
 from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
 from chalicelib.observability import logger, record_metric
-from chalicelib.domain.replies import Reply
 from chalicelib.services.case_service import CaseService
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 OUTBOX = Actor("outbox", "system", "Tenantdesk")
 
 
-def new_reply_id(now) -> str:
+def new_reply_id(now: datetime) -> str:
     return f"R{now.strftime('%Y%m%d%H%M%S')}{secrets.token_hex(2)}"
 
 
@@ -61,7 +63,7 @@ class ReplyService:
         pending: list[Reply] = []
         for property_id in sorted(principal.properties):
             pending += self.store.pending_replies(property_id, limit=limit)
-        return sorted(pending, key=lambda r: r.updated_at or r.created_at)[:limit]
+        return sorted(pending, key=lambda r: r.changed_at())[:limit]
 
     def _load(self, principal: auth.Principal, action: str, property_id: str, case_id: str, reply_id: str,
               expected_version: int | None) -> Reply:
@@ -116,8 +118,9 @@ class ReplyService:
         case = self.cases.store.get_case(reply.property_id, reply.case_id)
         prop = self.cases.property(reply.property_id)
         sender = prop.email or _default_sender()
+        our_message_id = new_message_id(sender)
         mail = Outgoing(sender=sender, sender_name=prop.name, to=case.reporter["email"],
-                        message_id=new_message_id(sender),
+                        message_id=our_message_id,
                         subject=templates.with_reference(claimed.subject, case.case_id),
                         text=templates.reply_text(case.lang, case.case_id, claimed.body, prop.name),
                         in_reply_to=case.mail_thread[-1] if case.mail_thread else None,
@@ -130,7 +133,7 @@ class ReplyService:
             return self._save(claimed, replies.send_failed(claimed, error=str(exc), now=self.clock()))
         after = replies.sent(claimed, provider_message_id=message_id, now=self.clock())
         self._record_on_case(claimed, after, OUTBOX, message_id)
-        for key in (message_id, mail.message_id):
+        for key in (message_id, our_message_id):
             self.cases.store.remember_message_id(key, case.key, reply_id=reply.reply_id)
         record_metric("WrittenReplySent", property_id=reply.property_id, case_id=case.case_id)
         return after

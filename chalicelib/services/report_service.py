@@ -30,8 +30,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalicelib import config

@@ -31,7 +31,7 @@ def case_url(cid, suffix=""):
 
 LINKS = ["https://tracker.example/pixel.png?who=staff", "http://169.254.169.254/latest/meta-data/",
          "//intranet.local/x.jpg", f"s3://{BUCKET}/attachments/P2/aa/1-x.jpg",  # another property's
-         f"s3://another-bucket/attachments/P1/aa/1-x.jpg", f"s3://{BUCKET}/raw/P1/message.eml",
+         "s3://another-bucket/attachments/P1/aa/1-x.jpg", f"s3://{BUCKET}/raw/P1/message.eml",
          f"s3://{BUCKET}/attachments/P1/../../raw/mail.eml"]
 
 
@@ -106,7 +106,8 @@ def test_console_loads_images_only_from_the_systems_storage(client):
 
 def test_console_labels_exactly_the_fields_the_tenant_sees():
     from chalicelib.domain.views import TENANT_FACING_INPUTS
-    js = (Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "console" / "app.js").read_text(encoding="utf-8")
+    js = (Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "console" / "app.js").read_text(
+        encoding="utf-8")
     mirror = re.search(r"const TENANT_FACING = \{(.*?)\};", js).group(1)
     labelled = {action: set(re.findall(r'"(\w+)"', fields))
                 for action, fields in re.findall(r"(\w+): \[([^\]]*)\]", mirror)}

@@ -148,7 +148,8 @@ def test_a_bad_escalation_step_or_handover_time_is_a_422_and_the_stored_policy_s
 def test_the_console_mirrors_neither_permissions_nor_the_lifecycle():
     """The console asks the API (``/v1/me/permissions``, a case's ``actions``): no role lists, no status table."""
     from pathlib import Path
-    js = (Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "console" / "app.js").read_text(encoding="utf-8")
+    js = (Path(__file__).resolve().parents[2] / "chalicelib" / "http" / "console" / "app.js").read_text(
+        encoding="utf-8")
     assert "const PERMISSIONS" not in js and "ALLOWED_FROM" not in js and "FRONT_AND_UP" not in js
     assert '"/v1/me/permissions"' in js and "c.actions" in js
     assert "role ===" not in js and "role !==" not in js, "a decision on the role belongs to the API"

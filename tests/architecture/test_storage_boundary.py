@@ -15,8 +15,9 @@ PREFIXES = ("PROPERTY", "PROPERTIES", "INBOX", "IDEMP", "COUNTER", "MSGID", "QUA
             "QUOTA", "MAILTRY", "ACKRATE", "TENANT", "TENANT_EMAIL", "MAIL", "DAILY", "WATCH_OUTBOX")
 # A string literal (plain or f-string) that starts with a key prefix and "#",
 # or is one of the bare partition names.
-KEY_LITERAL = re.compile(r"""(?<![\w])[rbfRBF]{0,2}(["'])(?:(?:%s)#|(?:WATCH_OUTBOX|PROPERTIES)\1)"""
-                         % "|".join(sorted(PREFIXES, key=len, reverse=True)))
+KEY_LITERAL = re.compile(r"""(?<![\w])[rbfRBF]{0,2}(["'])(?:(?:"""
+                         + "|".join(sorted(PREFIXES, key=len, reverse=True))
+                         + r""")#|(?:WATCH_OUTBOX|PROPERTIES)\1)""")
 GENERIC_META = re.compile(r"\.(get_meta|put_meta|put_meta_if_absent|delete_meta|meta_partition|count_attempt|"
                           r"take_slot|next_number|catch_up_counter)\(")
 

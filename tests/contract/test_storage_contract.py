@@ -12,8 +12,16 @@ import pytest
 from chalicelib.domain import cases, deadlines, quotas, replies
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
-from chalicelib.services.ports import (CaseNumberTaken, CounterRace, CounterRead, IdempotencyRecord, IdempotentReplay, MailSeen,
-                              QuotaExceeded, WatchStart)
+from chalicelib.services.ports import (
+    CaseNumberTaken,
+    CounterRace,
+    CounterRead,
+    IdempotencyRecord,
+    IdempotentReplay,
+    MailSeen,
+    QuotaExceeded,
+    WatchStart,
+)
 from tests.conftest import T0
 
 POLICY = deadlines.Policy.from_dict(None)
@@ -44,8 +52,8 @@ def created(repo, case_id="TD-20261123-0001", **kwargs):
 
 
 def act(case, action="note", now=T0 + timedelta(minutes=5), **params):
-    return cases.ACTIONS[action](case, cases.Actor("desk-1", "front_desk"), {"text": "已联系工程部", "note": "已联系工程部", **params}, now,
-                                 POLICY)
+    return cases.ACTIONS[action](case, cases.Actor("desk-1", "front_desk"),
+                                 {"text": "已联系工程部", "note": "已联系工程部", **params}, now, POLICY)
 
 
 # --- cases -----------------------------------------------------------------------
@@ -300,7 +308,8 @@ def test_handovers_are_written_once_signed_once_per_side_and_listed_newest_first
     repo.put_handover("P1", "2026-11-23T10:00:00Z", {"counts": {"open": 3}}, only_if_absent=True)
     assert repo.handover("P1", "2026-11-22T10:00:00Z") is None
     rows, _ = repo.handovers("P1", limit=5)
-    assert rows == [("2026-11-23T10:00:00Z", {"counts": {"open": 3}}), ("2026-11-23T00:00:00Z", {"counts": {"open": 2}})]
+    assert rows == [("2026-11-23T10:00:00Z", {"counts": {"open": 3}}),
+                    ("2026-11-23T00:00:00Z", {"counts": {"open": 2}})]
     assert repo.handovers("P1", limit=1, newest_first=False)[0][0][0] == "2026-11-23T00:00:00Z"
     sides = ("customer_service", "control_room")
     assert repo.put_signature("P1", "2026-11-23T10:00:00Z", "control_room", {"by": {"id": "sec-1"}})

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from chalicelib import cli
 from chalicelib.domain import auth
 from chalicelib.domain.auth import APPROVER_ROLES, PERMISSIONS, ROLES, STAFF_ROLES, Principal, authorize
-from chalicelib.http.identity import authenticate, mint_token, principal_from_cognito_claims, verify_token
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthorized
+from chalicelib.http.identity import authenticate, mint_token, principal_from_cognito_claims, verify_token
 
 SECRET = "test-secret-" + "0123456789abcdef" * 4  # >= 64 bytes: no PyJWT key-length warning even for HS512
 OTHER_SECRET = "another-secret-" + "fedcba9876543210" * 4
@@ -385,7 +385,8 @@ def test_local_mode_ignores_authorizer_claims():
     assert (principal.subject, principal.role) == ("t-9", "tenant")
 
 
-@pytest.mark.parametrize("headers", [{}, {"Accept": "application/json"}, {"Authorization": ""}, {"Authorization": "Bearer "}])
+@pytest.mark.parametrize("headers", [{}, {"Accept": "application/json"}, {"Authorization": ""},
+                                     {"Authorization": "Bearer "}])
 def test_local_mode_without_a_token_is_missing_token(headers):
     _unauthorized("missing_token", authenticate, headers, None, mode="local", secret=SECRET, now=NOW)
 

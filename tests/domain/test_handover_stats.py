@@ -134,7 +134,7 @@ def night():
                                      now=local(P, 2026, 11, 24, 8, 5), cases=[b.case for b in built],
                                      events=trails(*built))
     return summary, {name: b.case.case_id for name, b in zip(
-        ("before", "late_call", "small_hours", "question", "resolved"), built)}
+        ("before", "late_call", "small_hours", "question", "resolved"), built, strict=True)}
 
 
 def ids(section):

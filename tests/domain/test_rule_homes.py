@@ -148,7 +148,7 @@ def test_escalation_step_and_handover_times_round_trip_as_json():
     ({"handover_times": ["25:00"]}, "handover_times"),
     ({"handover_times": ["8am"]}, "handover_times"),
     ({"handover_times": ["08:00", "08:00"]}, "handover_times"),
-    ({"handover_times": ["0%d:00" % h for h in range(7)]}, "handover_times"),
+    ({"handover_times": [f"0{h}:00" for h in range(7)]}, "handover_times"),
 ])
 def test_a_bad_escalation_step_or_handover_time_is_refused(data, field):
     with pytest.raises(ValidationFailed) as caught:

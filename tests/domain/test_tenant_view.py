@@ -13,8 +13,15 @@ from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain import cases, deadlines, escalation
 from chalicelib.domain.cases import Actor
-from chalicelib.domain.views import (TENANT_CASE_FIELDS, TENANT_EVENT_DATA, TENANT_OWN_EVENT_DATA, TENANT_REPORTER_FIELDS,
-                              case_view, event_view, tenant_sees)
+from chalicelib.domain.views import (
+    TENANT_CASE_FIELDS,
+    TENANT_EVENT_DATA,
+    TENANT_OWN_EVENT_DATA,
+    TENANT_REPORTER_FIELDS,
+    case_view,
+    event_view,
+    tenant_sees,
+)
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 POLICY = deadlines.Policy.from_dict({})
@@ -32,14 +39,14 @@ class Trail:
                                 policy=POLICY)
         self.case, self.events = change.case, [change.event]
 
-    def apply(self, fn, *args) -> "Trail":
+    def apply(self, fn, *args) -> Trail:
         self.now += timedelta(minutes=5)
         change = fn(self.case, *args)
         self.case = change.case
         self.events.append(change.event)
         return self
 
-    def act(self, action: str, actor: Actor, **params) -> "Trail":
+    def act(self, action: str, actor: Actor, **params) -> Trail:
         return self.apply(lambda c: cases.ACTIONS[action](c, actor, params, self.now, POLICY))
 
 

@@ -41,8 +41,8 @@ def _run(loop, until, timeout=10.0):
 
 def test_the_local_schedule_loop_produces_the_shift_handover(runtime_wired):
     from chalicelib import runtime
-    from chalicelib.services.report_service import ReportService
     from chalicelib.domain.auth import Principal
+    from chalicelib.services.report_service import ReportService
     reports = ReportService(runtime_wired, runtime_wired.store, clock=runtime.clock)
     desk = Principal("front_desk-1", "front_desk", frozenset({"P1"}))
 

@@ -5,7 +5,6 @@ from collections import Counter
 
 from chalicelib.domain.cases import STATUSES
 from devstack.seed import CASES, PEOPLE, seed
-
 from tests.conftest import T0
 
 

@@ -3,8 +3,8 @@ cdk-nag's AwsSolutions pack applied) and hand the templates to the tests.
 
 No AWS credentials and no AWS calls: fake account/region and keys; chalice.out and
 cdk.out go to a temporary directory. The first synth on a machine lets chalice fetch the
-Lambda's Linux wheels from PyPI; it reuses .chalice/deployments/ after that. Skipped as a whole when requirements-infra.txt
-is not installed.
+Lambda's Linux wheels from PyPI; it reuses .chalice/deployments/ after that. Skipped as a whole when
+requirements-infra.txt is not installed.
 """
 from __future__ import annotations
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from infra_template import ASL_FILE, asl, model_tables, resources
 
 from chalicelib.resources import for_stage
-from infra_template import ASL_FILE, asl, model_tables, resources
 
 # Every name the stack gives a resource comes from chalicelib/resources.py.
 DEV = for_stage("dev")
@@ -347,6 +347,7 @@ def test_synth_leaves_the_process_environment_alone(synth):
 def test_synth_leaves_import_paths_alone(synth):
     """`import app` after the synth still finds the repo root's app.py, not infra/app.py."""
     import sys
+
     from infra_template import ASL_FILE as asl_file
     infra = str(asl_file.parents[1] / "infra")
     assert infra not in sys.path

@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
+from infra_template import resources
 
 from chalicelib.resources import for_stage
-from infra_template import resources
 
 # What a user may change about their own account: nothing that decides what they see.
 USER_WRITABLE = {"name", "locale"}

@@ -18,8 +18,17 @@ from hypothesis import strategies as st
 
 from chalicelib.mail import attachments as mailattachments
 from chalicelib.mail import parse as mailparse
-from chalicelib.mail.parse import (MAX_ATTACHMENTS, MAX_TEXT_CHARS, REASONS, Attachment, MailRejected,
-                                   ParsedMail, case_references, parse, strip_reply_prefixes)
+from chalicelib.mail.parse import (
+    MAX_ATTACHMENTS,
+    MAX_TEXT_CHARS,
+    REASONS,
+    Attachment,
+    MailRejected,
+    ParsedMail,
+    case_references,
+    parse,
+    strip_reply_prefixes,
+)
 
 SAMPLES = Path(__file__).parent / "samples"
 CST = timezone(timedelta(hours=8))
@@ -413,7 +422,7 @@ def test_subject_encoded_words_in_any_charset_decode(raw_subject, decoded):
 
 
 @pytest.mark.parametrize("raw, decoded", [
-    ("漏水".encode("utf-8"), "漏水"),  # raw 8-bit UTF-8 (SMTPUTF8 clients)
+    ("漏水".encode(), "漏水"),  # raw 8-bit UTF-8 (SMTPUTF8 clients)
     ("电梯投诉".encode("gbk"), "电梯投诉"),  # raw GBK from old Chinese clients
     # short GBK that happens to be valid UTF-8 is read as UTF-8: raw 8-bit is ambiguous, UTF-8 is tried first
     ("漏水".encode("gbk"), "©ˮ"),
@@ -554,7 +563,7 @@ def test_attachment_filenames_are_decoded_and_made_safe(disposition, expected_na
     assert len(attachment.filename) <= mailparse.MAX_FILENAME_CHARS
 
 
-CUT = "维修报价单_楼上漏水赔偿明细".encode("utf-8")[:-1]   # a client's byte limit cut the last character
+CUT = "维修报价单_楼上漏水赔偿明细".encode()[:-1]   # a client's byte limit cut the last character
 
 
 @pytest.mark.parametrize("disposition, body_charset", [

@@ -7,7 +7,6 @@ event is replayed three times. Afterwards each submitted case exists exactly
 once, has a started watcher, and its audit trail has no gap."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import boto3
@@ -15,9 +14,9 @@ import pytest
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import config
+from chalicelib.adapters.ses import SesMailer
 from chalicelib.domain.auth import Principal
 from chalicelib.services.mail_intake import Delivery, MailIntake
-from chalicelib.adapters.ses import SesMailer
 from tests.api.helpers import call
 
 TENANTS = [Principal(f"tenant-{n}", "tenant", frozenset({"P1"})) for n in range(1, 6)]
@@ -96,7 +95,7 @@ def test_api_submits_survive_throttling_crashes_and_triple_retries(client, token
         token = make_token("tenant", subject=tenant.subject)
         body = {"unit": f"{n}栋101", "content": f"第{n}位住户：空调漏水"}
         answers = []
-        for attempt in range(3):  # the app retries every request three times
+        for _attempt in range(3):  # the app retries every request three times
             try:
                 status, case = call(client, "POST", "/v1/properties/P1/cases", token, body,
                                     headers={"Idempotency-Key": f"submit-{n}"})
@@ -118,7 +117,7 @@ def test_counter_races_never_lose_or_double_a_case(svc, store, watcher):
         try:
             done.append(svc.submit(TENANTS[n % 5], "P1", {"channel": "app", "unit": "1", "content": f"并发{n}"},
                                    f"race-{n}")[0].case_id)
-        except Exception as exc:  # pragma: no cover - reported
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported
             errors.append(exc)
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(12)]

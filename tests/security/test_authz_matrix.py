@@ -54,7 +54,8 @@ BODIES: dict[str, dict] = {
     "SubmitCase": {"unit": "3栋1201", "content": "空调不制冷，室内温度30度",  # with a stored photo: attachment 1
                    "attachments": [{"ref": f"s3://{MAIL_BUCKET}/attachments/P1/matrix/1-photo.jpg",
                                     "name": "photo.jpg", "content_type": "image/jpeg"}]},
-    "LogCase": {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响", "reporter": {"name": "陈先生", "phone": "138 0000 0000"}},
+    "LogCase": {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响",
+                "reporter": {"name": "陈先生", "phone": "138 0000 0000"}},
     "Classify": {"kind": "complaint"},
     "Assign": {"assignee": "eng-1", "department": "engineering"},
     "Start": {},

@@ -66,7 +66,7 @@ def _huge_numbers(schema: dict, body: dict) -> str:
         if prop.get("type") == "integer":
             body[name], found = marker, True
         elif prop.get("type") == "array" and prop.get("items", {}).get("type") == "object":
-            item = {r: "x" for r in prop["items"].get("required", [])}
+            item = dict.fromkeys(prop["items"].get("required", []), "x")
             item.update({n: marker for n, p in prop["items"]["properties"].items() if p.get("type") == "integer"})
             if len(item) > len(prop["items"].get("required", [])):
                 body[name], found = [item], True
@@ -110,6 +110,7 @@ def dynamodb_snapshot() -> dict[str, list[str]]:
     """Every item of every table, read from moto's backend (no Scan on the API's path)."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
+
     from chalicelib import config
     tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][config.region()].tables
     return {name: sorted(json.dumps(item.to_json(), sort_keys=True) for item in table.all_items())

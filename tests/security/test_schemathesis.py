@@ -30,21 +30,21 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests  # a Schemathesis dependency
+import schemathesis  # a missing install fails loudly, never skips
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-import schemathesis  # noqa: E402 - a missing install fails loudly, never skips
-
-import requests  # noqa: E402 - a Schemathesis dependency
-
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.core.failures import FailureGroup  # noqa: E402
-from schemathesis.generation.modes import GenerationMode  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
-    content_type_conformance, response_schema_conformance, status_code_conformance)
-
-from chalicelib.domain import auth  # noqa: E402
-from tests.e2e.test_devstack import ROOT, RunningStack, launch  # noqa: E402
+from chalicelib.domain import auth
+from tests.e2e.test_devstack import ROOT, RunningStack, launch
 
 MAX_EXAMPLES = 15  # schema-valid requests per operation and role
 NEGATIVE_EXAMPLES = 8  # schema-breaking requests per operation (as the manager)

@@ -16,7 +16,8 @@ OTHER_TENANT = Principal("tenant-2", "tenant", frozenset({"P1"}), name="陳先�
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}), name="前台")
 ADMIN = Principal("admin-0", "admin", frozenset({"P1", "P2"}))
 BODY = {"channel": "app", "unit": "3栋1201", "content": "空调不制冷 冷氣不冷"}
-LOGGED = {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响", "reporter": {"name": "陈先生", "phone": "138 0000 0000"}}
+LOGGED = {"channel": "phone", "unit": "大堂", "content": "访客反映电梯异响",
+          "reporter": {"name": "陈先生", "phone": "138 0000 0000"}}
 
 
 def limit(svc, **quotas):

@@ -12,10 +12,10 @@ import boto3
 import pytest
 
 from chalicelib import config
+from chalicelib.adapters.ses import SesMailer
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.services.mail_intake import Delivery, MailIntake, delivery_from_notification
-from chalicelib.adapters.ses import SesMailer
 from tests.conftest import contacts_of
 
 ADMIN = Principal("admin-0", "admin", frozenset({"P1", "P2"}))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.adapters.ses import SesMailer
 from chalicelib.domain import replies
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import Forbidden, IllegalTransition, VersionConflict
-from chalicelib.adapters.ses import SesMailer
 from chalicelib.mail.outgoing import SendFailed
 from chalicelib.services.reply_service import ReplyService
 
@@ -24,6 +24,7 @@ class FlakyMailer:
 
     def __init__(self, failures: int):
         import boto3
+
         from chalicelib import config
         self.real = SesMailer(boto3.client("ses", region_name=config.region()))
         self.failures = failures

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
+from chalicelib.adapters.dynamodb import CaseNumberTaken, CounterRace, IdempotentReplay
 from chalicelib.domain import cases
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import NotFound, VersionConflict
 from chalicelib.services.ports import CounterRead, IdempotencyRecord
-from chalicelib.adapters.dynamodb import CaseNumberTaken, CounterRace, IdempotentReplay
 
 TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")
 TENANT2 = Principal("tenant-2", "tenant", frozenset({"P1"}), name="陳先生")
@@ -109,7 +109,7 @@ def test_concurrent_submits_get_distinct_consecutive_numbers(svc, store):
     def worker(i):
         try:
             results.append(submit(svc, content=f"并发提交 {i}")[0].case_id)
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
@@ -184,8 +184,8 @@ def test_a_departments_queue_is_one_query_per_page_however_busy_the_property(svc
 
 
 def test_a_quota_counter_is_one_meta_item_per_counted_thing_and_window(clock):
-    from chalicelib.domain import quotas
     from chalicelib.adapters.dynamodb import quota_key
+    from chalicelib.domain import quotas
     at = clock().replace(minute=17, second=40)
     quota = quotas.case_submission(quotas.Limits(), "P1", "tenant-1", at)
     assert quota_key(quota) == ("QUOTA#cases_per_tenant#P1#tenant-1", "2026-11-23T02:00:00Z")

@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from chalicelib import config
-from chalicelib.domain.auth import Principal
 from chalicelib.adapters.scheduler import CallbackReminders, schedule_name
+from chalicelib.domain.auth import Principal
 from tests.conftest import contacts_of
 
 DESK = Principal("desk-1", "front_desk", frozenset({"P1"}))

@@ -18,9 +18,9 @@ import boto3
 import pytest
 
 from chalicelib import config
+from chalicelib.adapters.stepfunctions import Watcher
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.cases import iso
-from chalicelib.adapters.stepfunctions import Watcher
 from chalicelib.domain.escalation import wake_time as sfn_time
 from chalicelib.services.case_watch import WatchService
 from tests.conftest import FakeClock
@@ -111,6 +111,7 @@ class Harness:
 def watched(aws, svc, store, mailbox, monkeypatch, tmp_path):
     """The state machine from the repo's ASL, its queues, and the app wired to start it."""
     from moto.core.config import default_user_config
+
     from chalicelib import runtime
     from devstack.moto_compat import allow_concurrent_executions
     monkeypatch.setitem(default_user_config["stepfunctions"], "execute_state_machine", True)
@@ -154,6 +155,7 @@ def watched(aws, svc, store, mailbox, monkeypatch, tmp_path):
     runtime._service = svc
     runtime.set_clock(clock)
     from chalice.test import Client
+
     from app import app
     with Client(app, stage_name="local") as client:
         harness = Harness(client, clock, sfn, sqs, queue_url, answers)
@@ -269,7 +271,8 @@ def test_missed_reply_escalates_per_window(watched, svc, store, mailbox):
     watched.run_until(lambda: escalations(store, case))
     [escalation] = escalations(store, case)
     assert escalation["deadline"] == "response"
-    assert watched.clock.now == store.get_case("P1", case.case_id).deadlines["response"].due == PAST + timedelta(hours=1)
+    due = store.get_case("P1", case.case_id).deadlines["response"].due
+    assert watched.clock.now == due == PAST + timedelta(hours=1)
 
 
 def test_major_complaint_goes_to_the_manager_and_the_director_hears_at_once(watched, svc, store, mailbox):
@@ -323,7 +326,7 @@ def test_closing_mid_wait_ends_the_execution_without_escalating(watched, svc, st
 
 def test_after_hours_escalation_goes_to_the_control_room(watched, svc, store, mailbox):
     watched.clock.now = datetime(2025, 6, 1, 18, 0, tzinfo=timezone.utc)  # Monday 02:00 Shanghai
-    case = submit(svc)
+    submit(svc)
     watched.run_until(lambda: mailbox())
     assert [to for to, _ in mail_to(mailbox())] == ["control-room@riverside.example"]
 

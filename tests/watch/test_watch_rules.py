@@ -28,7 +28,8 @@ def apply(case, action, params, at):
 
 
 def test_a_new_case_waits_for_its_handoff_deadline():
-    assert escalation.decide(new(), gen=1, now=T0, policy=POLICY) == escalation.Decision("wait", T0 + timedelta(minutes=10))
+    assert escalation.decide(new(), gen=1, now=T0, policy=POLICY) == \
+        escalation.Decision("wait", T0 + timedelta(minutes=10))
 
 
 def test_missed_handoff_escalates_once_then_notifies_then_waits_for_the_next_tier():
@@ -111,7 +112,8 @@ def test_an_open_case_without_deadlines_is_still_looked_at_daily():
     case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
     case = apply(case, "assign", {"assignee": "eng-1"}, T0)
     case = apply(case, "respond", {"message": "处理中"}, T0)
-    assert escalation.decide(case, gen=1, now=T0, policy=POLICY) == escalation.Decision("wait", T0 + escalation.HEARTBEAT)
+    assert escalation.decide(case, gen=1, now=T0, policy=POLICY) == \
+        escalation.Decision("wait", T0 + escalation.HEARTBEAT)
 
 
 def test_a_new_watcher_is_needed_only_when_a_look_is_needed_sooner():
