@@ -14,6 +14,7 @@ from chalicelib import config
 _service = None
 _replies = None
 _intake = None
+_reports = None
 _watch = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
@@ -89,7 +90,15 @@ def intake():
     return _intake
 
 
+def reports():
+    global _reports
+    if _reports is None:
+        from chalicelib.services.report_service import ReportService  # ~10 ms: report routes and the schedule only
+        _reports = ReportService(service(), service().store, clock=clock, mailer=mailer)
+    return _reports
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _clock
-    _service = _replies = _intake = _watch = _clock = None
+    global _service, _replies, _intake, _watch, _reports, _clock
+    _service = _replies = _intake = _watch = _reports = _clock = None
     _clients.clear()

@@ -25,8 +25,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TextIO
 
-TOPIC = "tenantdesk-inbound-mail"   # the topic app.inbound_mail subscribes to
-QUEUE = "tenantdesk-inbound-mail-local"
+from chalicelib.resources import LOCAL
+
+TOPIC = LOCAL.inbound_topic  # the topic app.inbound_mail subscribes to
+QUEUE = f"{LOCAL.inbound_topic}-local"  # the local stack's own subscription, pumped to the handler
 INBOUND_PREFIX = "inbound/"
 SENDER_DOMAINS = ("riverside.example", "harbour.example", "tenantdesk.example")
 OUTBOX_EVERY_SECONDS = 30

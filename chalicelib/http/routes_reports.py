@@ -29,14 +29,6 @@ PROPERTY = "/v1/properties/{property_id}"
 HANDOVERS = PROPERTY + "/handovers"
 
 
-def reports():
-    """A ReportService over the runtime's CaseService (cheap: built per call,
-    so it follows ``runtime`` when tests swap the service or the clock)."""
-    from chalicelib.services.report_service import ReportService
-    service = runtime.service()
-    return ReportService(service, service.store, clock=runtime.clock, mailer=runtime.mailer)
-
-
 def _request():
     return reports_routes.current_request
 
@@ -46,7 +38,7 @@ def _request():
 def list_handovers(property_id):
     req = _request()
     params = web.query(req)
-    items, cursor = reports().list_handovers(web.principal(req), web.property_id(property_id),
+    items, cursor = runtime.reports().list_handovers(web.principal(req), web.property_id(property_id),
                                              limit=web.query_int(params, "limit", 20, 1, 50),
                                              cursor=params.get("cursor"))
     return web.json_response({"items": items, "next_cursor": cursor})
@@ -62,7 +54,7 @@ def produce_handover(property_id):
     who = web.principal(req)
     body = web.body(req, "ProduceHandover")
     pid = web.property_id(property_id)
-    doc, created = reports().request_handover(who, pid, parse_at(body.get("at")))
+    doc, created = runtime.reports().request_handover(who, pid, parse_at(body.get("at")))
     headers = {"Location": f"/v1/properties/{pid}/handovers/{doc['shift_end']}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
@@ -75,7 +67,7 @@ def get_handover(property_id, shift_end):
     from chalicelib.services.report_service import parse_shift_end
     who = web.principal(_request())
     pid = web.property_id(property_id)
-    return web.json_response(reports().get_handover(who, pid, parse_shift_end(shift_end)))
+    return web.json_response(runtime.reports().get_handover(who, pid, parse_shift_end(shift_end)))
 
 
 @reports_routes.route(HANDOVERS + "/{shift_end}/sign", methods=["POST"], authorizer=users)
@@ -86,7 +78,7 @@ def sign_handover(property_id, shift_end):
     who = web.principal(req)
     body = web.body(req, "SignHandover")
     pid = web.property_id(property_id)
-    doc = reports().sign_handover(who, pid, parse_shift_end(shift_end), body["side"], body.get("comment", ""))
+    doc = runtime.reports().sign_handover(who, pid, parse_shift_end(shift_end), body["side"], body.get("comment", ""))
     return web.json_response(doc)
 
 
@@ -96,7 +88,7 @@ def daily_stats(property_id, day):
     from chalicelib.services.report_service import parse_day
     who = web.principal(_request())
     pid = web.property_id(property_id)
-    return web.json_response(reports().get_daily(who, pid, parse_day(day)))
+    return web.json_response(runtime.reports().get_daily(who, pid, parse_day(day)))
 
 
 @reports_routes.route(PROPERTY + "/stats/monthly/{month}", methods=["GET"], authorizer=users)
@@ -106,7 +98,7 @@ def monthly_stats(property_id, month):
     who = web.principal(_request())
     pid = web.property_id(property_id)
     year, number = parse_month(month)
-    return web.json_response(reports().get_monthly(who, pid, year, number))
+    return web.json_response(runtime.reports().get_monthly(who, pid, year, number))
 
 
 @reports_routes.schedule("cron(5 * * * ? *)")
@@ -114,6 +106,6 @@ def handover_and_stats(event):
     """Hourly, five past: every property whose local handover time (its policy's ``handover_times``) has passed
     gets its handover summary, and after local midnight yesterday's figures.
     Properties: TD_PROPERTIES plus the registry (see chalicelib/services/report_service.py)."""
-    results = reports().run_due(runtime.clock())
+    results = runtime.reports().run_due(runtime.clock())
     logger.info("handover and stats run", extra={"results": results})
     return results

@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from chalicelib import config
 from chalicelib.domain import attachments, auth, cases, deadlines, escalation, quotas, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.properties import Property
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.ports import (
     CaseNumberTaken,
@@ -38,27 +38,6 @@ MAX_SUBMIT_ATTEMPTS = 5
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Property:
-    property_id: str
-    name: str
-    policy: deadlines.Policy
-    departments: tuple[str, ...] = ()
-    email: str | None = None  # the property's complaints inbox: SES receives there and we send from it
-    # Who hears of escalations: "manager", "director", "on_duty" (the security
-    # control room, after hours), "front_desk" -> an email address.
-    contacts: dict[str, str] = field(default_factory=dict)
-    quotas: quotas.Limits = quotas.Limits()  # cases per tenant per hour, messages per case per minute
-    # The language for tenants whose own we do not write (mail in Japanese, Korean, ...);
-    # unset: from the timezone (mail.templates.property_lang).
-    lang: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
-                "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
-                "quotas": self.quotas.to_dict(), "lang": self.lang}
 
 
 def actor_of(principal: auth.Principal) -> Actor:
@@ -136,16 +115,9 @@ class CaseService:
         settings = self.store.get_property_settings(property_id)
         if settings is None:
             raise NotFound("no such property", code="property_not_found")
-        prop = self._property_from(property_id, settings)
+        prop = Property.from_settings(property_id, settings)
         self._properties[property_id] = (now, prop)
         return prop
-
-    @staticmethod
-    def _property_from(property_id: str, data: dict[str, Any]) -> Property:
-        return Property(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
-                        tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None,
-                        dict(data.get("contacts") or {}), quotas.Limits.from_dict(data.get("quotas")),
-                        data.get("lang") or None)
 
     def get_property(self, principal: auth.Principal, property_id: str) -> Property:
         auth.authorize(principal, "policy.read", property_id)
@@ -154,7 +126,7 @@ class CaseService:
     def put_property(self, principal: auth.Principal, property_id: str, params: dict[str, Any]) -> Property:
         """Create or update a property's name, departments and deadline policy overrides."""
         auth.authorize(principal, "policy.write", property_id)
-        prop = self._property_from(property_id, params)  # validates the policy before anything is stored
+        prop = Property.from_settings(property_id, params)  # validates the policy before anything is stored
         missing = escalation.missing_contacts(prop.contacts)
         if missing:
             raise ValidationFailed("every escalation tier and the on-duty desk need an email address",

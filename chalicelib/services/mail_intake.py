@@ -19,11 +19,12 @@ from chalicelib import config, schemas
 from chalicelib.domain import auth
 from chalicelib.domain.cases import Actor, Case, iso, parse_iso
 from chalicelib.domain.errors import DomainError, IllegalTransition, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.properties import Property
 from chalicelib.mail import templates
 from chalicelib.mail.outgoing import Outgoing, SendFailed, header_safe, thread_ids
 from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, strip_reply_prefixes
 from chalicelib.observability import logger, record_metric
-from chalicelib.services.case_service import CaseService, Property
+from chalicelib.services.case_service import CaseService
 from chalicelib.services.ports import IdempotentReplay, MailSeen
 
 MAIL_ACTOR = Actor("mail-intake", "system", "Email")

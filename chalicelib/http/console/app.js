@@ -7,10 +7,10 @@ import { barChart } from "/console/charts.js";
 // ---------------------------------------------------------------- permissions
 // The API says what the caller may do: GET /v1/me/permissions lists the role's
 // permission names (for navigation), and a case carries the actions the caller
-// may take on it now. Nothing here mirrors chalicelib/auth.py; the API decides.
+// may take on it now. Nothing here mirrors chalicelib/domain/auth.py; the API decides.
 const may = (perm) => !!state.me && (state.me.permissions || []).includes(perm);
 
-// Enumerations (chalicelib/cases.py).
+// Enumerations (chalicelib/domain/cases.py).
 const KINDS = ["consultation", "complaint", "request"];
 const CATEGORIES = ["air_conditioning", "security", "cleaning", "noise_renovation", "public_facility", "in_unit_repair",
   "parking", "pest", "mail_parcel", "landscaping", "service_attitude", "billing", "other"];
@@ -317,7 +317,7 @@ const ACTIONS = {
   reopen: ["reopen", [["reason", "text", null, true]]],
 };
 
-// A mirror of chalicelib/views.py TENANT_FACING_INPUTS: staff text the tenant reads.
+// A mirror of chalicelib/domain/views.py TENANT_FACING_INPUTS: staff text the tenant reads.
 // Every other text a form takes is internal (views.py decides; this only labels).
 const TENANT_FACING = { respond: ["message"], resolve: ["resolution"], answer: ["message"], explain: ["message"] };
 
