@@ -281,6 +281,18 @@ def explain(property_id, case_id):
     return _act(property_id, case_id, "explain", "Explain")
 
 
+@app.route(CASE + "/confirm_invalid", methods=["POST"], authorizer=users)
+@web.api
+def confirm_invalid(property_id, case_id):
+    return _act(property_id, case_id, "confirm_invalid", "ConfirmInvalid")
+
+
+@app.route(CASE + "/reject_invalid", methods=["POST"], authorizer=users)
+@web.api
+def reject_invalid(property_id, case_id):
+    return _act(property_id, case_id, "reject_invalid", "RejectInvalid")
+
+
 @app.route(CASE + "/reopen", methods=["POST"], authorizer=users)
 @web.api
 def reopen(property_id, case_id):

@@ -97,6 +97,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Close": _body([], {"summary": {"type": "string", "maxLength": 2000}, "version": _VERSION}),
     "Answer": _body(["message"], {"message": _TEXT, "via": _enum(cases.RESPONSE_VIA), "version": _VERSION}),
     "Explain": _body(["message"], {"message": _TEXT, "via": _enum(cases.RESPONSE_VIA), "version": _VERSION}),
+    "ConfirmInvalid": _body([], {"reason": _TEXT, "version": _VERSION}),
+    "RejectInvalid": _body(["reason"], {"reason": _TEXT, "version": _VERSION}),
     "Reopen": _body(["reason"], {"reason": _TEXT, "version": _VERSION}),
     "Escalate": _body(["reason"], {"reason": _TEXT, "version": _VERSION}),
     "Note": _body(["note"], {"note": _TEXT, "version": _VERSION}),

@@ -67,6 +67,7 @@ _CAST: dict[str, Person] = {
     "eng_p2": Person("dept_staff-p2", "dept_staff", ("P2",), "工程部陳師傅", "zh-Hant", "engineering"),
     "guard_p2": Person("dept_staff-p3", "dept_staff", ("P2",), "保安部李主任", "zh-Hant", "security"),
     "clean_p2": Person("dept_staff-p4", "dept_staff", ("P2",), "清潔主管黃姑娘", "zh-Hant", "cleaning"),
+    "mgr_p2": Person("manager-p2", "manager", ("P2",), "營運部張經理", "zh-Hant"),
 }
 
 PROPERTIES: dict[str, dict[str, Any]] = {
@@ -240,9 +241,11 @@ CASES: tuple[SeedCase, ...] = (
     SeedCase("P2", _hours(8), "wong", {
         "unit": "地下 G-05 舖", "title": "推廣費收費不合理", "category": "billing", "channel": "web", "lang": "zh-Hant",
         "content": "本月賬單多了一項商場推廣費，我們沒有同意參加這次推廣活動，為什麼要收費？"}, (
-        # Outside the service promise: explained to the tenant and closed.
+        # Outside the service promise: the front desk proposes "invalid", the manager
+        # confirms it, and it is explained to the tenant and closed.
         _at(15, "desk_p2", "classify", kind="complaint", validity="invalid", cause="other",
             department="customer_service"),
+        _at(40, "mgr_p2", "confirm_invalid", reason="租約第12條：推廣費由全體商戶分攤，不屬服務承諾範圍。"),
         _at(60, "desk_p2", "explain", message="黃小姐您好，根據租約第12條，推廣費由全體商戶按面積分攤，"
                                               "已附上租約條款及活動明細供參考。", via="email"),
     )),
@@ -306,6 +309,6 @@ def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
             if clock.now > now:
                 raise ValueError(f"seed step {step.action} of {spec.body['title']!r} lies in the future")
             case = service.act(_CAST[step.who].principal(), spec.property_id, case.case_id, step.action,
-                            _valid(step.action.capitalize(), step.params))
+                            _valid(step.action.title().replace("_", ""), step.params))  # confirm_invalid: ConfirmInvalid
         statuses[case.status] += 1
     return statuses

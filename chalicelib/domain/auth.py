@@ -97,6 +97,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # consultation answered -> closed
     "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),
     "case.explain": _FRONT_AND_UP,  # invalid complaint explained -> closed
+    # The department manager judges whether a complaint is valid (seed 003 4.5.1);
+    # the front desk's classify "invalid" is only a proposal. No manager here is
+    # scoped to a department, so the property's managers and up decide.
+    "case.confirm_invalid": APPROVER_ROLES,
+    "case.reject_invalid": APPROVER_ROLES,
     "policy.read": STAFF_ROLES,
     "policy.write": frozenset({"admin"}),
     "reply.approve": APPROVER_ROLES,

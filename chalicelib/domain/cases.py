@@ -41,12 +41,18 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "classify": OPEN_STATUSES,
     "assign": frozenset({"received", "routed", "in_progress", "responded"}),
     "start": frozenset({"routed"}),
-    "respond": frozenset({"routed", "in_progress", "responded"}),
-    "resolve": frozenset({"in_progress", "responded"}),
+    # received: the front desk answers on the phone before any hand-off, and
+    # resolves on the spot what it can (seed 001: 能当时解决当时解决); the
+    # hand-off window is then met (``recompute_deadlines``).
+    "respond": frozenset({"received", "routed", "in_progress", "responded"}),
+    "resolve": frozenset({"received", "in_progress", "responded"}),
     "callback": frozenset({"resolved"}),
     "close": frozenset({"callback_done"}),
     "answer": frozenset({"received", "routed", "in_progress", "responded"}),  # responded: a written reply went out
     "explain": frozenset({"received", "routed", "in_progress", "responded"}),
+    # The department manager confirms or rejects the front desk's "invalid" (seed 003 4.5.1).
+    "confirm_invalid": frozenset({"received", "routed", "in_progress", "responded"}),
+    "reject_invalid": frozenset({"received", "routed", "in_progress", "responded"}),
     "reopen": frozenset({"resolved", "callback_done"}),
     "escalate": OPEN_STATUSES,
     "note": frozenset(STATUSES),
@@ -100,6 +106,9 @@ class Case:
     category: str | None = None
     kind: str | None = None
     validity: str | None = None
+    # "invalid" is the front desk's proposal until a manager confirms it
+    # (``confirm_invalid``); only a confirmed invalid complaint is explained away.
+    validity_confirmed: bool = False
     severity: str = "general"
     cause: str | None = None
     department: str | None = None
@@ -294,8 +303,8 @@ def recompute_deadlines(case: Case, policy: deadlines.Policy) -> None:
             case.responded_at),
     }
     if case.routed_at is None and case.responded_at is not None:
-        # Answered at the desk (a consultation, an invalid complaint explained):
-        # nobody else needed it handed over.
+        # Answered at the desk (a consultation, an invalid complaint explained,
+        # a call answered or resolved on the spot): nobody else needed it handed over.
         result["handoff"].met_at = case.responded_at
     if case.resolved_at is not None:
         result["callback"] = Deadline(deadlines.add_window(case.resolved_at, policy.callback, policy),
@@ -305,12 +314,39 @@ def recompute_deadlines(case: Case, policy: deadlines.Policy) -> None:
 
 # --- actions ----------------------------------------------------------------
 
+def invalid_proposed(case: Case) -> bool:
+    """The front desk classified the complaint invalid; no manager has confirmed it yet."""
+    return case.kind == "complaint" and case.validity == "invalid" and not case.validity_confirmed
+
+
+def invalid_confirmed(case: Case) -> bool:
+    """A manager confirmed the complaint invalid (outside the service promise, seed 003 4.5.3)."""
+    return case.kind == "complaint" and case.validity == "invalid" and case.validity_confirmed
+
+
+# What the case itself must be, beyond its status, for an action: checked by
+# ``_guard`` (so ``lifecycle_allows`` and the ``actions`` a client is offered
+# agree with the 409), as (condition, message).
+REQUIRES: dict[str, tuple[Callable[[Case], bool], str]] = {
+    "confirm_invalid": (invalid_proposed, "only a complaint the front desk proposed as invalid is confirmed invalid"),
+    "reject_invalid": (invalid_proposed,
+                       "only a complaint the front desk proposed as invalid is rejected back to valid"),
+    "explain": (invalid_confirmed, "only a complaint a manager confirmed invalid is explained and closed"),
+}
+
+
 def _guard(case: Case, action: str) -> None:
     if case.status not in ALLOWED_FROM[action]:
         raise IllegalTransition(
             f"cannot {action} a case that is {case.status}",
             details={"status": case.status, "action": action,
                      "allowed_from": sorted(ALLOWED_FROM[action])})
+    if action in REQUIRES and not REQUIRES[action][0](case):
+        # A proposal waiting for the manager is its own code: the client says "ask the manager".
+        code = "invalid_not_confirmed" if action == "explain" and invalid_proposed(case) else None
+        raise IllegalTransition(REQUIRES[action][1], code=code, details={
+            "kind": case.kind, "validity": case.validity, "validity_confirmed": case.validity_confirmed,
+            "action": action})
     if action in NEEDS_WRITTEN_REPLY and written_reply_outstanding(case):
         raise IllegalTransition(
             f"a written complaint gets an approved written reply before it can {action}",
@@ -320,8 +356,8 @@ def _guard(case: Case, action: str) -> None:
 
 def lifecycle_allows(case: Case, action: str) -> bool:
     """Whether the case as it stands lets ``action`` be taken now: its status
-    (``ALLOWED_FROM``) and the written-reply rule, exactly as ``_guard`` checks
-    them. What the caller's role and scope allow is chalicelib/domain/auth.py's."""
+    (``ALLOWED_FROM``), what the case must be (``REQUIRES``) and the written-reply
+    rule, exactly as ``_guard`` checks them. What the caller's role and scope allow is chalicelib/domain/auth.py's."""
     try:
         _guard(case, action)
     except IllegalTransition:
@@ -357,7 +393,7 @@ def written_reply_outstanding(case: Case) -> bool:
     return case.written and case.responded_at is None
 
 
-_TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
+_TRACKED = ("status", "kind", "validity", "validity_confirmed", "severity", "category", "cause", "department", "assignee", "tier",
             "deadlines", "rating", "callback", "escalations")
 
 
@@ -388,6 +424,8 @@ def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
                 setattr(c, name, params[name])
         if c.kind != "complaint":
             c.validity = None
+        if (c.kind, c.validity) != (case.kind, case.validity):
+            c.validity_confirmed = False  # a new judgement is the front desk's proposal again
         if c.kind == "complaint" and c.severity == "major":
             take_major(c, now)
         return {"reason": params.get("reason")} if params.get("reason") else {}
@@ -489,12 +527,31 @@ def answer(case: Case, actor: Actor, params: dict[str, Any], now: datetime, poli
 
 
 def explain(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
-    """An invalid complaint (outside the service promise) is explained to the tenant and closed."""
-    if case.kind != "complaint" or case.validity != "invalid":
-        raise IllegalTransition("only a complaint judged invalid is explained and closed",
-                                details={"kind": case.kind, "validity": case.validity, "action": "explain"})
-
+    """An invalid complaint (outside the service promise), once a manager has
+    confirmed it so (``confirm_invalid``), is explained to the tenant and closed."""
     return _reply_and_close(case, "explain", actor, params, now, policy)
+
+
+def confirm_invalid(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                    policy: deadlines.Policy) -> Change:
+    """The department manager checks the front desk's "invalid" and confirms it
+    (seed 003 4.5.1: 待部門經理核實情況,從而判定是否為有效投訴): the complaint may now
+    be explained to the tenant and closed. Who may is chalicelib/domain/auth.py's."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.validity_confirmed = True
+        return {"reason": params["reason"]} if params.get("reason") else {}
+    return _apply(case, "confirm_invalid", actor, now, policy, mutate)
+
+
+def reject_invalid(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                   policy: deadlines.Policy) -> Change:
+    """The manager finds the complaint within the service promise: it is a valid
+    complaint after all, handled like any other."""
+    def mutate(c: Case) -> dict[str, Any]:
+        c.validity = "valid"
+        c.validity_confirmed = False
+        return {"reason": params["reason"]}
+    return _apply(case, "reject_invalid", actor, now, policy, mutate)
 
 
 def _reply_and_close(case: Case, action: str, actor: Actor, params: dict[str, Any], now: datetime,
@@ -578,6 +635,7 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "classify": classify, "assign": assign, "start": start, "respond": respond, "resolve": resolve,
     "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
     "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
+    "confirm_invalid": confirm_invalid, "reject_invalid": reject_invalid,
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

@@ -89,6 +89,7 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "reporter": case.reporter, "contact": case.contact, "lang": case.lang, "written": case.written,
         "kind": case.kind, "category": case.category, "severity": case.severity, "cause": case.cause,
         "validity": case.validity, "department": case.department, "assignee": case.assignee, "tier": case.tier,
+        "validity_confirmed": case.validity_confirmed,  # staff only: "invalid" unconfirmed is a proposal
         "recorder": case.recorder, "verified": case.verified, "rating": case.rating, "callback": case.callback,
         "created_at": iso(case.created_at), "updated_at": iso(case.updated_at or case.created_at),
         "closed_at": iso(case.closed_at) if case.closed_at else None,

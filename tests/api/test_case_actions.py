@@ -40,7 +40,10 @@ def actions(client, cid, token):
 
 
 def test_a_received_case_offers_the_front_desk_what_its_role_and_the_status_allow(client, case_id):
-    assert actions(client, case_id, DESK) == ["classify", "assign", "answer", "explain", "escalate", "note"]
+    # respond and resolve: the front desk answers or settles a call on the spot; explain waits for a
+    # manager to confirm the complaint invalid
+    assert actions(client, case_id, DESK) == ["classify", "assign", "respond", "resolve", "answer", "escalate",
+                                              "note"]
 
 
 def test_the_tenant_is_offered_only_their_own_actions_and_no_internal_field(client, case_id):
@@ -53,8 +56,7 @@ def test_the_response_to_an_action_carries_the_actions_after_it(client, case_id)
     status, body = call(client, "POST", url(case_id, "/assign"), DESK,
                         {"assignee": "dept_staff-1", "department": "engineering"})
     assert status == 200 and body["status"] == "routed"
-    assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "explain", "escalate",
-                               "note"]
+    assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "escalate", "note"]
 
 
 def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_id):
@@ -108,7 +110,8 @@ def test_the_openapi_document_describes_actions_and_permissions():
     doc = document()
     case = doc["components"]["schemas"]["Case"]["properties"]["actions"]
     assert set(case["items"]["enum"]) == {"classify", "assign", "start", "respond", "resolve", "callback", "close",
-                                          "answer", "explain", "reopen", "escalate", "note", "message", "rate"}
+                                          "answer", "explain", "reopen", "escalate", "note", "message", "rate",
+                                          "confirm_invalid", "reject_invalid"}
     assert doc["paths"]["/v1/me/permissions"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"] == {"$ref": "#/components/schemas/Permissions"}
     assert doc["components"]["schemas"]["Permissions"]["properties"]["permissions"]["items"]["enum"] == sorted(

@@ -456,6 +456,8 @@ EXPECTED_PERMISSIONS = {
     "case.close": {"front_desk", "manager", "director", "admin"},
     "case.answer": {"front_desk", "dept_staff", "manager", "director", "admin"},
     "case.explain": {"front_desk", "manager", "director", "admin"},
+    "case.confirm_invalid": {"manager", "director", "admin"},
+    "case.reject_invalid": {"manager", "director", "admin"},
     "policy.read": set(STAFF_ROLES),
     "policy.write": {"admin"},
     "reply.approve": {"manager", "director", "admin"},

@@ -108,8 +108,6 @@ def test_assign_without_department_is_refused():
 
 @pytest.mark.parametrize("action,params,status", [
     ("start", {}, "received"),
-    ("respond", {"message": "x"}, "received"),
-    ("resolve", {"resolution": "x"}, "received"),
     ("callback", {"reached": True, "satisfied": True}, "received"),
     ("close", {}, "received"),
     ("reopen", {"reason": "x"}, "received"),
@@ -189,16 +187,100 @@ def test_only_consultations_are_answered():
         act(routed(), "answer", {"message": "x"})
 
 
-def test_invalid_complaint_is_explained_and_closed():
-    case = act(submitted(), "classify", {"kind": "complaint", "validity": "invalid"}).case
-    change = act(case, "explain", {"message": "该设施属于市政管理范围"})
+MANAGER = Actor("mgr-1", "manager", "王经理")
+
+
+def proposed_invalid() -> cases.Case:
+    return act(submitted(), "classify", {"kind": "complaint", "validity": "invalid"}).case
+
+
+def test_front_desk_invalid_is_only_a_proposal_and_cannot_be_explained_yet():
+    case = proposed_invalid()
+    assert case.validity == "invalid" and case.validity_confirmed is False
+    assert cases.invalid_proposed(case) and not cases.lifecycle_allows(case, "explain")
+    with pytest.raises(IllegalTransition) as err:
+        act(case, "explain", {"message": "该设施属于市政管理范围"})
+    assert err.value.code == "invalid_not_confirmed" and err.value.details["validity_confirmed"] is False
+    assert case.status == "received" and case.closed_at is None
+
+
+def test_invalid_complaint_confirmed_by_the_manager_is_explained_and_closed():
+    confirmed = act(proposed_invalid(), "confirm_invalid", {"reason": "属市政设施"}, actor=MANAGER)
+    assert confirmed.case.validity_confirmed is True and confirmed.event.action == "confirm_invalid"
+    assert confirmed.event.changes["validity_confirmed"] == {"from": False, "to": True}
+    assert cases.lifecycle_allows(confirmed.case, "explain")
+    change = act(confirmed.case, "explain", {"message": "该设施属于市政管理范围"})
     assert change.case.status == "closed" and change.case.responded_at is not None
 
 
-def test_valid_complaint_cannot_be_explained_away():
-    case = act(submitted(), "classify", {"kind": "complaint", "validity": "valid"}).case
+def test_manager_rejecting_the_proposal_makes_it_a_valid_complaint_that_is_never_explained_away():
+    change = act(proposed_invalid(), "reject_invalid", {"reason": "属于我们的保洁范围"}, actor=MANAGER)
+    assert change.case.validity == "valid" and change.case.validity_confirmed is False
+    assert change.event.data == {"reason": "属于我们的保洁范围"}
+    for action in ("explain", "confirm_invalid", "reject_invalid"):
+        assert not cases.lifecycle_allows(change.case, action)
+    with pytest.raises(IllegalTransition) as err:
+        act(change.case, "explain", {"message": "x"})
+    assert err.value.code == "illegal_transition"
+
+
+@pytest.mark.parametrize("classification", [
+    None, {"kind": "complaint", "validity": "valid"}, {"kind": "complaint"}, {"kind": "consultation"}])
+def test_only_a_proposed_invalid_complaint_is_confirmed_or_rejected(classification):
+    case = act(submitted(), "classify", classification).case if classification else submitted()
+    for action, params in (("confirm_invalid", {}), ("reject_invalid", {"reason": "x"})):
+        with pytest.raises(IllegalTransition) as err:
+            act(case, action, params, actor=MANAGER)
+        assert err.value.code == "illegal_transition"
+
+
+def test_a_confirmed_invalid_complaint_cannot_be_confirmed_twice():
+    confirmed = act(proposed_invalid(), "confirm_invalid", {}, actor=MANAGER).case
     with pytest.raises(IllegalTransition):
-        act(case, "explain", {"message": "x"})
+        act(confirmed, "confirm_invalid", {}, actor=MANAGER)
+
+
+def test_reclassifying_a_confirmed_invalid_complaint_makes_invalid_a_proposal_again():
+    confirmed = act(proposed_invalid(), "confirm_invalid", {}, actor=MANAGER).case
+    same = act(confirmed, "classify", {"category": "cleaning"}).case
+    assert same.validity_confirmed is True  # nothing about validity changed
+    revalued = through(confirmed, ("classify", {"validity": "valid"}), ("classify", {"validity": "invalid"}))
+    assert revalued.validity == "invalid" and revalued.validity_confirmed is False
+    assert not cases.lifecycle_allows(revalued, "explain")
+
+
+def test_a_closed_invalid_complaint_can_no_longer_be_confirmed():
+    confirmed = act(proposed_invalid(), "confirm_invalid", {}, actor=MANAGER).case
+    closed = act(confirmed, "explain", {"message": "不属于物业服务范围"}).case
+    with pytest.raises(IllegalTransition):
+        act(closed, "reject_invalid", {"reason": "x"}, actor=MANAGER)
+
+
+def test_front_desk_answers_a_call_before_hand_off_and_the_handoff_window_is_met():
+    at = T0 + timedelta(minutes=3)
+    case = act(submitted(), "respond", {"message": "物业费可以在App缴纳", "via": "phone"}, at=at).case
+    assert case.status == "responded" and case.routed_at is None
+    assert case.deadlines["handoff"].met_at == at and case.deadlines["response"].met_at == at
+    assert case.next_due() is None  # nothing left for the watcher to escalate
+
+
+def test_front_desk_resolves_on_the_spot_from_received():
+    at = T0 + timedelta(minutes=4)
+    case = act(submitted(), "resolve", {"resolution": "已当场为业主重置门禁卡"}, at=at).case
+    assert case.status == "resolved" and case.resolved_at == at
+    assert case.deadlines["handoff"].met_at == at and case.deadlines["response"].met_at == at
+    assert "callback" in case.deadlines and case.deadlines["callback"].met_at is None  # the callback still follows
+
+
+def test_a_phone_call_to_a_received_letter_meets_neither_handoff_nor_response():
+    params = {"channel": "letter", "unit": "商铺L1-05", "content": "書面投訴", "reporter": {"name": "黃小姐"}}
+    letter = cases.new_case(property_id="P1", case_id="TD-1", actor=DESK, params=params, now=T0, policy=POLICY).case
+    case = act(letter, "respond", {"message": "已致電", "via": "phone"}).case
+    assert case.status == "responded"
+    assert case.deadlines["handoff"].met_at is None and case.deadlines["response"].met_at is None
+    with pytest.raises(IllegalTransition) as err:
+        act(letter, "resolve", {"resolution": "x"})
+    assert err.value.code == "written_reply_required"
 
 
 def test_validity_only_applies_to_complaints():

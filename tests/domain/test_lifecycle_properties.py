@@ -20,6 +20,7 @@ TENANT = Actor("tenant-1", "tenant")
 PARAMS = {
     "classify": st.fixed_dictionaries({}, optional={
         "kind": st.sampled_from(cases.KINDS), "severity": st.sampled_from(cases.SEVERITIES),
+        "validity": st.sampled_from(cases.VALIDITIES),
         "cause": st.sampled_from(cases.CAUSES), "department": st.just("engineering")}),
     "assign": st.just({"assignee": "eng-1", "department": "engineering"}),
     "start": st.just({}), "respond": st.just({"message": "ok"}), "resolve": st.just({"resolution": "done"}),
@@ -27,6 +28,7 @@ PARAMS = {
     "close": st.just({}), "answer": st.just({"message": "a"}), "explain": st.just({"message": "e"}),
     "reopen": st.just({"reason": "r"}), "escalate": st.just({"reason": "r"}), "note": st.just({"note": "n"}),
     "message": st.just({"text": "t"}), "rate": st.just({"score": 4}),
+    "confirm_invalid": st.just({}), "reject_invalid": st.just({"reason": "r"}),
 }
 STEP = st.tuples(st.sampled_from(sorted(PARAMS)), st.integers(min_value=0, max_value=600))
 

@@ -28,6 +28,7 @@ POLICY = deadlines.Policy.from_dict({})
 DESK = Actor("front_desk-1", "front_desk", "前台小王")
 ENGINEER = Actor("dept_staff-1", "dept_staff", "工程部张师傅")
 TENANT = Actor("tenant-1", "tenant", "李女士")
+MANAGER = Actor("manager-1", "manager", "王经理")
 
 
 class Trail:
@@ -97,8 +98,13 @@ def trails() -> list[Trail]:
                 .act("answer", DESK, message="FOR-TENANT-answer"))
     explained = (Trail(TENANT, {"unit": "3栋1201", "content": "隔壁装修太吵"})
                  .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-reason")
+                 .act("confirm_invalid", MANAGER, reason="INTERNAL-confirm-reason")
                  .act("explain", DESK, message="FOR-TENANT-explain", via="phone"))
-    return [full, reopened, escalated, unrouted, answered, explained]
+    # the front desk's proposal the manager turned down: the tenant never learns it was proposed
+    rejected = (Trail(TENANT, {"unit": "3栋1201", "content": "大堂地面湿滑"})
+                .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-proposal")
+                .act("reject_invalid", MANAGER, reason="INTERNAL-reject-reason"))
+    return [full, reopened, escalated, unrouted, answered, explained, rejected]
 
 
 def tenant_view(trail: Trail) -> dict:
@@ -121,7 +127,8 @@ def test_tenant_view_holds_no_internal_staff_text_after_any_action():
             [event_view(e, staff=True) for e in trail.events], ensure_ascii=False, default=str)
     # the walk did write internal text, and staff still see all of it
     for marker in ("INTERNAL-assign-note", "INTERNAL-callback-comment", "INTERNAL-close-summary", "INTERNAL-note",
-                   "INTERNAL-staff-reopen-reason", "INTERNAL-director@example.cn", "INTERNAL-approver"):
+                   "INTERNAL-staff-reopen-reason", "INTERNAL-director@example.cn", "INTERNAL-approver",
+                   "INTERNAL-confirm-reason", "INTERNAL-reject-reason"):
         assert marker in staff_text, marker
 
 
@@ -150,7 +157,7 @@ def test_tenant_view_holds_only_allow_listed_fields():
 def test_internal_actions_do_not_appear_on_the_tenants_timeline():
     shown = {e["action"] for t in trails() for e in tenant_view(t)["timeline"]}
     assert not shown & {"classify", "note", "escalate", "start", "escalation_notified", "escalation_unrouted",
-                        "watch_renewed"}
+                        "watch_renewed", "confirm_invalid", "reject_invalid"}
     assert {"submitted", "assign", "respond", "resolve", "callback", "close", "answer", "explain", "written_reply",
             "message", "rate", "reopen"} <= shown
 
@@ -160,3 +167,13 @@ def test_an_action_nobody_listed_is_internal():
                         data={"text": "INTERNAL-new"})
     assert not tenant_sees(event)
     assert event_view(event, staff=False)["data"] == {}
+
+
+def test_the_tenant_never_sees_that_the_front_desk_proposed_their_complaint_invalid():
+    proposed = (Trail(TENANT, {"unit": "3栋1201", "content": "隔壁装修太吵"})
+                .act("classify", DESK, kind="complaint", validity="invalid"))
+    view = tenant_view(proposed)
+    assert "invalid" not in json.dumps(view, ensure_ascii=False)
+    assert not {"validity", "validity_confirmed"} & set(view)
+    staff = case_view(proposed.case, now=proposed.now, staff=True)
+    assert staff["validity"] == "invalid" and staff["validity_confirmed"] is False

@@ -67,6 +67,8 @@ BODIES: dict[str, dict] = {
     "Close": {},
     "Answer": {"message": "物业费可以在App缴纳"},
     "Explain": {"message": "此事不属于物业责任范围"},
+    "ConfirmInvalid": {},
+    "RejectInvalid": {"reason": "属于物业服务范围"},
     "Reopen": {"reason": "还是不制冷"},
     "Message": {"text": "补充照片"},
     "Rate": {"score": 4},
@@ -97,7 +99,9 @@ PREPARE: dict[str, list[tuple[str, dict]]] = {
     "reopen": _RESOLVED,
     "rating": _RESOLVED,
     "answer": [("classify", {"kind": "consultation"})],
-    "explain": [("classify", {"kind": "complaint", "validity": "invalid"})],
+    "explain": [("classify", {"kind": "complaint", "validity": "invalid"}), ("confirm_invalid", {})],
+    "confirm_invalid": [("classify", {"kind": "complaint", "validity": "invalid"})],
+    "reject_invalid": [("classify", {"kind": "complaint", "validity": "invalid"})],
 }
 # Allowed calls that may still answer 409 for a reason of state, not of authority.
 MAY_CONFLICT = {
