@@ -302,6 +302,27 @@ def test_missed_callback_after_resolution_escalates(watched, svc, store, mailbox
     assert watched.clock.now == PAST + timedelta(hours=3)  # 3 working hours from Monday 10:00
 
 
+def test_a_call_answered_at_the_desk_before_hand_off_is_never_escalated_for_the_hand_off(watched, svc, store,
+                                                                                        mailbox):
+    case = submit(svc)  # the watcher sleeps until the 10-minute hand-off deadline
+    svc.act(DESK, "P1", case.case_id, "respond", {"message": "物业费可以在App缴纳", "via": "phone"})
+    task = watched.step()
+    assert (task["case_id"], task["gen"]) == (case.case_id, 1)
+    assert watched.clock.now == case.deadlines["handoff"].due  # it looked when the hand-off fell due...
+    assert watched.answers[(case.case_id, 1)]["action"] == "wait"  # ...found it met, and went back to sleep
+    assert escalations(store, case) == [] and mailbox() == []
+    assert store.get_case("P1", case.case_id).tier == "front_desk"
+
+
+def test_a_call_resolved_on_the_spot_is_watched_for_its_callback_not_its_hand_off(watched, svc, store, mailbox):
+    case = submit(svc)
+    svc.act(DESK, "P1", case.case_id, "resolve", {"resolution": "已当场为业主重置门禁卡"})
+    watched.run_until(lambda: escalations(store, case))
+    [escalation] = escalations(store, case)
+    assert escalation["deadline"] == "callback"
+    assert watched.clock.now == PAST + timedelta(hours=3)  # 3 working hours from Monday 10:00
+
+
 def test_a_moved_deadline_is_honoured(watched, svc, store):
     case = submit(svc)
     svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "department": "engineering"})
