@@ -109,6 +109,34 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
     assert page.locator("#queue-rows tr").count() >= 2
 
 
+def test_the_manager_confirms_the_front_desks_invalid_before_the_desk_can_explain_it(page, stack):
+    status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "DESK"), {
+        "channel": "phone", "unit": "5栋101", "content": "小区外的市政道路施工太吵。",
+        "reporter": {"name": "吴先生", "phone": "13900002222"}, "kind": "complaint", "validity": "invalid"})
+    assert status == 201 and "explain" not in case["actions"], case
+    open_case = f"location.hash = '#/case/{case['case_id']}'"
+
+    sign_in(page, stack, "MANAGER", "manager")
+    page.evaluate(open_case)
+    page.wait_for_selector("#action-confirm_invalid")
+    assert page.locator("#action-reject_invalid").count() == 1 and page.locator("#action-explain").count() == 0
+    assert page.text_content("[data-field=validity_confirmed]") == "no"
+    page.click("#action-confirm_invalid summary")
+    page.fill("#confirm_invalid-reason", "市政工程，不属物业服务范围")
+    page.click("#submit-confirm_invalid")
+    page.wait_for_selector("#notice")
+    assert page.text_content("[data-field=validity_confirmed]") == "yes"
+    assert page.locator("#action-confirm_invalid").count() == 0
+
+    sign_in(page, stack, "DESK", "front_desk")
+    page.evaluate(open_case)
+    page.wait_for_selector("#action-explain")
+    page.click("#action-explain summary")
+    page.fill("#explain-message", "吴先生您好，该路段施工由市政负责，我们已向街道反映。")
+    page.click("#submit-explain")
+    page.wait_for_selector("#case-status[data-status=closed]")
+
+
 def written_case_with_a_draft(stack, case_body: dict, draft: dict) -> tuple[dict, dict]:
     """The front desk logs a written case; department staff draft its reply (over the API)."""
     status, case, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "DESK"), case_body)

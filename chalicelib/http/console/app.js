@@ -314,6 +314,8 @@ const ACTIONS = {
   close: ["close", [["summary", "text"]]],
   answer: ["answer", [["message", "text", null, true], ["via", "select", VIA]]],
   explain: ["explain", [["message", "text", null, true], ["via", "select", VIA]]],
+  confirm_invalid: ["confirm_invalid", [["reason", "text"]]],
+  reject_invalid: ["reject_invalid", [["reason", "text", null, true]]],
   reopen: ["reopen", [["reason", "text", null, true]]],
 };
 
@@ -398,7 +400,7 @@ async function viewCase(caseId) {
   let c = await api("GET", caseUrl(caseId));
   const render = (updated, notice) => {
     if (updated) c = { ...updated, timeline: c.timeline };
-    const fields = ["status", "kind", "category", "severity", "cause", "validity", "channel", "tier", "department",
+    const fields = ["status", "kind", "category", "severity", "cause", "validity", "validity_confirmed", "channel", "tier", "department",
       "assignee", "unit", "reporter", "contact", "recorder", "verified", "written", "lang", "rating", "callback",
       "created_at", "updated_at", "closed_at", "version"];
     const value = (k) => {

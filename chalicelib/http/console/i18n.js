@@ -37,6 +37,8 @@ const en = {
   "action.respond": "Respond", "action.resolve": "Resolve", "action.callback": "Callback",
   "action.escalate": "Escalate", "action.close": "Close", "action.answer": "Answer (consultation)",
   "action.explain": "Explain (invalid complaint)", "action.reopen": "Reopen",
+  "action.confirm_invalid": "Confirm invalid (manager)", "action.reject_invalid": "Reject: complaint is valid",
+  validity_confirmed: "Invalid confirmed by manager",
 };
 
 const hans = {
@@ -72,6 +74,8 @@ const hans = {
   "action.respond": "答复", "action.resolve": "处理完毕", "action.callback": "回访",
   "action.escalate": "升级", "action.close": "结案", "action.answer": "解答咨询",
   "action.explain": "解释（无效投诉）", "action.reopen": "重新打开",
+  "action.confirm_invalid": "确认无效投诉（经理）", "action.reject_invalid": "驳回：属有效投诉",
+  validity_confirmed: "经理已确认无效",
   "status.received": "已受理", "status.routed": "已移交", "status.in_progress": "处理中", "status.responded": "已答复",
   "status.resolved": "已解决", "status.callback_done": "已回访", "status.closed": "已结案",
   "kind.consultation": "咨询", "kind.complaint": "投诉", "kind.request": "服务请求",
@@ -132,6 +136,8 @@ const hant = {
   "action.respond": "答覆", "action.resolve": "處理完畢", "action.callback": "回訪",
   "action.escalate": "升級", "action.close": "結案", "action.answer": "解答諮詢",
   "action.explain": "解釋（無效投訴）", "action.reopen": "重新開啟",
+  "action.confirm_invalid": "確認無效投訴（經理）", "action.reject_invalid": "駁回：屬有效投訴",
+  validity_confirmed: "經理已確認無效",
   "status.received": "已受理", "status.routed": "已轉交", "status.in_progress": "處理中", "status.responded": "已答覆",
   "status.resolved": "已解決", "status.callback_done": "已回訪", "status.closed": "已結案",
   "kind.consultation": "諮詢", "kind.complaint": "投訴", "kind.request": "服務請求",
