@@ -309,6 +309,6 @@ def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
             if clock.now > now:
                 raise ValueError(f"seed step {step.action} of {spec.body['title']!r} lies in the future")
             case = service.act(_CAST[step.who].principal(), spec.property_id, case.case_id, step.action,
-                            _valid(step.action.title().replace("_", ""), step.params))  # confirm_invalid: ConfirmInvalid
+                            _valid(step.action.title().replace("_", ""), step.params))  # ConfirmInvalid
         statuses[case.status] += 1
     return statuses

@@ -393,8 +393,8 @@ def written_reply_outstanding(case: Case) -> bool:
     return case.written and case.responded_at is None
 
 
-_TRACKED = ("status", "kind", "validity", "validity_confirmed", "severity", "category", "cause", "department", "assignee", "tier",
-            "deadlines", "rating", "callback", "escalations")
+_TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
+            "validity_confirmed", "deadlines", "rating", "callback", "escalations")
 
 
 def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlines.Policy,
