@@ -549,6 +549,10 @@ def reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime, poli
 
     def mutate(c: Case) -> dict[str, Any]:
         reopened_from = c.status
+        if c.routed_at is None and c.responded_at is not None:
+            # Answered at the desk (a consultation, an explained complaint): that
+            # hand-off was met then and stays met, or it would turn "missed" now.
+            c.routed_at = c.responded_at
         for name in ("response", "callback"):
             d = c.deadlines.get(name)
             # A window met, or missed by now, stays on the record; one not yet due never applied.

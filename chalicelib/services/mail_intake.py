@@ -292,6 +292,9 @@ class MailIntake:
                 # redelivers a failed invocation, so the ack goes now.
                 self._acknowledge(prop, case, mail)
             return Outcome("duplicate", prop.property_id, case.case_id)
+        if mail.message_id:
+            # Staff answering the tenant's own mail (copying the inbox) thread in by it (_staff_mail).
+            self.store.remember_message_id(mail.message_id, case.key)
         logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
                                                   "verified_sender": known})
         if self._may_acknowledge(mail, delivery):

@@ -128,3 +128,14 @@ def test_statistics_count_repeats_among_the_days_cases_and_roll_them_up():
 ])
 def test_a_new_case_from_mail_is_titled_in_the_tenants_words_not_ours(subject, text, title):
     assert case_title(subject, text, our_subjects()) == title
+
+
+def test_reopening_a_case_answered_at_the_desk_keeps_its_hand_off_met():
+    case = cases.new_case(property_id="P1", case_id="TD-20261123-0002", actor=TENANT,
+                          params={"unit": "3栋1201", "content": "物业费怎么交？"}, now=T0, policy=POLICY).case
+    case = cases.classify(case, DESK, {"kind": "consultation"}, T0 + timedelta(minutes=2), POLICY).case
+    case = cases.answer(case, DESK, {"message": "App缴费"}, T0 + timedelta(minutes=4), POLICY).case
+    reopened = cases.reopen(case, TENANT, {"reason": "还是不会"}, T0 + timedelta(days=1), POLICY).case
+    assert reopened.deadlines["handoff"].met_at == T0 + timedelta(minutes=4)
+    assert not reopened.deadlines["handoff"].overdue(T0 + timedelta(days=1))
+    assert reopened.deadlines["response"].due == T0 + timedelta(days=1, minutes=10)
