@@ -75,6 +75,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "content": {"type": "string", "minLength": 1, "maxLength": cases.MAX_CONTENT},
         "contact": _SHORT, "category": _enum(cases.CATEGORIES), "kind": _enum(cases.KINDS),
         "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
+        "repeat_of": {**_ID, "description": "the closed case this problem repeats (past its reopen period)"},
     }),
     "LogCase": _body(["channel", "unit", "content", "reporter"], {
         "channel": _enum(cases.STAFF_CHANNELS), "unit": _SHORT, "title": _SHORT,
@@ -128,6 +129,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                      ("front_desk", "manager", "director", "on_duty"), _EMAIL)},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
                                     "policy": {"type": "object"}, "lang": _enum(cases.LANGS),
+                                    "staff_addresses": {"type": "array", "maxItems": 200, "uniqueItems": True,
+                                                        "items": _EMAIL},
                                     "quotas": {"type": "object", "additionalProperties": False, "properties": {
                                         name: {"type": "integer", "minimum": 1, "maximum": quotas.MAX_LIMIT,
                                                "description": f"default {default}; 429 rate_limited beyond it"}

@@ -53,7 +53,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # The department manager confirms or rejects the front desk's "invalid" (seed 003 4.5.1).
     "confirm_invalid": frozenset({"received", "routed", "in_progress", "responded"}),
     "reject_invalid": frozenset({"received", "routed", "in_progress", "responded"}),
-    "reopen": frozenset({"resolved", "callback_done"}),
+    "reopen": frozenset({"resolved", "callback_done", "closed"}),  # closed: within policy.reopen_period
     "escalate": OPEN_STATUSES,
     "note": frozenset(STATUSES),
     "message": OPEN_STATUSES,
@@ -133,6 +133,12 @@ class Case:
     watch_gen: int = 1
     escalations: dict[str, dict[str, Any]] = field(default_factory=dict)
     deadlines: dict[str, Deadline] = field(default_factory=dict)
+    # Windows a reopen replaced, as {"name", "due", "met_at"}: the statistics keep
+    # every window a case had (chalicelib/domain/stats.py), not only the current ones.
+    earlier_deadlines: list[dict[str, Any]] = field(default_factory=list)
+    # The closed case this one repeats: the tenant's problem came back after the
+    # reopen period (``reopen_until``), so it is a new case that points back.
+    repeat_of: str | None = None
     version: int = 0
     updated_at: datetime | None = None
 
@@ -242,6 +248,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
         written=channel in WRITTEN_CHANNELS,
         verified=params.get("verified", True),
         mail_thread=[params["mail_message_id"]] if params.get("mail_message_id") else [],
+        repeat_of=params.get("repeat_of"),
         clock_start=now, version=0, updated_at=now,
     )
     if actor.role != "tenant":
@@ -252,9 +259,11 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
     if case.severity == "major":
         take_major(case, now)
     recompute_deadlines(case, policy)
-    event = Event(seq=1, at=now, actor=actor, action="submitted", changes={},
-                  data={"channel": channel, "content": content, "unit": case.unit,
-                        "attachments": params.get("attachments") or []})
+    data: dict[str, Any] = {"channel": channel, "content": content, "unit": case.unit,
+                            "attachments": params.get("attachments") or []}
+    if case.repeat_of:
+        data["repeat_of"] = case.repeat_of
+    event = Event(seq=1, at=now, actor=actor, action="submitted", changes={}, data=data)
     case.version = 1
     return Change(case, event)
 
@@ -565,17 +574,56 @@ def _reply_and_close(case: Case, action: str, actor: Actor, params: dict[str, An
     return _apply(case, action, actor, now, policy, mutate)
 
 
+def reopen_until(case: Case, policy: deadlines.Policy) -> datetime | None:
+    """Until when a closed case may be reopened (``policy.reopen_period`` after
+    it closed); None for a case that is not closed."""
+    if case.status != "closed" or case.closed_at is None:
+        return None
+    return deadlines.add_window(case.closed_at, policy.reopen_period, policy)
+
+
+def require_repeatable(old: Case) -> None:
+    """A new case may name ``old`` as ``repeat_of`` only once ``old`` is closed:
+    an open case takes a message, or is reopened (422 ``repeat_of_open_case``)."""
+    if old.status != "closed":
+        raise ValidationFailed("repeat_of names a case that is not closed: add a message or reopen it",
+                               code="repeat_of_open_case", details={"field": "repeat_of", "status": old.status})
+
+
 def reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
     """The tenant says it is not fixed: work resumes and a fresh response window
-    starts now; the old callback window no longer applies."""
+    starts now; the old callback window no longer applies. A closed case is
+    reopened within the property's ``reopen_period``; later, the problem is a
+    new case that names this one as ``repeat_of`` (409 ``reopen_period_over``).
+    The windows the reopen replaces are kept in ``earlier_deadlines``."""
+    until = reopen_until(case, policy)
+    if until is not None and now > until:
+        raise IllegalTransition(
+            "this case was closed too long ago to reopen: submit a new case that repeats it",
+            code="reopen_period_over",
+            details={"status": case.status, "action": "reopen", "closed_at": iso(case.closed_at or now),
+                     "reopen_until": iso(until), "repeat_of": case.case_id})
+
     def mutate(c: Case) -> dict[str, Any]:
+        reopened_from = c.status
+        if c.routed_at is None and c.responded_at is not None:
+            # Answered at the desk (a consultation, an explained complaint): that
+            # hand-off was met then and stays met, or it would turn "missed" now.
+            c.routed_at = c.responded_at
+        for name in ("response", "callback"):
+            d = c.deadlines.get(name)
+            # A window met, or missed by now, stays on the record; one not yet due never applied.
+            if d is not None and (d.met_at is not None or d.due < now):
+                c.earlier_deadlines.append({"name": name, "due": iso(d.due),
+                                            "met_at": iso(d.met_at) if d.met_at else None})
         c.status = "in_progress"
         c.clock_start = now
         c.responded_at = None
         c.resolved_at = None
         c.callback_done_at = None
         c.callback = None
-        return {"reason": params["reason"]}
+        c.closed_at = None
+        return {"reason": params["reason"], "reopened_from": reopened_from}
     return _apply(case, "reopen", actor, now, policy, mutate)
 
 
@@ -592,8 +640,10 @@ def escalate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
 
 
 def note(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
-    """An internal note: staff only, never shown to the tenant."""
-    return _apply(case, "note", actor, now, policy, lambda c: {"note": params["note"]})
+    """An internal note: staff only, never shown to the tenant. Staff mail on a
+    case's thread arrives as one (``via`` email, ``from`` its address, attachments)."""
+    extra = {k: params[k] for k in ("via", "from", "attachments") if params.get(k)}
+    return _apply(case, "note", actor, now, policy, lambda c: {"note": params["note"], **extra})
 
 
 def message(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:

@@ -40,7 +40,7 @@ WINDOW_NAMES = (
 )
 POLICY_KEYS = frozenset(
     {"timezone", "weekend", "holidays", "extra_working_days", "work_start", "work_end", "windows",
-     "escalation_step", "handover_times"}
+     "escalation_step", "handover_times", "reopen_period"}
 )
 # A property hands over a few times a day at most; more is a typo, not a roster.
 MAX_HANDOVERS = 6
@@ -107,6 +107,9 @@ class Policy:
     callback: Window = Window(3, "working_hours")
     escalation_step: Window = Window(2, "hours")
     handover_times: tuple[time, ...] = (time(8, 0), time(18, 0))
+    # How long after closing a tenant whose problem is back may reopen the case;
+    # later, the new case links to the old one as a repeat (chalicelib/domain/cases.py).
+    reopen_period: Window = Window(7 * 24, "hours")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -145,6 +148,8 @@ class Policy:
             kwargs["escalation_step"] = _parse_window("escalation_step", d["escalation_step"])
         if "handover_times" in d:
             kwargs["handover_times"] = _parse_handover_times(d["handover_times"])
+        if "reopen_period" in d:
+            kwargs["reopen_period"] = _parse_window("reopen_period", d["reopen_period"])
 
         policy = cls(**kwargs)
         if policy.work_end <= policy.work_start:
@@ -170,6 +175,7 @@ class Policy:
             },
             "escalation_step": {"amount": self.escalation_step.amount, "unit": self.escalation_step.unit},
             "handover_times": [_format_time(t) for t in self.handover_times],
+            "reopen_period": {"amount": self.reopen_period.amount, "unit": self.reopen_period.unit},
         }
 
 

@@ -23,6 +23,10 @@ class Property:
     # The language for tenants whose own we do not write (mail in Japanese, Korean, ...);
     # unset: from the timezone (mail.templates.property_lang).
     lang: str | None = None
+    # Staff mail addresses (department engineers, managers) whose mail is staff's,
+    # never a tenant's complaint: on a case thread it is an internal note, else
+    # quarantined as ``staff_mail`` (services/mail_intake.py). Set by admins.
+    staff_addresses: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, property_id: str, data: dict[str, Any]) -> Property:
@@ -31,9 +35,18 @@ class Property:
         return cls(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
                    tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None,
                    dict(data.get("contacts") or {}), quotas.Limits.from_dict(data.get("quotas")),
-                   data.get("lang") or None)
+                   data.get("lang") or None,
+                   tuple(dict.fromkeys(a.strip().lower() for a in data.get("staff_addresses") or ()
+                                       if isinstance(a, str) and a.strip())))
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
                 "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
-                "quotas": self.quotas.to_dict(), "lang": self.lang}
+                "quotas": self.quotas.to_dict(), "lang": self.lang, "staff_addresses": list(self.staff_addresses)}
+
+    def is_staff_address(self, address: str) -> bool:
+        """Mail from this address is staff's: a registered staff address, or one of
+        the escalation contacts (front desk, manager, director, on-duty desk)."""
+        address = address.strip().lower()
+        return bool(address) and (address in self.staff_addresses
+                                  or address in {a.lower() for a in self.contacts.values()})

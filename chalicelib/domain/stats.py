@@ -21,8 +21,14 @@ Definitions (the figures of one day):
     among the deadlines that are either met or already past due; ``null`` when
     there are none. Once the day is over every deadline due in it is met or
     past due, so a final day's rate no longer changes. Deadlines are the
-    cases' current ones: a reclassification or a reopen that moved a deadline
-    replaces the old one.
+    cases' current ones (a reclassification that moved a deadline replaces the
+    old one) *and* every window a reopen replaced (``Case.earlier_deadlines``):
+    a reopened case's first response window, met or missed, still counts.
+
+``reopened`` / ``repeats``
+    ``reopen`` events in the day (``reopened.from_closed``: of cases already
+    closed), and cases created in the day that repeat a closed one
+    (``Case.repeat_of``: the problem came back after the reopen period).
 
 ``escalations``
     ``escalate`` audit events in the day (by staff or the deadline watcher),
@@ -92,6 +98,13 @@ def _on_time_block(met_on_time: int, met_late: int, missed: int, pending: int) -
 
 
 
+def _windows(case: Case, window: str) -> list[case_rules.Deadline]:
+    """Every ``window`` deadline the case has had: those a reopen replaced, then its current one."""
+    found = [case_rules.Deadline.from_dict(d) for d in case.earlier_deadlines if d.get("name") == window]
+    current = case.deadlines.get(window)
+    return found + ([current] if current is not None else [])
+
+
 def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases: Iterable[Case],
                 events: Mapping[str, Sequence[Event]], now: datetime) -> dict[str, Any]:
     """The figures of ``day`` as known at ``now`` (module docstring for definitions).
@@ -121,9 +134,8 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
     on_time = {}
     for window in WINDOWS:
         met_on_time = met_late = missed = pending = 0
-        for case in everything:
-            d = case.deadlines.get(window)
-            if d is None or not start <= d.due < end:
+        for d in (d for case in everything for d in _windows(case, window)):
+            if not start <= d.due < end:
                 continue
             if d.met_at is not None:
                 if d.met_at <= d.due:
@@ -138,6 +150,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
 
     by_tier: dict[str, int] = {}
     attempts = reached = resolved = 0
+    reopened = reopened_closed = 0
     rating_count = rating_sum = 0
     by_score = _zeroed(SCORES)
     for trail in events.values():
@@ -151,6 +164,9 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                 reached += 1 if event.data.get("reached") else 0
             elif event.action == "resolve":
                 resolved += 1
+            elif event.action == "reopen":
+                reopened += 1
+                reopened_closed += 1 if event.data.get("reopened_from") == "closed" else 0
             elif event.action == "rate" and isinstance(event.data.get("score"), int):
                 score = event.data["score"]
                 rating_count += 1
@@ -172,6 +188,8 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
         "by_channel": by_channel,
         "by_department": dict(sorted(by_department.items())),
         "on_time": on_time,
+        "reopened": {"total": reopened, "from_closed": reopened_closed},
+        "repeats": sum(1 for case in received if case.repeat_of),
         "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
         "callbacks": {"attempts": attempts, "reached": reached, "resolved": resolved,
                       "rate": _rate(reached, resolved)},
@@ -195,6 +213,8 @@ def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping
     by_tier: dict[str, int] = {}
     callbacks = {"attempts": 0, "reached": 0, "resolved": 0}
     ratings = {"count": 0, "sum": 0}
+    reopened = {"total": 0, "from_closed": 0}
+    repeats = 0
     by_score = _zeroed(SCORES)
     for daily in ordered:
         received += daily["received"]
@@ -211,6 +231,8 @@ def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping
         for part in ratings:
             ratings[part] += int((daily.get("ratings") or {}).get(part, 0))
         _add(by_score, (daily.get("ratings") or {}).get("by_score") or {})
+        _add(reopened, daily.get("reopened") or {})  # dailies stored before these figures count none
+        repeats += int(daily.get("repeats", 0))
     return {
         "property_id": property_id,
         "month": f"{year:04d}-{month:02d}",
@@ -219,6 +241,8 @@ def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping
         "received_after_hours": after_hours,
         **{name: dict(sorted(counts.items())) if name == "by_department" else counts for name, counts in by.items()},
         "on_time": {w: _on_time_block(**parts) for w, parts in on_time.items()},
+        "reopened": reopened,
+        "repeats": repeats,
         "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
         "callbacks": {**callbacks, "rate": _rate(callbacks["reached"], callbacks["resolved"])},
         "ratings": {**ratings, "by_score": by_score, "average": _rate(ratings["sum"], ratings["count"], 2)},

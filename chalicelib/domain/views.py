@@ -22,6 +22,8 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "property_id", "case_id", "status", "version", "unit", "title", "content", "channel", "reporter", "contact",
     "lang", "written", "kind", "category", "rating", "created_at", "updated_at", "closed_at", "deadlines",
     "next_due", "overdue",
+    # Their own earlier case this one repeats (they named it, or their mail answered it).
+    "repeat_of",
     # What the tenant may do on their case now (reopen, message, rate): the
     # names of actions, computed for them (``case_actions``), nothing internal.
     "actions",
@@ -33,7 +35,7 @@ TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone"
 # they see. An action not listed (classify, note, escalate, start, the
 # watcher's records...) is not shown at all.
 TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
-    "submitted": frozenset({"channel", "content", "unit", "attachments"}),  # the complaint as received
+    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of"}),  # the complaint as received
     "assign": frozenset(),  # that it was handed on; the hand-off note is internal
     "respond": frozenset({"message", "via"}),
     "resolve": frozenset({"resolution"}),
@@ -96,6 +98,7 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "deadlines": {name: {**d.to_dict(), "overdue": d.overdue(now)} for name, d in case.deadlines.items()},
         "next_due": iso(due) if due else None,
         "overdue": bool(due and now > due),
+        "repeat_of": case.repeat_of,
     }
     if actions is not None:
         view["actions"] = list(actions)

@@ -39,13 +39,13 @@ from chalicelib.mail.mime import MAX_MIME_DEPTH, MAX_PARTS, Walker, check_struct
 from chalicelib.mail.params import content_type
 from chalicelib.mail.quotes import trim_quotes
 from chalicelib.mail.result import REASONS, Attachment, MailRejected, ParsedMail
-from chalicelib.mail.subjects import case_references, strip_reply_prefixes
+from chalicelib.mail.subjects import case_references, case_title, strip_reply_prefixes
 from chalicelib.mail.text import TRUNCATION_MARKERS, clean_line, normalise_text, truncate
 
 # What callers and tests import from here; the other limits live with their concern.
 __all__ = ["MAX_ATTACHMENTS", "MAX_FILENAME_CHARS", "MAX_FULL_TEXT_CHARS", "MAX_MIME_DEPTH", "MAX_PARTS",
            "MAX_RAW_BYTES", "MAX_TEXT_CHARS", "REASONS", "Attachment", "MailRejected", "ParsedMail", "case_references",
-           "parse", "strip_reply_prefixes"]
+           "case_title", "parse", "strip_reply_prefixes"]
 
 
 MAX_RAW_BYTES = 40 * 1024 * 1024       # SES's own limit

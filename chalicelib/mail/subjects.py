@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from chalicelib.mail.lazy import LazyPattern
 
@@ -43,3 +44,19 @@ def strip_reply_prefixes(subject: str) -> str:
         s = _TRAILING_REF.sub("", s, count=1)
         if s == before:
             return s.strip()
+
+
+def case_title(subject: str, text: str, ours: Iterable[str] = (), *, limit: int = 200) -> str:
+    """A new case's title in the tenant's words: the subject without reply
+    prefixes and case references, and without the words of our own subjects
+    (``ours``: mail.templates.our_subjects) when the tenant answered our mail
+    (``Re: [TD-…] 我们已收到您的来信`` says nothing of theirs; ``…书面答复：漏水``
+    keeps ``漏水``); else the first line of the text."""
+    title = strip_reply_prefixes(subject)
+    for words in ours:
+        if title.casefold().startswith(words.casefold()):
+            title = title[len(words):].lstrip(" :：-—").strip()
+            break
+    if not title:
+        title = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+    return title[:limit]

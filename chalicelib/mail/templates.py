@@ -61,6 +61,13 @@ def ack_subject(lang: str, case_id: str) -> str:
     return _ACK_SUBJECT[_lang(lang)].format(case_id=case_id)
 
 
+def our_subjects() -> tuple[str, ...]:
+    """The words of every subject we send tenants, without the case reference
+    (``我们已收到您的来信``): a tenant's reply carries them, and they are ours, not
+    the tenant's (chalicelib/mail/subjects.py ``case_title``)."""
+    return tuple(t.replace("[{case_id}]", "").strip() for t in (*_ACK_SUBJECT.values(), *_REPLY_SUBJECT.values()))
+
+
 def ack_text(lang: str, *, case_id: str, name: str, due: str, property_name: str) -> str:
     lang = _lang(lang)
     return _ACK_BODY[lang].format(case_id=case_id, name=name or _DEAR[lang], due=due, property=property_name)

@@ -135,7 +135,7 @@ class CaseService:
                                          {"name": prop.name, "policy": params.get("policy") or {},
                                           "departments": list(prop.departments), "email": prop.email,
                                           "contacts": prop.contacts, "quotas": params.get("quotas") or {},
-                                          "lang": prop.lang})
+                                          "lang": prop.lang, "staff_addresses": list(prop.staff_addresses)})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
         self.store.register_property(property_id)
         if prop.email:
@@ -170,6 +170,8 @@ class CaseService:
         against the tenant's hourly quota (``RateLimited``); a replay does not."""
         auth.authorize(principal, "case.submit", property_id)
         self._require_stored_attachments(property_id, params)
+        if params.get("repeat_of"):
+            self._require_repeatable(principal, property_id, params["repeat_of"])
         return self.create_as(actor_of(principal), property_id, params, idempotency_key, limit_actor=True)
 
     def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
@@ -181,6 +183,16 @@ class CaseService:
             self._require_tenant_of(property_id, tenant_id)
         self._require_stored_attachments(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
+
+    def _require_repeatable(self, principal: auth.Principal, property_id: str, case_id: str) -> None:
+        """``repeat_of`` names one of the tenant's own closed cases (422 otherwise: the
+        link is what statistics and staff follow back)."""
+        try:
+            old = self._visible_case(principal, property_id, case_id)
+        except NotFound:
+            raise ValidationFailed("repeat_of is not one of your cases", code="unknown_case",
+                                   details={"field": "repeat_of"}) from None
+        cases.require_repeatable(old)
 
     @staticmethod
     def _require_stored_attachments(property_id: str, params: dict[str, Any]) -> None:

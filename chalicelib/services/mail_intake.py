@@ -22,7 +22,15 @@ from chalicelib.domain.errors import DomainError, IllegalTransition, NotFound, V
 from chalicelib.domain.properties import Property
 from chalicelib.mail import templates
 from chalicelib.mail.outgoing import Outgoing, SendFailed, header_safe, thread_ids
-from chalicelib.mail.parse import MAX_RAW_BYTES, MailRejected, ParsedMail, case_references, parse, strip_reply_prefixes
+from chalicelib.mail.parse import (
+    MAX_RAW_BYTES,
+    MailRejected,
+    ParsedMail,
+    case_references,
+    case_title,
+    parse,
+    strip_reply_prefixes,
+)
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.case_service import CaseService
 from chalicelib.services.ports import IdempotentReplay, MailSeen
@@ -53,7 +61,7 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str                 # "case" | "message" | "quarantined" | "duplicate"
+    kind: str                 # "case" | "message" | "note" (staff mail) | "quarantined" | "duplicate"
     property_id: str | None = None
     case_id: str | None = None
     reason: str | None = None
@@ -191,6 +199,8 @@ class MailIntake:
             return self._quarantine(delivery, reason, mail=mail)
         dedupe = message_identity(mail, delivery)
         prop = self._property_for(delivery, mail)
+        if prop is not None and prop.is_staff_address(mail.from_address):
+            return self._staff_mail(prop, mail, delivery, dedupe)
         thread = self._thread_case(prop, mail)
         if thread is not None:
             return self._add_to_case(thread, mail, delivery, dedupe)
@@ -215,20 +225,27 @@ class MailIntake:
         """The open conversation this mail answers: by a message id we sent
         (In-Reply-To/References), else by a case reference in the subject. Only
         the case's own correspondent threads into it."""
+        for case in self._thread_candidates(prop, mail):
+            if (case.reporter.get("email") or "").lower() == mail.from_address:
+                return case
+        return None
+
+    def _thread_candidates(self, prop: Property | None, mail: ParsedMail) -> list[Case]:
+        """The cases this mail's thread (message ids we know, case references in
+        the subject) points at, in that order."""
         candidates: list[tuple[str, str]] = []
         keys = thread_ids(mail.in_reply_to + mail.references)
         if keys:
             candidates += self.store.cases_for_message_ids(keys)
         if prop is not None:
             candidates += [(prop.property_id, ref) for ref in case_references(mail.subject)]
-        for property_id, case_id in candidates:
+        found: list[Case] = []
+        for property_id, case_id in dict.fromkeys(candidates):
             try:
-                case = self.store.get_case(property_id, case_id)
+                found.append(self.store.get_case(property_id, case_id))
             except NotFound:
                 continue
-            if (case.reporter.get("email") or "").lower() == mail.from_address:
-                return case
-        return None
+        return found
 
     # --- outcomes -------------------------------------------------------------
 
@@ -251,11 +268,12 @@ class MailIntake:
     def _bucket(self) -> str:
         return config.mail_bucket()
 
-    def _new_case(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
+    def _new_case(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str, *,
+                  repeat_of: str | None = None) -> Outcome:
         tenant = self._tenant(mail.from_address)
         known = bool(tenant and tenant.get("property_id") == prop.property_id)
         lang = (tenant or {}).get("lang") or mail.lang or templates.property_lang(prop.lang, prop.policy.timezone)
-        title = strip_reply_prefixes(mail.subject)[:200]
+        title = case_title(mail.subject, mail.text, templates.our_subjects())
         content = (mail.text or title or "(empty)")[:5000]
         reporter = {"name": (mail.from_name or (tenant or {}).get("name") or mail.from_address)[:100],
                     "email": mail.from_address}
@@ -265,6 +283,8 @@ class MailIntake:
                   "title": title, "content": content, "reporter": reporter, "contact": mail.from_address,
                   "lang": lang, "verified": known, "mail_message_id": mail.message_id or delivery.ses_message_id,
                   "attachments": self._store_attachments(prop.property_id, dedupe, mail)}
+        if repeat_of:
+            params["repeat_of"] = repeat_of
         case, created = self.cases.create_as(MAIL_ACTOR, prop.property_id, params, dedupe)
         if not created:
             if self._ack_missing(prop, case) and self._may_acknowledge(mail, delivery):
@@ -272,6 +292,9 @@ class MailIntake:
                 # redelivers a failed invocation, so the ack goes now.
                 self._acknowledge(prop, case, mail)
             return Outcome("duplicate", prop.property_id, case.case_id)
+        if mail.message_id:
+            # Staff answering the tenant's own mail (copying the inbox) thread in by it (_staff_mail).
+            self.store.remember_message_id(mail.message_id, case.key)
         logger.info("email became a case", extra={"case_id": case.case_id, "property_id": prop.property_id,
                                                   "verified_sender": known})
         if self._may_acknowledge(mail, delivery):
@@ -306,10 +329,35 @@ class MailIntake:
         except IllegalTransition:
             # The case is closed: the tenant's new mail opens a new case that points back to it.
             prop = self.cases.property(case.property_id)
-            return self._new_case(prop, mail, delivery, dedupe)
+            return self._new_case(prop, mail, delivery, dedupe, repeat_of=case.case_id)
         if mail.message_id:
             self.store.remember_message_id(mail.message_id, case.key)
         return Outcome("message", case.property_id, case.case_id)
+
+    def _staff_mail(self, prop: Property, mail: ParsedMail, delivery: Delivery, dedupe: str) -> Outcome:
+        """Mail from a staff address (``Property.is_staff_address``) is staff's,
+        never a complaint: an engineer answering a tenant from their own mail
+        client with the inbox copied. On a case's thread it is recorded on that
+        case as an internal note (the tenant never sees notes); not on a thread,
+        it is quarantined as ``staff_mail`` for the front desk to look at. It is
+        never acknowledged."""
+        thread = next((c for c in self._thread_candidates(prop, mail) if c.property_id == prop.property_id), None)
+        if thread is None:
+            return self._quarantine(delivery, "staff_mail", mail=mail,
+                                    detail="mail from a staff address that answers no case")
+        text = mail.text[:2000] or strip_reply_prefixes(mail.subject) or "(empty)"
+        params = {"note": text, "via": "email", "from": mail.from_address,
+                  "attachments": self._store_attachments(prop.property_id, dedupe, mail)[:10]}
+        actor = Actor(mail.from_address, "staff_mail", (mail.from_name or mail.from_address)[:100])
+        try:
+            self.cases.system_act(actor, prop.property_id, thread.case_id, "note", params,
+                                  guard=MailSeen(dedupe, thread.key, delivery.key))
+        except IdempotentReplay:
+            return Outcome("duplicate", prop.property_id, thread.case_id)
+        if mail.message_id:
+            self.store.remember_message_id(mail.message_id, thread.key)
+        logger.info("staff mail recorded as a note", extra={"case_id": thread.case_id})
+        return Outcome("note", prop.property_id, thread.case_id)
 
     def _ack_message_id(self, prop: Property, case: Case) -> str:
         """One Message-ID per case's acknowledgement: a redelivery can tell it

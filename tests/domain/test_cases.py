@@ -126,9 +126,10 @@ def test_resolved_case_cannot_close_before_the_callback():
         act(case, "close", {})
 
 
-def test_closed_case_refuses_every_change_but_notes_and_rating():
+def test_closed_case_refuses_every_change_but_notes_rating_and_reopen():
+    # reopen within the property's reopen period: tests/domain/test_reopen_repeat.py
     case = through(routed(), *RESOLVED, ("callback", {"reached": True, "satisfied": True}), ("close", {}))
-    for action in ("classify", "assign", "start", "respond", "resolve", "callback", "escalate", "message", "reopen"):
+    for action in ("classify", "assign", "start", "respond", "resolve", "callback", "escalate", "message"):
         with pytest.raises(IllegalTransition):
             act(case, action, {"kind": "complaint", "assignee": "x", "message": "x", "resolution": "x",
                                "reached": True, "satisfied": True, "reason": "x", "text": "x"})

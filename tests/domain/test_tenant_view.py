@@ -104,7 +104,17 @@ def trails() -> list[Trail]:
     rejected = (Trail(TENANT, {"unit": "3栋1201", "content": "大堂地面湿滑"})
                 .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-proposal")
                 .act("reject_invalid", MANAGER, reason="INTERNAL-reject-reason"))
-    return [full, reopened, escalated, unrouted, answered, explained, rejected]
+    # the problem came back after closing: the tenant reopens within the period; an engineer's
+    # mail on the thread is an internal note; later, a new case repeats the old one
+    back = (Trail(TENANT, {"unit": "3栋1201", "content": "楼道灯又坏了"})
+            .act("classify", DESK, kind="consultation")
+            .act("answer", DESK, message="FOR-TENANT-answer-before-reopen")
+            .act("reopen", TENANT, reason="tenant-reopen-after-close"))
+    staff_mail = {"note": "INTERNAL-staff-mail-note", "via": "email", "from": "INTERNAL-engineer@example.cn",
+                  "attachments": [{"ref": "attachments/P1/x/1-INTERNAL.jpg"}]}
+    back.act("note", Actor("INTERNAL-engineer@example.cn", "staff_mail", "INTERNAL-engineer"), **staff_mail)
+    repeat = Trail(TENANT, {"unit": "3栋1201", "content": "楼道灯第三次坏了", "repeat_of": "TD-20261101-0001"})
+    return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat]
 
 
 def tenant_view(trail: Trail) -> dict:
@@ -128,7 +138,8 @@ def test_tenant_view_holds_no_internal_staff_text_after_any_action():
     # the walk did write internal text, and staff still see all of it
     for marker in ("INTERNAL-assign-note", "INTERNAL-callback-comment", "INTERNAL-close-summary", "INTERNAL-note",
                    "INTERNAL-staff-reopen-reason", "INTERNAL-director@example.cn", "INTERNAL-approver",
-                   "INTERNAL-confirm-reason", "INTERNAL-reject-reason"):
+                   "INTERNAL-confirm-reason", "INTERNAL-reject-reason", "INTERNAL-staff-mail-note",
+                   "INTERNAL-engineer@example.cn"):
         assert marker in staff_text, marker
 
 
@@ -136,7 +147,8 @@ def test_tenant_sees_every_text_written_for_them_and_their_own_words():
     seen = " ".join(json.dumps(tenant_view(t), ensure_ascii=False) for t in trails())
     for text in ("FOR-TENANT-respond", "FOR-TENANT-resolve", "FOR-TENANT-resolve-again", "FOR-TENANT-written-reply",
                  "FOR-TENANT-subject", "FOR-TENANT-answer", "FOR-TENANT-explain", "FOR-TENANT-fixed",
-                 "tenant-message", "tenant-rating", "tenant-reopen-reason", "业主来电：空调不制冷"):
+                 "tenant-message", "tenant-rating", "tenant-reopen-reason", "业主来电：空调不制冷",
+                 "tenant-reopen-after-close", "TD-20261101-0001"):
         assert text in seen, text
 
 

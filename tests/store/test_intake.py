@@ -624,3 +624,92 @@ def test_a_propertys_language_setting_takes_only_a_language_we_write(client, tok
     status, body = call(client, "PUT", "/v1/properties/P1", tokens["admin"], {**base, "lang": "en"})
     assert status == 200 and body["lang"] == "en"
     assert call(client, "GET", "/v1/properties/P1", tokens["admin"])[1]["lang"] == "en"
+
+
+# --- issue 13: mail about a closed case, staff mail ---------------------------------
+
+def closed_by_written_answer(svc, store, case_id: str) -> None:
+    """Answer and close an email case the way the procedure allows: an approved written reply, then answer."""
+    from chalicelib.services.reply_service import ReplyService
+    svc.act(DESK, "P1", case_id, "classify", {"kind": "consultation"})
+    outbox = ReplyService(svc, store, lambda: SesMailer(boto3.client("ses", region_name=config.region())))
+    reply = outbox.draft(DESK, "P1", case_id, {"body": "您好，问题已答复。"})
+    outbox.approve(Principal("mgr-1", "manager", frozenset({"P1"})), "P1", case_id, reply.reply_id)
+    svc.act(DESK, "P1", case_id, "answer", {"message": "已答复"})
+
+
+def test_reply_to_our_ack_about_a_closed_case_is_a_new_case_linked_back_and_titled_by_the_tenant(
+        intake, store, svc, mailbox):
+    first, _ = deliver(intake, mail())
+    ack = mailbox()[0]
+    closed_by_written_answer(svc, store, first.case_id)
+    before = store.get_case("P1", first.case_id)
+    reply = mail(subject="Re: " + str(ack["Subject"]), body="天花板又开始滴水了\n\n> 我们已收到您的来信",
+                 In_Reply_To=ack["Message-ID"], References=ack["Message-ID"])
+    outcome, delivery = deliver(intake, reply)
+    assert outcome.kind == "case" and outcome.case_id != first.case_id
+    new = store.get_case("P1", outcome.case_id)
+    assert new.repeat_of == first.case_id
+    assert new.title == "天花板又开始滴水了"  # not our "我们已收到您的来信"
+    assert store.events(new)[0].data["repeat_of"] == first.case_id
+    after = store.get_case("P1", first.case_id)
+    assert after.status == "closed" and after.version == before.version  # the old case is left as it was
+    assert intake.handle(delivery).kind == "duplicate"  # a redelivery is the same new case
+
+
+def put_staff(svc, *addresses: str) -> None:
+    svc.put_property(ADMIN, "P1", {"name": "滨江花园 Riverside Garden", "email": INBOX,
+                                   "contacts": contacts_of("riverside.example"),
+                                   "departments": ["engineering", "security", "cleaning", "customer_service"],
+                                   "staff_addresses": list(addresses)})
+
+
+def test_an_engineer_answering_the_tenant_with_the_inbox_copied_is_a_note_on_the_case_not_a_complaint(
+        intake, store, svc, mailbox):
+    first, _ = deliver(intake, mail(message_id="<leak-1@example.cn>"))
+    put_staff(svc, "Zhang.Shifu@Riverside.example")
+    answer = mail(subject="Re: 投诉：楼上漏水", body="李女士您好，我明天上午上门查看漏水。",
+                  sender="工程部张师傅 <zhang.shifu@riverside.example>", to="li.nvshi@example.cn",
+                  Cc=INBOX, In_Reply_To="<leak-1@example.cn>", References="<leak-1@example.cn>")
+    outcome, delivery = deliver(intake, answer)
+    assert outcome.kind == "note" and outcome.case_id == first.case_id
+    case = store.get_case("P1", first.case_id)
+    last = store.events(case)[-1]
+    assert last.action == "note" and last.data["note"].startswith("李女士您好，我明天上午上门")
+    assert last.data["via"] == "email" and last.data["from"] == "zhang.shifu@riverside.example"
+    mine, _ = store.cases_of_tenant("tenant-1", limit=10, cursor=None)
+    assert len(mine) == 1 and case.status == "received"  # no new case, nothing escalates from it
+    assert len(mailbox()) == 1  # only the tenant's own acknowledgement: staff mail is never answered
+    tenant = Principal("tenant-1", "tenant", frozenset({"P1"}))
+    _, timeline = svc.get(tenant, "P1", first.case_id)
+    assert all(e.action != "note" for e in timeline)  # the tenant never sees it
+    assert intake.handle(delivery).kind == "duplicate"
+    assert len([e for e in store.events(case) if e.action == "note"]) == 1
+
+
+def test_staff_mail_by_case_reference_on_a_closed_case_is_still_recorded_as_a_note(intake, store, svc):
+    first, _ = deliver(intake, mail())
+    closed_by_written_answer(svc, store, first.case_id)
+    # the manager is one of the property's escalation contacts: staff without being listed
+    outcome, _ = deliver(intake, mail(subject=f"Re: [{first.case_id}] 跟进", body="已电话回访，业主满意。",
+                                      sender="王经理 <manager@riverside.example>"))
+    assert outcome.kind == "note" and outcome.case_id == first.case_id
+    assert store.get_case("P1", first.case_id).status == "closed"
+
+
+def test_staff_mail_that_answers_no_case_is_quarantined_as_staff_mail(intake, store, svc, mailbox):
+    put_staff(svc, "zhang.shifu@riverside.example")
+    outcome, _ = deliver(intake, mail(subject="本周维修安排", body="各位，本周工程部排班如下……",
+                                      sender="张师傅 <zhang.shifu@riverside.example>"))
+    assert outcome.kind == "quarantined" and outcome.reason == "staff_mail" and outcome.property_id == "P1"
+    [item], _ = intake.quarantined(DESK, "P1", limit=10, cursor=None)
+    assert item["reason"] == "staff_mail" and item["from"] == "zhang.shifu@riverside.example"
+    assert store.cases_of_tenant("tenant-1", limit=10, cursor=None)[0] == [] and mailbox() == []
+
+
+def test_staff_addresses_are_set_by_admins_only_and_validated(svc):
+    from chalicelib.domain.errors import Forbidden
+    with pytest.raises(Forbidden):
+        svc.put_property(DESK, "P1", {"name": "x", "staff_addresses": ["a@riverside.example"]})
+    put_staff(svc, "A@Riverside.example", "a@riverside.example ")
+    assert svc.property("P1").staff_addresses == ("a@riverside.example",)

@@ -417,3 +417,19 @@ def test_a_check_that_keeps_failing_is_retried_then_dead_lettered_and_watching_g
     parked = json.loads(message["Body"])
     assert parked["case_id"] == case.case_id and parked["error"]["Error"] == "WatchCheckFailed"
     assert watched.executions("RUNNING")  # it waits and then checks again: the case stays watched
+
+
+def test_a_closed_case_reopened_within_the_period_is_watched_again_and_its_new_window_escalates(
+        watched, svc, store, mailbox):
+    case = submit(svc)
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "consultation"})
+    svc.act(DESK, "P1", case.case_id, "answer", {"message": "物业费可以在App缴纳"})
+    watched.run_until(lambda: watched.answers.get((case.case_id, 1), {}).get("action") == "done")
+    watched.wait_for_status(f"P1-{case.case_id}-g1", "SUCCEEDED")  # closed: nobody watches it
+    watched.clock.now = PAST + timedelta(days=2)
+    reopened = svc.act(TENANT, "P1", case.case_id, "reopen", {"reason": "App里找不到缴费入口"})
+    assert reopened.status == "in_progress" and reopened.watch_gen == 2
+    watched.run_until(lambda: escalations(store, case))
+    [escalation] = escalations(store, case)
+    assert escalation["deadline"] == "response"  # the new 10-minute window, not the old hand-off
+    assert watched.clock.now == PAST + timedelta(days=2, minutes=10)

@@ -97,7 +97,7 @@ const hans = {
   "deadline.feedback": "反馈",
   "severity.general": "一般", "severity.major": "重大", "validity.valid": "有效", "validity.invalid": "无效",
   "quarantine.spam": "垃圾邮件", "quarantine.virus": "病毒", "quarantine.spf_and_dkim_failed": "SPF 与 DKIM 均未通过",
-  "quarantine.auto_submitted": "自动回复或群发", "quarantine.intake_refused": "无法立案", "quarantine.intake_failed": "处理出错（已重试）", "quarantine.unknown_recipient": "未知收件地址", "quarantine.too_large": "邮件过大",
+  "quarantine.auto_submitted": "自动回复或群发", "quarantine.staff_mail": "员工邮件（不属任何案件）", "quarantine.intake_refused": "无法立案", "quarantine.intake_failed": "处理出错（已重试）", "quarantine.unknown_recipient": "未知收件地址", "quarantine.too_large": "邮件过大",
   "cause.business_affected": "影响经营", "cause.outside_control": "非我方原因", "cause.equipment_facility": "设备设施",
   "cause.other": "其他",
 };
@@ -158,7 +158,7 @@ const hant = {
   "deadline.feedback": "回饋",
   "severity.general": "一般", "severity.major": "重大", "validity.valid": "有效", "validity.invalid": "無效",
   "quarantine.spam": "垃圾郵件", "quarantine.virus": "病毒", "quarantine.spf_and_dkim_failed": "SPF 與 DKIM 均未通過",
-  "quarantine.auto_submitted": "自動回覆或群發", "quarantine.intake_refused": "無法立案", "quarantine.intake_failed": "處理出錯（已重試）", "quarantine.unknown_recipient": "未知收件地址", "quarantine.too_large": "郵件過大",
+  "quarantine.auto_submitted": "自動回覆或群發", "quarantine.staff_mail": "員工郵件（不屬任何案件）", "quarantine.intake_refused": "無法立案", "quarantine.intake_failed": "處理出錯（已重試）", "quarantine.unknown_recipient": "未知收件地址", "quarantine.too_large": "郵件過大",
   "cause.business_affected": "影響經營", "cause.outside_control": "非我方原因", "cause.equipment_facility": "設備設施",
   "cause.other": "其他",
 };
