@@ -28,6 +28,7 @@ POLICY = deadlines.Policy.from_dict({})
 DESK = Actor("front_desk-1", "front_desk", "前台小王")
 ENGINEER = Actor("dept_staff-1", "dept_staff", "工程部张师傅")
 TENANT = Actor("tenant-1", "tenant", "李女士")
+MANAGER = Actor("manager-1", "manager", "INTERNAL-policy-author")
 
 
 class Trail:
@@ -98,7 +99,12 @@ def trails() -> list[Trail]:
     explained = (Trail(TENANT, {"unit": "3栋1201", "content": "隔壁装修太吵"})
                  .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-reason")
                  .act("explain", DESK, message="FOR-TENANT-explain", via="phone"))
-    return [full, reopened, escalated, unrouted, answered, explained]
+    # the property's policy changed (a shorter reply window): deadlines recomputed, an internal record
+    shortened = _logged_call()
+    shorter = deadlines.Policy.from_dict({"windows": {"reply_equipment_facility": {"amount": 1,
+                                                                                   "unit": "working_days"}}})
+    shortened.apply(lambda c: cases.policy_changed(c, MANAGER, shortened.now, shorter))
+    return [full, reopened, escalated, unrouted, answered, explained, shortened]
 
 
 def tenant_view(trail: Trail) -> dict:
