@@ -40,6 +40,7 @@ from chalicelib.services.ports import (
     IdempotencyRecord,
     IdempotentReplay,
     MailSeen,
+    PolicyRecompute,
     QuotaExceeded,
     WatchStart,
 )
@@ -48,8 +49,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.quotas import Quota
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-_DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "responded_at", "resolved_at", "callback_done_at",
-                    "closed_at", "updated_at")
+_DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "diagnosed_at", "responded_at", "resolved_at",
+                    "callback_done_at", "closed_at", "updated_at")
 _INDEXED = ("property_id", "case_id", "status", "kind", "department", "category", "channel", "tier", "version",
             "deadlines")
 
@@ -65,6 +66,7 @@ def _connection(region: str) -> Connection:
 
 Key = tuple[str, str]
 WATCH_OUTBOX = "WATCH_OUTBOX"
+POLICY_RECOMPUTES = "POLICY_RECOMPUTES"
 PROPERTIES = "PROPERTIES"
 UNROUTED = "_unrouted"  # the quarantine partition of mail no property's inbox received
 
@@ -95,6 +97,14 @@ def idempotency_record_key(actor_id: str, key: str) -> Key:
 
 def watch_start_key(property_id: str, case_id: str, gen: int) -> Key:
     return WATCH_OUTBOX, f"{property_id}#{case_id}#{gen:04d}"
+
+
+def policy_recompute_key(property_id: str) -> Key:
+    return POLICY_RECOMPUTES, property_id
+
+
+def _policy_recompute(data: dict[str, Any]) -> PolicyRecompute:
+    return PolicyRecompute(data["property_id"], data.get("cursor"), dict(data.get("actor") or {}))
 
 
 def mail_seen_key(identity: str) -> Key:
@@ -559,6 +569,21 @@ class DynamoStore:
 
     def clear_watch_start(self, property_id: str, case_id: str, gen: int) -> None:
         self.delete_meta(*watch_start_key(property_id, case_id, gen))
+
+    def put_policy_recompute(self, record: PolicyRecompute) -> None:
+        self.put_meta(*policy_recompute_key(record.property_id), record.to_dict())
+
+    def policy_recompute(self, property_id: str) -> PolicyRecompute | None:
+        key = policy_recompute_key(property_id)
+        item = self.get_meta([key]).get(key)
+        return None if item is None else _policy_recompute(item.data or {})
+
+    def pending_policy_recomputes(self, *, limit: int) -> list[PolicyRecompute]:
+        rows, _ = self.meta_partition(POLICY_RECOMPUTES, limit=limit, newest_first=False)
+        return [_policy_recompute(data) for _, data in rows]
+
+    def clear_policy_recompute(self, property_id: str) -> None:
+        self.delete_meta(*policy_recompute_key(property_id))
 
     # --- properties and tenants (ports.PropertyStore) -------------------------
 

@@ -30,6 +30,7 @@ from chalicelib.services.ports import (
     IdempotencyRecord,
     IdempotentReplay,
     MailSeen,
+    PolicyRecompute,
     QuotaExceeded,
     WatchStart,
 )
@@ -83,6 +84,7 @@ class MemoryStore:
         self._counters: dict[tuple[str, str], int] = {}
         self._idempotency: dict[tuple[str, str], dict[str, Any]] = {}
         self._watch_starts: dict[tuple[str, str, int], WatchStart] = {}
+        self._recomputes: dict[str, PolicyRecompute] = {}
         self._mail_seen: dict[str, dict[str, Any]] = {}
         self._quotas: dict[tuple[str, str, str], int] = {}
         self._settings: dict[str, dict[str, Any]] = {}
@@ -247,6 +249,22 @@ class MemoryStore:
     def clear_watch_start(self, property_id: str, case_id: str, gen: int) -> None:
         with self._lock:
             self._watch_starts.pop((property_id, case_id, gen), None)
+
+    def put_policy_recompute(self, record: PolicyRecompute) -> None:
+        with self._lock:
+            self._recomputes[record.property_id] = record
+
+    def policy_recompute(self, property_id: str) -> PolicyRecompute | None:
+        with self._lock:
+            return self._recomputes.get(property_id)
+
+    def pending_policy_recomputes(self, *, limit: int) -> list[PolicyRecompute]:
+        with self._lock:
+            return [self._recomputes[k] for k in sorted(self._recomputes)[:limit]]
+
+    def clear_policy_recompute(self, property_id: str) -> None:
+        with self._lock:
+            self._recomputes.pop(property_id, None)
 
     # --- properties and tenants -------------------------------------------------
 

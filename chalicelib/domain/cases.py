@@ -62,6 +62,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "escalation_notified": OPEN_STATUSES,  # the watcher records who it told (chalicelib/domain/escalation.py)
     "escalation_unrouted": OPEN_STATUSES,  # the watcher found nobody to tell (chalicelib/domain/escalation.py)
     "watch_renewed": OPEN_STATUSES,  # the watcher hands over to a fresh execution (chalicelib/domain/escalation.py)
+    "policy_changed": OPEN_STATUSES,  # the property's policy changed: deadlines recomputed (``policy_changed``)
 }
 
 
@@ -120,6 +121,7 @@ class Case:
     verified: bool = True
     clock_start: datetime | None = None  # response window start; moves on reopen
     routed_at: datetime | None = None
+    diagnosed_at: datetime | None = None  # work started or the cause named (the commercial plan's diagnosis)
     responded_at: datetime | None = None
     resolved_at: datetime | None = None
     callback_done_at: datetime | None = None
@@ -256,6 +258,8 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
         for name in ("validity", "severity", "cause", "department"):
             if params.get(name) is not None:
                 setattr(case, name, params[name])
+        if case.cause:
+            case.diagnosed_at = now  # the caller's cause was judged as it was logged
     if case.severity == "major":
         take_major(case, now)
     recompute_deadlines(case, policy)
@@ -305,12 +309,19 @@ def recompute_deadlines(case: Case, policy: deadlines.Policy) -> None:
     when the case is reclassified, reopened or its cause changes. Met times are
     facts and are kept."""
     start = case.clock_start or case.created_at
+    # Which fact meets each window, and from when it counts: deadlines.tracked_windows.
+    acknowledged = min((t for t in (case.routed_at, case.responded_at) if t is not None), default=None)
+    counted: dict[str, tuple[datetime, datetime | None]] = {
+        "response": (start, case.responded_at), "feedback": (start, case.responded_at),
+        "acknowledge": (case.created_at, acknowledged), "diagnosis": (case.created_at, case.diagnosed_at),
+        "plan": (start, case.responded_at),
+    }
     result: dict[str, Deadline] = {
         "handoff": Deadline(deadlines.add_window(case.created_at, policy.handoff, policy), case.routed_at),
-        "response": Deadline(
-            deadlines.add_window(start, deadlines.response_window(policy, case.kind, case.cause), policy),
-            case.responded_at),
     }
+    for name, window in deadlines.tracked_windows(policy, case.kind, case.cause).items():
+        begin, met = counted[name]
+        result[name] = Deadline(deadlines.add_window(begin, window, policy), met)
     if case.routed_at is None and case.responded_at is not None:
         # Answered at the desk (a consultation, an invalid complaint explained,
         # a call answered or resolved on the spot): nobody else needed it handed over.
@@ -437,6 +448,8 @@ def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
             c.validity_confirmed = False  # a new judgement is the front desk's proposal again
         if c.kind == "complaint" and c.severity == "major":
             take_major(c, now)
+        if c.cause and c.diagnosed_at is None:
+            c.diagnosed_at = now
         return {"reason": params.get("reason")} if params.get("reason") else {}
     if not any(name in params for name in ("kind", "validity", "severity", "category", "cause", "department")):
         raise ValidationFailed("nothing to classify", details={"field": "kind"})
@@ -464,6 +477,7 @@ def assign(case: Case, actor: Actor, params: dict[str, Any], now: datetime, poli
 def start(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
     def mutate(c: Case) -> None:
         c.status = "in_progress"
+        c.diagnosed_at = c.diagnosed_at or now  # starting work follows a diagnosis
     return _apply(case, "start", actor, now, policy, mutate)
 
 
@@ -679,6 +693,17 @@ def written_reply(case: Case, actor: Actor, params: dict[str, Any], now: datetim
         return {key: params.get(key) for key in ("reply_id", "medium", "subject", "message", "message_id",
                                                   "approver")}
     return _apply(case, "written_reply", actor, now, policy, mutate)
+
+
+def policy_changed(case: Case, actor: Actor, now: datetime, policy: deadlines.Policy) -> Change | None:
+    """The property's policy changed (``actor`` changed it): the open case's
+    deadlines are derived again under the new ``policy``, so a shortened window
+    counts now, not after some unrelated edit. None when no deadline moved
+    (nothing to write). Met times are facts and stay; an internal event."""
+    if not case.is_open:
+        return None
+    change = _apply(case, "policy_changed", actor, now, policy, lambda c: {"reason": "policy_changed"})
+    return change if "deadlines" in change.event.changes else None
 
 
 ACTIONS: dict[str, Callable[..., Change]] = {

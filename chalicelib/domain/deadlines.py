@@ -38,9 +38,14 @@ WINDOW_NAMES = (
     "feedback",
     "callback",
 )
+# The commercial-property plan's steps (seed 002: acknowledge within 30 min,
+# diagnose within 2 h, tell the tenant the plan within 4 h). Off unless a
+# property's policy turns them on, through ``preset: "commercial"`` or its
+# ``windows``. What meets each one is ``tracked_windows``'s docstring.
+OPTIONAL_WINDOW_NAMES = ("acknowledge", "diagnosis", "plan")
 POLICY_KEYS = frozenset(
     {"timezone", "weekend", "holidays", "extra_working_days", "work_start", "work_end", "windows",
-     "escalation_step", "handover_times", "reopen_period"}
+     "escalation_step", "handover_times", "reopen_period", "preset"}
 )
 # A property hands over a few times a day at most; more is a typo, not a roster.
 MAX_HANDOVERS = 6
@@ -77,6 +82,16 @@ class Window:
             raise ValueError(f"window unit must be one of {UNITS}, got {self.unit!r}")
 
 
+# A preset is a named set of window defaults; the property's own ``windows``
+# still override it. "standard" is the mall/residential procedure (seed 003);
+# "commercial" adds the commercial-property plan's three steps (seed 002).
+PRESETS: dict[str, dict[str, Window]] = {
+    "standard": {},
+    "commercial": {"acknowledge": Window(30, "minutes"), "diagnosis": Window(2, "hours"),
+                   "plan": Window(4, "hours")},
+}
+
+
 @dataclass(frozen=True)
 class Policy:
     """A property's calendar and the response windows it promises.
@@ -110,6 +125,10 @@ class Policy:
     # How long after closing a tenant whose problem is back may reopen the case;
     # later, the new case links to the old one as a repeat (chalicelib/domain/cases.py).
     reopen_period: Window = Window(7 * 24, "hours")
+    preset: str = "standard"
+    acknowledge: Window | None = None
+    diagnosis: Window | None = None
+    plan: Window | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -132,6 +151,11 @@ class Policy:
                 _invalid(str(key), f"unknown policy key {key!r}")
 
         kwargs: dict[str, Any] = {}
+        if "preset" in d:
+            if d["preset"] not in PRESETS:
+                _invalid("preset", f"preset must be one of {', '.join(PRESETS)}")
+            kwargs["preset"] = d["preset"]
+            kwargs.update(PRESETS[d["preset"]])
         if "timezone" in d:
             kwargs["timezone"] = _parse_timezone(d["timezone"])
         if "weekend" in d:
@@ -162,17 +186,16 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form; ``Policy.from_dict(p.to_dict()) == p``."""
+        windows = {name: getattr(self, name) for name in WINDOW_NAMES + OPTIONAL_WINDOW_NAMES}
         return {
+            "preset": self.preset,
             "timezone": self.timezone,
             "weekend": sorted(self.weekend),
             "holidays": sorted(d.isoformat() for d in self.holidays),
             "extra_working_days": sorted(d.isoformat() for d in self.extra_working_days),
             "work_start": _format_time(self.work_start),
             "work_end": _format_time(self.work_end),
-            "windows": {
-                name: {"amount": getattr(self, name).amount, "unit": getattr(self, name).unit}
-                for name in WINDOW_NAMES
-            },
+            "windows": {name: {"amount": w.amount, "unit": w.unit} for name, w in windows.items() if w is not None},
             "escalation_step": {"amount": self.escalation_step.amount, "unit": self.escalation_step.unit},
             "handover_times": [_format_time(t) for t in self.handover_times],
             "reopen_period": {"amount": self.reopen_period.amount, "unit": self.reopen_period.unit},
@@ -239,7 +262,7 @@ def _parse_windows(value: Any) -> dict[str, Window]:
     windows = {}
     for name, spec in value.items():
         field = f"windows.{name}"
-        if name not in WINDOW_NAMES:
+        if name not in WINDOW_NAMES and name not in OPTIONAL_WINDOW_NAMES:
             _invalid(field, f"unknown window {name!r}")
         windows[name] = _parse_window(field, spec)
     return windows
@@ -369,3 +392,40 @@ def response_window(policy: Policy, kind: str | None, cause: str | None) -> Wind
     if cause == "equipment_facility":
         return policy.reply_equipment_facility
     return policy.feedback
+
+
+CAUSE_WINDOWS = frozenset({"business_affected", "outside_control", "equipment_facility"})
+
+
+def tracked_windows(policy: Policy, kind: str | None, cause: str | None) -> dict[str, Window]:
+    """Every response window a case of this kind and cause is held to, by deadline name.
+
+    * ``response``: ``response_window``, the cause-based reply (1 h / 2 / 3 days).
+    * ``feedback``: the 1-working-day feedback on the day's opinions, suggestions
+      and complaints (seed 003, 3.4). It stays in force beside a cause-based
+      window, never replaced by it: a cause of 3 working days still owes the
+      tenant feedback within one. Without a recognised cause it *is* the response
+      window, so it is not tracked twice; consultations are answered at once.
+      A reply to the tenant meets both (any channel; see cases.respond), so a late
+      first reply shows as a missed feedback even when the 3-day reply was on time.
+    * the commercial plan's optional steps, only where the policy turns them on
+      (seed 002), for anything but a consultation: ``acknowledge`` (30 min from
+      receipt) is met by the hand-off (assign) or a first response, whichever
+      comes first; ``diagnosis`` (2 h from receipt) by starting work or a
+      classification that names the cause; ``plan`` (4 h from the response
+      clock's start: receipt, or the reopening) by a response to the tenant,
+      which tells them the plan.
+
+    The hand-off and the callback windows are not here: they hang on other facts
+    (receipt, resolution) and are always tracked (cases.recompute_deadlines).
+    """
+    windows = {"response": response_window(policy, kind, cause)}
+    if kind == "consultation":
+        return windows
+    if cause in CAUSE_WINDOWS:
+        windows["feedback"] = policy.feedback
+    for name in OPTIONAL_WINDOW_NAMES:
+        window = getattr(policy, name)
+        if window is not None:
+            windows[name] = window
+    return windows

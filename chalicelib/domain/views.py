@@ -33,7 +33,8 @@ TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone"
 
 # Events a tenant sees on their case's timeline, and of each, the data fields
 # they see. An action not listed (classify, note, escalate, start, the
-# watcher's records...) is not shown at all.
+# watcher's records, policy_changed: deadlines recomputed after the property's
+# policy changed...) is not shown at all.
 TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of"}),  # the complaint as received
     "assign": frozenset(),  # that it was handed on; the hand-off note is internal

@@ -122,10 +122,16 @@ _ESC_TEXT = {
                                            "Content: {content}\nDeadline: {due}"),
 }
 _ESC_WHAT = {
-    "zh-Hans": {"handoff": "未在时限内移交责任人", "response": "未在时限内答复", "callback": "未按时回访", "major": "重大投诉"},
-    "zh-Hant": {"handoff": "未在時限內移交責任人", "response": "未在時限內答覆", "callback": "未按時回訪", "major": "重大投訴"},
+    "zh-Hans": {"handoff": "未在时限内移交责任人", "response": "未在时限内答复", "callback": "未按时回访", "major": "重大投诉",
+                "feedback": "未在1个工作日内反馈", "acknowledge": "未在时限内确认受理", "diagnosis": "未在时限内完成初步诊断",
+                "plan": "未在时限内通报处理方案"},
+    "zh-Hant": {"handoff": "未在時限內移交責任人", "response": "未在時限內答覆", "callback": "未按時回訪", "major": "重大投訴",
+                "feedback": "未在1個工作日內反饋", "acknowledge": "未在時限內確認受理", "diagnosis": "未在時限內完成初步診斷",
+                "plan": "未在時限內通報處理方案"},
     "en": {"handoff": "not handed over in time", "response": "not answered in time",
-           "callback": "follow-up call overdue", "major": "major complaint"},
+           "callback": "follow-up call overdue", "major": "major complaint",
+           "feedback": "no feedback within 1 working day", "acknowledge": "not acknowledged in time",
+           "diagnosis": "not diagnosed in time", "plan": "plan not given to the tenant in time"},
 }
 _ESC_TIER = {"zh-Hans": {"front_desk": "前台", "manager": "部门经理", "director": "总监"},
              "zh-Hant": {"front_desk": "前台", "manager": "部門經理", "director": "總監"},

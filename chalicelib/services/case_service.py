@@ -26,6 +26,7 @@ from chalicelib.services.ports import (
     IdempotencyRecord,
     IdempotentReplay,
     MailSeen,
+    PolicyRecompute,
     QuotaExceeded,
     WatchStart,
 )
@@ -34,6 +35,12 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.services.ports import Storage
 
 PROPERTY_CACHE_SECONDS = 60
+# A policy change recomputes the property's open cases. The PUT does up to
+# RECOMPUTE_PAGES pages of RECOMPUTE_PAGE_SIZE cases itself (most properties
+# finish there); a larger one is continued from its outbox record by the
+# watch_outbox schedule, the same number of pages a minute (sweep_policy_recomputes).
+RECOMPUTE_PAGE_SIZE = 50
+RECOMPUTE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 5
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
@@ -127,6 +134,8 @@ class CaseService:
         """Create or update a property's name, departments and deadline policy overrides."""
         auth.authorize(principal, "policy.write", property_id)
         prop = Property.from_settings(property_id, params)  # validates the policy before anything is stored
+        stored = self.store.get_property_settings(property_id)
+        previous = Property.from_settings(property_id, stored) if stored is not None else None
         missing = escalation.missing_contacts(prop.contacts)
         if missing:
             raise ValidationFailed("every escalation tier and the on-duty desk need an email address",
@@ -142,7 +151,77 @@ class CaseService:
             # Inbound mail finds its property by the address it was sent to.
             self.store.put_inbox(prop.email, property_id)
         self._properties.pop(property_id, None)
+        if previous is not None and previous.policy != prop.policy:
+            # Written before any case is touched: should this request stop
+            # half-way, the watch_outbox schedule carries the recompute on.
+            self.store.put_policy_recompute(PolicyRecompute(property_id, None, {
+                "id": principal.subject, "role": principal.role, "name": principal.name}))
+            try:
+                self.continue_policy_recompute(property_id)
+            except Exception:  # noqa: BLE001 - the policy is stored; the schedule finishes the cases
+                logger.warning("policy recompute interrupted; the watch_outbox schedule carries it on",
+                               extra={"property_id": property_id}, exc_info=True)
         return prop
+
+    def continue_policy_recompute(self, property_id: str, *, pages: int | None = None) -> bool:
+        """Carry the property's pending policy recompute on by up to ``pages``
+        pages of its open queue (an index Query, never a Scan): each open case
+        gets its deadlines from the policy as stored now, through the normal
+        versioned write, with a ``policy_changed`` event and a new watcher
+        generation when a deadline moved earlier. Where it stopped is kept in
+        the outbox record; True once every open case is done (record cleared).
+
+        Recomputing is idempotent (a case whose deadlines already follow the
+        policy is not written), so a retried or restarted run is harmless, and
+        a case moved behind the cursor by its own recompute is revisited as a
+        no-op at worst. Each case is updated whole, in one write, or not at all."""
+        record = self.store.policy_recompute(property_id)
+        if record is None:
+            return True
+        settings = self.store.get_property_settings(property_id)
+        if settings is None:
+            self.store.clear_policy_recompute(property_id)
+            return True
+        # Read fresh, not from the per-container cache: that may hold the old policy for a minute.
+        policy = Property.from_settings(property_id, settings).policy
+        actor = Actor(record.actor.get("id", "system"), record.actor.get("role", "system"),
+                      record.actor.get("name", ""))
+        cursor = record.cursor
+        for _ in range(pages or RECOMPUTE_PAGES):
+            page, cursor = self.store.open_queue(property_id, filters={}, due_before=None, limit=RECOMPUTE_PAGE_SIZE,
+                                                 cursor=cursor)
+            for case in page:
+                self._recompute_case(case, actor, policy)
+            if cursor is None:
+                self.store.clear_policy_recompute(property_id)
+                return True
+        self.store.put_policy_recompute(PolicyRecompute(property_id, cursor, record.actor))
+        return False
+
+    def sweep_policy_recomputes(self, *, limit: int = 10) -> int:
+        """Carry every pending policy recompute on (the watch_outbox schedule,
+        every minute); the number of properties finished."""
+        return sum(self.continue_policy_recompute(r.property_id)
+                   for r in self.store.pending_policy_recomputes(limit=limit))
+
+    def _recompute_case(self, case: Case, actor: Actor, policy: deadlines.Policy, *, attempts: int = 5) -> None:
+        for _ in range(attempts):
+            change = cases.policy_changed(case, actor, self.clock(), policy)
+            if change is None:
+                return
+            outbox = self._watch_outbox(case, change.case, policy)
+            try:
+                self.store.save_change(change, expected_version=case.version, outbox=outbox)
+            except VersionConflict:
+                # Someone acted meanwhile: recompute the case as it is now.
+                case = self.store.get_case(case.property_id, case.case_id)
+                continue
+            if outbox:
+                self.start_watch(case.property_id, case.case_id, change.case.watch_gen, case=change.case,
+                                 policy=policy)
+            return
+        # A case this busy is rewritten by its own edits, each under the new policy.
+        logger.warning("policy recompute gave up on a busy case", extra={"case_id": case.case_id})
 
     def put_tenant(self, principal: auth.Principal, property_id: str, tenant_id: str,
                    params: dict[str, Any]) -> dict[str, Any]:

@@ -146,11 +146,14 @@ class WatchService:
 
     def sweep_outbox(self, *, limit: int = 100) -> int:
         """Start every watcher whose start was lost (throttled, or a crash
-        between the case write and the start). Runs every minute."""
+        between the case write and the start), and carry pending policy
+        recomputes on. Runs every minute."""
         started = 0
         for start in self.store.pending_watch_starts(limit=limit):
             if self.cases.start_watch(start.property_id, start.case_id, start.gen):
                 started += 1
+        # A large property's policy change, continued a few pages a minute (CaseService.continue_policy_recompute).
+        self.cases.sweep_policy_recomputes()
         return started
 
 

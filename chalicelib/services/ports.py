@@ -75,6 +75,21 @@ class IdempotencyRecord:
 
 
 @dataclass(frozen=True)
+class PolicyRecompute:
+    """Outbox record of a policy change: "recompute the property's open cases,
+    continuing after ``cursor`` (an ``open_queue`` cursor; None: from the
+    start)", on behalf of ``actor`` (who changed the policy: id, role, name).
+    One per property; a newer change replaces it and starts over."""
+
+    property_id: str
+    cursor: str | None
+    actor: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"property_id": self.property_id, "cursor": self.cursor, "actor": dict(self.actor)}
+
+
+@dataclass(frozen=True)
 class WatchStart:
     """Outbox record written with a case change: "start watcher generation
     ``gen`` of this case". Cleared once started; the sweeper starts the rest."""
@@ -160,6 +175,18 @@ class CaseStore(Protocol):
 
     def clear_watch_start(self, property_id: str, case_id: str, gen: int) -> None:
         """Remove one outbox record (absent: no-op)."""
+
+    def put_policy_recompute(self, record: PolicyRecompute) -> None:
+        """Write (or replace) the property's policy-recompute record."""
+
+    def policy_recompute(self, property_id: str) -> PolicyRecompute | None:
+        """The property's policy-recompute record, or None when none is pending."""
+
+    def pending_policy_recomputes(self, *, limit: int) -> list[PolicyRecompute]:
+        """Policy-recompute records not yet cleared, by property id."""
+
+    def clear_policy_recompute(self, property_id: str) -> None:
+        """Remove the property's policy-recompute record (absent: no-op)."""
 
 
 class PropertyStore(Protocol):

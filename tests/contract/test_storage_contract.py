@@ -19,6 +19,7 @@ from chalicelib.services.ports import (
     IdempotencyRecord,
     IdempotentReplay,
     MailSeen,
+    PolicyRecompute,
     QuotaExceeded,
     WatchStart,
 )
@@ -149,6 +150,20 @@ def test_a_quota_on_create_counts_only_created_cases(repo):
         repo.create_case(new("TD-20261123-0002"), idempotency=None, quota=quota)
     with pytest.raises(NotFound):
         repo.get_case("P1", "TD-20261123-0002")
+
+
+def test_a_policy_recompute_record_is_one_per_property_replaced_by_a_newer_one_and_cleared(repo):
+    by = {"id": "mgr-1", "role": "manager", "name": "王经理"}
+    repo.put_policy_recompute(PolicyRecompute("P2", None, by))
+    repo.put_policy_recompute(PolicyRecompute("P1", "cursor-after-page-1", by))
+    repo.put_policy_recompute(PolicyRecompute("P1", None, by))  # a newer change starts over
+    assert repo.policy_recompute("P1") == PolicyRecompute("P1", None, by)
+    assert repo.pending_policy_recomputes(limit=10) == [PolicyRecompute("P1", None, by),
+                                                        PolicyRecompute("P2", None, by)]
+    repo.clear_policy_recompute("P1")
+    repo.clear_policy_recompute("P9")  # absent: no-op
+    assert repo.policy_recompute("P1") is None
+    assert repo.pending_policy_recomputes(limit=10) == [PolicyRecompute("P2", None, by)]
 
 
 def test_watch_starts_are_written_with_the_change_and_cleared_one_by_one(repo):

@@ -29,6 +29,7 @@ DESK = Actor("front_desk-1", "front_desk", "前台小王")
 ENGINEER = Actor("dept_staff-1", "dept_staff", "工程部张师傅")
 TENANT = Actor("tenant-1", "tenant", "李女士")
 MANAGER = Actor("manager-1", "manager", "王经理")
+POLICY_AUTHOR = Actor("manager-2", "manager", "INTERNAL-policy-author")
 
 
 class Trail:
@@ -114,7 +115,12 @@ def trails() -> list[Trail]:
                   "attachments": [{"ref": "attachments/P1/x/1-INTERNAL.jpg"}]}
     back.act("note", Actor("INTERNAL-engineer@example.cn", "staff_mail", "INTERNAL-engineer"), **staff_mail)
     repeat = Trail(TENANT, {"unit": "3栋1201", "content": "楼道灯第三次坏了", "repeat_of": "TD-20261101-0001"})
-    return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat]
+    # the property's policy changed (a shorter reply window): deadlines recomputed, an internal record
+    shortened = _logged_call()
+    shorter = deadlines.Policy.from_dict({"windows": {"reply_equipment_facility": {"amount": 1,
+                                                                                   "unit": "working_days"}}})
+    shortened.apply(lambda c: cases.policy_changed(c, POLICY_AUTHOR, shortened.now, shorter))
+    return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat, shortened]
 
 
 def tenant_view(trail: Trail) -> dict:

@@ -65,11 +65,15 @@ def test_handoff_met_in_time_means_waiting_for_the_reply_window():
 
 
 def test_a_deadline_moved_later_is_honoured_and_never_escalated_at_the_old_time():
-    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
-    case = apply(case, "assign", {"assignee": "eng-1"}, T0)
-    old_due = case.deadlines["response"].due  # 1 working day
-    case = apply(case, "classify", {"cause": "equipment_facility"}, T0 + timedelta(hours=1))  # 3 working days
-    decision = escalation.decide(case, gen=1, now=old_due, policy=POLICY)
+    # A property that promises feedback within a week, so only the cause-based reply window is in play
+    # (the default 1-working-day feedback stays in force beside it: deadlines.tracked_windows).
+    policy = Policy.from_dict({"windows": {"feedback": {"amount": 5, "unit": "working_days"}}})
+    case = cases.classify(new(), DESK, {"kind": "complaint", "department": "engineering",
+                                        "cause": "outside_control"}, T0, policy).case
+    case = cases.assign(case, DESK, {"assignee": "eng-1"}, T0, policy).case
+    old_due = case.deadlines["response"].due  # 2 working days
+    case = cases.classify(case, DESK, {"cause": "equipment_facility"}, T0 + timedelta(hours=1), policy).case
+    decision = escalation.decide(case, gen=1, now=old_due, policy=policy)
     assert decision.action == "wait"  # no escalation at the old time
     assert decision.until == min(case.deadlines["response"].due, old_due + escalation.HEARTBEAT)
     assert case.deadlines["response"].due > old_due
