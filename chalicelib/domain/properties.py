@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain import deadlines, quotas
+from chalicelib.domain import deadlines, escalation, quotas
+from chalicelib.domain.errors import ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -23,17 +24,55 @@ class Property:
     # The language for tenants whose own we do not write (mail in Japanese, Korean, ...);
     # unset: from the timezone (mail.templates.property_lang).
     lang: str | None = None
+    # Per department, its own people for the ladder's tiers (tier 2 is the manager of
+    # the case's department): {"engineering": {"manager": "eng-mgr@..."}}; a tier a
+    # department leaves out falls back to ``contacts`` (escalation.contacts_for).
+    department_contacts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def contacts_for(self, department: str | None) -> dict[str, str]:
+        """The escalation addresses for a case routed to ``department``."""
+        return escalation.contacts_for(self.contacts, self.department_contacts, department)
 
     @classmethod
     def from_settings(cls, property_id: str, data: dict[str, Any]) -> Property:
         """A property from its stored settings (or a PUT body): the policy and
         quotas are validated here (422 with the field), before anything is stored."""
+        departments = tuple(data.get("departments") or ())
         return cls(property_id, data.get("name", property_id), deadlines.Policy.from_dict(data.get("policy")),
-                   tuple(data.get("departments") or ()), (data.get("email") or "").lower() or None,
+                   departments, (data.get("email") or "").lower() or None,
                    dict(data.get("contacts") or {}), quotas.Limits.from_dict(data.get("quotas")),
-                   data.get("lang") or None)
+                   data.get("lang") or None,
+                   _department_contacts(data.get("department_contacts"), departments))
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
                 "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
-                "quotas": self.quotas.to_dict(), "lang": self.lang}
+                "quotas": self.quotas.to_dict(), "lang": self.lang,
+                "department_contacts": {d: dict(c) for d, c in self.department_contacts.items()}}
+
+
+def _department_contacts(value: Any, departments: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``department_contacts`` checked: each key one of the property's departments,
+    each value {tier: address} for tiers of the ladder; otherwise 422
+    ``invalid_department_contacts`` with ``details.field``."""
+    if value is None:
+        return {}
+
+    def invalid(field_name: str, message: str) -> ValidationFailed:
+        return ValidationFailed(message, code="invalid_department_contacts", details={"field": field_name})
+    if not isinstance(value, dict):
+        raise invalid("department_contacts", "department_contacts must be an object of departments")
+    found: dict[str, dict[str, str]] = {}
+    for department, people in value.items():
+        name = f"department_contacts.{department}"
+        if department not in departments:
+            raise invalid(name, f"{department!r} is not one of the property's departments")
+        if not isinstance(people, dict):
+            raise invalid(name, "a department's contacts are an object of tier: address")
+        for tier, address in people.items():
+            if tier not in escalation.DEPARTMENT_CONTACT_TIERS:
+                raise invalid(f"{name}.{tier}", f"tier must be one of {', '.join(escalation.DEPARTMENT_CONTACT_TIERS)}")
+            if not isinstance(address, str) or "@" not in address.strip():
+                raise invalid(f"{name}.{tier}", "an email address is required")
+        found[department] = {tier: address.strip() for tier, address in people.items()}
+    return found
