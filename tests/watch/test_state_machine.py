@@ -440,7 +440,8 @@ def test_a_major_complaint_at_2am_on_saturday_reaches_its_department_manager_at_
         watched, svc, store, mailbox):
     svc.put_property(ADMIN, "P1", {"name": "滨江花园", "email": "service@riverside.example", "contacts": CONTACTS,
                                    "departments": ["engineering", "cleaning"],
-                                   "department_contacts": {"engineering": {"manager": "eng-manager@riverside.example"}}})
+                                   "department_contacts": {"engineering": {
+                                       "manager": "eng-manager@riverside.example"}}})
     watched.clock.now = SATURDAY_0200
     case = submit(svc)
     svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "severity": "major",
