@@ -548,6 +548,11 @@ def escalate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
 
     def mutate(c: Case) -> dict[str, Any]:
         c.tier = tier_above(c.tier) or c.tier
+        major = c.escalations.get("major")
+        if major is not None and major.get("tier") != c.tier:
+            # A major complaint raised (the manager's judgement): the watcher tells the new tier.
+            c.escalations["major"] = {**major, "count": major.get("count", 0) + 1, "tier": c.tier, "at": iso(now),
+                                      "notified": False}
         return {"reason": params["reason"]}
     return _apply(case, "escalate", actor, now, policy, mutate)
 

@@ -147,6 +147,17 @@ def test_two_deadlines_missed_together_climb_one_tier_not_two():
     assert case.tier == "manager"
 
 
+def test_a_manager_who_raises_a_major_complaint_has_the_director_told_by_the_watcher():
+    case = major(TUE_1000)
+    case = escalation.mark_notified(case, "major", ["eng-mgr@p1.example"], TUE_1000, POLICY).case
+    raised = cases.escalate(case, MANAGER, {"reason": "涉及安全，上报总监"}, TUE_1000 + timedelta(minutes=20), POLICY).case
+    assert raised.tier == "director"
+    assert escalation.needs_new_watcher(case, raised, POLICY, TUE_1000 + timedelta(minutes=20))
+    assert escalation.decide(raised, gen=1, now=TUE_1000 + timedelta(minutes=20), policy=POLICY) == \
+        escalation.Decision("notify", key="major")
+    assert escalation.recipients(raised, "major", contacts(raised), POLICY, TUE_1000) == ["dir@p1.example"]
+
+
 def test_the_front_desk_acting_is_not_the_managers_judgement():
     case = major(TUE_1000)
     case = escalation.mark_notified(case, "major", ["eng-mgr@p1.example"], TUE_1000, POLICY).case
