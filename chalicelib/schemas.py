@@ -128,6 +128,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                  "properties": dict.fromkeys(
                                                      ("front_desk", "manager", "director", "on_duty"), _EMAIL)},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
+                                    # Per department, its own people for the ladder's tiers (tier 2:
+                                    # the department's manager); checked in domain/properties.py.
+                                    "department_contacts": {"type": "object", "maxProperties": 50,
+                                                            "additionalProperties": {"type": "object"}},
                                     "policy": {"type": "object"}, "lang": _enum(cases.LANGS),
                                     "staff_addresses": {"type": "array", "maxItems": 200, "uniqueItems": True,
                                                         "items": _EMAIL},

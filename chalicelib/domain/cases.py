@@ -288,18 +288,35 @@ def tier_above(tier: str) -> str | None:
 
 
 def take_major(case: Case, now: datetime) -> None:
-    """A major complaint goes straight to the manager (never lower; a director
-    keeps it) and the director is told at once (see ``mark_major``)."""
+    """A major complaint goes straight to the department manager (never lower;
+    a director keeps it), who judges whether to raise it to the director
+    (seed 003 4.7.1, "經部門經理判斷上報給總監"; see ``mark_major``)."""
     if TIERS.index(case.tier) < TIERS.index(MAJOR_TIER):
         case.tier = MAJOR_TIER
     mark_major(case, now)
 
 
 def mark_major(case: Case, now: datetime) -> None:
-    """A major complaint goes straight to the manager, and the director is told
-    at once: the watcher sends that notice (``notified`` flips when it has)."""
+    """The tier now holding a major complaint is told at once: the watcher sends
+    that notice (``notified`` flips when it has). The manager's judgement is
+    awaited (``decided``, see ``note_major_decision``); without it the watcher
+    raises the case to the director after the policy's escalation step
+    (chalicelib/domain/escalation.py)."""
     if "major" not in case.escalations:
-        case.escalations["major"] = {"count": 0, "tier": "director", "at": iso(now), "notified": False}
+        case.escalations["major"] = {"count": 0, "tier": case.tier, "at": iso(now), "notified": False}
+
+
+# Who judges a major complaint: its department manager, or anyone above.
+MAJOR_DECIDERS = frozenset({"manager", "director", "admin"})
+
+
+def note_major_decision(case: Case, actor: Actor, now: datetime) -> None:
+    """Any action a manager (or above) takes on a major complaint is their
+    judgement of it: raising it (``escalate``) or keeping it and acting. Either
+    way the watcher no longer raises it by itself."""
+    record = case.escalations.get("major")
+    if record is not None and actor.role in MAJOR_DECIDERS and not record.get("decided"):
+        case.escalations["major"] = {**record, "decided": iso(now), "decided_by": actor.id}
 
 
 # --- deadlines --------------------------------------------------------------
@@ -424,6 +441,7 @@ def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlin
     before = copy.deepcopy(case)
     after = copy.deepcopy(case)
     data = mutate(after) or {}
+    note_major_decision(after, actor, now)
     recompute_deadlines(after, policy)
     after.version = before.version + 1
     after.updated_at = now
@@ -649,6 +667,11 @@ def escalate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
 
     def mutate(c: Case) -> dict[str, Any]:
         c.tier = tier_above(c.tier) or c.tier
+        major = c.escalations.get("major")
+        if major is not None and major.get("tier") != c.tier:
+            # A major complaint raised (the manager's judgement): the watcher tells the new tier.
+            c.escalations["major"] = {**major, "count": major.get("count", 0) + 1, "tier": c.tier, "at": iso(now),
+                                      "notified": False}
         return {"reason": params["reason"]}
     return _apply(case, "escalate", actor, now, policy, mutate)
 

@@ -377,6 +377,33 @@ def _add_working_hours(start: datetime, amount: int, policy: Policy) -> datetime
         cursor = _local(_next_working_day(day, policy), policy.work_start, policy)
 
 
+def add_working_time(start: datetime, amount: timedelta, policy: Policy) -> datetime:
+    """``amount`` of working time after ``start``: only time inside
+    ``[work_start, work_end)`` on working days counts (Sat 02:00 + 2 h = Mon 10:00)."""
+    _require_aware(start)
+    remaining = amount
+    cursor = next_working_start(start, policy)
+    while True:
+        day = cursor.astimezone(policy.tz).date()
+        available = _local(day, policy.work_end, policy) - cursor
+        if remaining <= available:
+            return cursor + remaining
+        remaining -= available
+        cursor = _local(_next_working_day(day, policy), policy.work_start, policy)
+
+
+def escalation_due(at: datetime, policy: Policy) -> datetime:
+    """When the next tier hears of a case that reached a tier at ``at``: the
+    property's ``escalation_step`` counted in working time, so nobody is raised
+    over at night or at the weekend (a step given in working days or working
+    hours counts as it says). The on-duty desk is told at once, whatever the hour;
+    this is only when the *next* tier's clock runs out."""
+    step = policy.escalation_step
+    if step.unit in ("minutes", "hours"):
+        return add_working_time(at, timedelta(**{step.unit: step.amount}), policy)
+    return add_window(at, step, policy)
+
+
 def response_window(policy: Policy, kind: str | None, cause: str | None) -> Window:
     """The window the procedure promises for a case of this kind and cause.
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.domain import deadlines
-from chalicelib.domain.cases import TIERS, Actor, Case, Change, _apply, iso, parse_iso, tier_above
+from chalicelib.domain.cases import MAJOR_TIER, TIERS, Actor, Case, Change, _apply, iso, parse_iso, tier_above
 
 WATCHER = Actor("watcher", "system", "Deadline watcher")
 # How long a higher tier has to act on a missed deadline before the next tier
@@ -41,7 +41,16 @@ def _fire_at(case: Case, name: str, policy: deadlines.Policy) -> datetime | None
         return deadline.due  # never escalated for this deadline as it now stands
     if tier_above(case.tier) is None:
         return None  # already with the director: the queue shows it overdue
-    return deadlines.add_window(parse_iso(record["at"]), policy.escalation_step, policy)
+    return deadlines.escalation_due(parse_iso(record["at"]), policy)
+
+
+def _major_raise_at(case: Case, policy: deadlines.Policy) -> datetime | None:
+    """When the watcher raises a major complaint to the director because its
+    manager has not judged it (None: judged, raised already, or not major)."""
+    record = case.escalations.get("major")
+    if record is None or record.get("decided") or case.tier != MAJOR_TIER:
+        return None
+    return deadlines.escalation_due(parse_iso(record["at"]), policy)
 
 
 def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> Decision:
@@ -52,6 +61,11 @@ def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> 
         if not record.get("notified") and not record.get("unrouted"):
             return Decision("notify", key=key)
     times = []
+    major_at = _major_raise_at(case, policy)
+    if major_at is not None:
+        if major_at <= now:
+            return Decision("escalate", key="major")
+        times.append(major_at)
     for name in sorted(case.deadlines):
         fire_at = _fire_at(case, name, policy)
         if fire_at is None:
@@ -85,15 +99,36 @@ def needs_new_watcher(before: Case | None, after: Case, policy: deadlines.Policy
 
 def escalate_missed(case: Case, key: str, now: datetime, policy: deadlines.Policy) -> Change:
     """A deadline passed unmet: raise the case one tier (front desk, manager,
-    director) and remember it, so the same miss is not escalated twice."""
+    director) and remember it, so the same miss is not escalated twice.
+    ``key`` "major": the manager has not judged a major complaint within the
+    escalation step, so it goes up to the director (``raise_major``)."""
+    if key == "major":
+        return raise_major(case, now, policy)
+
     def mutate(c: Case) -> dict[str, Any]:
         previous = c.escalations.get(key) or {}
         same_miss = previous.get("due") == iso(c.deadlines[key].due)
-        c.tier = tier_above(c.tier) or c.tier  # at the top it stays with the director
-        c.escalations[key] = {"count": (previous.get("count", 0) if same_miss else 0) + 1, "tier": c.tier,
+        count = (previous.get("count", 0) if same_miss else 0) + 1
+        # The n-th step of one miss reaches the n-th tier above the front desk, never
+        # lower than the case is: two deadlines missed together (hand-off and reply)
+        # or a major complaint already with its manager do not climb twice at once.
+        c.tier = max(c.tier, TIERS[min(count, len(TIERS) - 1)], key=TIERS.index)
+        c.escalations[key] = {"count": count, "tier": c.tier,
                               "at": iso(now), "due": iso(c.deadlines[key].due), "notified": False}
         return {"reason": "missed_deadline", "deadline": key, "due": iso(c.deadlines[key].due),
                 "automatic": True}
+    return _apply(case, "escalate", WATCHER, now, policy, mutate)
+
+
+def raise_major(case: Case, now: datetime, policy: deadlines.Policy) -> Change:
+    """The department manager has not acted on a major complaint within the
+    escalation step (counted in working time): the director takes it and is told."""
+    def mutate(c: Case) -> dict[str, Any]:
+        previous = c.escalations["major"]
+        c.tier = tier_above(c.tier) or c.tier
+        c.escalations["major"] = {"count": previous.get("count", 0) + 1, "tier": c.tier, "at": iso(now),
+                                  "notified": False, "decided": "automatic"}
+        return {"reason": "major_not_judged", "deadline": "major", "automatic": True}
     return _apply(case, "escalate", WATCHER, now, policy, mutate)
 
 
@@ -115,14 +150,20 @@ def renew(case: Case, now: datetime, policy: deadlines.Policy) -> Change:
 
 
 def mark_notified(case: Case, key: str, recipients: list[str], now: datetime,
-                  policy: deadlines.Policy) -> Change:
-    """Record who was told about an escalation (or a major complaint)."""
+                  policy: deadlines.Policy, *, deferred_to: str | None = None) -> Change:
+    """Record who was told about an escalation (or a major complaint), and
+    ``deferred_to``: the tier owner who, off duty, hears of it in the morning
+    digest instead (``deferred_owner``, ``morning_digest``)."""
     def mutate(c: Case) -> dict[str, Any]:
         record = dict(c.escalations[key])
         record["notified"] = True
         record["recipients"] = recipients
+        record["notified_at"] = iso(now)
+        data = {"about": key, "recipients": recipients, "tier": record.get("tier")}
+        if deferred_to:
+            record["deferred_to"] = data["deferred_to"] = deferred_to
         c.escalations[key] = record
-        return {"about": key, "recipients": recipients, "tier": record.get("tier")}
+        return data
     return _apply(case, "escalation_notified", WATCHER, now, policy, mutate)
 
 
@@ -147,6 +188,18 @@ def mark_unrouted(case: Case, key: str, now: datetime, policy: deadlines.Policy)
 # Every tier of the ladder and the after-hours desk needs an address, or an
 # escalation would reach nobody (see ``missing_contacts``).
 REQUIRED_CONTACTS = (*TIERS, "on_duty")
+# A department may name its own people for the ladder's tiers (property setting
+# ``department_contacts: {"engineering": {"manager": ...}}``): tier 2 is the
+# manager of the case's department. The on-duty desk is the property's.
+DEPARTMENT_CONTACT_TIERS = TIERS
+
+
+def contacts_for(contacts: dict[str, str], department_contacts: dict[str, dict[str, str]],
+                 department: str | None) -> dict[str, str]:
+    """The addresses for a case of ``department``: its department's own, falling
+    back to the property's ``contacts`` for any tier the department leaves out."""
+    own = department_contacts.get(department or "") or {}
+    return {**contacts, **{tier: a for tier, a in own.items() if tier in DEPARTMENT_CONTACT_TIERS and a}}
 
 
 def missing_contacts(contacts: dict[str, str]) -> list[str]:
@@ -154,19 +207,82 @@ def missing_contacts(contacts: dict[str, str]) -> list[str]:
     return [name for name in REQUIRED_CONTACTS if not (contacts.get(name) or "").strip()]
 
 
+def _urgent(case: Case, key: str) -> bool:
+    """A major complaint reaching its department manager: the one matter the
+    on-duty desk reports to the manager at once, whatever the hour (seed 000
+    篇3 3.3, "立即向各自經理領導匯報"; seed 003 4.7.1)."""
+    return key == "major" and case.escalations[key].get("tier") == MAJOR_TIER
+
+
 def recipients(case: Case, key: str, contacts: dict[str, str], policy: deadlines.Policy,
                now: datetime) -> list[str]:
-    """Who hears of an escalation. In working time, the tier now holding the
-    case; after hours, the on-duty desk (the security control room), so nobody
-    off duty is mailed at 02:00 and the case goes into the next shift handover. A
-    major complaint always reaches the director too."""
-    # For a major complaint the case stays with the manager and the director is told.
-    tier = case.tier if key == "major" else case.escalations[key].get("tier", case.tier)
-    people = [contacts.get(tier) if deadlines.is_working_time(now, policy) else contacts.get("on_duty")]
-    if key == "major":
-        people.append(contacts.get("director"))
+    """Who hears of an escalation (``contacts``: ``contacts_for`` the case's
+    department). In working time, the tier now holding the case. After hours,
+    the on-duty desk (the security control room): nobody off duty is mailed at
+    02:00; the tier owner gets it in the morning digest (``deferred_owner``).
+    The exception is urgent: a major complaint reaches its department manager at
+    once through the on-duty desk, day or night; the manager judges whether the
+    director hears of it (or the watcher raises it after the escalation step)."""
+    tier = case.escalations[key].get("tier", case.tier)
+    if deadlines.is_working_time(now, policy):
+        people = [contacts.get(tier)]
+    else:
+        people = [contacts.get("on_duty")]
+        if _urgent(case, key):
+            people.append(contacts.get(tier))
     found = [p for p in people if p]
     return list(dict.fromkeys(found)) or [c for c in (contacts.get("on_duty"), contacts.get("front_desk")) if c]
+
+
+def deferred_owner(case: Case, key: str, contacts: dict[str, str], policy: deadlines.Policy,
+                   now: datetime, told: list[str]) -> str | None:
+    """The tier owner who was not mailed because it is after hours, and hears of
+    the case in the morning digest instead (None in working time, or when told)."""
+    if deadlines.is_working_time(now, policy):
+        return None
+    owner = contacts.get(case.escalations[key].get("tier", case.tier))
+    return owner if owner and owner not in told else None
+
+
+def overnight_since(at: datetime, policy: deadlines.Policy) -> datetime:
+    """The close of the last working day before ``at``'s local date (Monday
+    08:00 -> Friday 18:00): the night (or weekend) a morning digest covers."""
+    day = at.astimezone(policy.tz).date()
+    for _ in range(deadlines.MAX_SCAN_DAYS):
+        day -= timedelta(days=1)
+        if deadlines.is_working_day(day, policy):
+            break
+    return datetime.combine(day, policy.work_end, tzinfo=policy.tz).astimezone(timezone.utc)
+
+
+def starts_working_day(shift_start: datetime, shift_end: datetime, policy: deadlines.Policy) -> bool:
+    """Whether the handover at ``shift_end`` is the first of a working day in
+    working time: the one that carries the morning digest."""
+    if not deadlines.is_working_time(shift_end, policy):
+        return False
+    local = shift_end.astimezone(policy.tz)
+    opened = datetime.combine(local.date(), policy.work_start, tzinfo=policy.tz).astimezone(timezone.utc)
+    return shift_start < opened
+
+
+def morning_digest(cases: list[Case], since: datetime, until: datetime) -> dict[str, list[dict[str, Any]]]:
+    """What moved to each tier owner while they were off duty: address -> one
+    item per escalation deferred to them (``mark_notified``'s ``deferred_to``)
+    in ``[since, until)``, of cases still open, oldest first."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for case in sorted(cases, key=lambda c: c.case_id):
+        if not case.is_open:
+            continue
+        for key, record in sorted(case.escalations.items()):
+            owner, at = record.get("deferred_to"), record.get("notified_at")
+            if not owner or not at or not since <= parse_iso(at) < until:
+                continue
+            found.setdefault(owner, []).append({
+                "case_id": case.case_id, "unit": case.unit, "about": key, "tier": record.get("tier"),
+                "department": case.department, "at": at, "content": case.content[:80]})
+    for items in found.values():
+        items.sort(key=lambda i: (i["at"], i["case_id"]))
+    return found
 
 
 def callback_reminder_recipient(contacts: dict[str, str]) -> str | None:

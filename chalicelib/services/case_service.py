@@ -144,7 +144,8 @@ class CaseService:
                                          {"name": prop.name, "policy": params.get("policy") or {},
                                           "departments": list(prop.departments), "email": prop.email,
                                           "contacts": prop.contacts, "quotas": params.get("quotas") or {},
-                                          "lang": prop.lang, "staff_addresses": list(prop.staff_addresses)})
+                                          "lang": prop.lang, "staff_addresses": list(prop.staff_addresses),
+                                          "department_contacts": prop.department_contacts})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
         self.store.register_property(property_id)
         if prop.email:

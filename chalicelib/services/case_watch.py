@@ -97,7 +97,8 @@ class WatchService:
     def _notify(self, case: Case, key: str, now: datetime, prop: Any) -> None:
         """Mail the people who now hold the case, and tell other systems on
         EventBridge; then record it. A failure raises, so Step Functions retries."""
-        to = escalation.recipients(case, key, prop.contacts, prop.policy, now)
+        contacts = prop.contacts_for(case.department)
+        to = escalation.recipients(case, key, contacts, prop.policy, now)
         record = case.escalations[key]
         if not to:
             # Settings written before contacts were required: nobody to mail.
@@ -122,7 +123,9 @@ class WatchService:
             "Detail": json.dumps({"property_id": case.property_id, "case_id": case.case_id, "about": key,
                                   "tier": record.get("tier"), "due": record.get("due"), "recipients": to,
                                   "at": iso(now)}, ensure_ascii=False)}])
-        change = escalation.mark_notified(case, key, to, now, prop.policy)
+        # Off duty, the tier owner hears of it in the morning digest (ReportService).
+        deferred = escalation.deferred_owner(case, key, contacts, prop.policy, now, to)
+        change = escalation.mark_notified(case, key, to, now, prop.policy, deferred_to=deferred)
         self.store.save_change(change, expected_version=case.version)
 
     def remind_callback(self, property_id: str, case_id: str) -> bool:

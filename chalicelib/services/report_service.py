@@ -220,7 +220,38 @@ class ReportService:
             return self.store.handover(property_id, key) or {}, False
         record_metric("HandoverProduced", property_id=property_id, shift_end=key)
         self._mail_handover(prop, doc)
+        if escalation.starts_working_day(start, end, prop.policy):
+            # Once per handover record (written only if absent): the digest is never sent twice.
+            self._mail_morning_digest(prop, end)
         return doc, True
+
+    def _mail_morning_digest(self, prop: Any, end: datetime) -> None:
+        """Each tier owner gets what moved to them while they were off duty
+        (escalations the on-duty desk took overnight or at the weekend)."""
+        if self._mailer is None:
+            return
+        since = escalation.overnight_since(end, prop.policy)
+        cases = handover.unique_latest(self.store.cases_changed_since(prop.property_id, since))
+        digest = escalation.morning_digest(cases, since, end)
+        if not digest:
+            return
+        from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
+        sender = prop.email or config.mail_from()
+        day = end.astimezone(prop.policy.tz).date().isoformat()
+        for address, items in sorted(digest.items()):
+            lines = [f"- {i['case_id']} {i['unit']}: {i['about']} -> {i['tier']} ({i['at']}) {i['content']}"
+                     for i in items]
+            text = ("下班期间升级到您的案件（值班室已处理并记录在交接本中）：\n"
+                    "Cases that moved to you while you were off duty (the on-duty desk took them):\n\n"
+                    + "\n".join(lines))
+            try:
+                self._mailer().send(Outgoing(sender=sender, sender_name=prop.name, to=address,
+                                             message_id=new_message_id(sender),
+                                             subject=f"[{prop.name}] 夜间升级汇总 / Overnight escalations {day}"
+                                                     f" ({len(items)})",
+                                             text=text))
+            except SendFailed:
+                record_metric("MorningDigestMailFailed", property_id=prop.property_id)
 
     def _mail_handover(self, prop: Any, doc: dict[str, Any]) -> None:
         """Customer service and the security control room both get the summary:

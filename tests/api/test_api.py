@@ -348,3 +348,20 @@ def test_put_property_without_escalation_contacts_is_422_with_a_code(client, tok
     assert b["details"]["missing"] == ["manager", "director", "on_duty"]
     s, prop = call(client, "GET", "/v1/properties/P1", tokens["manager"])
     assert prop["contacts"]["manager"] == "manager@riverside.example"
+
+
+def test_department_managers_are_set_per_department_and_a_malformed_one_is_422_leaving_the_property_as_it_was(
+        client, tokens):
+    from tests.conftest import contacts_of
+    body = {"name": "滨江花园", "contacts": contacts_of("riverside.example"), "departments": ["engineering"],
+            "department_contacts": {"engineering": {"manager": "工程经理"}}}
+    s, b = call(client, "PUT", "/v1/properties/P1", tokens["admin"], body)
+    assert s == 422 and b["code"] == "invalid_department_contacts"
+    assert b["details"] == {"field": "department_contacts.engineering.manager"}
+    s, prop = call(client, "GET", "/v1/properties/P1", tokens["manager"])
+    assert s == 200 and prop["name"] != "滨江花园" and not prop.get("department_contacts")
+    body["department_contacts"] = {"engineering": {"manager": "eng-manager@riverside.example"}}
+    s, _ = call(client, "PUT", "/v1/properties/P1", tokens["admin"], body)
+    assert s == 200
+    s, prop = call(client, "GET", "/v1/properties/P1", tokens["manager"])
+    assert prop["department_contacts"] == {"engineering": {"manager": "eng-manager@riverside.example"}}

@@ -55,7 +55,7 @@ def test_major_complaint_skips_front_desk():
     logged = new(actor=DESK, reporter={"name": "陳先生", "phone": "138"}, kind="complaint", severity="major")
     for case in (classified, logged):
         assert case.tier == cases.MAJOR_TIER == "manager"
-        assert case.escalations["major"]["tier"] == "director" and case.escalations["major"]["notified"] is False
+        assert case.escalations["major"]["tier"] == "manager" and case.escalations["major"]["notified"] is False
 
 
 def test_a_major_complaint_never_lowers_a_case_already_with_the_director():
@@ -84,10 +84,10 @@ def test_after_hours_depends_on_the_propertys_own_working_time():
     assert escalation.recipients(case, "handoff", CONTACTS, POLICY, at) == ["control@p1.example"]
 
 
-def test_a_major_complaint_reaches_the_director_too_day_and_night():
+def test_a_major_complaint_reaches_the_manager_day_and_night_and_the_director_is_the_managers_call():
     case = cases.classify(new(), DESK, {"kind": "complaint", "severity": "major"}, T0, POLICY).case
-    assert escalation.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example", "dir@p1.example"]
-    assert escalation.recipients(case, "major", CONTACTS, POLICY, NIGHT) == ["control@p1.example", "dir@p1.example"]
+    assert escalation.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example"]
+    assert escalation.recipients(case, "major", CONTACTS, POLICY, NIGHT) == ["control@p1.example", "mgr@p1.example"]
 
 
 def test_a_due_callback_is_the_front_desks_and_a_handover_goes_to_both_sides():

@@ -90,7 +90,7 @@ def trails() -> list[Trail]:
     # the watcher's records (escalation_notified) on an open case
     escalated = _logged_call()
     escalated.apply(lambda c: escalation.mark_notified(c, "major", ["INTERNAL-director@example.cn"], escalated.now,
-                                                  POLICY))
+                                                  POLICY, deferred_to="INTERNAL-manager@example.cn"))
     # ... and the one that found nobody to tell (escalation_unrouted)
     unrouted = _logged_call()
     unrouted.apply(lambda c: escalation.mark_unrouted(c, "major", unrouted.now, POLICY))
@@ -143,7 +143,8 @@ def test_tenant_view_holds_no_internal_staff_text_after_any_action():
             [event_view(e, staff=True) for e in trail.events], ensure_ascii=False, default=str)
     # the walk did write internal text, and staff still see all of it
     for marker in ("INTERNAL-assign-note", "INTERNAL-callback-comment", "INTERNAL-close-summary", "INTERNAL-note",
-                   "INTERNAL-staff-reopen-reason", "INTERNAL-director@example.cn", "INTERNAL-approver",
+                   "INTERNAL-staff-reopen-reason", "INTERNAL-director@example.cn", "INTERNAL-manager@example.cn",
+                   "INTERNAL-approver",
                    "INTERNAL-confirm-reason", "INTERNAL-reject-reason", "INTERNAL-staff-mail-note",
                    "INTERNAL-engineer@example.cn"):
         assert marker in staff_text, marker

@@ -275,14 +275,14 @@ def test_missed_reply_escalates_per_window(watched, svc, store, mailbox):
     assert watched.clock.now == due == PAST + timedelta(hours=1)
 
 
-def test_major_complaint_goes_to_the_manager_and_the_director_hears_at_once(watched, svc, store, mailbox):
+def test_major_complaint_goes_to_the_manager_at_once_and_not_to_the_director(watched, svc, store, mailbox):
     case = submit(svc)
     svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "severity": "major",
                                                    "department": "engineering"})
     stored = store.get_case("P1", case.case_id)
     assert stored.tier == "manager" and stored.watch_gen == 2  # a new watcher looks at once
-    watched.run_until(lambda: len(mailbox()) >= 2)
-    assert sorted(to for to, _ in mail_to(mailbox())) == ["director@riverside.example", "manager@riverside.example"]
+    watched.run_until(lambda: mailbox())
+    assert [to for to, _ in mail_to(mailbox())] == ["manager@riverside.example"]  # the manager judges (003 4.7.1)
     assert all("重大投诉" in subject for _, subject in mail_to(mailbox()))
     assert watched.clock.now == PAST  # no time had to pass
     # The superseded first watcher ends by itself at its next look.
@@ -435,3 +435,64 @@ def test_a_closed_case_reopened_within_the_period_is_watched_again_and_its_new_w
     [escalation] = escalations(store, case)
     assert escalation["deadline"] == "response"  # the new 10-minute window, not the old hand-off
     assert watched.clock.now == PAST + timedelta(days=2, minutes=10)
+
+
+# --- nights, weekends and department managers (issue 13, items 4 and 6) ---------------------------
+SATURDAY_0200 = datetime(2025, 6, 6, 18, 0, tzinfo=timezone.utc)  # Saturday 7 June 2025, 02:00 in Shanghai
+MONDAY_0800 = datetime(2025, 6, 9, 0, 0, tzinfo=timezone.utc)
+MONDAY_1000 = datetime(2025, 6, 9, 2, 0, tzinfo=timezone.utc)
+DIGEST = "夜间升级汇总"
+
+
+def test_a_case_received_at_2am_on_saturday_mails_only_the_control_room_and_climbs_again_on_monday(
+        watched, svc, store, mailbox):
+    watched.clock.now = SATURDAY_0200
+    case = submit(svc)
+    watched.run_until(lambda: mailbox())
+    assert watched.clock.now == SATURDAY_0200 + timedelta(minutes=10)  # the on-duty desk's hand-off window
+    assert [to for to, _ in mail_to(mailbox())] == ["control-room@riverside.example"]
+    stored = store.get_case("P1", case.case_id)
+    assert stored.tier == "manager" and stored.escalations["handoff"]["deferred_to"] == "manager@riverside.example"
+    # The manager's two hours count working time: nobody is raised over during the weekend.
+    watched.run_until(lambda: len(escalations(store, case)) >= 2, max_checks=10)
+    assert watched.clock.now == MONDAY_1000
+    assert store.get_case("P1", case.case_id).tier == "director"
+    watched.run_until(lambda: len(mailbox()) >= 2)
+    assert mail_to(mailbox())[1][0] == "director@riverside.example"  # in working time: the director, directly
+
+
+def test_the_manager_gets_the_weekends_escalations_in_one_digest_with_mondays_first_handover(
+        watched, svc, store, mailbox):
+    from chalicelib import runtime
+    watched.clock.now = SATURDAY_0200
+    case = submit(svc)
+    watched.run_until(lambda: mailbox())
+    for _ in range(2):  # the hourly job runs again: the digest is not sent twice
+        runtime.reports().run_due(MONDAY_0800 + timedelta(minutes=5), ["P1"])
+    digests = [(to, subject) for to, subject in mail_to(mailbox()) if DIGEST in subject]
+    assert [to for to, _ in digests] == ["manager@riverside.example"]
+    [message] = [m for m in mailbox() if DIGEST in str(m["Subject"])]
+    assert case.case_id in message.get_body(("plain",)).get_content()
+
+
+def test_a_major_complaint_at_2am_on_saturday_reaches_its_department_manager_at_once_and_the_director_on_monday(
+        watched, svc, store, mailbox):
+    svc.put_property(ADMIN, "P1", {"name": "滨江花园", "email": "service@riverside.example", "contacts": CONTACTS,
+                                   "departments": ["engineering", "cleaning"],
+                                   "department_contacts": {"engineering": {
+                                       "manager": "eng-manager@riverside.example"}}})
+    watched.clock.now = SATURDAY_0200
+    case = submit(svc)
+    svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint", "severity": "major",
+                                                   "department": "engineering"})
+    svc.act(DESK, "P1", case.case_id, "assign", {"assignee": "eng-1"})
+    watched.run_until(lambda: len(mailbox()) >= 2)
+    assert watched.clock.now == SATURDAY_0200  # urgent: at once, through the on-duty desk (000 篇3 3.3)
+    assert sorted(to for to, _ in mail_to(mailbox())) == ["control-room@riverside.example",
+                                                          "eng-manager@riverside.example"]
+    # Nobody judged it (no manager acted): the director takes it after the step, in working time.
+    watched.run_until(lambda: escalations(store, case), max_checks=10)
+    assert watched.clock.now == MONDAY_1000
+    assert escalations(store, case)[0]["reason"] == "major_not_judged"
+    watched.run_until(lambda: len(mailbox()) >= 3)
+    assert mail_to(mailbox())[2][0] == "director@riverside.example"

@@ -97,11 +97,11 @@ def test_closed_cases_and_superseded_watchers_are_done():
     assert escalation.decide(case, gen=1, now=T0, policy=POLICY).action == "done"
 
 
-def test_major_complaint_asks_for_the_director_notice_at_once():
+def test_major_complaint_asks_for_the_manager_notice_at_once_and_leaves_the_director_to_the_manager():
     case = apply(new(), "classify", {"kind": "complaint", "severity": "major"}, T0)
     assert case.tier == "manager"
     assert escalation.decide(case, gen=1, now=T0, policy=POLICY) == escalation.Decision("notify", key="major")
-    assert escalation.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example", "dir@p1.example"]
+    assert escalation.recipients(case, "major", CONTACTS, POLICY, T0) == ["mgr@p1.example"]
 
 
 def test_after_hours_escalations_go_to_the_on_duty_desk_not_to_people_off_duty():
