@@ -115,10 +115,20 @@ _ESC_TEXT = {
                                            "Content: {content}\nDeadline: {due}"),
 }
 _ESC_WHAT = {
-    "zh-Hans": {"handoff": "未在时限内移交责任人", "response": "未在时限内答复", "callback": "未按时回访", "major": "重大投诉"},
-    "zh-Hant": {"handoff": "未在時限內移交責任人", "response": "未在時限內答覆", "callback": "未按時回訪", "major": "重大投訴"},
+    "zh-Hans": {"handoff": "未在时限内移交责任人", "response": "未在时限内答复", "callback": "未按时回访", "major": "重大投诉",
+                "promise": "未在告知业主的时间内解决", "promise_reminder": "告知业主的解决时间将到",
+                "same_day_report": "当天不能解决，上报主管", "waiting": "等待业主回复超时，转回前台",
+                "tenant_answered": "业主已回复"},
+    "zh-Hant": {"handoff": "未在時限內移交責任人", "response": "未在時限內答覆", "callback": "未按時回訪", "major": "重大投訴",
+                "promise": "未在告知業主的時間內解決", "promise_reminder": "告知業主的解決時間將到",
+                "same_day_report": "當天不能解決，上報主管", "waiting": "等待業主回覆逾時，轉回前台",
+                "tenant_answered": "業主已回覆"},
     "en": {"handoff": "not handed over in time", "response": "not answered in time",
-           "callback": "follow-up call overdue", "major": "major complaint"},
+           "callback": "follow-up call overdue", "major": "major complaint",
+           "promise": "not solved by the time promised to the tenant",
+           "promise_reminder": "the time promised to the tenant is near",
+           "same_day_report": "cannot be solved today: reported to the supervisor",
+           "waiting": "waited on the tenant too long: back to the front desk", "tenant_answered": "the tenant answered"},
 }
 _ESC_TIER = {"zh-Hans": {"front_desk": "前台", "manager": "部门经理", "director": "总监"},
              "zh-Hant": {"front_desk": "前台", "manager": "部門經理", "director": "總監"},
