@@ -41,6 +41,8 @@ AWAIT_REASONS = ("question", "unreachable", "access")
 # the policy's attempts, or a tenant not satisfied whose case is closed anyway.
 MANAGER_CLOSE_REASONS = ("unreachable", "unsatisfied")
 MANAGER_ROLES = frozenset({"manager", "director", "admin"})
+# No promise, even a moved one, lies further ahead: a typo (year 9999) must be a 4xx, not a date overflow later.
+MAX_PROMISE_AHEAD = timedelta(days=366)
 # Working statuses a wait on the tenant may start from (and returns to).
 WAITABLE = frozenset({"routed", "in_progress", "responded"})
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -511,6 +513,9 @@ def _future_time(value: Any, now: datetime) -> datetime:
                                code="invalid_promise", details={"field": "promised_by"})
     if due <= now:
         raise ValidationFailed("the promised time must lie in the future", code="invalid_promise",
+                               details={"field": "promised_by"})
+    if due > now + MAX_PROMISE_AHEAD:
+        raise ValidationFailed("the promised time is more than a year ahead", code="invalid_promise",
                                details={"field": "promised_by"})
     return due.astimezone(timezone.utc)
 

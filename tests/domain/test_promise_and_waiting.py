@@ -55,11 +55,16 @@ def test_a_promise_beyond_the_category_limit_is_refused_and_changes_nothing():
     assert error.value.code == "promise_too_late" and case.promise is None and case.status == "in_progress"
 
 
-@pytest.mark.parametrize("value", ["2026-11-23T09:00:00+08:00", "2026-11-23T16:00:00", "tomorrow"])
+@pytest.mark.parametrize("value", ["2026-11-23T09:00:00+08:00", "2026-11-23T16:00:00", "tomorrow",
+                                   "9999-12-31T23:59:59+00:00"])
 def test_a_promise_in_the_past_or_without_offset_is_a_validation_error(value):
     with pytest.raises(ValidationFailed) as error:
         act(in_progress(), "respond", {"message": "x", "promised_by": value}, T0 + timedelta(hours=1))
     assert error.value.details == {"field": "promised_by"}
+    case = act(in_progress(), "respond", {"message": "x"}, T0)
+    with pytest.raises(ValidationFailed) as error:
+        cases.move_promise(case, STAFF, {"promised_by": value, "reason": "r"}, T0 + timedelta(hours=1), POLICY)
+    assert error.value.details == {"field": "promised_by"} and case.promise["moves"] == 0
 
 
 def test_a_consultation_response_promises_nothing():
