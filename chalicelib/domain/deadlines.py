@@ -181,7 +181,8 @@ class Policy:
                 _invalid("promise_reminder.unit", "promise_reminder is in minutes or hours")
         if "callback_attempts" in d:
             attempts = d["callback_attempts"]
-            if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= MAX_CALLBACK_ATTEMPTS:
+            if (isinstance(attempts, bool) or not isinstance(attempts, int)
+                    or not 1 <= attempts <= MAX_CALLBACK_ATTEMPTS):
                 _invalid("callback_attempts", f"callback_attempts must be an integer 1..{MAX_CALLBACK_ATTEMPTS}")
             kwargs["callback_attempts"] = attempts
 

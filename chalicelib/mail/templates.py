@@ -128,7 +128,8 @@ _ESC_WHAT = {
            "promise": "not solved by the time promised to the tenant",
            "promise_reminder": "the time promised to the tenant is near",
            "same_day_report": "cannot be solved today: reported to the supervisor",
-           "waiting": "waited on the tenant too long: back to the front desk", "tenant_answered": "the tenant answered"},
+           "waiting": "waited on the tenant too long: back to the front desk",
+           "tenant_answered": "the tenant answered"},
 }
 _ESC_TIER = {"zh-Hans": {"front_desk": "前台", "manager": "部门经理", "director": "总监"},
              "zh-Hant": {"front_desk": "前台", "manager": "部門經理", "director": "總監"},

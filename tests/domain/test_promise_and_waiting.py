@@ -159,3 +159,17 @@ def test_an_unsatisfied_callback_closes_only_by_a_manager_with_a_reason():
     with pytest.raises(ValidationFailed):
         act(case, "close", {}, T0 + timedelta(hours=3), MANAGER)
     assert act(case, "close", {"reason": "已按合同处理"}, T0 + timedelta(hours=3), MANAGER).status == "closed"
+
+
+def test_the_new_policy_settings_round_trip_and_bad_ones_are_a_clear_4xx():
+    policy = deadlines.Policy.from_dict({"promise_by_category": {"security": {"amount": 1, "unit": "hours"}},
+                                         "promise_reminder": {"amount": 30, "unit": "minutes"},
+                                         "callback_attempts": 5})
+    assert deadlines.Policy.from_dict(policy.to_dict()) == policy
+    assert policy.promise_limit("security") == deadlines.Window(1, "hours") and policy.callback_attempts == 5
+    for bad, field in (({"callback_attempts": 0}, "callback_attempts"),
+                       ({"promise_reminder": {"amount": 1, "unit": "working_days"}}, "promise_reminder.unit"),
+                       ({"promise_by_category": []}, "promise_by_category")):
+        with pytest.raises(ValidationFailed) as error:
+            deadlines.Policy.from_dict(bad)
+        assert error.value.code == "invalid_policy" and error.value.details == {"field": field}

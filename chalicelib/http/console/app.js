@@ -326,8 +326,7 @@ const ACTIONS = {
 
 // A mirror of chalicelib/domain/views.py TENANT_FACING_INPUTS: staff text the tenant reads.
 // Every other text a form takes is internal (views.py decides; this only labels).
-const TENANT_FACING = { respond: ["message"], resolve: ["resolution"], answer: ["message"], explain: ["message"],
-  move_promise: ["reason"], await_tenant: ["message"] };
+const TENANT_FACING = { respond: ["message"], resolve: ["resolution"], answer: ["message"], explain: ["message"], move_promise: ["reason"], await_tenant: ["message"] };
 
 function visibility(tenantSees) {
   return tenantSees
