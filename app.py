@@ -299,6 +299,30 @@ def reopen(property_id, case_id):
     return _act(property_id, case_id, "reopen", "Reopen")
 
 
+@app.route(CASE + "/promise", methods=["POST"], authorizer=users)
+@web.api
+def move_promise(property_id, case_id):
+    return _act(property_id, case_id, "move_promise", "MovePromise")
+
+
+@app.route(CASE + "/await-tenant", methods=["POST"], authorizer=users)
+@web.api
+def await_tenant(property_id, case_id):
+    return _act(property_id, case_id, "await_tenant", "AwaitTenant")
+
+
+@app.route(CASE + "/resume", methods=["POST"], authorizer=users)
+@web.api
+def resume(property_id, case_id):
+    return _act(property_id, case_id, "resume", "Resume")
+
+
+@app.route(CASE + "/close-unreachable", methods=["POST"], authorizer=users)
+@web.api
+def close_unreachable(property_id, case_id):
+    return _act(property_id, case_id, "close_unreachable", "CloseUnreachable")
+
+
 @app.route(CASE + "/messages", methods=["POST"], authorizer=users)
 @web.api
 def message(property_id, case_id):

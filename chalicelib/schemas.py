@@ -42,6 +42,10 @@ def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
 
 
+# The time promised to the tenant: a date-time with its offset (the domain checks it lies ahead).
+_PROMISED_BY = {"type": "string", "minLength": 10, "maxLength": 40,
+                "description": "ISO 8601 date and time with offset, e.g. 2026-11-24T18:00:00+08:00"}
+
 _CLASSIFICATION = {
     "kind": _enum(cases.KINDS), "validity": _enum(cases.VALIDITIES), "severity": _enum(cases.SEVERITIES),
     "category": _enum(cases.CATEGORIES), "cause": _enum(cases.CAUSES), "department": _ID,
@@ -91,11 +95,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Classify": _body([], {**_CLASSIFICATION, "reason": _TEXT, "version": _VERSION}),
     "Assign": _body(["assignee"], {"assignee": _ID, "department": _ID, "note": _TEXT, "version": _VERSION}),
     "Start": _body([], {"version": _VERSION}),
-    "Respond": _body(["message"], {"message": _TEXT, "via": _enum(cases.RESPONSE_VIA), "version": _VERSION}),
+    "Respond": _body(["message"], {"message": _TEXT, "via": _enum(cases.RESPONSE_VIA), "version": _VERSION,
+                                   "promised_by": _PROMISED_BY}),
+    "MovePromise": _body(["promised_by", "reason"], {"promised_by": _PROMISED_BY, "reason": _TEXT,
+                                                    "version": _VERSION}),
+    "AwaitTenant": _body(["reason"], {"reason": _enum(cases.AWAIT_REASONS), "message": _TEXT, "version": _VERSION}),
+    "Resume": _body([], {"note": _TEXT, "version": _VERSION}),
+    "CloseUnreachable": _body([], {"summary": {"type": "string", "maxLength": 2000}, "version": _VERSION}),
     "Resolve": _body(["resolution"], {"resolution": _TEXT, "version": _VERSION}),
     "Callback": _body(["reached"], {"reached": {"type": "boolean"}, "satisfied": {"type": "boolean"},
                                     "comment": {"type": "string", "maxLength": 2000}, "version": _VERSION}),
-    "Close": _body([], {"summary": {"type": "string", "maxLength": 2000}, "version": _VERSION}),
+    "Close": _body([], {"summary": {"type": "string", "maxLength": 2000}, "reason": _TEXT, "version": _VERSION}),
     "Answer": _body(["message"], {"message": _TEXT, "via": _enum(cases.RESPONSE_VIA), "version": _VERSION}),
     "Explain": _body(["message"], {"message": _TEXT, "via": _enum(cases.RESPONSE_VIA), "version": _VERSION}),
     "ConfirmInvalid": _body([], {"reason": _TEXT, "version": _VERSION}),

@@ -93,7 +93,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.resolve": STAFF_ROLES,
     "case.callback": _FRONT_AND_UP,
     "case.escalate": STAFF_ROLES,
-    "case.close": _FRONT_AND_UP,
+    "case.close": _FRONT_AND_UP,  # over an unsatisfied callback, managers only (domain/cases.py close)
+    "case.move_promise": STAFF_ROLES,
+    "case.await_tenant": STAFF_ROLES,
+    "case.resume": STAFF_ROLES,
+    # Unreached after the policy's callback attempts: a manager's decision.
+    "case.close_unreachable": frozenset({"manager", "director", "admin"}),
     # consultation answered -> closed
     "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),
     "case.explain": _FRONT_AND_UP,  # invalid complaint explained -> closed

@@ -9,11 +9,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.domain import deadlines
-from chalicelib.domain.errors import Conflict, IllegalTransition, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
 
 KINDS = ("consultation", "complaint", "request")
 CHANNELS = ("app", "web", "email", "phone", "walk_in", "letter")
@@ -29,9 +29,22 @@ VALIDITIES = ("valid", "invalid")
 SEVERITIES = ("general", "major")
 CAUSES = ("business_affected", "outside_control", "equipment_facility", "other")
 TIERS = ("front_desk", "manager", "director")
-STATUSES = ("received", "routed", "in_progress", "responded", "resolved", "callback_done", "closed")
+STATUSES = ("received", "routed", "in_progress", "responded", "awaiting_tenant", "resolved", "callback_done",
+            "closed")
 OPEN_STATUSES = frozenset(STATUSES) - {"closed"}
 RESPONSE_VIA = ("app", "phone", "in_person", "email", "sms", "letter")
+# Kinds whose response, when it does not resolve, promises the tenant a time (seed 001, 003 4.7.1).
+PROMISING_KINDS = frozenset({"complaint", "request"})
+# Why staff wait on the tenant: a question asked, the tenant not reached, access to the unit needed.
+AWAIT_REASONS = ("question", "unreachable", "access")
+# How a manager closes a case the callback could not end: nobody reached after
+# the policy's attempts, or a tenant not satisfied whose case is closed anyway.
+MANAGER_CLOSE_REASONS = ("unreachable", "unsatisfied")
+MANAGER_ROLES = frozenset({"manager", "director", "admin"})
+# No promise, even a moved one, lies further ahead: a typo (year 9999) must be a 4xx, not a date overflow later.
+MAX_PROMISE_AHEAD = timedelta(days=366)
+# Working statuses a wait on the tenant may start from (and returns to).
+WAITABLE = frozenset({"routed", "in_progress", "responded"})
 LANGS = ("zh-Hans", "zh-Hant", "en")
 MAX_CONTENT = 5000
 
@@ -39,7 +52,7 @@ MAX_CONTENT = 5000
 # readable in one place; ``_guard`` turns a miss into a 409.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
     "classify": OPEN_STATUSES,
-    "assign": frozenset({"received", "routed", "in_progress", "responded"}),
+    "assign": frozenset({"received", "routed", "in_progress", "responded", "awaiting_tenant"}),
     "start": frozenset({"routed"}),
     # received: the front desk answers on the phone before any hand-off, and
     # resolves on the spot what it can (seed 001: 能当时解决当时解决); the
@@ -63,6 +76,13 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "escalation_unrouted": OPEN_STATUSES,  # the watcher found nobody to tell (chalicelib/domain/escalation.py)
     "watch_renewed": OPEN_STATUSES,  # the watcher hands over to a fresh execution (chalicelib/domain/escalation.py)
     "policy_changed": OPEN_STATUSES,  # the property's policy changed: deadlines recomputed (``policy_changed``)
+    "move_promise": frozenset({"in_progress", "responded", "awaiting_tenant"}),
+    "await_tenant": WAITABLE,
+    "resume": frozenset({"awaiting_tenant"}),
+    "close_unreachable": frozenset({"resolved"}),
+    # The watcher's notices that raise no tier: a promise about to fall due, a
+    # wait on the tenant that ran out (chalicelib/domain/escalation.py).
+    "watch_notice": OPEN_STATUSES,
 }
 
 
@@ -141,6 +161,12 @@ class Case:
     # The closed case this one repeats: the tenant's problem came back after the
     # reopen period (``reopen_until``), so it is a new case that points back.
     repeat_of: str | None = None
+    # The time promised to the tenant by a response that did not resolve:
+    # {"due", "at", "by", "moves"} (ISO times), None until promised; a reopen clears it.
+    promise: dict[str, Any] | None = None
+    # While awaiting the tenant: {"at", "from" (the status to return to),
+    # "reason", "windows" (the unmet windows it paused)}.
+    pause: dict[str, Any] | None = None
     version: int = 0
     updated_at: datetime | None = None
 
@@ -156,11 +182,17 @@ class Case:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def paused(self, name: str) -> bool:
+        """Whether deadline ``name`` is paused now (the case awaits the tenant)."""
+        return self.pause is not None and name != "waiting"
+
     def next_due(self) -> datetime | None:
-        """The earliest unmet deadline of an open case: what the queue sorts by."""
+        """The earliest unmet deadline of an open case: what the queue sorts by.
+        While the case awaits the tenant, its windows are paused: only the
+        limit of the wait itself is due."""
         if not self.is_open:
             return None
-        pending = [d.due for d in self.deadlines.values() if d.met_at is None]
+        pending = [d.due for name, d in self.deadlines.items() if d.met_at is None and not self.paused(name)]
         return min(pending) if pending else None
 
 
@@ -346,6 +378,11 @@ def recompute_deadlines(case: Case, policy: deadlines.Policy) -> None:
     if case.resolved_at is not None:
         result["callback"] = Deadline(deadlines.add_window(case.resolved_at, policy.callback, policy),
                                       case.callback_done_at)
+    if case.promise is not None:
+        result["promise"] = Deadline(parse_iso(case.promise["due"]), case.resolved_at)
+    if case.pause is not None:
+        result["waiting"] = Deadline(deadlines.add_window(parse_iso(case.pause["at"]), policy.awaiting_tenant,
+                                                          policy))
     case.deadlines = result
 
 
@@ -415,7 +452,7 @@ def lifecycle_allows(case: Case, action: str) -> bool:
 # is the approved reply. ``answer`` and ``explain`` close in one step, so they
 # wait for it too; ``close`` is listed as well for cases resolved before this rule.
 
-NEEDS_WRITTEN_REPLY = frozenset({"resolve", "answer", "explain", "close"})
+NEEDS_WRITTEN_REPLY = frozenset({"resolve", "answer", "explain", "close", "close_unreachable"})
 
 
 def meets_response_window(case: Case, action: str) -> bool:
@@ -431,7 +468,7 @@ def written_reply_outstanding(case: Case) -> bool:
 
 
 _TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
-            "validity_confirmed", "deadlines", "rating", "callback", "escalations")
+            "validity_confirmed", "deadlines", "rating", "callback", "escalations", "promise", "pause")
 
 
 def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlines.Policy,
@@ -514,8 +551,119 @@ def respond(case: Case, actor: Actor, params: dict[str, Any], now: datetime, pol
         c.status = "responded"
         if c.responded_at is None and meets_response_window(c, "respond"):
             c.responded_at = now
-        return {"message": params["message"], "via": via}
+        data = {"message": params["message"], "via": via}
+        if c.promise is not None:
+            if params.get("promised_by"):
+                raise ValidationFailed("the case already has a promised time: move it, with a reason",
+                                       code="promise_exists", details={"field": "promised_by"})
+        elif c.kind in PROMISING_KINDS or params.get("promised_by"):
+            due = _promised_time(c, params, now, policy)
+            c.promise = {"due": iso(due), "at": iso(now), "by": actor.id, "moves": 0}
+            report_if_not_solved_today(c, due, now, policy)
+            data["promised_by"] = iso(due)
+        return data
     return _apply(case, "respond", actor, now, policy, mutate)
+
+
+# --- the promised time (seed 001 "需上报确定大致时间告知业主", 003 4.7.1 "告知预计解决时间") ---
+# A response that does not resolve tells the tenant when it will be: a
+# complaint or a request always carries that time (the category's limit in the
+# policy when staff name none); the watcher reminds the owner before it and
+# escalates a missed one like any window ("promise" in ``recompute_deadlines``).
+
+def _promised_time(case: Case, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> datetime:
+    limit = deadlines.add_window(now, policy.promise_limit(case.category), policy)
+    if not params.get("promised_by"):
+        return limit
+    due = _future_time(params["promised_by"], now)
+    if due > limit:
+        raise ValidationFailed("the promised time lies beyond the limit for this category",
+                               code="promise_too_late", details={"field": "promised_by", "limit": iso(limit)})
+    return due
+
+
+def _future_time(value: Any, now: datetime) -> datetime:
+    try:
+        due = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        due = None
+    if due is None or due.tzinfo is None:
+        raise ValidationFailed("promised_by is a date and time with its offset, e.g. 2026-11-24T18:00:00+08:00",
+                               code="invalid_promise", details={"field": "promised_by"})
+    if due <= now:
+        raise ValidationFailed("the promised time must lie in the future", code="invalid_promise",
+                               details={"field": "promised_by"})
+    if due > now + MAX_PROMISE_AHEAD:
+        raise ValidationFailed("the promised time is more than a year ahead", code="invalid_promise",
+                               details={"field": "promised_by"})
+    return due.astimezone(timezone.utc)
+
+
+def report_if_not_solved_today(case: Case, due: datetime, now: datetime, policy: deadlines.Policy) -> None:
+    """003 4.7.1: a problem that cannot be solved in the short term is reported
+    to the supervisor (the tier above) the same day: a promise beyond today's
+    close of business says so. The watcher sends the notice."""
+    close_of_day = datetime.combine(now.astimezone(policy.tz).date(), policy.work_end, tzinfo=policy.tz)
+    if due > close_of_day:
+        case.escalations["same_day_report"] = {"count": 0, "tier": tier_above(case.tier) or case.tier,
+                                               "at": iso(now), "due": iso(due), "notified": False}
+
+
+def move_promise(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                 policy: deadlines.Policy) -> Change:
+    """Move the promised time, with the reason the tenant is told."""
+    if case.promise is None:
+        raise IllegalTransition("the case has no promised time to move", code="no_promise",
+                                details={"action": "move_promise", "status": case.status})
+    due = _future_time(params.get("promised_by"), now)
+
+    def mutate(c: Case) -> dict[str, Any]:
+        assert c.promise is not None
+        previous = c.promise["due"]
+        c.promise = {**c.promise, "due": iso(due), "moves": int(c.promise.get("moves", 0)) + 1}
+        return {"promised_by": iso(due), "previous": previous, "reason": params["reason"]}
+    return _apply(case, "move_promise", actor, now, policy, mutate)
+
+
+# --- waiting on the tenant -------------------------------------------------------
+# Staff asked a question, could not reach the tenant, or need access to the
+# unit: the windows in force (the response window, the promise) pause until the
+# tenant answers (a message, in the app or by mail) or staff resume; a wait
+# longer than the policy's ``awaiting_tenant`` comes back to the front desk
+# (chalicelib/domain/escalation.py).
+
+def await_tenant(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                 policy: deadlines.Policy) -> Change:
+    """The case waits on the tenant: its unmet windows stop counting."""
+    def mutate(c: Case) -> dict[str, Any]:
+        windows = [name for name in ("response", "promise") if name in c.deadlines and c.deadlines[name].met_at is None]
+        c.pause = {"at": iso(now), "from": c.status, "reason": params["reason"], "windows": windows}
+        c.status = "awaiting_tenant"
+        return {"reason": params["reason"], "message": params.get("message", "")}
+    return _apply(case, "await_tenant", actor, now, policy, mutate)
+
+
+def resume_clock(case: Case, now: datetime) -> dict[str, Any]:
+    """End the wait on ``case`` (mutated): it returns to the status it waited
+    in, and each window the wait paused is due later by the time waited."""
+    pause = case.pause
+    if pause is None:
+        return {}
+    waited = max(now - parse_iso(pause["at"]), timedelta(0))
+    if "response" in pause["windows"]:
+        case.clock_start = (case.clock_start or case.created_at) + waited
+    if "promise" in pause["windows"] and case.promise is not None:
+        case.promise = {**case.promise, "due": iso(parse_iso(case.promise["due"]) + waited)}
+    case.status = pause["from"]
+    case.pause = None
+    return {"waited_seconds": int(waited.total_seconds())}
+
+
+def resume(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Staff end the wait (the tenant answered by phone, access was given)."""
+    def mutate(c: Case) -> dict[str, Any]:
+        return {**resume_clock(c, now), **({"note": params["note"]} if params.get("note") else {})}
+    return _apply(case, "resume", actor, now, policy, mutate)
 
 
 def resolve(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
@@ -551,11 +699,37 @@ def record_callback(case: Case, actor: Actor, params: dict[str, Any], now: datet
 
 
 def close(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Close after the callback. A tenant who was not satisfied is not closed
+    on the desk's say: a manager decides (reopen, or close with a reason)."""
+    unsatisfied = case.status == "callback_done" and (case.callback or {}).get("satisfied") is False
+    if unsatisfied and actor.role not in MANAGER_ROLES:
+        raise Forbidden("the tenant was not satisfied: a manager decides to reopen or close with a reason",
+                        code="manager_decision_required", details={"action": "close"})
+    if unsatisfied and not (params.get("reason") or "").strip():
+        raise ValidationFailed("closing over an unsatisfied callback needs a reason", details={"field": "reason"})
+
     def mutate(c: Case) -> dict[str, Any]:
         c.status = "closed"
         c.closed_at = now
-        return {"summary": params.get("summary", "")}
+        return {"summary": params.get("summary", ""), **({"reason": params["reason"]} if unsatisfied else {})}
     return _apply(case, "close", actor, now, policy, mutate)
+
+
+def close_unreachable(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                      policy: deadlines.Policy) -> Change:
+    """A manager closes a case whose tenant the callback could not reach after
+    the policy's number of attempts (``callback_attempts``)."""
+    attempts = int((case.callback or {}).get("attempts", 0))
+    if attempts < policy.callback_attempts or (case.callback or {}).get("reached"):
+        raise IllegalTransition(f"close as unreachable after {policy.callback_attempts} unanswered callbacks",
+                                code="callback_attempts_remaining",
+                                details={"attempts": attempts, "required": policy.callback_attempts})
+
+    def mutate(c: Case) -> dict[str, Any]:
+        c.status = "closed"
+        c.closed_at = now
+        return {"reason": "unreachable", "attempts": attempts, "summary": params.get("summary", "")}
+    return _apply(case, "close_unreachable", actor, now, policy, mutate)
 
 
 def answer(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
@@ -650,6 +824,7 @@ def reopen(case: Case, actor: Actor, params: dict[str, Any], now: datetime, poli
                                             "met_at": iso(d.met_at) if d.met_at else None})
         c.status = "in_progress"
         c.clock_start = now
+        c.promise = None  # the new window gets its own response and promise
         c.responded_at = None
         c.resolved_at = None
         c.callback_done_at = None
@@ -684,11 +859,20 @@ def note(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy
 
 
 def message(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
-    """The tenant adds to their case: text and/or photo references."""
+    """The tenant adds to their case: text and/or photo references. On a case
+    awaiting them it is the answer: the windows resume, and the holder of the
+    case is told (a new item for the owner)."""
     if not (params.get("text") or "").strip() and not params.get("attachments"):
         raise ValidationFailed("a message needs text or an attachment", details={"field": "text"})
-    return _apply(case, "message", actor, now, policy,
-                  lambda c: {"text": params.get("text", ""), "attachments": params.get("attachments") or []})
+
+    def mutate(c: Case) -> dict[str, Any]:
+        data = {"text": params.get("text", ""), "attachments": params.get("attachments") or []}
+        if c.status == "awaiting_tenant":
+            resume_clock(c, now)
+            c.escalations["tenant_answered"] = {"count": 0, "tier": c.tier, "at": iso(now), "notified": False}
+            data["resumed"] = True
+        return data
+    return _apply(case, "message", actor, now, policy, mutate)
 
 
 def rate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
@@ -734,6 +918,8 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
     "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
     "confirm_invalid": confirm_invalid, "reject_invalid": reject_invalid,
+    "move_promise": move_promise, "await_tenant": await_tenant, "resume": resume,
+    "close_unreachable": close_unreachable,
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

@@ -37,6 +37,12 @@ WINDOW_NAMES = (
     "reply_equipment_facility",
     "feedback",
     "callback",
+    # The time a response promises the tenant (``promise``) is at most this far
+    # ahead unless the category has its own limit (``promise_by_category``);
+    # ``awaiting_tenant``: how long a case may wait on the tenant before it
+    # comes back to the front desk (chalicelib/domain/cases.py, ``await_tenant``).
+    "promise",
+    "awaiting_tenant",
 )
 # The commercial-property plan's steps (seed 002: acknowledge within 30 min,
 # diagnose within 2 h, tell the tenant the plan within 4 h). Off unless a
@@ -45,8 +51,11 @@ WINDOW_NAMES = (
 OPTIONAL_WINDOW_NAMES = ("acknowledge", "diagnosis", "plan")
 POLICY_KEYS = frozenset(
     {"timezone", "weekend", "holidays", "extra_working_days", "work_start", "work_end", "windows",
-     "escalation_step", "handover_times", "reopen_period", "preset"}
+     "escalation_step", "handover_times", "reopen_period", "preset", "promise_by_category", "promise_reminder",
+     "callback_attempts"}
 )
+# Callback attempts a property may require before a manager may close a case as unreachable.
+MAX_CALLBACK_ATTEMPTS = 20
 # A property hands over a few times a day at most; more is a typo, not a roster.
 MAX_HANDOVERS = 6
 # Bounds the work add_window can be asked to do; no real procedure promises
@@ -129,6 +138,26 @@ class Policy:
     acknowledge: Window | None = None
     diagnosis: Window | None = None
     plan: Window | None = None
+    # The operator's procedure (seed 001, 003 4.7.1): a response that does not
+    # resolve tells the tenant when it will be solved. ``promise`` is the
+    # default limit of that time, ``promise_by_category`` overrides it per
+    # category (as (category, window) pairs: the policy is frozen); the owner
+    # is reminded ``promise_reminder`` (minutes or hours) before it.
+    promise: Window = Window(3, "working_days")
+    promise_by_category: tuple[tuple[str, Window], ...] = ()
+    promise_reminder: Window = Window(2, "hours")
+    awaiting_tenant: Window = Window(3, "working_days")
+    # Unanswered follow-up calls before a manager may close as "unreachable".
+    callback_attempts: int = 3
+
+    def promise_limit(self, category: str | None) -> Window:
+        """The furthest a promise to the tenant may lie for a case of ``category``."""
+        return dict(self.promise_by_category).get(category or "", self.promise)
+
+    @property
+    def promise_reminder_lead(self) -> timedelta:
+        """How long before a promised time the owner is reminded of it."""
+        return timedelta(minutes=self.promise_reminder.amount * (60 if self.promise_reminder.unit == "hours" else 1))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,6 +203,18 @@ class Policy:
             kwargs["handover_times"] = _parse_handover_times(d["handover_times"])
         if "reopen_period" in d:
             kwargs["reopen_period"] = _parse_window("reopen_period", d["reopen_period"])
+        if "promise_by_category" in d:
+            kwargs["promise_by_category"] = _parse_promise_by_category(d["promise_by_category"])
+        if "promise_reminder" in d:
+            kwargs["promise_reminder"] = _parse_window("promise_reminder", d["promise_reminder"])
+            if kwargs["promise_reminder"].unit not in ("minutes", "hours"):
+                _invalid("promise_reminder.unit", "promise_reminder is in minutes or hours")
+        if "callback_attempts" in d:
+            attempts = d["callback_attempts"]
+            if (isinstance(attempts, bool) or not isinstance(attempts, int)
+                    or not 1 <= attempts <= MAX_CALLBACK_ATTEMPTS):
+                _invalid("callback_attempts", f"callback_attempts must be an integer 1..{MAX_CALLBACK_ATTEMPTS}")
+            kwargs["callback_attempts"] = attempts
 
         policy = cls(**kwargs)
         if policy.work_end <= policy.work_start:
@@ -199,6 +240,9 @@ class Policy:
             "escalation_step": {"amount": self.escalation_step.amount, "unit": self.escalation_step.unit},
             "handover_times": [_format_time(t) for t in self.handover_times],
             "reopen_period": {"amount": self.reopen_period.amount, "unit": self.reopen_period.unit},
+            "promise_by_category": {name: {"amount": w.amount, "unit": w.unit} for name, w in self.promise_by_category},
+            "promise_reminder": {"amount": self.promise_reminder.amount, "unit": self.promise_reminder.unit},
+            "callback_attempts": self.callback_attempts,
         }
 
 
@@ -277,6 +321,15 @@ def _parse_window(field: str, spec: Any) -> Window:
     if unit not in UNITS:
         _invalid(f"{field}.unit", f"unit must be one of {', '.join(UNITS)}")
     return Window(amount, unit)
+
+
+def _parse_promise_by_category(value: Any) -> tuple[tuple[str, Window], ...]:
+    if not isinstance(value, dict):
+        _invalid("promise_by_category", "promise_by_category must be an object: category -> window")
+    for name in value:
+        if not isinstance(name, str) or not 0 < len(name) <= 64:
+            _invalid("promise_by_category", f"not a category: {name!r}")
+    return tuple(sorted((name, _parse_window(f"promise_by_category.{name}", spec)) for name, spec in value.items()))
 
 
 def _parse_handover_times(value: Any) -> tuple[time, ...]:

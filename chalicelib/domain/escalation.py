@@ -14,7 +14,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.domain import deadlines
-from chalicelib.domain.cases import MAJOR_TIER, TIERS, Actor, Case, Change, _apply, iso, parse_iso, tier_above
+from chalicelib.domain.cases import (
+    MAJOR_TIER,
+    TIERS,
+    Actor,
+    Case,
+    Change,
+    _apply,
+    iso,
+    parse_iso,
+    resume_clock,
+    tier_above,
+)
 
 WATCHER = Actor("watcher", "system", "Deadline watcher")
 # How long a higher tier has to act on a missed deadline before the next tier
@@ -26,7 +37,7 @@ HEARTBEAT = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Decision:
-    action: str                  # "done" | "wait" | "escalate" | "notify"
+    action: str                  # "done" | "wait" | "escalate" | "notify" | "remind" | "return_to_desk"
     until: datetime | None = None
     key: str | None = None       # the deadline (or "major") the action is about
 
@@ -61,11 +72,22 @@ def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> 
         if not record.get("notified") and not record.get("unrouted"):
             return Decision("notify", key=key)
     times = []
+    if case.status == "awaiting_tenant":
+        # The windows are paused; only the wait itself can run out.
+        waiting = case.deadlines["waiting"].due
+        if waiting <= now:
+            return Decision("return_to_desk", key="waiting")
+        return Decision("wait", until=min(waiting, now + HEARTBEAT))
     major_at = _major_raise_at(case, policy)
     if major_at is not None:
         if major_at <= now:
             return Decision("escalate", key="major")
         times.append(major_at)
+    remind_at = _remind_at(case, policy)
+    if remind_at is not None and now < case.deadlines["promise"].due:  # past it, the escalation says more
+        if remind_at <= now:
+            return Decision("remind", key="promise")
+        times.append(remind_at)
     for name in sorted(case.deadlines):
         fire_at = _fire_at(case, name, policy)
         if fire_at is None:
@@ -74,6 +96,38 @@ def decide(case: Case, *, gen: int, now: datetime, policy: deadlines.Policy) -> 
             return Decision("escalate", key=name)
         times.append(fire_at)
     return Decision("wait", until=min(times + [now + HEARTBEAT]))
+
+
+def _remind_at(case: Case, policy: deadlines.Policy) -> datetime | None:
+    """When to remind the owner of the promised time (None: not, or done, or too late)."""
+    promise = case.deadlines.get("promise")
+    if promise is None or promise.met_at is not None:
+        return None
+    if (case.escalations.get("promise_reminder") or {}).get("due") == iso(promise.due):
+        return None  # reminded of this promise as it now stands
+    if (case.escalations.get("promise") or {}).get("due") == iso(promise.due):
+        return None  # already escalated as missed
+    return promise.due - policy.promise_reminder_lead
+
+
+def remind_promise(case: Case, now: datetime, policy: deadlines.Policy) -> Change:
+    """The promised time is near: tell the tier holding the case (no tier is raised)."""
+    def mutate(c: Case) -> dict[str, Any]:
+        due = c.deadlines["promise"].due
+        c.escalations["promise_reminder"] = {"count": 0, "tier": c.tier, "at": iso(now), "due": iso(due),
+                                             "notified": False}
+        return {"notice": "promise_reminder", "due": iso(due)}
+    return _apply(case, "watch_notice", WATCHER, now, policy, mutate)
+
+
+def return_to_desk(case: Case, now: datetime, policy: deadlines.Policy) -> Change:
+    """A case waited on the tenant longer than the policy allows: it comes back
+    (its windows run again) and the front desk is told, to chase the tenant."""
+    def mutate(c: Case) -> dict[str, Any]:
+        data = resume_clock(c, now)
+        c.escalations["waiting"] = {"count": 0, "tier": "front_desk", "at": iso(now), "notified": False}
+        return {"notice": "awaiting_tenant_expired", **data}
+    return _apply(case, "watch_notice", WATCHER, now, policy, mutate)
 
 
 def next_check(case: Case, policy: deadlines.Policy, now: datetime) -> datetime | None:

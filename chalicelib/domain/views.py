@@ -24,6 +24,8 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "next_due", "overdue",
     # Their own earlier case this one repeats (they named it, or their mail answered it).
     "repeat_of",
+    # The time promised to them (due, how often moved) and since when the case waits on them.
+    "promise", "waiting",
     # What the tenant may do on their case now (reopen, message, rate): the
     # names of actions, computed for them (``case_actions``), nothing internal.
     "actions",
@@ -38,7 +40,11 @@ TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone"
 TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of"}),  # the complaint as received
     "assign": frozenset(),  # that it was handed on; the hand-off note is internal
-    "respond": frozenset({"message", "via"}),
+    "respond": frozenset({"message", "via", "promised_by"}),
+    "move_promise": frozenset({"promised_by", "previous", "reason"}),  # the reason is written for the tenant
+    "await_tenant": frozenset({"reason", "message"}),  # the question put to them
+    "resume": frozenset(),
+    "close_unreachable": frozenset({"reason"}),
     "resolve": frozenset({"resolution"}),
     "answer": frozenset({"message", "via"}),
     "explain": frozenset({"message", "via"}),
@@ -57,7 +63,7 @@ TENANT_OWN_EVENT_DATA: dict[str, frozenset[str]] = {
 # Staff inputs (action -> field) whose text reaches the tenant: the console marks them.
 TENANT_FACING_INPUTS: dict[str, frozenset[str]] = {
     "respond": frozenset({"message"}), "resolve": frozenset({"resolution"}), "answer": frozenset({"message"}),
-    "explain": frozenset({"message"}),
+    "explain": frozenset({"message"}), "move_promise": frozenset({"reason"}), "await_tenant": frozenset({"message"}),
 }
 
 
@@ -96,7 +102,10 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "recorder": case.recorder, "verified": case.verified, "rating": case.rating, "callback": case.callback,
         "created_at": iso(case.created_at), "updated_at": iso(case.updated_at or case.created_at),
         "closed_at": iso(case.closed_at) if case.closed_at else None,
-        "deadlines": {name: {**d.to_dict(), "overdue": d.overdue(now)} for name, d in case.deadlines.items()},
+        "deadlines": {name: {**d.to_dict(), "overdue": d.overdue(now) and not case.paused(name),
+                             "paused": case.paused(name)} for name, d in case.deadlines.items()},
+        "promise": ({"due": case.promise["due"], "moves": case.promise.get("moves", 0)} if case.promise else None),
+        "waiting": ({"since": case.pause["at"], "reason": case.pause["reason"]} if case.pause else None),
         "next_due": iso(due) if due else None,
         "overdue": bool(due and now > due),
         "repeat_of": case.repeat_of,

@@ -54,6 +54,13 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("POST", CASE + "/reject_invalid"): ("Manager: reject the proposal that a complaint is invalid (it is valid)",
                                          "case.reject_invalid", "RejectInvalid", 200),
     ("POST", CASE + "/reopen"): ("Reopen: the tenant says it is not fixed", "case.reopen", "Reopen", 200),
+    ("POST", CASE + "/promise"): ("Move the time promised to the tenant, with the reason they are told",
+                                  "case.move_promise", "MovePromise", 200),
+    ("POST", CASE + "/await-tenant"): ("Wait on the tenant: the windows in force pause", "case.await_tenant",
+                                       "AwaitTenant", 200),
+    ("POST", CASE + "/resume"): ("End the wait on the tenant: the windows run again", "case.resume", "Resume", 200),
+    ("POST", CASE + "/close-unreachable"): ("A manager closes a case whose tenant no callback reached",
+                                            "case.close_unreachable", "CloseUnreachable", 200),
     ("POST", CASE + "/messages"): ("Tenant adds a message or photo reference", "case.message", "Message", 200),
     ("POST", CASE + "/rating"): ("Tenant rates the handling (1-5)", "case.rate", "Rate", 200),
     ("PUT", "/v1/properties/{property_id}/tenants/{tenant_id}"): (

@@ -26,6 +26,9 @@ from chalicelib.mail.templates import escalation_mail, local_time
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.case_service import CaseService, watch_outbox_record
 
+# Decisions that record a notice without raising a tier; ``notify`` then mails it.
+NOTICES = {"remind": escalation.remind_promise, "return_to_desk": escalation.return_to_desk}
+
 
 def _started_at(value: str | None) -> datetime | None:
     """Step Functions' ``$$.Execution.StartTime`` (ISO 8601), or None if absent or unreadable."""
@@ -73,6 +76,9 @@ class WatchService:
             try:
                 if decision.action == "escalate":
                     self._escalate(case, decision.key, now, prop)
+                elif decision.action in NOTICES:
+                    self.store.save_change(NOTICES[decision.action](case, now, prop.policy),
+                                           expected_version=case.version)
                 else:
                     self._notify(case, decision.key, now, prop)
             except VersionConflict:

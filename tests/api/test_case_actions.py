@@ -56,7 +56,7 @@ def test_the_response_to_an_action_carries_the_actions_after_it(client, case_id)
     status, body = call(client, "POST", url(case_id, "/assign"), DESK,
                         {"assignee": "dept_staff-1", "department": "engineering"})
     assert status == 200 and body["status"] == "routed"
-    assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "escalate", "note"]
+    assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "escalate", "note", "await_tenant"]
 
 
 def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_id):
@@ -72,7 +72,8 @@ def test_department_scope_limits_the_actions_of_staff_below_manager(client, case
     status, out = call(client, "POST", url(case_id, "/assign"), DESK,
                        {"assignee": "dept_staff-2", "department": "engineering"})
     assert status == 200, out
-    assert actions(client, case_id, ENGINEER) == ["start", "respond", "answer", "escalate", "note"]
+    assert actions(client, case_id, ENGINEER) == ["start", "respond", "answer", "escalate", "note",
+                                                  "await_tenant"]
     assert actions(client, case_id, GUARD) == []  # another department's case, not assigned to them
 
 
@@ -111,7 +112,8 @@ def test_the_openapi_document_describes_actions_and_permissions():
     case = doc["components"]["schemas"]["Case"]["properties"]["actions"]
     assert set(case["items"]["enum"]) == {"classify", "assign", "start", "respond", "resolve", "callback", "close",
                                           "answer", "explain", "reopen", "escalate", "note", "message", "rate",
-                                          "confirm_invalid", "reject_invalid"}
+                                          "confirm_invalid", "reject_invalid",
+                                          "move_promise", "await_tenant", "resume", "close_unreachable"}
     assert doc["paths"]["/v1/me/permissions"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"] == {"$ref": "#/components/schemas/Permissions"}
     assert doc["components"]["schemas"]["Permissions"]["properties"]["permissions"]["items"]["enum"] == sorted(

@@ -136,7 +136,9 @@ def test_tenant_timeline_shows_what_staff_wrote_for_them_and_none_of_the_interna
             (engineer, "respond", {"message": "师傅下午两点上门"}),
             (engineer, "resolve", {"resolution": "已更换电容，制冷恢复"}),
             (DESK, "callback", {"reached": True, "satisfied": False, "comment": "态度很差，别再派张师傅"}),
-            (DESK, "close", {"summary": "内部总结：赔偿申请已驳回"})):
+            # The tenant was not satisfied: a manager decides, with a reason.
+            (make_token("manager", name="王经理"), "close",
+             {"summary": "内部总结：赔偿申请已驳回", "reason": "已按合同处理"})):
         status, out = call(client, "POST", case_url(cid, f"/{action}"), who, body)
         assert status == 200, (action, out)
     status, view = call(client, "GET", case_url(cid), tenant)

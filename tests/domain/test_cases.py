@@ -375,7 +375,8 @@ def test_naive_time_is_refused():
 def test_every_action_has_a_transition_rule():
     # The watcher's own actions (chalicelib/domain/escalation.py) and the policy-change
     # recompute (cases.policy_changed) are not among the API's.
-    watcher_actions = {"escalation_notified", "escalation_unrouted", "watch_renewed", "policy_changed"}
+    watcher_actions = {"escalation_notified", "escalation_unrouted", "watch_renewed", "policy_changed",
+                       "watch_notice"}
     assert set(cases.ACTIONS) | watcher_actions == set(cases.ALLOWED_FROM)
 
 

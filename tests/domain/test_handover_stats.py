@@ -305,7 +305,8 @@ def monday():
     sunday.act("resolve", local(P, 2026, 11, 22, 16), actor=STAFF, resolution="已清扫")  # callback due Mon 11:00
     sunday.act("callback", local(P, 2026, 11, 23, 10), reached=True, satisfied=False)  # on time, reached
     sunday.act("rate", local(P, 2026, 11, 23, 12), actor=TENANT, score=2)
-    sunday.act("close", local(P, 2026, 11, 23, 12, 5))
+    # The tenant was not satisfied: a manager decides to close, with a reason.
+    sunday.act("close", local(P, 2026, 11, 23, 12, 5), actor=MANAGER, reason="已按标准清扫")
     built = [quick, slow, night_call, sunday]
     figures = stats.daily_stats(property_id="P1", day=date(2026, 11, 23), policy=P, cases=[b.case for b in built],
                                 events=trails(*built), now=local(P, 2026, 11, 24, 0, 5))

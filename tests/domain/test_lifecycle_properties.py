@@ -29,6 +29,7 @@ PARAMS = {
     "reopen": st.just({"reason": "r"}), "escalate": st.just({"reason": "r"}), "note": st.just({"note": "n"}),
     "message": st.just({"text": "t"}), "rate": st.just({"score": 4}),
     "confirm_invalid": st.just({}), "reject_invalid": st.just({"reason": "r"}),
+    "await_tenant": st.sampled_from([{"reason": r} for r in cases.AWAIT_REASONS]), "resume": st.just({}),
 }
 STEP = st.tuples(st.sampled_from(sorted(PARAMS)), st.integers(min_value=0, max_value=600))
 
@@ -38,6 +39,7 @@ TO_CLOSED = {  # a way forward from each status, as staff would take it
     "routed": [("start", {})], "in_progress": [("respond", {"message": "x"})],
     "responded": [("resolve", {"resolution": "x"})],
     "resolved": [("callback", {"reached": True, "satisfied": True})], "callback_done": [("close", {})],
+    "awaiting_tenant": [("resume", {})],
 }
 
 

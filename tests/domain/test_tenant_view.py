@@ -27,6 +27,7 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 POLICY = deadlines.Policy.from_dict({})
 DESK = Actor("front_desk-1", "front_desk", "前台小王")
 ENGINEER = Actor("dept_staff-1", "dept_staff", "工程部张师傅")
+MANAGER = Actor("manager-1", "manager", "王经理")
 TENANT = Actor("tenant-1", "tenant", "李女士")
 MANAGER = Actor("manager-1", "manager", "王经理")
 POLICY_AUTHOR = Actor("manager-2", "manager", "INTERNAL-policy-author")
@@ -120,7 +121,27 @@ def trails() -> list[Trail]:
     shorter = deadlines.Policy.from_dict({"windows": {"reply_equipment_facility": {"amount": 1,
                                                                                    "unit": "working_days"}}})
     shortened.apply(lambda c: cases.policy_changed(c, POLICY_AUTHOR, shortened.now, shorter))
-    return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat, shortened]
+    # A promise moved, a wait on the tenant (answered, and one resumed by staff
+    # after the watcher's reminder), and a case closed as unreachable.
+    waited = (Trail(TENANT, {"unit": "3栋1201", "content": "卫生间漏水"})
+              .act("classify", DESK, kind="complaint", validity="valid", cause="equipment_facility")
+              .act("assign", DESK, assignee="dept_staff-1", department="engineering")
+              .act("respond", ENGINEER, message="FOR-TENANT-respond-promise", via="phone")
+              .act("move_promise", ENGINEER, promised_by="2026-11-30T10:00:00+08:00", reason="FOR-TENANT-move")
+              .act("await_tenant", ENGINEER, reason="access", message="FOR-TENANT-question")
+              .act("message", TENANT, text="tenant-answer")
+              .act("await_tenant", ENGINEER, reason="unreachable")
+              .act("resume", ENGINEER, note="INTERNAL-resume-note"))
+    waited.apply(lambda c: escalation.remind_promise(c, waited.now, POLICY))
+    unreachable = (Trail(TENANT, {"unit": "3栋1201", "content": "门禁卡失效"})
+                   .act("assign", DESK, assignee="dept_staff-1", department="engineering")
+                   .act("start", ENGINEER).act("resolve", ENGINEER, resolution="FOR-TENANT-card")
+                   .act("callback", DESK, reached=False, comment="INTERNAL-cb-1")
+                   .act("callback", DESK, reached=False, comment="INTERNAL-cb-2")
+                   .act("callback", DESK, reached=False, comment="INTERNAL-cb-3")
+                   .act("close_unreachable", MANAGER, summary="INTERNAL-unreachable-summary"))
+    return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat, shortened, waited,
+            unreachable]
 
 
 def tenant_view(trail: Trail) -> dict:

@@ -70,6 +70,10 @@ BODIES: dict[str, dict] = {
     "ConfirmInvalid": {},
     "RejectInvalid": {"reason": "属于物业服务范围"},
     "Reopen": {"reason": "还是不制冷"},
+    "MovePromise": {"promised_by": "2026-11-25T10:00:00+08:00", "reason": "配件明天到"},
+    "AwaitTenant": {"reason": "question", "message": "请问几点方便入户？"},
+    "Resume": {},
+    "CloseUnreachable": {},
     "Message": {"text": "补充照片"},
     "Rate": {"score": 4},
     "DraftReply": {"body": "您好，已修复。"},
@@ -102,6 +106,10 @@ PREPARE: dict[str, list[tuple[str, dict]]] = {
     "explain": [("classify", {"kind": "complaint", "validity": "invalid"}), ("confirm_invalid", {})],
     "confirm_invalid": [("classify", {"kind": "complaint", "validity": "invalid"})],
     "reject_invalid": [("classify", {"kind": "complaint", "validity": "invalid"})],
+    "promise": [("classify", {"kind": "request"})] + _ASSIGNED + [("respond", {"message": "下午上门"})],
+    "await-tenant": _ASSIGNED,
+    "resume": _ASSIGNED + [("await-tenant", {"reason": "question"})],
+    "close-unreachable": _RESOLVED + [("callback", {"reached": False})] * 3,
 }
 # Allowed calls that may still answer 409 for a reason of state, not of authority.
 MAY_CONFLICT = {

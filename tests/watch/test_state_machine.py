@@ -496,3 +496,42 @@ def test_a_major_complaint_at_2am_on_saturday_reaches_its_department_manager_at_
     assert escalations(store, case)[0]["reason"] == "major_not_judged"
     watched.run_until(lambda: len(mailbox()) >= 3)
     assert mail_to(mailbox())[2][0] == "director@riverside.example"
+
+
+# --- the promised time and waiting on the tenant (issue 13) ------------------------------
+
+def promised(svc, clock, hours_ahead: int):
+    """A complaint handed on and answered at once, promising the tenant a time
+    ``hours_ahead`` of now (Shanghai, on the day)."""
+    case = submit(svc)
+    ids = ("P1", case.case_id)
+    svc.act(DESK, *ids, "classify", {"kind": "complaint", "cause": "equipment_facility", "department": "engineering"})
+    svc.act(DESK, *ids, "assign", {"assignee": "eng-1"})
+    due = clock.now + timedelta(hours=hours_ahead)
+    return svc.act(DESK, *ids, "respond", {"message": "下午上门", "promised_by": due.isoformat()}), due
+
+
+def test_a_missed_promise_reminds_the_owner_before_and_escalates_after(watched, svc, store, mailbox):
+    case, due = promised(svc, watched.clock, 4)
+    watched.run_until(lambda: [e for e in escalations(store, case) if e["deadline"] == "promise"])
+    assert watched.clock.now == due  # fired on time
+    notices = [d for a, d in trail(store, case) if a == "watch_notice"]
+    assert notices == [{"notice": "promise_reminder", "due": iso(due)}]
+    watched.run_until(lambda: len(mailbox()) >= 2)
+    assert mail_to(mailbox()) == [
+        ("desk@riverside.example", f"[{case.case_id}] 升级提醒：告知业主的解决时间将到"),
+        ("manager@riverside.example", f"[{case.case_id}] 升级提醒：未在告知业主的时间内解决")]
+
+
+def test_a_paused_promise_does_not_fire_while_waiting_and_fires_later_by_the_wait(watched, svc, store):
+    case, due = promised(svc, watched.clock, 4)
+    watched.clock.now += timedelta(hours=1)
+    svc.act(DESK, "P1", case.case_id, "await_tenant", {"reason": "access", "message": "请问几点方便入户？"})
+    watched.step()  # the look planned for the reminder: the case is waiting, nothing fires
+    assert not escalations(store, case) and not [a for a, _ in trail(store, case) if a == "watch_notice"]
+    watched.clock.now = due + timedelta(hours=1)  # the tenant answers an hour after the old promise: 4 hours waited
+    svc.act(TENANT, "P1", case.case_id, "message", {"text": "明天上午十点可以"})
+    watched.run_until(lambda: [e for e in escalations(store, case) if e["deadline"] == "promise"])
+    assert watched.clock.now == due + timedelta(hours=4)
+    stored = store.get_case("P1", case.case_id)
+    assert stored.escalations["tenant_answered"]["notified"]  # the answer reached the owner as a new item

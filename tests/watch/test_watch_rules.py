@@ -85,7 +85,8 @@ def test_an_escalation_for_a_deadline_that_moved_does_not_block_the_new_one():
     missed = case.deadlines["response"].due
     case = escalation.escalate_missed(case, "response", missed, POLICY).case
     case = escalation.mark_notified(case, "response", ["x"], missed, POLICY).case
-    case = apply(case, "respond", {"message": "已联系"}, missed + timedelta(minutes=5))
+    case = apply(case, "respond", {"message": "已联系", "promised_by": "2026-11-24T17:00:00+08:00"},
+                 missed + timedelta(minutes=5))
     case = apply(case, "reopen", {"reason": "没修好"}, missed + timedelta(days=1)) if case.status == "resolved" else case
     assert escalation.decide(case, gen=1, now=missed + timedelta(minutes=6), policy=POLICY).action == "wait"
 
@@ -113,7 +114,8 @@ def test_after_hours_escalations_go_to_the_on_duty_desk_not_to_people_off_duty()
 
 
 def test_an_open_case_without_deadlines_is_still_looked_at_daily():
-    case = apply(new(), "classify", {"kind": "complaint", "department": "engineering"}, T0)
+    # Not yet classified as a complaint or request: the response promises no time.
+    case = apply(new(), "classify", {"department": "engineering"}, T0)
     case = apply(case, "assign", {"assignee": "eng-1"}, T0)
     case = apply(case, "respond", {"message": "处理中"}, T0)
     assert escalation.decide(case, gen=1, now=T0, policy=POLICY) == \
@@ -129,7 +131,7 @@ def test_a_new_watcher_is_needed_only_when_a_look_is_needed_sooner():
     assert escalation.needs_new_watcher(case, urgent, POLICY, T0)
     major = apply(case, "classify", {"severity": "major"}, T0)
     assert escalation.needs_new_watcher(case, major, POLICY, T0)
-    responded = apply(case, "respond", {"message": "x"}, T0)
+    responded = apply(case, "respond", {"message": "x", "promised_by": "2026-11-23T17:00:00+08:00"}, T0)
     resolved = apply(apply(responded, "note", {"note": "x"}, T0), "resolve", {"resolution": "ok"}, T0)
     assert escalation.needs_new_watcher(responded, resolved, POLICY, T0)  # the callback window starts
     closed = apply(apply(resolved, "callback", {"reached": True, "satisfied": True}, T0), "close", {}, T0)

@@ -15,7 +15,9 @@ const KINDS = ["consultation", "complaint", "request"];
 const CATEGORIES = ["air_conditioning", "security", "cleaning", "noise_renovation", "public_facility", "in_unit_repair",
   "parking", "pest", "mail_parcel", "landscaping", "service_attitude", "billing", "other"];
 const CHANNELS = ["app", "web", "email", "phone", "walk_in", "letter"];
-const OPEN_STATUSES = ["received", "routed", "in_progress", "responded", "resolved", "callback_done"];
+const OPEN_STATUSES = ["received", "routed", "in_progress", "responded", "awaiting_tenant", "resolved", "callback_done"];
+// chalicelib/domain/cases.py AWAIT_REASONS: why staff wait on the tenant.
+const AWAIT_REASONS = ["question", "unreachable", "access"];
 const TIERS = ["front_desk", "manager", "director"];
 const VALIDITIES = ["valid", "invalid"];
 const SEVERITIES = ["general", "major"];
@@ -307,11 +309,16 @@ const ACTIONS = {
   assign: ["assign", [["assignee", "line", null, true], ["department", "dept"], ["note", "text"]]],
   start: ["start", []],
   note: ["notes", [["note", "text", null, true]]],
-  respond: ["respond", [["message", "text", null, true], ["via", "select", VIA]]],
+  // promised_by: the time the tenant is told (ISO with offset, e.g. 2026-11-24T18:00+08:00); empty: the category's limit.
+  respond: ["respond", [["message", "text", null, true], ["via", "select", VIA], ["promised_by", "line"]]],
+  move_promise: ["promise", [["promised_by", "line", null, true], ["reason", "text", null, true]]],
+  await_tenant: ["await-tenant", [["reason", "select", AWAIT_REASONS], ["message", "text"]]],
+  resume: ["resume", [["note", "text"]]],
+  close_unreachable: ["close-unreachable", [["summary", "text"]]],
   resolve: ["resolve", [["resolution", "text", null, true]]],
   callback: ["callback", [["reached", "check"], ["satisfied", "check"], ["comment", "text"]]],
   escalate: ["escalate", [["reason", "text", null, true]]],
-  close: ["close", [["summary", "text"]]],
+  close: ["close", [["summary", "text"], ["reason", "text"]]],
   answer: ["answer", [["message", "text", null, true], ["via", "select", VIA]]],
   explain: ["explain", [["message", "text", null, true], ["via", "select", VIA]]],
   confirm_invalid: ["confirm_invalid", [["reason", "text"]]],
@@ -321,7 +328,7 @@ const ACTIONS = {
 
 // A mirror of chalicelib/domain/views.py TENANT_FACING_INPUTS: staff text the tenant reads.
 // Every other text a form takes is internal (views.py decides; this only labels).
-const TENANT_FACING = { respond: ["message"], resolve: ["resolution"], answer: ["message"], explain: ["message"] };
+const TENANT_FACING = { respond: ["message"], resolve: ["resolution"], answer: ["message"], explain: ["message"], move_promise: ["reason"], await_tenant: ["message"] };
 
 function visibility(tenantSees) {
   return tenantSees
@@ -402,6 +409,7 @@ async function viewCase(caseId) {
     if (updated) c = { ...updated, timeline: c.timeline };
     const fields = ["status", "kind", "category", "severity", "cause", "validity", "validity_confirmed", "channel", "tier", "department",
       "assignee", "unit", "reporter", "contact", "recorder", "verified", "written", "lang", "rating", "callback",
+      "promise", "waiting",
       "created_at", "updated_at", "closed_at", "version"];
     const value = (k) => {
       const v = c[k];

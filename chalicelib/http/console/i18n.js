@@ -39,6 +39,9 @@ const en = {
   "action.explain": "Explain (invalid complaint)", "action.reopen": "Reopen",
   "action.confirm_invalid": "Confirm invalid (manager)", "action.reject_invalid": "Reject: complaint is valid",
   validity_confirmed: "Invalid confirmed by manager",
+  "action.move_promise": "Move the promised time", "action.await_tenant": "Wait on the tenant",
+  "action.resume": "Resume (tenant answered)", "action.close_unreachable": "Close: tenant unreachable",
+  promise: "Promised time", waiting: "Waiting on the tenant", promised_by: "Promised by",
 };
 
 const hans = {
@@ -76,6 +79,10 @@ const hans = {
   "action.explain": "解释（无效投诉）", "action.reopen": "重新打开",
   "action.confirm_invalid": "确认无效投诉（经理）", "action.reject_invalid": "驳回：属有效投诉",
   validity_confirmed: "经理已确认无效",
+  "action.move_promise": "调整承诺时间", "action.await_tenant": "等待业主", "action.resume": "恢复处理（业主已回复）",
+  "action.close_unreachable": "结案：联系不上业主", "status.awaiting_tenant": "等待业主",
+  "deadline.promise": "承诺解决", "deadline.waiting": "等待业主", promise: "承诺解决时间", waiting: "等待业主",
+  promised_by: "承诺时间",
   "status.received": "已受理", "status.routed": "已移交", "status.in_progress": "处理中", "status.responded": "已答复",
   "status.resolved": "已解决", "status.callback_done": "已回访", "status.closed": "已结案",
   "kind.consultation": "咨询", "kind.complaint": "投诉", "kind.request": "服务请求",
@@ -138,6 +145,10 @@ const hant = {
   "action.explain": "解釋（無效投訴）", "action.reopen": "重新開啟",
   "action.confirm_invalid": "確認無效投訴（經理）", "action.reject_invalid": "駁回：屬有效投訴",
   validity_confirmed: "經理已確認無效",
+  "action.move_promise": "調整承諾時間", "action.await_tenant": "等待業主", "action.resume": "恢復處理（業主已回覆）",
+  "action.close_unreachable": "結案：聯絡不上業主", "status.awaiting_tenant": "等待業主",
+  "deadline.promise": "承諾解決", "deadline.waiting": "等待業主", promise: "承諾解決時間", waiting: "等待業主",
+  promised_by: "承諾時間",
   "status.received": "已受理", "status.routed": "已轉交", "status.in_progress": "處理中", "status.responded": "已答覆",
   "status.resolved": "已解決", "status.callback_done": "已回訪", "status.closed": "已結案",
   "kind.consultation": "諮詢", "kind.complaint": "投訴", "kind.request": "服務請求",
