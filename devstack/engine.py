@@ -176,4 +176,6 @@ def fast_policy() -> dict[str, Any]:
         "reply_business_affected": {"amount": 3, "unit": "minutes"},
         "reply_outside_control": {"amount": 5, "unit": "minutes"},
         "reply_equipment_facility": {"amount": 5, "unit": "minutes"},
-        "feedback": {"amount": 4, "unit": "minutes"}, "callback": {"amount": 3, "unit": "minutes"}}}
+        "feedback": {"amount": 4, "unit": "minutes"}, "callback": {"amount": 3, "unit": "minutes"},
+        "promise": {"amount": 6, "unit": "minutes"}, "awaiting_tenant": {"amount": 4, "unit": "minutes"}},
+        "escalation_step": {"amount": 2, "unit": "minutes"}, "promise_reminder": {"amount": 2, "unit": "minutes"}}

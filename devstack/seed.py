@@ -238,6 +238,16 @@ CASES: tuple[SeedCase, ...] = (
         _at(1320, "STAFF", "resolve", resolution="Door motor replaced; Lift B passed its safety check and is back "
                                                  "in service."),
     )),
+    SeedCase("P1", _hours(5), "TENANT", {
+        "unit": "3栋1201", "title": "卫生间天花板渗水", "category": "in_unit_repair",
+        "content": "卫生间天花板渗水，墙角发霉，怀疑是楼上1301的管道问题。"}, (
+        _at(5, "DESK", "classify", **_ENGINEERING),
+        _at(7, "DESK", "assign", assignee="dept_staff-1"),
+        _at(30, "STAFF", "start"),
+        _at(50, "STAFF", "respond", message="您好，需要先到您家查看天花板，再联系楼上1301检查管道。", via="app"),
+        # Waiting on the tenant: the windows pause until she answers (issue 13).
+        _at(55, "STAFF", "await_tenant", reason="access", message="请问明天上午几点方便我们上门查看？"),
+    )),
     SeedCase("P2", _hours(8), "wong", {
         "unit": "地下 G-05 舖", "title": "推廣費收費不合理", "category": "billing", "channel": "web", "lang": "zh-Hant",
         "content": "本月賬單多了一項商場推廣費，我們沒有同意參加這次推廣活動，為什麼要收費？"}, (
