@@ -643,17 +643,21 @@ def await_tenant(case: Case, actor: Actor, params: dict[str, Any], now: datetime
     return _apply(case, "await_tenant", actor, now, policy, mutate)
 
 
-def resume_clock(case: Case, now: datetime) -> dict[str, Any]:
+def resume_clock(case: Case, now: datetime, policy: deadlines.Policy) -> dict[str, Any]:
     """End the wait on ``case`` (mutated): it returns to the status it waited
-    in, and each window the wait paused is due later by the time waited."""
+    in, and each window the wait paused is due later by the working time waited
+    (a wait from Friday evening to Monday morning costs the owner nothing, and
+    gives them no weekend either)."""
     pause = case.pause
     if pause is None:
         return {}
     waited = max(now - parse_iso(pause["at"]), timedelta(0))
+    working = deadlines.working_time_between(parse_iso(pause["at"]), now, policy)
     if "response" in pause["windows"]:
-        case.clock_start = (case.clock_start or case.created_at) + waited
+        case.clock_start = deadlines.add_working_time(case.clock_start or case.created_at, working, policy)
     if "promise" in pause["windows"] and case.promise is not None:
-        case.promise = {**case.promise, "due": iso(parse_iso(case.promise["due"]) + waited)}
+        case.promise = {**case.promise,
+                        "due": iso(deadlines.add_working_time(parse_iso(case.promise["due"]), working, policy))}
     case.status = pause["from"]
     case.pause = None
     return {"waited_seconds": int(waited.total_seconds())}
@@ -662,7 +666,7 @@ def resume_clock(case: Case, now: datetime) -> dict[str, Any]:
 def resume(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
     """Staff end the wait (the tenant answered by phone, access was given)."""
     def mutate(c: Case) -> dict[str, Any]:
-        return {**resume_clock(c, now), **({"note": params["note"]} if params.get("note") else {})}
+        return {**resume_clock(c, now, policy), **({"note": params["note"]} if params.get("note") else {})}
     return _apply(case, "resume", actor, now, policy, mutate)
 
 
@@ -868,7 +872,7 @@ def message(case: Case, actor: Actor, params: dict[str, Any], now: datetime, pol
     def mutate(c: Case) -> dict[str, Any]:
         data = {"text": params.get("text", ""), "attachments": params.get("attachments") or []}
         if c.status == "awaiting_tenant":
-            resume_clock(c, now)
+            resume_clock(c, now, policy)
             c.escalations["tenant_answered"] = {"count": 0, "tier": c.tier, "at": iso(now), "notified": False}
             data["resumed"] = True
         return data

@@ -445,6 +445,21 @@ def add_working_time(start: datetime, amount: timedelta, policy: Policy) -> date
         cursor = _local(_next_working_day(day, policy), policy.work_start, policy)
 
 
+def working_time_between(start: datetime, end: datetime, policy: Policy) -> timedelta:
+    """How much working time lies between ``start`` and ``end`` (zero if ``end`` is
+    not later): Fri 17:00 to Mon 09:30 is 1 h 30 min with 09:00-18:00 working hours."""
+    _require_aware(start)
+    _require_aware(end)
+    total = timedelta(0)
+    cursor = next_working_start(start, policy)
+    while cursor < end:
+        day = cursor.astimezone(policy.tz).date()
+        day_end = _local(day, policy.work_end, policy)
+        total += min(day_end, end) - cursor
+        cursor = _local(_next_working_day(day, policy), policy.work_start, policy)
+    return total
+
+
 def escalation_due(at: datetime, policy: Policy) -> datetime:
     """When the next tier hears of a case that reached a tier at ``at``: the
     property's ``escalation_step`` counted in working time, so nobody is raised

@@ -124,7 +124,7 @@ def return_to_desk(case: Case, now: datetime, policy: deadlines.Policy) -> Chang
     """A case waited on the tenant longer than the policy allows: it comes back
     (its windows run again) and the front desk is told, to chase the tenant."""
     def mutate(c: Case) -> dict[str, Any]:
-        data = resume_clock(c, now)
+        data = resume_clock(c, now, policy)
         c.escalations["waiting"] = {"count": 0, "tier": "front_desk", "at": iso(now), "notified": False}
         return {"notice": "awaiting_tenant_expired", **data}
     return _apply(case, "watch_notice", WATCHER, now, policy, mutate)

@@ -149,11 +149,20 @@ _ESC_TIER = {"zh-Hans": {"front_desk": "前台", "manager": "部门经理", "dir
              "en": {"front_desk": "front desk", "manager": "department manager", "director": "director"}}
 
 
+# The watcher's notices that raise no tier are reminders, not escalations: their subject says so.
+NOTICE_KEYS = frozenset({"promise_reminder", "same_day_report", "tenant_answered", "waiting"})
+_NOTICE_SUBJECT = {"zh-Hans": "[{case_id}] 提醒：{what}", "zh-Hant": "[{case_id}] 提醒：{what}",
+                   "en": "[{case_id}] Reminder: {what}"}
+
+
 def escalation_mail(lang: str, *, key: str, tier: str, case_id: str, unit: str, content: str,
                     due: str) -> tuple[str, str]:
-    """Subject and text of the mail that tells the people now holding a case it was escalated."""
+    """Subject and text of the mail that tells the people now holding a case it was
+    escalated, or (``NOTICE_KEYS``) reminds them of it."""
     lang = lang if lang in _ESC_TEXT else "zh-Hans"
     subject, body = _ESC_TEXT[lang]
+    if key in NOTICE_KEYS:
+        subject = _NOTICE_SUBJECT[lang]
     what = _ESC_WHAT[lang][key]
     values = {"case_id": case_id, "unit": unit, "what": what, "content": content[:300],
               "tier": _ESC_TIER[lang].get(tier, tier), "due": due}

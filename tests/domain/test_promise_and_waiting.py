@@ -114,7 +114,9 @@ def test_waiting_on_the_tenant_pauses_the_promise_and_the_answer_resumes_it_late
     assert decision.action == "wait"  # the promise does not fire while waiting
     answered = act(waiting, "message", {"text": "明天上午十点"}, T0 + timedelta(hours=4), TENANT)
     assert answered.status == "responded" and answered.pause is None
-    assert answered.deadlines["promise"].due == due + timedelta(hours=3)
+    # Three working hours waited: the 16:00 promise moves past 18:00 into the next working morning.
+    assert answered.deadlines["promise"].due == deadlines.add_working_time(due, timedelta(hours=3), POLICY)
+    assert answered.deadlines["promise"].due == datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)  # 09:00 local
     assert answered.escalations["tenant_answered"]["notified"] is False  # a new item for the owner
 
 
@@ -173,3 +175,27 @@ def test_the_new_policy_settings_round_trip_and_bad_ones_are_a_clear_4xx():
         with pytest.raises(ValidationFailed) as error:
             deadlines.Policy.from_dict(bad)
         assert error.value.code == "invalid_policy" and error.value.details == {"field": field}
+
+
+def test_a_wait_over_the_weekend_moves_the_windows_by_the_working_time_waited():
+    """Paused Friday 17:00, answered Monday 09:30 (09:00-18:00 working hours):
+    the owner's windows move by 1 h 30 min of working time, not by 64 hours."""
+    policy = deadlines.Policy.from_dict({"timezone": "Asia/Shanghai", "work_start": "09:00", "work_end": "18:00"})
+    friday_1700 = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    monday_0930 = datetime(2026, 11, 30, 1, 30, tzinfo=timezone.utc)
+    assert deadlines.working_time_between(friday_1700, monday_0930, policy).total_seconds() == 1.5 * 3600
+    assert deadlines.working_time_between(monday_0930, friday_1700, policy).total_seconds() == 0
+    friday_1500 = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+    # a promise due Friday 17:30 moves by the 1 h 30 min: Monday 10:00
+    assert deadlines.add_working_time(friday_1500 + timedelta(hours=2, minutes=30),
+                                      deadlines.working_time_between(friday_1700, monday_0930, policy),
+                                      policy) == datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
+
+
+def test_a_reminder_is_not_mailed_as_an_escalation():
+    from chalicelib.mail.templates import escalation_mail
+    common = {"tier": "manager", "case_id": "TD-20261123-0001", "unit": "3栋1201", "content": "漏水", "due": "-"}
+    assert escalation_mail("zh-Hans", key="promise_reminder", **common)[0] == \
+        "[TD-20261123-0001] 提醒：告知业主的解决时间将到"
+    assert escalation_mail("en", key="same_day_report", **common)[0].startswith("[TD-20261123-0001] Reminder:")
+    assert "升级提醒" in escalation_mail("zh-Hans", key="promise", **common)[0]  # a missed promise escalates

@@ -519,7 +519,7 @@ def test_a_missed_promise_reminds_the_owner_before_and_escalates_after(watched, 
     assert notices == [{"notice": "promise_reminder", "due": iso(due)}]
     watched.run_until(lambda: len(mailbox()) >= 2)
     assert mail_to(mailbox()) == [
-        ("desk@riverside.example", f"[{case.case_id}] 升级提醒：告知业主的解决时间将到"),
+        ("desk@riverside.example", f"[{case.case_id}] 提醒：告知业主的解决时间将到"),
         ("manager@riverside.example", f"[{case.case_id}] 升级提醒：未在告知业主的时间内解决")]
 
 
