@@ -417,17 +417,9 @@ def _add_working_days(start: datetime, amount: int, policy: Policy) -> datetime:
 
 
 def _add_working_hours(start: datetime, amount: int, policy: Policy) -> datetime:
-    remaining = timedelta(hours=amount)
-    cursor = next_working_start(start, policy)
-    while True:
-        day = cursor.astimezone(policy.tz).date()
-        available = _local(day, policy.work_end, policy) - cursor
-        # A count that runs out exactly at work_end is due at close of business
-        # that day, as a tenant would read "within 3 working hours".
-        if remaining <= available:
-            return cursor + remaining
-        remaining -= available
-        cursor = _local(_next_working_day(day, policy), policy.work_start, policy)
+    # A count that runs out exactly at work_end is due at close of business
+    # that day, as a tenant would read "within 3 working hours".
+    return add_working_time(start, timedelta(hours=amount), policy)
 
 
 def add_working_time(start: datetime, amount: timedelta, policy: Policy) -> datetime:

@@ -2,13 +2,7 @@
 execution does (escalate, notify, renew), callback reminders and the outbox sweeper.
 The execution itself is started by chalicelib/adapters/stepfunctions.py.
 
-Why a task token over SQS and not a Lambda task: the ``Check`` state hands
-its token to a queue, and a worker answers with ``SendTaskSuccess``. On AWS the
-worker is the Chalice ``on_sqs_message`` handler ``watch_tasks``; locally the
-same handler is fed by the local stack's poller. moto can run this pattern
-end to end without Docker (it cannot run a Lambda task), so the tests and the
-local stack exercise the very ASL file infra deploys, with no moto internals
-patched. On AWS it is a standard pattern too.
+Why the watcher is a task token over SQS and not a Lambda task: chalicelib/adapters/stepfunctions.py.
 """
 from __future__ import annotations
 
