@@ -535,3 +535,28 @@ def test_a_paused_promise_does_not_fire_while_waiting_and_fires_later_by_the_wai
     assert watched.clock.now == due + timedelta(hours=4)
     stored = store.get_case("P1", case.case_id)
     assert stored.escalations["tenant_answered"]["notified"]  # the answer reached the owner as a new item
+
+
+def test_a_case_waiting_on_the_tenant_too_long_comes_back_to_the_front_desk_at_the_waits_end(
+        watched, svc, store, mailbox):
+    case = submit(svc)
+    ids = ("P1", case.case_id)
+    svc.act(DESK, *ids, "classify", {"kind": "complaint", "cause": "equipment_facility", "department": "engineering"})
+    svc.act(DESK, *ids, "assign", {"assignee": "eng-1"})
+    svc.act(DESK, *ids, "start", {})  # no reply yet, so no promised time: the wait is all that runs out
+    waiting = svc.act(DESK, *ids, "await_tenant", {"reason": "access", "message": "请问几点方便入户？"})
+    assert waiting.status == "awaiting_tenant"
+    ends = waiting.deadlines["waiting"].due
+    assert ends == datetime(2025, 6, 5, 2, 0, tzinfo=timezone.utc)  # 3 working days from Monday 10:00
+    watched.run_until(lambda: [a for a, _ in trail(store, case) if a == "watch_notice"], max_checks=10)
+    assert watched.clock.now == ends  # at the wait's end, not before and not at a later heartbeat
+    stored = store.get_case(*ids)
+    assert stored.status == "in_progress" and stored.pause is None  # back to what it was when it began to wait
+    notices = [d for a, d in trail(store, case) if a == "watch_notice"]
+    assert [n["notice"] for n in notices] == ["awaiting_tenant_expired"]
+    watched.run_until(lambda: mailbox())
+    assert mail_to(mailbox()) == [("desk@riverside.example", f"[{case.case_id}] 提醒：等待业主回复超时，转回前台")]
+    assert stored.tier == "front_desk" and not escalations(store, case)  # a notice, nobody raised
+    # Its windows run again, moved by the three working days waited: the 1-working-day feedback is next.
+    watch = (case.case_id, store.get_case(*ids).watch_gen)
+    assert watched.answers[watch] == {"action": "wait", "until": "2025-06-06T02:00:00Z"}
