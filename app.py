@@ -58,9 +58,15 @@ def _request():
     return app.current_request
 
 
+def _actions(who, case):
+    """The actions ``who`` may take on ``case`` now; the property's policy (cached
+    in the service) bounds the reopen period."""
+    return case_actions(who, case, now=clock(), policy=service().property(case.property_id).policy)
+
+
 def _case_response(case, who, status=200, headers=None):
     """One case as ``who`` sees it, with the actions they may take on it now."""
-    return web.json_response(case_view(case, now=clock(), staff=who.is_staff, actions=case_actions(who, case)),
+    return web.json_response(case_view(case, now=clock(), staff=who.is_staff, actions=_actions(who, case)),
                              status, headers)
 
 
@@ -185,7 +191,7 @@ def queue(property_id):
 def get_case(property_id, case_id):
     who = web.principal(_request())
     case, events = service().get(who, *web.case_ids(property_id, case_id))
-    view = case_view(case, now=clock(), staff=who.is_staff, actions=case_actions(who, case))
+    view = case_view(case, now=clock(), staff=who.is_staff, actions=_actions(who, case))
     view["timeline"] = [event_view(e, staff=who.is_staff) for e in events]
     return web.json_response(view)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain import auth, cases
+from chalicelib.domain import auth, cases, deadlines
 from chalicelib.domain.cases import Case, Event, iso
 from chalicelib.domain.errors import Forbidden, NotFound
 
@@ -67,12 +67,13 @@ TENANT_FACING_INPUTS: dict[str, frozenset[str]] = {
 }
 
 
-def case_actions(principal: auth.Principal, case: Case) -> list[str]:
-    """The actions ``principal`` may take on ``case`` now, in ``cases.ACTIONS``
+def case_actions(principal: auth.Principal, case: Case, *, now: datetime, policy: deadlines.Policy) -> list[str]:
+    """The actions ``principal`` may take on ``case`` at ``now``, in ``cases.ACTIONS``
     order: their role and property (``auth.authorize``), their department scope
-    (``auth.authorize_on_case``), and the case's status and the written-reply
-    rule (``cases.lifecycle_allows``). The console offers exactly these; the
-    API still decides each call (a stale page gets its 409)."""
+    (``auth.authorize_on_case``), the case's status and the written-reply
+    rule (``cases.lifecycle_allows``), and the property's ``policy`` (a closed
+    case is reopened only until ``cases.reopen_until``). The console offers
+    exactly these; the API still decides each call (a stale page gets its 409)."""
     found = []
     for action in cases.ACTIONS:
         permission = f"case.{action}"
@@ -83,8 +84,11 @@ def case_actions(principal: auth.Principal, case: Case) -> list[str]:
             auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
         except (Forbidden, NotFound):
             continue
-        if cases.lifecycle_allows(case, action):
-            found.append(action)
+        if not cases.lifecycle_allows(case, action):
+            continue
+        if action == "reopen" and (until := cases.reopen_until(case, policy)) is not None and now > until:
+            continue  # past the reopen period: the API refuses it (409 reopen_period_over)
+        found.append(action)
     return found
 
 

@@ -68,6 +68,32 @@ def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_
     assert actions(client, case_id, DESK) == ["classify", "callback", "reopen", "escalate", "note"]
 
 
+def closed_consultation(client) -> str:
+    status, case = call(client, "POST", "/v1/properties/P1/cases", TENANT, {"unit": "3栋1201", "content": "物业费怎么交？"})
+    assert status == 201, case
+    for action, body in (("classify", {"kind": "consultation"}), ("answer", {"message": "在App缴费页"})):
+        status, out = call(client, "POST", url(case["case_id"], f"/{action}"), DESK, body)
+        assert status == 200, out
+    assert out["status"] == "closed"
+    return case["case_id"]
+
+
+def test_a_closed_case_offers_reopen_until_the_reopen_period_ends_and_not_after(client, clock):
+    """The actions agree with the API: offered to the last moment of the
+    property's reopen period, withheld once the API refuses it (409 reopen_period_over)."""
+    status, prop = put_property(client, {"reopen_period": {"amount": 1, "unit": "hours"}})
+    assert status == 200, prop
+    cid = closed_consultation(client)
+    clock.advance(hours=1)  # the period's last moment
+    assert "reopen" in actions(client, cid, TENANT)
+    assert "reopen" in actions(client, cid, DESK)
+    clock.advance(minutes=1)
+    assert "reopen" not in actions(client, cid, TENANT)
+    assert "reopen" not in actions(client, cid, DESK)
+    status, refused = call(client, "POST", url(cid, "/reopen"), TENANT, {"reason": "还是不会交"})
+    assert status == 409 and refused["code"] == "reopen_period_over"
+
+
 def test_department_scope_limits_the_actions_of_staff_below_manager(client, case_id):
     status, out = call(client, "POST", url(case_id, "/assign"), DESK,
                        {"assignee": "dept_staff-2", "department": "engineering"})
