@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from chalicelib.domain import cases, stats
+from chalicelib.domain.auth import Principal
 from chalicelib.domain.cases import Actor
 from chalicelib.domain.deadlines import Policy
 from chalicelib.domain.errors import IllegalTransition, ValidationFailed
+from chalicelib.domain.views import case_actions
 from chalicelib.mail.subjects import case_title
 from chalicelib.mail.templates import our_subjects
 
@@ -18,6 +20,7 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 Asia/Shan
 TENANT = Actor("tenant-1", "tenant", "李女士")
 DESK = Actor("desk-1", "front_desk", "前台小王")
 STAFF = Actor("eng-1", "dept_staff", "张师傅")
+P1 = frozenset({"P1"})
 
 
 def closed_case(policy: Policy = POLICY) -> cases.Case:
@@ -139,3 +142,17 @@ def test_reopening_a_case_answered_at_the_desk_keeps_its_hand_off_met():
     assert reopened.deadlines["handoff"].met_at == T0 + timedelta(minutes=4)
     assert not reopened.deadlines["handoff"].overdue(T0 + timedelta(days=1))
     assert reopened.deadlines["response"].due == T0 + timedelta(days=1, minutes=10)
+
+
+@pytest.mark.parametrize("after", [timedelta(days=6), timedelta(days=7), timedelta(days=7, seconds=1)])
+def test_the_actions_offer_reopen_exactly_when_reopen_is_allowed(after):
+    case = closed_case()
+    now = case.closed_at + after
+    try:
+        cases.reopen(case, TENANT, {"reason": "又坏了"}, now, POLICY)
+        allowed = True
+    except IllegalTransition:
+        allowed = False
+    assert allowed == (after <= timedelta(days=7))
+    for who in (Principal("tenant-1", "tenant", P1), Principal("desk-1", "front_desk", P1)):
+        assert ("reopen" in case_actions(who, case, now=now, policy=POLICY)) == allowed
