@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.domain import auth
 from chalicelib.http.openapi import document
-from tests.api.helpers import call
+from tests.api.helpers import call, read_case
+from tests.api.helpers import case_url as url
 from tests.conftest import contacts_of, make_token
 
 SUBMIT = {"unit": "3栋1201", "content": "空调不制冷，室内温度30度", "category": "air_conditioning"}
@@ -22,10 +23,6 @@ LETTER = {"channel": "letter", "unit": "3栋1201", "content": "楼上漏水一�
           "reporter": {"name": "李女士", "phone": "138 0000 0000"}}
 
 
-def url(cid, suffix=""):
-    return f"/v1/properties/P1/cases/{cid}{suffix}"
-
-
 @pytest.fixture
 def case_id(client):
     status, body = call(client, "POST", "/v1/properties/P1/cases", TENANT, SUBMIT)
@@ -34,9 +31,7 @@ def case_id(client):
 
 
 def actions(client, cid, token):
-    status, body = call(client, "GET", url(cid), token)
-    assert status == 200, body
-    return body["actions"]
+    return read_case(client, cid, token)["actions"]
 
 
 def test_a_received_case_offers_the_front_desk_what_its_role_and_the_status_allow(client, case_id):

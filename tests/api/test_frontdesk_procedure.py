@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers import call
+from tests.api.helpers import call, read_case
+from tests.api.helpers import case_url as url
 from tests.conftest import make_token
 
 SUBMIT = {"unit": "3栋1201", "content": "隔壁商铺装修噪音，影响营业", "category": "noise_renovation"}
@@ -18,10 +19,6 @@ ENGINEER = make_token("dept_staff", subject="dept_staff-1", department="engineer
 INVALID = {"kind": "complaint", "validity": "invalid", "department": "engineering", "reason": "属政府市政工程"}
 
 
-def url(cid, suffix=""):
-    return f"/v1/properties/P1/cases/{cid}{suffix}"
-
-
 @pytest.fixture
 def case_id(client):
     status, body = call(client, "POST", "/v1/properties/P1/cases", TENANT, SUBMIT)
@@ -30,9 +27,7 @@ def case_id(client):
 
 
 def get(client, cid, token):
-    status, body = call(client, "GET", url(cid), token)
-    assert status == 200, body
-    return body
+    return read_case(client, cid, token)
 
 
 def test_front_desk_answers_a_call_before_hand_off_and_the_handoff_window_is_met(client, case_id):
