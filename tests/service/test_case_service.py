@@ -11,18 +11,7 @@ from chalicelib.domain import cases
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from tests.conftest import contacts_of
-
-TENANT = Principal("tenant-1", "tenant", frozenset({"P1", "P2"}), name="李女士")
-TENANT2 = Principal("tenant-2", "tenant", frozenset({"P1"}), name="陳先生")
-DESK = Principal("desk-1", "front_desk", frozenset({"P1"}), name="前台")
-DESK2 = Principal("desk-2", "front_desk", frozenset({"P1"}), name="前台二")
-MANAGER = Principal("mgr-1", "manager", frozenset({"P1"}))
-
-
-def submit(svc, principal=TENANT, key=None, pid="P1", **params):
-    body = {"channel": "app", "unit": "3栋1201", "content": "楼上装修噪音，晚上十点还在施工"}
-    body.update(params)
-    return svc.submit(principal, pid, body, key)
+from tests.people import DESK, DESK2, TENANT, TENANT2, submit
 
 
 def test_submit_writes_case_and_first_event_together(svc, store):
