@@ -42,6 +42,8 @@ PROPERTY_CACHE_SECONDS = 60
 RECOMPUTE_PAGE_SIZE = 50
 RECOMPUTE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 5
+# A write the caller did not pin to a version is retried this often on the fresh case.
+UNPINNED_ATTEMPTS = 3
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 Clock = Callable[[], datetime]
@@ -377,28 +379,40 @@ class CaseService:
 
     def act(self, principal: auth.Principal, property_id: str, case_id: str, action: str, params: dict[str, Any],
             *, expected_version: int | None = None) -> Case:
-        """Apply one lifecycle action, conditional on the version the caller saw."""
+        """Apply one lifecycle action, conditional on the version the caller saw.
+
+        A caller who pinned no version asserted nothing about the case's state: if
+        another write (the watcher's notice, a colleague) lands between our read and
+        our write, the action is applied again to the fresh case, with every check
+        (scope, status) made again. A pinned version that moved is a 409."""
         auth.authorize(principal, f"case.{action}", property_id)
         prop = self.property(property_id)
-        case = self._visible_case(principal, property_id, case_id)
-        auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
-        if expected_version is not None and expected_version != case.version:
-            raise VersionConflict("the case was changed by someone else; reload and try again",
-                                  details={"current_version": case.version, "your_version": expected_version})
         if action == "message":
             self._require_stored_attachments(property_id, params)
         department = params.get("department")
         if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})
-        now = self.clock()
-        change = cases.ACTIONS[action](case, actor_of(principal), params, now, prop.policy)
-        outbox = self._watch_outbox(case, change.case, prop.policy)
-        quota = quotas.case_message(prop.quotas, property_id, case_id, now) if action == "message" else None
-        try:
-            self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota)
-        except QuotaExceeded:
-            assert quota is not None  # only a quota can be exceeded
-            raise quota.exceeded(now) from None
+        attempts = 1 if expected_version is not None else UNPINNED_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            case = self._visible_case(principal, property_id, case_id)
+            auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
+            if expected_version is not None and expected_version != case.version:
+                raise VersionConflict("the case was changed by someone else; reload and try again",
+                                      details={"current_version": case.version, "your_version": expected_version})
+            now = self.clock()
+            change = cases.ACTIONS[action](case, actor_of(principal), params, now, prop.policy)
+            outbox = self._watch_outbox(case, change.case, prop.policy)
+            quota = quotas.case_message(prop.quotas, property_id, case_id, now) if action == "message" else None
+            try:
+                self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota)
+            except QuotaExceeded:
+                assert quota is not None  # only a quota can be exceeded
+                raise quota.exceeded(now) from None
+            except VersionConflict:
+                if attempt == attempts:
+                    raise
+                continue
+            break
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         if outbox:
             self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)

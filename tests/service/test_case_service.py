@@ -180,3 +180,35 @@ def test_property_settings_that_leave_a_tier_without_a_recipient_are_refused_and
         svc.put_property(admin, "P1", {"name": "滨江花园", "contacts": contacts})
     assert err.value.code == "escalation_contact_missing" and err.value.details["missing"] == ["director"]
     assert svc.property("P1").contacts["director"] == "director@riverside.example"
+
+
+def _a_write_lands_between_read_and_write(svc, store, monkeypatch):
+    """The first read of the case returns it as it was; meanwhile a colleague's note
+    has been stored (as the watcher's notice or another desk would)."""
+    real_get = store.get_case
+    raced = []
+
+    def stale_get(property_id, case_id):
+        case = real_get(property_id, case_id)
+        if not raced:
+            raced.append(True)
+            svc.act(DESK2, property_id, case_id, "note", {"note": "同事的备注"})
+        return case
+    monkeypatch.setattr(store, "get_case", stale_get)
+
+
+def test_an_action_without_a_pinned_version_survives_a_concurrent_write(svc, store, monkeypatch):
+    case, _ = submit(svc)
+    _a_write_lands_between_read_and_write(svc, store, monkeypatch)
+    done = svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint"})
+    assert done.kind == "complaint" and done.version == case.version + 2  # the note and the classification
+    actions = [e.action for e in store.events(store.get_case("P1", case.case_id))]
+    assert actions[-2:] == ["note", "classify"]  # nothing lost, nothing doubled
+
+
+def test_an_action_pinned_to_a_version_that_moved_is_a_conflict(svc, store, monkeypatch):
+    case, _ = submit(svc)
+    _a_write_lands_between_read_and_write(svc, store, monkeypatch)
+    with pytest.raises(VersionConflict):
+        svc.act(DESK, "P1", case.case_id, "classify", {"kind": "complaint"}, expected_version=case.version)
+    assert store.get_case("P1", case.case_id).kind is None
