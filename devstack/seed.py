@@ -48,6 +48,7 @@ PEOPLE: dict[str, Person] = {
     "TENANT": Person("tenant-1", "tenant", ("P1",), "李女士"),
     "TENANT2": Person("tenant-2", "tenant", ("P2",), "陳先生", "zh-Hant"),
     "DESK": Person("front_desk-1", "front_desk", ("P1",), "前台小王"),
+    "LEAD": Person("shift_lead-1", "shift_lead", ("P1",), "领班陈姐"),
     "STAFF": Person("dept_staff-1", "dept_staff", ("P1",), "工程部张师傅", department="engineering"),
     "MANAGER": Person("manager-1", "manager", ("P1",), "王经理"),
     "DIRECTOR": Person("director-1", "director", ("P1",), "赵总监"),

@@ -11,7 +11,7 @@ from chalicelib.resources import ResourceNames
 # Cognito attributes an app client may read / let the user write.
 USER_READABLE_CUSTOM = ("properties", "department")
 USER_WRITABLE = {"fullname": True, "locale": True}
-GROUPS = ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin")
+GROUPS = ("tenant", "security", "front_desk", "shift_lead", "dept_staff", "manager", "director", "admin")
 
 
 class Auth:

@@ -26,8 +26,11 @@ __all__ = [
 ]
 
 # "security": the security control room's staff, the on-duty desk after hours,
-# who sign the control-room side of the shift handover.
-ROLES: tuple[str, ...] = ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin")
+# who sign the control-room side of the shift handover. "shift_lead": the
+# customer-service shift lead (領班, seed 000 篇2/篇3), a front-desk member who
+# also keeps the key cabinet and reviews the day's handovers.
+ROLES: tuple[str, ...] = ("tenant", "security", "front_desk", "shift_lead", "dept_staff", "manager", "director",
+                          "admin")
 STAFF_ROLES: frozenset[str] = frozenset(ROLES) - {"tenant"}
 APPROVER_ROLES: frozenset[str] = frozenset({"manager", "director", "admin"})
 
@@ -37,7 +40,7 @@ DEFAULT_LANG = "zh-Hans"
 
 _ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 _LANG_BY_LOWER = {lang.lower(): lang for lang in LANGS}
-_FRONT_AND_UP = frozenset({"front_desk", "manager", "director", "admin"})
+_FRONT_AND_UP = frozenset({"front_desk", "shift_lead", "manager", "director", "admin"})
 
 
 # --------------------------------------------------------------------------- principal
@@ -100,7 +103,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Unreached after the policy's callback attempts: a manager's decision.
     "case.close_unreachable": frozenset({"manager", "director", "admin"}),
     # consultation answered -> closed
-    "case.answer": frozenset({"front_desk", "dept_staff", "manager", "director", "admin"}),
+    "case.answer": frozenset({"front_desk", "shift_lead", "dept_staff", "manager", "director", "admin"}),
     "case.explain": _FRONT_AND_UP,  # invalid complaint explained -> closed
     # The department manager judges whether a complaint is valid (seed 003 4.5.1);
     # the front desk's classify "invalid" is only a proposal. No manager here is

@@ -253,7 +253,7 @@ def principal_from_cognito_claims(claims: dict) -> Principal:
     """Map claims already verified by API Gateway's Cognito authorizer to a principal.
 
     Role: the highest known group (admin > director > manager > dept_staff >
-    front_desk > security > tenant); unknown groups are ignored.
+    shift_lead > front_desk > security > tenant); unknown groups are ignored.
     """
     if not isinstance(claims, Mapping):
         raise _invalid("authorizer claims are missing")

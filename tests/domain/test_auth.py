@@ -438,28 +438,28 @@ def test_unknown_mode_is_not_configured(mode):
 
 EXPECTED_PERMISSIONS = {
     "case.submit": {"tenant"},
-    "case.log": {"front_desk", "manager", "director", "admin"},
+    "case.log": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.list_own": {"tenant"},
     "case.read": set(ROLES),
     "case.message": {"tenant"},
     "case.rate": {"tenant"},
-    "case.reopen": {"tenant", "front_desk", "manager", "director", "admin"},
+    "case.reopen": {"tenant", "front_desk", "shift_lead", "manager", "director", "admin"},
     "queue.read": set(STAFF_ROLES),
-    "case.classify": {"front_desk", "manager", "director", "admin"},
-    "case.assign": {"front_desk", "manager", "director", "admin"},
+    "case.classify": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.assign": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.note": set(STAFF_ROLES),
     "case.start": set(STAFF_ROLES),
     "case.respond": set(STAFF_ROLES),
     "case.resolve": set(STAFF_ROLES),
-    "case.callback": {"front_desk", "manager", "director", "admin"},
+    "case.callback": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.escalate": set(STAFF_ROLES),
-    "case.close": {"front_desk", "manager", "director", "admin"},
+    "case.close": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.move_promise": set(STAFF_ROLES),
     "case.await_tenant": set(STAFF_ROLES),
     "case.resume": set(STAFF_ROLES),
     "case.close_unreachable": {"manager", "director", "admin"},
-    "case.answer": {"front_desk", "dept_staff", "manager", "director", "admin"},
-    "case.explain": {"front_desk", "manager", "director", "admin"},
+    "case.answer": {"front_desk", "shift_lead", "dept_staff", "manager", "director", "admin"},
+    "case.explain": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.confirm_invalid": {"manager", "director", "admin"},
     "case.reject_invalid": {"manager", "director", "admin"},
     "policy.read": set(STAFF_ROLES),
@@ -467,19 +467,19 @@ EXPECTED_PERMISSIONS = {
     "reply.approve": {"manager", "director", "admin"},
     "reply.draft": set(STAFF_ROLES),
     "reply.read": set(STAFF_ROLES),
-    "reply.post": {"front_desk", "manager", "director", "admin"},
-    "mail.quarantine": {"front_desk", "manager", "director", "admin"},
+    "reply.post": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "mail.quarantine": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "mail.unrouted": {"admin"},
     "report.read": set(STAFF_ROLES),
-    "handover.sign": {"front_desk", "manager", "director", "admin", "security"},
-    "handover.sign.customer_service": {"front_desk", "manager", "director", "admin"},
+    "handover.sign": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "handover.sign.customer_service": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "handover.sign.control_room": {"security"},
 }
 
 
 def test_role_constants():
-    assert ROLES == ("tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin")
-    assert STAFF_ROLES == {"security", "front_desk", "dept_staff", "manager", "director", "admin"}
+    assert ROLES == ("tenant", "security", "front_desk", "shift_lead", "dept_staff", "manager", "director", "admin")
+    assert STAFF_ROLES == {"security", "front_desk", "shift_lead", "dept_staff", "manager", "director", "admin"}
     assert APPROVER_ROLES == {"manager", "director", "admin"}
 
 

@@ -186,7 +186,7 @@ def test_cognito_authorizer_is_packaged_with_the_pool_arn(dev):
 
 def test_cognito_groups_and_properties_attribute(dev):
     groups = {r["Properties"]["GroupName"] for r in resources(dev, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == {"tenant", "security", "front_desk", "dept_staff", "manager", "director", "admin"}
+    assert groups == {"tenant", "security", "front_desk", "shift_lead", "dept_staff", "manager", "director", "admin"}
     (pool,) = resources(dev, "AWS::Cognito::UserPool").values()
     schema = {a["Name"]: a for a in pool["Properties"]["Schema"]}
     assert schema["properties"]["AttributeDataType"] == "String"
