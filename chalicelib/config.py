@@ -53,6 +53,11 @@ def replies_table() -> str:
     return _env("TD_REPLIES_TABLE") or _tables().replies_table
 
 
+def records_table() -> str:
+    """The front office's records: key register, handover logbook, owner archive."""
+    return _env("TD_RECORDS_TABLE") or _tables().records_table
+
+
 def mail_bucket() -> str:
     """Raw inbound mail (SES receipt rule S3 action) and stored attachments."""
     return _env("TD_MAIL_BUCKET") or _tables().mail_bucket

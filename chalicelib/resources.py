@@ -45,6 +45,10 @@ class ResourceNames:
     def replies_table(self) -> str:
         return f"{self.prefix}-replies"
 
+    @property
+    def records_table(self) -> str:
+        return f"{self.prefix}-records"
+
     # --- SQS ---------------------------------------------------------------------------
     @property
     def watch_queue(self) -> str:

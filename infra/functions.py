@@ -94,6 +94,7 @@ class Functions:
             "TD_EVENTS_TABLE": p.tables.events.table_name,
             "TD_META_TABLE": p.tables.meta.table_name,
             "TD_REPLIES_TABLE": p.tables.replies.table_name,
+            "TD_RECORDS_TABLE": p.tables.records.table_name,
             "TD_MAIL_BUCKET": bucket.bucket_name,
             "TD_MAIL_FROM": f"service@{mail_domain}" if mail_domain else "service@tenantdesk.example",
             "TD_STATE_MACHINE_ARN": p.watcher.state_machine.state_machine_arn,

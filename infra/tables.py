@@ -21,7 +21,7 @@ def key_schemas() -> dict[str, dict]:
     bound = pynamodb_models.bind()
     out = {}
     for suffix, model in (("cases", bound.Case), ("case-events", bound.Event), ("meta", bound.Meta),
-                          ("replies", bound.Reply)):
+                          ("replies", bound.Reply), ("records", bound.Record)):
         attrs = model.get_attributes()
 
         def key(name: str) -> tuple[str, str]:
@@ -44,7 +44,7 @@ def key_schemas() -> dict[str, dict]:
 
 
 class Tables:
-    """The four tables (on demand, point-in-time recovery; prod: deletion protection and
+    """The five tables (on demand, point-in-time recovery; prod: deletion protection and
     Retain). Created in the stack's scope: their logical ids (CasesTable, ...) stay the
     deployed ones."""
 
@@ -52,7 +52,8 @@ class Tables:
         keep = RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY
         schemas = key_schemas()
         table_names = {"cases": names.cases_table, "case-events": names.events_table,
-                       "meta": names.meta_table, "replies": names.replies_table}
+                       "meta": names.meta_table, "replies": names.replies_table,
+                       "records": names.records_table}
 
         def attribute(key: tuple[str, str] | None) -> ddb.Attribute | None:
             return ddb.Attribute(name=key[0], type=_TYPES[key[1]]) if key else None
@@ -83,4 +84,5 @@ class Tables:
         self.events = table("case-events")
         self.meta = table("meta")
         self.replies = table("replies")
-        self.all = [self.cases, self.events, self.meta, self.replies]
+        self.records = table("records")
+        self.all = [self.cases, self.events, self.meta, self.replies, self.records]

@@ -16,7 +16,13 @@
   (``pk``, ``sk``), always read by key or one partition;
 - written replies of a case: ``replies`` table (``case_key``, ``reply_id``);
   a manager's approval queue and the outbox: sparse GSI ``reply_queue``
-  (``queue`` = ``pending#<property>`` | ``unsent`` | ``sending``, ``queued_at``).
+  (``queue`` = ``pending#<property>`` | ``unsent`` | ``sending``, ``queued_at``);
+- the front office's records (key register and loans, the handover logbook,
+  the owner archive and its access log): ``records`` table (``pk``, ``sk``),
+  one partition per property and kind of record, with a sparse GSI ``lookup``
+  (``lookup_pk``, ``lookup_sk``) for the second access path each kind needs
+  (keys out by due time, a resident by phone number, ...). Key formats live
+  in the adapter that owns each kind, never in services.
 
 The models and their indexes are module-level classes (an index class beside
 its model), so they can be imported and typed. Table names come from config,
@@ -170,6 +176,32 @@ class ReplyModel(Model):
     reply_queue = ReplyQueue()
 
 
+# --- the front office's records -----------------------------------------------------
+
+class RecordLookup(GlobalSecondaryIndex["RecordModel"]):
+    # The second access path of a kind of record: sparse, set only on items that need it.
+    class Meta:
+        index_name = "lookup"
+        projection = AllProjection()
+    lookup_pk = UnicodeAttribute(hash_key=True)
+    lookup_sk = UnicodeAttribute(range_key=True)
+
+
+class RecordModel(Model):
+    class Meta:
+        table_name: str | None = None  # set by bind()
+        region: str | None = None  # set by bind()
+        billing_mode = "PAY_PER_REQUEST"
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    lookup_pk = UnicodeAttribute(null=True)
+    lookup_sk = UnicodeAttribute(null=True)
+    data = TextJSONAttribute(null=True)
+    version = VersionAttribute()
+    expires_at = TTLAttribute(null=True)
+    lookup = RecordLookup()
+
+
 # --- binding to the configured tables ----------------------------------------------
 
 @dataclass(frozen=True)
@@ -178,9 +210,10 @@ class Models:
     Event: type[EventModel]
     Meta: type[MetaModel]
     Reply: type[ReplyModel]
+    Record: type[RecordModel]
 
 
-MODELS = Models(CaseModel, EventModel, MetaModel, ReplyModel)
+MODELS = Models(CaseModel, EventModel, MetaModel, ReplyModel, RecordModel)
 
 
 def _bind_model(model: type[Model], table_name: str, region: str) -> None:
@@ -201,11 +234,12 @@ def bind() -> Models:
     _bind_model(EventModel, config.events_table(), region)
     _bind_model(MetaModel, config.meta_table(), region)
     _bind_model(ReplyModel, config.replies_table(), region)
+    _bind_model(RecordModel, config.records_table(), region)
     return MODELS
 
 
 def create_tables(models: Models) -> None:
     """Create the tables if missing (local stack and tests; infra/ owns AWS)."""
-    for model in (models.Case, models.Event, models.Meta, models.Reply):
+    for model in (models.Case, models.Event, models.Meta, models.Reply, models.Record):
         if not model.exists():
             model.create_table(wait=True)

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent / "console"
 ASSETS: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "ui.js": "text/javascript; charset=utf-8",
     "i18n.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",

@@ -28,7 +28,8 @@ def model_tables(names) -> dict:
 
     out = {}
     for table, model in ((names.cases_table, bound.Case), (names.events_table, bound.Event),
-                         (names.meta_table, bound.Meta), (names.replies_table, bound.Reply)):
+                         (names.meta_table, bound.Meta), (names.replies_table, bound.Reply),
+                         (names.records_table, bound.Record)):
         attrs = model.get_attributes()
         hash_attr = attrs[model._hash_keyname]
         range_attr = attrs[model._range_keyname] if model._range_keyname else None

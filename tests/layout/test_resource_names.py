@@ -46,11 +46,13 @@ def test_an_unknown_stage_is_refused():
 
 
 def test_config_defaults_follow_the_resource_prefix(monkeypatch):
-    for name in (resources.PREFIX_VARIABLE, "TD_TABLE_PREFIX", "TD_CASES_TABLE", "TD_SCHEDULE_GROUP",
+    for name in (resources.PREFIX_VARIABLE, "TD_TABLE_PREFIX", "TD_CASES_TABLE",
+                 "TD_RECORDS_TABLE", "TD_SCHEDULE_GROUP",
                  "TD_MAIL_BUCKET", "TD_EVENT_BUS"):
         monkeypatch.delenv(name, raising=False)
-    assert (config.cases_table(), config.events_table(), config.meta_table(), config.replies_table()) == (
-        "tenantdesk-cases", "tenantdesk-case-events", "tenantdesk-meta", "tenantdesk-replies")
+    assert (config.cases_table(), config.events_table(), config.meta_table(), config.replies_table(),
+            config.records_table()) == (
+        "tenantdesk-cases", "tenantdesk-case-events", "tenantdesk-meta", "tenantdesk-replies", "tenantdesk-records")
     assert (config.schedule_group(), config.mail_bucket(), config.event_bus()) == (
         "tenantdesk", "tenantdesk-mail", "default")
     monkeypatch.setenv(resources.PREFIX_VARIABLE, "tenantdesk-dev")

@@ -4,12 +4,13 @@ effect at the next ``bind()``, connection included."""
 from __future__ import annotations
 
 from chalicelib.adapters import models
-from chalicelib.adapters.models import CaseModel, EventModel, MetaModel, ReplyModel, bind, create_tables
+from chalicelib.adapters.models import CaseModel, EventModel, MetaModel, RecordModel, ReplyModel, bind, create_tables
 
 
 def test_models_and_indexes_are_importable_module_level_classes():
     bound = bind()
-    assert (bound.Case, bound.Event, bound.Meta, bound.Reply) == (CaseModel, EventModel, MetaModel, ReplyModel)
+    assert (bound.Case, bound.Event, bound.Meta, bound.Reply, bound.Record) == (
+        CaseModel, EventModel, MetaModel, ReplyModel, RecordModel)
     assert isinstance(CaseModel.by_tenant, models.ByTenant)
     assert CaseModel.by_tenant._model is CaseModel
     assert set(CaseModel._indexes) == {"by_tenant", "open_queue", "dept_queue", "by_activity"}

@@ -3,12 +3,13 @@
 // inserted with textContent / createElement; innerHTML is never used.
 import { t, label, setLang, getLang } from "/console/i18n.js";
 import { barChart } from "/console/charts.js";
+import {
+  state, may, hooks, PAGES, h, append, clear, $, main, options, tz, fmt, localParts, countdown, ApiError, api, P,
+  caseUrl, errorText, showError, newKey,
+} from "/console/ui.js";
 
-// ---------------------------------------------------------------- permissions
-// The API says what the caller may do: GET /v1/me/permissions lists the role's
-// permission names (for navigation), and a case carries the actions the caller
-// may take on it now. Nothing here mirrors chalicelib/domain/auth.py; the API decides.
-const may = (perm) => !!state.me && (state.me.permissions || []).includes(perm);
+// Pages in modules of their own register themselves (ui.js page()); importing them here
+// puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
 
 // Enumerations (chalicelib/domain/cases.py).
 const KINDS = ["consultation", "complaint", "request"];
@@ -23,118 +24,6 @@ const VALIDITIES = ["valid", "invalid"];
 const SEVERITIES = ["general", "major"];
 const CAUSES = ["business_affected", "outside_control", "equipment_facility", "other"];
 const VIA = ["app", "phone", "in_person", "email", "sms", "letter"];
-
-// ---------------------------------------------------------------- state
-const state = {
-  token: sessionStorage.getItem("td.token") || "",
-  me: null,
-  pid: sessionStorage.getItem("td.property") || "",
-  property: null,
-  timers: [],
-};
-
-// ---------------------------------------------------------------- DOM helpers
-// h("div", {class: "x", onclick: fn}, "text", child, ...): strings become text nodes.
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key === "value") node.value = value;
-    else if (key === "checked") node.checked = !!value;
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  append(node, children);
-  return node;
-}
-function append(node, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
-const $ = (sel) => document.querySelector(sel);
-const main = () => $("#main");
-
-function options(values, group, { blank = true, selected = "" } = {}) {
-  const out = blank ? [h("option", { value: "" }, t("all"))] : [];
-  for (const v of values) out.push(h("option", { value: v, selected: v === selected }, group ? label(group, v) : v));
-  return out;
-}
-
-// ---------------------------------------------------------------- time
-function tz() { return state.property?.policy?.timezone || "Asia/Shanghai"; }
-function fmt(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (isNaN(d)) return String(iso);
-  return new Intl.DateTimeFormat(getLang(), { timeZone: tz(), year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", hour12: false }).format(d);
-}
-function localParts(date = new Date()) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: tz(), year: "numeric",
-    month: "2-digit", day: "2-digit" }).formatToParts(date).map((p) => [p.type, p.value]));
-  return { day: `${parts.year}-${parts.month}-${parts.day}`, month: `${parts.year}-${parts.month}` };
-}
-function remaining(iso) {
-  const ms = new Date(iso) - Date.now();
-  const late = ms < 0;
-  let s = Math.floor(Math.abs(ms) / 1000);
-  const d = Math.floor(s / 86400); s %= 86400;
-  const hh = String(Math.floor(s / 3600)).padStart(2, "0");
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
-  const ss = String(s % 60).padStart(2, "0");
-  return { late, text: `${late ? "−" : ""}${d ? d + "d " : ""}${hh}:${mm}:${ss}` };
-}
-function countdown(iso) {
-  if (!iso) return h("span", { class: "muted" }, "—");
-  const node = h("span", { class: "countdown", dataset: { due: iso }, title: fmt(iso) });
-  tick(node);
-  return node;
-}
-function tick(node) {
-  const r = remaining(node.dataset.due);
-  node.textContent = r.text;
-  node.classList.toggle("late", r.late);
-}
-setInterval(() => document.querySelectorAll("[data-due]").forEach(tick), 1000);
-
-// ---------------------------------------------------------------- API
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = body?.code || `http_${status}`;
-  }
-}
-async function api(method, path, body, headers = {}) {
-  const init = { method, headers: { Authorization: `Bearer ${state.token}`, ...headers } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  let data = null;
-  try { data = await response.json(); } catch { data = null; }
-  if (!response.ok) {
-    if (response.status === 401) { signOut(false); }
-    throw new ApiError(response.status, data);
-  }
-  return data;
-}
-const P = () => `/v1/properties/${encodeURIComponent(state.pid)}`;
-const caseUrl = (id) => `${P()}/cases/${encodeURIComponent(id)}`;
-
-function errorText(err) { return err instanceof ApiError ? `${err.status} ${err.code}: ${err.message}` : String(err); }
-function showError(err) {
-  const box = $("#error");
-  if (!err) { box.hidden = true; box.textContent = ""; return; }
-  box.textContent = errorText(err);
-  box.hidden = false;
-}
 
 // The control room's security staff sign its side, customer service the other (reports.py decides).
 const signableSides = (doc) => ["customer_service", "control_room"]
@@ -205,9 +94,11 @@ function renderHeader() {
   document.documentElement.lang = getLang();
   if (!state.me) return;
   const current = (location.hash.split("/")[1] || "queue");
-  for (const [view, perm] of VIEWS) {
+  const entries = [...VIEWS.map(([view, perm]) => [view, perm, VIEW_LABEL[view]]),
+    ...PAGES.filter((p) => p.nav).map((p) => [p.name, p.perm, p.label])];
+  for (const [view, perm, text] of entries) {
     if (!may(perm)) continue;
-    nav.append(h("a", { href: `#/${view}`, id: `nav-${view}`, class: current === view ? "active" : "" }, t(VIEW_LABEL[view])));
+    nav.append(h("a", { href: `#/${view}`, id: `nav-${view}`, class: current === view ? "active" : "" }, t(text)));
   }
   const props = h("select", { id: "property", "aria-label": t("property"), onchange: async (e) => {
     state.pid = e.target.value; sessionStorage.setItem("td.property", state.pid); await loadProperty(); route();
@@ -230,7 +121,8 @@ async function route() {
   const [, view = "queue", arg] = location.hash.split("/");
   renderHeader();
   const views = { queue: viewQueue, case: viewCase, log: viewLog, approvals: viewApprovals, handovers: viewHandovers,
-    handover: viewHandover, dashboard: viewDashboard, quarantine: viewQuarantine };
+    handover: viewHandover, dashboard: viewDashboard, quarantine: viewQuarantine,
+    ...Object.fromEntries(PAGES.map((p) => [p.name, p.render])) };
   const fn = views[view] || viewQueue;
   clear(main()).append(h("p", { class: "muted" }, t("loading")));
   try { await fn(arg ? decodeURIComponent(arg) : undefined); } catch (e) {
@@ -244,6 +136,8 @@ window.addEventListener("hashchange", route);
 function navigate(hash) {
   if (location.hash === hash) route(); else location.hash = hash;
 }
+hooks.unauthorized = () => signOut(false);
+hooks.navigate = navigate;
 
 // ---------------------------------------------------------------- queue
 const queueState = { filters: {}, cursors: [] };
@@ -522,7 +416,6 @@ async function renderReplies(c, box) {
 }
 
 // ---------------------------------------------------------------- log a case
-function newKey() { return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`; }
 
 async function viewLog() {
   if (!may("case.log")) { clear(main()).append(h("p", {}, t("forbidden_view"))); return; }

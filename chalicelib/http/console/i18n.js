@@ -177,6 +177,11 @@ const hant = {
 const TABLES = { "zh-Hans": hans, "zh-Hant": hant, en };
 let current = "zh-Hans";
 
+// A page module's own strings: addStrings({en: {...}, "zh-Hans": {...}, "zh-Hant": {...}}).
+export function addStrings(tables) {
+  for (const [lang, strings] of Object.entries(tables)) Object.assign(TABLES[lang], strings);
+}
+
 export function setLang(lang) { current = LANGS.includes(lang) ? lang : "zh-Hans"; }
 export function getLang() { return current; }
 export function t(key) { return TABLES[current][key] ?? en[key] ?? key; }
