@@ -126,7 +126,10 @@ def test_a_chinese_complaint_goes_from_submission_to_closed_through_the_local_st
 
     status, seen_by_staff, _ = stack.call("GET", base, desk)
     assert status == 200
-    assert [e["action"] for e in seen_by_staff["timeline"]] == [
+    # The watcher's notices (e.g. the same-day report a promise beyond today sends the manager) land
+    # whenever the engine runs: between any two steps. The staff's own steps keep their order.
+    automatic = {"escalation_notified", "escalation_unrouted", "watch_renewed", "callback_reminder"}
+    assert [e["action"] for e in seen_by_staff["timeline"] if e["action"] not in automatic] == [
         "submitted", "classify", "assign", "respond", "resolve", "callback", "rate", "close"]
     status, seen_by_tenant, raw = stack.call("GET", base, tenant)
     assert status == 200
