@@ -201,7 +201,9 @@ def test_no_server_errors_and_responses_match_the_document(stack):
     if any("Server error" in f for failures in unexpected.values() for f in failures):
         report += "\n\n--- the stack's logged errors ---\n" + _logged_errors(stack)
     assert not unexpected, f"{len(unexpected)} operation(s) failed in {elapsed:.0f}s:\n\n{report}"
-    assert elapsed < 90, f"the fuzzing took {elapsed:.0f}s, over its 90s budget"
+    # How long it took is reported, not asserted: a timed test fails on a loaded machine and says
+    # nothing about the product (the example budget per operation bounds the work instead).
+    print(f"schemathesis: {len(operations)} operations fuzzed in {elapsed:.0f}s")
     for key, reason in KNOWN.items():
         if key in found:
             pytest.xfail(f"{key[0]} {key[1]}: {reason}")
