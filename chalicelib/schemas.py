@@ -143,6 +143,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                     "department_contacts": {"type": "object", "maxProperties": 50,
                                                             "additionalProperties": {"type": "object"}},
                                     "policy": {"type": "object"}, "lang": _enum(cases.LANGS),
+                                    # The shift-handover checklist, [{id, text}]; checked in domain/logbook.py.
+                                    "handover_checklist": {"type": "array", "maxItems": 30,
+                                                           "items": {"type": "object"}},
                                     "staff_addresses": {"type": "array", "maxItems": 200, "uniqueItems": True,
                                                         "items": _EMAIL},
                                     "quotas": {"type": "object", "additionalProperties": False, "properties": {
