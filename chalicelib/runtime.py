@@ -103,9 +103,9 @@ def logbook():
     global _logbook
     if _logbook is None:
         from chalicelib.adapters.logbook_store import DynamoLogbookStore
-        from chalicelib.adapters.models import bind
         from chalicelib.services.logbook_service import LogbookService
-        _logbook = LogbookService(reports(), DynamoLogbookStore(bind()), clock=clock, mailer=mailer)
+        # The records table bound with the other tables: the case store's models.
+        _logbook = LogbookService(reports(), DynamoLogbookStore(service().store.m), clock=clock, mailer=mailer)
     return _logbook
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import config
 from chalicelib.domain import auth, handover, logbook
 from chalicelib.domain.cases import iso
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail.templates import property_lang
 from chalicelib.observability import record_metric
 
@@ -191,14 +191,20 @@ class LogbookService:
         record_metric("HandoverDiaryEntry", property_id=property_id, shift_end=key)
         return {**entry, "shift_end": key}, True
 
-    def correct_entry(self, principal: auth.Principal, property_id: str, shift_end: str | datetime,
-                      entry_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The author corrects an entry while the shift runs; the old wording is kept."""
+    def correct_entry(self, principal: auth.Principal, property_id: str, entry_id: str,
+                      params: dict[str, Any]) -> dict[str, Any]:
+        """The author corrects an entry of the current shift; the old wording is kept.
+        An entry of the shift that just ended is closed (409 ``shift_over``)."""
         auth.authorize(principal, "handover.diary", property_id)
-        end = self._shift_end(shift_end)
+        prop = self._property(property_id)
+        now = self.clock()
+        end = handover.next_handover(now, prop.policy)
         key = handover.key_of(end)
         found = self.books.diary_entry(property_id, key, entry_id)
         if found is None:
+            previous = handover.key_of(handover.shift_window(now, prop.policy)[1])
+            if self.books.diary_entry(property_id, previous, entry_id) is not None:
+                raise Conflict("the shift is over: its diary is closed", code="shift_over")
             raise NotFound("no such diary entry", code="entry_not_found")
         if params.get("version") is not None and params["version"] != found["version"]:
             raise VersionConflict("the entry changed since you read it", code="diary_version_conflict",
@@ -218,6 +224,16 @@ class LogbookService:
             raise ValidationFailed(f"side must be one of {', '.join(logbook.SIDES)}", details={"field": "side"})
         auth.authorize(principal, f"handover.sign.{side}", property_id)
 
+    @staticmethod
+    def _on_side(principal: auth.Principal, end: datetime, prop: Any, role: str) -> None:
+        """Which side hands over depends on the time of the handover (a state of the
+        handover, not of the caller's authority): the other side's people get 409."""
+        outgoing, incoming = logbook.sides_at(end, prop.policy)
+        side = outgoing if role == "outgoing" else incoming
+        if logbook.side_of(principal.role) != side:
+            raise Conflict(f"the {role} side of this handover is {side}", code=f"not_{role}_side",
+                           details={"outgoing": outgoing, "incoming": incoming})
+
     def mark_checklist(self, principal: auth.Principal, property_id: str, shift_end: str | datetime,
                        items: list[dict[str, Any]]) -> dict[str, Any]:
         """The outgoing side marks checklist items √/× (the current shift's too)."""
@@ -225,10 +241,7 @@ class LogbookService:
         end = self._shift_end(shift_end)
         prop = self._property(property_id)
         self._is_handover(prop, end)
-        outgoing = logbook.sides_at(end, prop.policy)[0]
-        if logbook.side_of(principal.role) != outgoing:
-            raise Forbidden(f"the outgoing side ({outgoing}) marks the checklist", code="not_outgoing_side",
-                            details={"outgoing": outgoing})
+        self._on_side(principal, end, prop, "outgoing")
         book = self._change(prop, end, lambda b: b.mark(items, _who(principal), self.clock()))
         return self._view(prop, end, {"property_id": property_id, "shift_end": book.shift_end}, book)
 
@@ -253,9 +266,10 @@ class LogbookService:
     def refuse(self, principal: auth.Principal, property_id: str, shift_end: str | datetime,
                reason: str) -> dict[str, Any]:
         """The incoming side refuses to take over; the manager hears of it at once."""
+        auth.authorize(principal, "handover.sign", property_id)
         end = self._shift_end(shift_end)
         prop = self._property(property_id)
-        self._side_allowed(principal, property_id, logbook.sides_at(end, prop.policy)[1])
+        self._on_side(principal, end, prop, "incoming")
         doc = self._summary(property_id, end)
         book = self._change(prop, end, lambda b: b.refuse(_who(principal), self.clock(), reason))
         record_metric("HandoverRefused", property_id=property_id, shift_end=book.shift_end)
@@ -270,9 +284,10 @@ class LogbookService:
     def answer(self, principal: auth.Principal, property_id: str, shift_end: str | datetime,
                note: str) -> dict[str, Any]:
         """The outgoing side answers the refusal; it signs again afterwards."""
+        auth.authorize(principal, "handover.sign", property_id)
         end = self._shift_end(shift_end)
         prop = self._property(property_id)
-        self._side_allowed(principal, property_id, logbook.sides_at(end, prop.policy)[0])
+        self._on_side(principal, end, prop, "outgoing")
         doc = self._summary(property_id, end)
         book = self._change(prop, end, lambda b: b.answer(_who(principal), self.clock(), note))
         return self._view(prop, end, doc, book)

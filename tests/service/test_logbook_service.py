@@ -82,16 +82,16 @@ def test_an_entry_links_only_a_case_of_the_property(books, svc):
 def test_only_the_author_corrects_within_the_shift_and_the_old_text_stays(books, clock):
     entry, _ = books.add_entry(DESK, "P1", {"text": "3栋漏水"})
     with pytest.raises(Forbidden):
-        books.correct_entry(DESK2, "P1", END, entry["entry_id"], {"text": "改"})
-    fixed = books.correct_entry(DESK, "P1", END, entry["entry_id"], {"text": "3栋1201漏水，已关阀"})
+        books.correct_entry(DESK2, "P1", entry["entry_id"], {"text": "改"})
+    fixed = books.correct_entry(DESK, "P1", entry["entry_id"], {"text": "3栋1201漏水，已关阀"})
     assert fixed["text"] == "3栋1201漏水，已关阀" and fixed["corrections"][0]["text"] == "3栋漏水"
     assert fixed["corrections"][0]["by"]["id"] == "desk-1"
     clock.now = datetime(2026, 11, 23, 10, 1, tzinfo=timezone.utc)
     with pytest.raises(Conflict) as err:
-        books.correct_entry(DESK, "P1", END, entry["entry_id"], {"text": "下班后再改"})
+        books.correct_entry(DESK, "P1", entry["entry_id"], {"text": "下班后再改"})
     assert err.value.code == "shift_over"
     with pytest.raises(NotFound):
-        books.correct_entry(DESK, "P1", END, "nope", {"text": "x"})
+        books.correct_entry(DESK, "P1", "nope", {"text": "x"})
 
 
 def test_sign_refuse_answer_sign_accept_review(books, clock, mailer):
@@ -138,12 +138,12 @@ def test_urgent_items_go_to_both_managers_when_the_outgoing_side_signs_once(book
 
 
 def test_the_checklist_is_marked_by_the_outgoing_side_only(books):
-    with pytest.raises(Forbidden) as err:
+    with pytest.raises(Conflict) as err:
         ok_all(books, GUARD)
     assert err.value.code == "not_outgoing_side"
     morning = "2026-11-24T00:00:00Z"  # Tuesday 08:00: the control room hands the night over
     assert ok_all(books, GUARD, morning)["outgoing"] == "control_room"
-    with pytest.raises(Forbidden):
+    with pytest.raises(Conflict):
         ok_all(books, DESK, morning)
     with pytest.raises(NotFound):
         ok_all(books, DESK, "2026-11-23T11:00:00Z")  # not a handover time
@@ -155,8 +155,9 @@ def test_customer_service_never_signs_the_control_rooms_side_and_others_cannot_a
     books.sign(DESK, "P1", END, "customer_service")
     with pytest.raises(Forbidden):
         books.sign(DESK2, "P1", END, "control_room")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Conflict) as err:
         books.refuse(DESK2, "P1", END, "我替监控室拒绝")
+    assert err.value.code == "not_incoming_side"
     with pytest.raises(Forbidden):
         books.review(DESK, "P1", END)
     with pytest.raises(Forbidden):
