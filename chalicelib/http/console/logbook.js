@@ -177,7 +177,7 @@ async function viewHandover(end) {
   clear(main()).append(
     h("h1", {}, t("handovers"), " · ", `${fmt(doc.shift_start)} → ${fmt(doc.shift_end)}`),
     h("p", {}, h("a", { href: "#/handovers" }, "← ", t("back"))),
-    h("div", { class: "card", id: "handover-state", dataset: { state: doc.state } }, h("h2", {}, t("lb_state"), " ", stateLabel(doc)),
+    h("div", { class: "card", id: "handover-state", dataset: { state: doc.state, outgoing: doc.outgoing, incoming: doc.incoming } }, h("h2", {}, t("lb_state"), " ", stateLabel(doc)),
       h("p", {}, `${t("lb_outgoing")}: ${label("lb", doc.outgoing)} → ${t("lb_incoming")}: ${label("lb", doc.incoming)}`),
       doc.review ? h("p", { id: "review" }, `${t("lb_reviewed")} · ${who(doc.review.by)} · ${fmt(doc.review.at)} ${doc.review.comment || ""}`) : ""),
     refusals,
