@@ -74,8 +74,8 @@ def test_diary_checklist_sign_refuse_answer_accept_review(page, stack):
     page.wait_for_selector("#handover-state[data-state=refused]")
     assert "对讲机坏了没有备用" in page.text_content("#refusals")
     page.click("#nav-handovers")
-    end = url.rsplit("/", 1)[-1]
-    row = page.locator(f"#handovers tr[data-shift-end='{end}'], #handovers tr[data-shift-end='{end.replace('%3A', ':')}']")
+    end = url.rsplit("/", 1)[-1].replace("%3A", ":")
+    row = page.locator(f"#handovers tr[data-shift-end='{end}']")
     row.first.wait_for()
     assert "attention" in row.first.get_attribute("class") and row.first.get_attribute("data-state") == "refused"
 
