@@ -36,6 +36,10 @@ NAMES = resources.names_at_import()
 from chalicelib.http.routes_reports import reports_routes  # noqa: E402
 
 app.register_blueprint(reports_routes)
+# The shift-handover logbook: diary, checklist, refusals, review.
+from chalicelib.http.routes_logbook import logbook_routes  # noqa: E402
+
+app.register_blueprint(logbook_routes)
 from chalicelib.http.routes_console import console_routes  # noqa: E402
 
 app.register_blueprint(console_routes)

@@ -15,6 +15,7 @@ _service = None
 _replies = None
 _intake = None
 _reports = None
+_logbook = None
 _watch = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
@@ -98,7 +99,17 @@ def reports():
     return _reports
 
 
+def logbook():
+    global _logbook
+    if _logbook is None:
+        from chalicelib.adapters.logbook_store import DynamoLogbookStore
+        from chalicelib.services.logbook_service import LogbookService
+        # The records table bound with the other tables: the case store's models.
+        _logbook = LogbookService(reports(), DynamoLogbookStore(service().store.m), clock=clock, mailer=mailer)
+    return _logbook
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _clock
-    _service = _replies = _intake = _watch = _reports = _clock = None
+    global _service, _replies, _intake, _watch, _reports, _logbook, _clock
+    _service = _replies = _intake = _watch = _reports = _logbook = _clock = None
     _clients.clear()

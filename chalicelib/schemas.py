@@ -143,6 +143,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                     "department_contacts": {"type": "object", "maxProperties": 50,
                                                             "additionalProperties": {"type": "object"}},
                                     "policy": {"type": "object"}, "lang": _enum(cases.LANGS),
+                                    # The shift-handover checklist, [{id, text}]; checked in domain/logbook.py.
+                                    "handover_checklist": {"type": "array", "maxItems": 30, "items": {
+                                        "type": "object", "additionalProperties": False, "required": ["id", "text"],
+                                        "properties": {"id": {"type": "string", "maxLength": 40},
+                                                       "text": {"type": "string", "maxLength": 200}}}},
                                     "staff_addresses": {"type": "array", "maxItems": 200, "uniqueItems": True,
                                                         "items": _EMAIL},
                                     "quotas": {"type": "object", "additionalProperties": False, "properties": {
@@ -151,7 +156,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                         for name, default in quotas.DEFAULTS.items()}}}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
-                                     "comment": {"type": "string", "maxLength": 2000}}),
+                                     "role": _enum(("outgoing", "incoming")),
+                                     "comment": {"type": "string", "maxLength": 1000}}),
+    # The shift-handover logbook (chalicelib/domain/logbook.py checks the rest: 422 with the field).
+    "AddDiaryEntry": _body(["text"], {"text": {"type": "string", "minLength": 1, "maxLength": 1000},
+                                      "case_id": _ID, "urgent": {"type": "boolean"},
+                                      "entry_id": {**_ID, "description": "the client's id: a retry stores it once"}}),
+    "CorrectDiaryEntry": _body([], {"text": {"type": "string", "minLength": 1, "maxLength": 1000},
+                                    "urgent": {"type": "boolean"},
+                                    "version": {**_VERSION, "description": "the entry version you saw"}}),
+    "MarkChecklist": _body(["items"], {"items": {"type": "array", "minItems": 1, "maxItems": 30, "items": {
+        "type": "object", "additionalProperties": False, "required": ["id", "mark"],
+        "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 40}, "mark": _enum(("ok", "not_ok")),
+                       "note": {"type": "string", "maxLength": 1000}}}}}),
+    "RefuseHandover": _body(["reason"], {"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}),
+    "AnswerRefusal": _body(["note"], {"note": {"type": "string", "minLength": 1, "maxLength": 1000}}),
+    "ReviewHandover": _body([], {"comment": {"type": "string", "maxLength": 1000}}),
 }
 
 

@@ -82,7 +82,12 @@ PROPERTIES: dict[str, dict[str, Any]] = {
            "contacts": {"front_desk": "desk@harbour.example", "manager": "manager@harbour.example",
                         "director": "director@harbour.example", "on_duty": "control-room@harbour.example"},
            "departments": ["engineering", "security", "cleaning", "customer_service", "leasing"],
-           "policy": {"timezone": "Asia/Hong_Kong", "weekend": [], "work_start": "10:00", "work_end": "22:00"}},
+           "policy": {"timezone": "Asia/Hong_Kong", "weekend": [], "work_start": "10:00", "work_end": "22:00",
+                      # The mall hands over at its own times (seed 000 篇3), not the residential 08:00/18:00.
+                      "handover_times": ["10:00", "22:00"]},
+           "handover_checklist": [{"id": "desk", "text": "工作臺整潔"}, {"id": "equipment", "text": "設備運行正常"},
+                                  {"id": "key_cabinet", "text": "鑰匙櫃核對"}, {"id": "radio", "text": "對講機已充電"},
+                                  {"id": "diary_read", "text": "交接本已閱"}]},
 }
 
 
@@ -322,4 +327,61 @@ def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
             case = service.act(_CAST[step.who].principal(), spec.property_id, case.case_id, step.action,
                             _valid(step.action.title().replace("_", ""), step.params))  # ConfirmInvalid
         statuses[case.status] += 1
+    clock.now = now
+    seed_logbook(store, service, clock, now)
     return statuses
+
+
+# The shift-handover logbook (seed 000 篇3): diary entries of the running shift, and in P1 an
+# accepted and reviewed handover three shifts back and a refused one two shifts back (shown in
+# red). The last handover is left for the hourly job and the people on duty.
+DIARY: dict[str, list[tuple[str, str, bool, float]]] = {  # who, text, urgent, hours before now
+    "P1": [("DESK", "5栋2号电梯异响，已通知工程部张师傅检查", False, 1.5),
+           ("SECURITY", "B2车库排水沟积水，已设警示牌，请早班跟进", True, 0.5)],
+    "P2": [("desk_p2", "L2-15 商戶反映冷氣不凍，已轉工程部", False, 1.0)],
+}
+
+
+def seed_logbook(store: DynamoStore, service: CaseService, clock: _SeedClock, now: datetime) -> None:
+    from chalicelib.adapters.logbook_store import DynamoLogbookStore
+    from chalicelib.domain import handover
+    from chalicelib.services.logbook_service import LogbookService
+    from chalicelib.services.report_service import ReportService
+    books = LogbookService(ReportService(service, store, clock=clock), DynamoLogbookStore(store.m), clock=clock)
+    for property_id, entries in DIARY.items():
+        start = handover.shift_window(now, service.property(property_id).policy)[1]
+        for who, text, urgent, hours in entries:
+            clock.now = max(now - timedelta(hours=hours), start + timedelta(minutes=1))
+            books.add_entry(_CAST[who].principal(), property_id, {"text": text, "urgent": urgent})
+    policy = service.property("P1").policy
+    last = handover.shift_window(now, policy)[1]
+    earlier = [i for i in handover.handovers_between(last - timedelta(days=3), last, policy) if i < last][-2:]
+    for end, refused in zip(earlier, (False, True), strict=True):
+        _seed_handover(books, service, clock, end, refused)
+    clock.now = now
+
+
+def _seed_handover(books: Any, service: CaseService, clock: _SeedClock, end: datetime, refused: bool) -> None:
+    from chalicelib.domain import logbook
+    policy = service.property("P1").policy
+    outgoing, incoming = logbook.sides_at(end, policy)
+    person = {"control_room": _CAST["SECURITY"], "customer_service": _CAST["DESK"]}
+    out, inc = person[outgoing].principal(), person[incoming].principal()
+    clock.now = end - timedelta(hours=2)
+    books.add_entry(out, "P1", {"text": "3栋1201业主反映空调不制冷，已派单工程部" if not refused
+                                else "钥匙柜3栋备用钥匙借出未归还", "urgent": refused})
+    clock.now = end - timedelta(minutes=20)
+    marks = [{"id": i["id"], "mark": "ok"} for i in books.checklist(service.property("P1"))]
+    if refused:
+        marks[2] = {"id": marks[2]["id"], "mark": "not_ok", "note": "3栋1201备用钥匙不在柜内"}
+    books.mark_checklist(out, "P1", end, marks)
+    clock.now = end + timedelta(minutes=5)
+    books.reports.produce_handover("P1", end, now=clock.now)
+    books.sign(out, "P1", end, outgoing, "交班")
+    clock.now = end + timedelta(minutes=12)
+    if refused:
+        books.refuse(inc, "P1", end, "钥匙柜少了3栋1201的备用钥匙，交班人未说明去向")
+        return
+    books.sign(inc, "P1", end, incoming, "已接班")
+    clock.now = end + timedelta(hours=1)
+    books.review(_CAST["LEAD"].principal(), "P1", end, "已审阅，交接完整")

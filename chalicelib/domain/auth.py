@@ -125,6 +125,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover.sign": _FRONT_AND_UP | {"security"},
     "handover.sign.customer_service": _FRONT_AND_UP,
     "handover.sign.control_room": frozenset({"security"}),
+    # The shift's work diary (seed 000 篇3 1.3): whoever is on duty at the desk or in the control room.
+    "handover.diary": _FRONT_AND_UP | {"security"},
+    # The shift lead (領班) reviews and signs each day's handovers (篇3 2.3, 4.2); managers and up may too.
+    "handover.review": frozenset({"shift_lead", "manager", "director", "admin"}),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain import deadlines, escalation, quotas
+from chalicelib.domain import deadlines, escalation, logbook, quotas
 from chalicelib.domain.errors import ValidationFailed
 
 
@@ -32,6 +32,9 @@ class Property:
     # the case's department): {"engineering": {"manager": "eng-mgr@..."}}; a tier a
     # department leaves out falls back to ``contacts`` (escalation.contacts_for).
     department_contacts: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The shift-handover checklist ({id, text} in the property's language; seed 000 篇3 2.4);
+    # None: the default list (chalicelib/domain/logbook.py).
+    handover_checklist: tuple[dict[str, str], ...] | None = None
 
     def contacts_for(self, department: str | None) -> dict[str, str]:
         """The escalation addresses for a case routed to ``department``."""
@@ -48,13 +51,15 @@ class Property:
                    data.get("lang") or None,
                    staff_addresses=tuple(dict.fromkeys(a.strip().lower() for a in data.get("staff_addresses") or ()
                                                        if isinstance(a, str) and a.strip())),
-                   department_contacts=_department_contacts(data.get("department_contacts"), departments))
+                   department_contacts=_department_contacts(data.get("department_contacts"), departments),
+                   handover_checklist=_checklist(data.get("handover_checklist")))
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
                 "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
                 "quotas": self.quotas.to_dict(), "lang": self.lang, "staff_addresses": list(self.staff_addresses),
-                "department_contacts": {d: dict(c) for d, c in self.department_contacts.items()}}
+                "department_contacts": {d: dict(c) for d, c in self.department_contacts.items()},
+                "handover_checklist": list(self.handover_checklist) if self.handover_checklist else None}
 
     def is_staff_address(self, address: str) -> bool:
         """Mail from this address is staff's: a registered staff address, or one of
@@ -91,3 +96,8 @@ def _department_contacts(value: Any, departments: tuple[str, ...]) -> dict[str, 
                 raise invalid(f"{name}.{tier}", "an email address is required")
         found[department] = {tier: address.strip() for tier, address in people.items()}
     return found
+
+
+def _checklist(value: Any) -> tuple[dict[str, str], ...] | None:
+    items = logbook.checklist_from_settings(value)
+    return tuple(items) if items is not None else None

@@ -87,7 +87,28 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("GET", "/v1/properties/{property_id}/handovers/{shift_end}"): (
         "One handover summary (shift_end like 2026-11-23T10:00:00Z) with its signatures", "report.read", None, 200),
     ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): (
-        "Sign a handover for one side, once (409 already_signed)", "handover.sign", "SignHandover", 200),
+        "Sign a handover for one side: the outgoing side first (checklist complete), then the incoming side "
+        "accepts, by another person (409 outgoing_signs_first, already_signed, same_signer, checklist_incomplete, "
+        "refusal_unanswered)", "handover.sign", "SignHandover", 200),
+    ("PUT", "/v1/properties/{property_id}/handovers/{shift_end}/checklist"): (
+        "The outgoing side marks checklist items ok (√) or not_ok (×, a note required)", "handover.sign",
+        "MarkChecklist", 200),
+    ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/refuse"): (
+        "The incoming side refuses the handover with a reason; the manager is mailed at once", "handover.sign",
+        "RefuseHandover", 200),
+    ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/answer"): (
+        "The outgoing side answers a refusal, then signs again", "handover.sign", "AnswerRefusal", 200),
+    ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/review"): (
+        "The shift lead reviews and signs an accepted handover, once", "handover.review", "ReviewHandover", 200),
+    ("GET", "/v1/properties/{property_id}/shift"): (
+        "The shift running now: who hands over at its end, its diary and checklist so far", "report.read", None,
+        200),
+    ("POST", "/v1/properties/{property_id}/shift/diary"): (
+        "Add an entry to the current shift's work diary (entry_id: a retry stores it once)", "handover.diary",
+        "AddDiaryEntry", 201),
+    ("PUT", "/v1/properties/{property_id}/shift/diary/{entry_id}"): (
+        "Correct your own diary entry while the shift runs; the old wording is kept", "handover.diary",
+        "CorrectDiaryEntry", 200),
     ("GET", "/v1/properties/{property_id}/stats/daily/{day}"): (
         "Statistics of a property-local day (YYYY-MM-DD)", "report.read", None, 200),
     ("GET", "/v1/properties/{property_id}/stats/monthly/{month}"): (
@@ -142,7 +163,8 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/approvals": {"limit": _limit(100)},
     "/v1/properties/{property_id}/quarantine": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
-    "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR},
+    "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR, "unreviewed": {
+        "type": "boolean", "description": "only handovers the shift lead has not reviewed (a page may be short)"}},
     "/v1/properties/{property_id}/queue": {
         "status": _choice(cases.OPEN_STATUSES), "kind": _choice(cases.KINDS), "category": _choice(cases.CATEGORIES),
         "channel": _choice(cases.CHANNELS), "tier": _choice(cases.TIERS), "department": {"type": "string"},

@@ -38,9 +38,10 @@ def _request():
 def list_handovers(property_id):
     req = _request()
     params = web.query(req)
-    items, cursor = runtime.reports().list_handovers(web.principal(req), web.property_id(property_id),
-                                             limit=web.query_int(params, "limit", 20, 1, 50),
-                                             cursor=params.get("cursor"))
+    items, cursor = runtime.logbook().list_handovers(web.principal(req), web.property_id(property_id),
+                                                     limit=web.query_int(params, "limit", 20, 1, 50),
+                                                     cursor=params.get("cursor"),
+                                                     unreviewed=web.query_bool(params, "unreviewed"))
     return web.json_response({"items": items, "next_cursor": cursor})
 
 
@@ -54,7 +55,7 @@ def produce_handover(property_id):
     who = web.principal(req)
     body = web.body(req, "ProduceHandover")
     pid = web.property_id(property_id)
-    doc, created = runtime.reports().request_handover(who, pid, parse_at(body.get("at")))
+    doc, created = runtime.logbook().request_handover(who, pid, parse_at(body.get("at")))
     headers = {"Location": f"/v1/properties/{pid}/handovers/{doc['shift_end']}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
@@ -67,7 +68,7 @@ def get_handover(property_id, shift_end):
     from chalicelib.services.report_service import parse_shift_end
     who = web.principal(_request())
     pid = web.property_id(property_id)
-    return web.json_response(runtime.reports().get_handover(who, pid, parse_shift_end(shift_end)))
+    return web.json_response(runtime.logbook().get_handover(who, pid, parse_shift_end(shift_end)))
 
 
 @reports_routes.route(HANDOVERS + "/{shift_end}/sign", methods=["POST"], authorizer=users)
@@ -78,7 +79,8 @@ def sign_handover(property_id, shift_end):
     who = web.principal(req)
     body = web.body(req, "SignHandover")
     pid = web.property_id(property_id)
-    doc = runtime.reports().sign_handover(who, pid, parse_shift_end(shift_end), body["side"], body.get("comment", ""))
+    doc = runtime.logbook().sign(who, pid, parse_shift_end(shift_end), body["side"], body.get("comment", ""),
+                                 body.get("role"))
     return web.json_response(doc)
 
 

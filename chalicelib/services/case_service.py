@@ -147,7 +147,8 @@ class CaseService:
                                           "departments": list(prop.departments), "email": prop.email,
                                           "contacts": prop.contacts, "quotas": params.get("quotas") or {},
                                           "lang": prop.lang, "staff_addresses": list(prop.staff_addresses),
-                                          "department_contacts": prop.department_contacts})
+                                          "department_contacts": prop.department_contacts,
+                                          "handover_checklist": prop.to_dict()["handover_checklist"]})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
         self.store.register_property(property_id)
         if prop.email:

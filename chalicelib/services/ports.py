@@ -317,3 +317,31 @@ class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):
 
 class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, Protocol):
     """Everything at once: what the runtime builds and hands to the services."""
+
+
+class LogbookStore(Protocol):
+    """The shift-handover logbooks (checklist marks, signatures, refusals, review)
+    and each shift's work diary. Stored dicts carry their ``version``."""
+
+    def logbook(self, property_id: str, shift_end: str) -> dict[str, Any] | None:
+        """The logbook of the handover at ``shift_end`` (strongly consistent), or None."""
+
+    def logbooks(self, property_id: str, shift_ends: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Several logbooks by shift end, in one read (at most 100)."""
+
+    def save_logbook(self, property_id: str, shift_end: str, data: dict[str, Any], *, expected_version: int) -> int:
+        """Conditional: a new logbook when ``expected_version`` is 0 (must not exist),
+        else only if still at that version; otherwise
+        ``VersionConflict(logbook_version_conflict)`` and nothing is written.
+        Returns the stored version."""
+
+    def diary(self, property_id: str, shift_end: str) -> list[dict[str, Any]]:
+        """The diary entries of the shift ending at ``shift_end``, oldest first (one Query)."""
+
+    def diary_entry(self, property_id: str, shift_end: str, entry_id: str) -> dict[str, Any] | None:
+        """One entry (strongly consistent), or None."""
+
+    def save_diary_entry(self, property_id: str, shift_end: str, entry: dict[str, Any], *,
+                         expected_version: int) -> int:
+        """Conditional as ``save_logbook`` (``VersionConflict(diary_version_conflict)``):
+        a new entry must not exist, a correction must find the version it read."""

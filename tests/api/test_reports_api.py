@@ -96,9 +96,20 @@ def test_list_and_get_handovers(api, tokens, shift, clock):
     assert call(api, "GET", f"{BASE}/handovers?cursor=garbage", tokens["dept_staff"])[0] == 400
 
 
+def mark_all_ok(api, token, shift_end=SHIFT_END):
+    """The outgoing side marks the default checklist √ (it signs only a complete one)."""
+    items = [{"id": i, "mark": "ok"} for i in ("desk", "equipment", "key_cabinet", "diary_read")]
+    s, doc = call(api, "PUT", f"{BASE}/handovers/{shift_end}/checklist", token, {"items": items})
+    assert s == 200, doc
+    return doc
+
+
 def test_both_sides_sign_and_a_second_signature_is_409(api, tokens, shift):
     call(api, "POST", f"{BASE}/handovers", tokens["front_desk"], {})
     sign = f"{BASE}/handovers/{SHIFT_END}/sign"
+    s, body = call(api, "POST", sign, tokens["front_desk"], {"side": "customer_service"})
+    assert s == 409 and body["code"] == "checklist_incomplete"  # 18:00: customer service hands over, √/× first
+    mark_all_ok(api, tokens["front_desk"])
     s, doc = call(api, "POST", sign, tokens["front_desk"], {"side": "customer_service", "comment": "排水沟案已交接"})
     assert s == 200 and doc["signatures"]["customer_service"]["by"]["name"] == "前台小王"
     assert doc["signatures"]["customer_service"]["comment"] == "排水沟案已交接" and doc["signed"] is False
@@ -204,6 +215,7 @@ def test_no_token_is_401(api, method, route, body):
 
 def test_one_front_desk_token_cannot_sign_both_sides_and_security_signs_the_control_room(api, tokens, shift):
     call(api, "POST", f"{BASE}/handovers", tokens["front_desk"], {})
+    mark_all_ok(api, tokens["front_desk"])
     sign = f"{BASE}/handovers/{SHIFT_END}/sign"
     assert call(api, "POST", sign, tokens["front_desk"], {"side": "customer_service"})[0] == 200
     s, body = call(api, "POST", sign, tokens["front_desk"], {"side": "control_room"})
@@ -241,8 +253,9 @@ def test_openapi_documents_the_report_routes(api):
     from app import app
     from chalicelib.http.openapi import ROUTES as DOCUMENTED
     registered = {(m, p) for p, entries in app.routes.items() for m in entries}
-    mine = {(m, p) for (m, p) in DOCUMENTED if "/handovers" in p or "/stats/" in p}
-    assert len(mine) == 6 and mine <= registered
+    mine = {(m, p) for (m, p) in DOCUMENTED if "/handovers" in p or "/stats/" in p or p.endswith(("/shift", "/diary",
+                                                                                                   "{entry_id}"))}
+    assert len(mine) == 13 and mine <= registered  # the summary and statistics (6), the logbook (7)
     s, doc = call(api, "GET", "/v1/openapi.json")
     assert doc["paths"]["/v1/properties/{property_id}/handovers/{shift_end}/sign"]["post"]["x-permission"] == \
         "handover.sign"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from chalicelib.domain.cases import STATUSES
 from devstack.seed import CASES, PEOPLE, seed
@@ -53,3 +54,22 @@ def test_printed_people_own_seeded_cases(store):
     seed(store, T0)
     owners = {c.tenant_id for c in _all_cases(store)}
     assert {PEOPLE["TENANT"].subject, PEOPLE["TENANT2"].subject} <= owners
+
+
+def test_seed_writes_a_lived_in_logbook(store):
+    from chalicelib.adapters.logbook_store import DynamoLogbookStore
+    from chalicelib.domain import handover
+    from chalicelib.services.case_service import CaseService
+    seed(store, T0)
+    books = DynamoLogbookStore(store.m)
+    service = CaseService(store, lambda: T0)
+    p1, p2 = service.property("P1").policy, service.property("P2").policy
+    assert [t.strftime("%H:%M") for t in p2.handover_times] == ["10:00", "22:00"]  # the mall's own times
+    current = handover.key_of(handover.next_handover(T0, p1))
+    assert [e["urgent"] for e in books.diary("P1", current)] == [False, True]
+    assert "冷氣" in books.diary("P2", handover.key_of(handover.next_handover(T0, p2)))[0]["text"]
+    last = handover.shift_window(T0, p1)[1]
+    ends = [handover.key_of(i) for i in handover.handovers_between(last - timedelta(days=3), last, p1) if i < last][-2:]
+    done, refused = (books.logbook("P1", end) for end in ends)
+    assert done["state"] == "accepted" and done["review"]["by"]["id"] == PEOPLE["LEAD"].subject
+    assert refused["state"] == "refused" and "钥匙" in refused["refusals"][0]["reason"]

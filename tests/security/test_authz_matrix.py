@@ -83,6 +83,12 @@ BODIES: dict[str, dict] = {
     "ReturnReply": {"comment": "请补充维修时间"},
     "ProduceHandover": {},
     "SignHandover": {"side": "customer_service"},
+    "AddDiaryEntry": {"text": "3栋电梯困人，已通知工程部", "urgent": True},
+    "CorrectDiaryEntry": {"text": "3栋2号电梯困人，已救出"},
+    "MarkChecklist": {"items": [{"id": "desk", "mark": "ok"}]},
+    "RefuseHandover": {"reason": "钥匙柜少了一把钥匙"},
+    "AnswerRefusal": {"note": "钥匙借给工程部了"},
+    "ReviewHandover": {"comment": "已审阅"},
 }
 
 LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
@@ -115,6 +121,12 @@ PREPARE: dict[str, list[tuple[str, dict]]] = {
 MAY_CONFLICT = {
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/sign"),  # a side signs once: already_signed
     ("POST", CASES + "/{case_id}/replies/{reply_id}/posted"),  # the reply is an email, not a letter
+    # The logbook's order and sides follow the handover's time and state (08:00: the control room
+    # hands over): not_outgoing_side, not_incoming_side, outgoing_signs_first, not_refused, not_accepted.
+    ("PUT", CASES.replace("/cases", "") + "/handovers/{shift_end}/checklist"),
+    ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/refuse"),
+    ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/answer"),
+    ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/review"),
 }
 
 
@@ -184,7 +196,7 @@ class World:
     def __init__(self, client):
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
-        self.tenant_case = self.email_case = self.reply = self.shift_end = None
+        self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = None
 
     def build(self, path: str) -> None:
         c = self.client
@@ -205,14 +217,23 @@ class World:
                             make_token("dept_staff", subject="dept_staff-1", department=DEPT), BODIES["DraftReply"])
             assert s == 201 and reply["status"] == "pending", reply
             self.reply = reply["reply_id"]
+        if "{entry_id}" in path:
+            self.entry = self.add_entry(self.desk)
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
             self.shift_end = doc["shift_end"]
 
+    def add_entry(self, token: str) -> str:
+        s, entry = call(self.client, "POST", f"/v1/properties/{OWN}/shift/diary", token, BODIES["AddDiaryEntry"])
+        assert s == 201, entry
+        return entry["entry_id"]
+
     def prepare(self, path: str, role: str) -> None:
         """Fresh resources in a state where an allowed ``role`` can succeed on ``path``."""
         self.build(path)
+        if "{entry_id}" in path:
+            self.entry = self.add_entry(token_for(role, OWN))  # only its author corrects an entry
         action = path.rsplit("/", 1)[-1]
         admin = make_token("admin", properties=(OWN,), subject="admin-prep")
         if "{case_id}" in path and "/replies" not in path:
@@ -233,7 +254,8 @@ class World:
     def url(self, path: str) -> str:
         case = self.email_case if "/replies" in path else self.tenant_case
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
-                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1"}
+                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1",
+                  "entry_id": self.entry}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"

@@ -10,6 +10,7 @@ import {
 
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
+import "/console/logbook.js";
 
 // Enumerations (chalicelib/domain/cases.py).
 const KINDS = ["consultation", "complaint", "request"];
@@ -24,10 +25,6 @@ const VALIDITIES = ["valid", "invalid"];
 const SEVERITIES = ["general", "major"];
 const CAUSES = ["business_affected", "outside_control", "equipment_facility", "other"];
 const VIA = ["app", "phone", "in_person", "email", "sms", "letter"];
-
-// The control room's security staff sign its side, customer service the other (reports.py decides).
-const signableSides = (doc) => ["customer_service", "control_room"]
-  .filter((x) => may(`handover.sign.${x}`) && !doc.signatures?.[x]);
 
 // ---------------------------------------------------------------- sign in
 const DEMO = [
@@ -83,7 +80,7 @@ function signOut(go = true) {
 
 // ---------------------------------------------------------------- header
 const VIEWS = [
-  ["queue", "queue.read"], ["log", "case.log"], ["approvals", "reply.approve"], ["handovers", "report.read"],
+  ["queue", "queue.read"], ["log", "case.log"], ["approvals", "reply.approve"],
   ["dashboard", "report.read"], ["quarantine", "mail.quarantine"],
 ];
 const VIEW_LABEL = { queue: "queue", log: "log_case", approvals: "approvals", handovers: "handovers", dashboard: "dashboard",
@@ -120,8 +117,8 @@ async function route() {
   }
   const [, view = "queue", arg] = location.hash.split("/");
   renderHeader();
-  const views = { queue: viewQueue, case: viewCase, log: viewLog, approvals: viewApprovals, handovers: viewHandovers,
-    handover: viewHandover, dashboard: viewDashboard, quarantine: viewQuarantine,
+  const views = { queue: viewQueue, case: viewCase, log: viewLog, approvals: viewApprovals,
+    dashboard: viewDashboard, quarantine: viewQuarantine,
     ...Object.fromEntries(PAGES.map((p) => [p.name, p.render])) };
   const fn = views[view] || viewQueue;
   clear(main()).append(h("p", { class: "muted" }, t("loading")));
@@ -494,46 +491,6 @@ async function viewQuarantine() {
   clear(main()).append(...parts);
   await mine.load();
   if (unrouted) await unrouted.load();
-}
-
-// ---------------------------------------------------------------- handovers
-async function viewHandovers() {
-  const list = await api("GET", `${P()}/handovers`);
-  const err = h("div", { class: "form-error" });
-  const produce = may("handover.sign") ? h("button", { type: "button", id: "produce-handover", onclick: async () => {
-    try { const doc = await api("POST", `${P()}/handovers`, {}); location.hash = `#/handover/${encodeURIComponent(doc.shift_end)}`; }
-    catch (x) { err.textContent = errorText(x); }
-  } }, t("produce_handover")) : "";
-  const rows = (list.items || []).map((d) => h("tr", {},
-    h("td", {}, h("a", { href: `#/handover/${encodeURIComponent(d.shift_end)}` }, `${fmt(d.shift_start)} → ${fmt(d.shift_end)}`)),
-    h("td", {}, describe(d.counts)), h("td", {}, d.signed ? "✓" : Object.entries(d.signatures || {}).map(([s, v]) => `${s}: ${v ? "✓" : "—"}`).join(" · "))));
-  clear(main()).append(h("h1", {}, t("handovers"), " · ", state.pid), h("p", {}, produce), err,
-    rows.length ? h("table", { id: "handovers" }, h("thead", {}, h("tr", {}, ["shift", "counts", "signed"].map((k) => h("th", {}, t(k))))), h("tbody", {}, rows))
-      : h("p", { class: "muted" }, t("no_handovers")));
-}
-
-async function viewHandover(shiftEnd) {
-  const doc = await api("GET", `${P()}/handovers/${encodeURIComponent(shiftEnd)}`);
-  const sections = Object.entries(doc).filter(([, v]) => v && typeof v === "object" && Array.isArray(v.items));
-  const err = h("div", { class: "form-error" });
-  const form = h("form", { class: "stack", id: "sign-form", onsubmit: async (e) => {
-    e.preventDefault();
-    try {
-      await api("POST", `${P()}/handovers/${encodeURIComponent(shiftEnd)}/sign`, formBody(form, [["side"], ["comment"]]));
-      viewHandover(shiftEnd);
-    } catch (x) { err.textContent = errorText(x); }
-  } }, h("label", {}, t("side"), h("select", { name: "side", id: "sign-side" }, options(signableSides(doc), null, { blank: false }))),
-  h("label", {}, t("comment"), h("input", { type: "text", name: "comment" })), h("button", { type: "submit", id: "sign-submit" }, t("sign")), err);
-  clear(main()).append(h("h1", {}, t("handovers"), " · ", `${fmt(doc.shift_start)} → ${fmt(doc.shift_end)}`),
-    h("p", {}, h("a", { href: "#/handovers" }, "← ", t("back"))),
-    h("div", { class: "card" }, h("h2", {}, t("counts")), h("p", {}, describe(doc.counts))),
-    sections.map(([name, s]) => h("div", { class: "card" }, h("h2", {}, `${name} (${s.count})`),
-      h("ul", { class: "plain" }, s.items.map((i) => h("li", {}, h("a", { href: `#/case/${encodeURIComponent(i.case_id)}` }, i.case_id), " ",
-        statusBadge(i.status), " ", i.unit || "", " ", i.title || "", i.overdue ? h("span", { class: "late" }, " ⚠") : ""))))),
-    h("div", { class: "card" }, h("h2", {}, t("signatures")),
-      h("ul", { class: "plain", id: "signatures" }, Object.entries(doc.signatures || {}).map(([side, s]) => h("li", { dataset: { side, signed: s ? "yes" : "no" } }, side, ": ",
-        s ? `${s.by?.name || s.by?.id || ""} ${fmt(s.at)} ${s.comment || ""}` : "—"))),
-      may("handover.sign") && signableSides(doc).length ? form : ""));
 }
 
 // ---------------------------------------------------------------- dashboard
