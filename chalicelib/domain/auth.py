@@ -125,6 +125,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover.sign": _FRONT_AND_UP | {"security"},
     "handover.sign.customer_service": _FRONT_AND_UP,
     "handover.sign.control_room": frozenset({"security"}),
+    # Photos: a tenant for their own case or a draft, staff for a case of their
+    # property (or a case they are about to log). Each completes only their own.
+    "upload.create": frozenset(ROLES),
+    "upload.complete": frozenset(ROLES),
 }
 
 
