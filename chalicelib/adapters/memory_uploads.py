@@ -52,15 +52,18 @@ class MemoryUploadStore:
 
 class MemoryObjects:
     """A bucket as a dict. ``presigned_post`` returns a form a test can "post"
-    with :meth:`post` (which, like moto, does not enforce the size range)."""
+    with :meth:`post` (which, like moto, does not enforce the size range);
+    ``forms`` keeps each form's conditions by key."""
 
     def __init__(self, bucket: str = "tenantdesk-test-mail") -> None:
         self.bucket = bucket
         self.objects: dict[str, tuple[bytes, str]] = {}
+        self.forms: dict[str, dict[str, Any]] = {}
 
     def presigned_post(self, key: str, *, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
-        return {"url": f"memory://{self.bucket}", "fields": {"key": key, "Content-Type": content_type},
-                "conditions": {"content-length-range": [1, max_bytes], "expires_in": expires_in}}
+        self.forms[key] = {"content-length-range": [1, max_bytes], "Content-Type": content_type,
+                           "expires_in": expires_in}
+        return {"url": f"memory://{self.bucket}", "fields": {"key": key, "Content-Type": content_type}}
 
     def post(self, form: dict[str, Any], data: bytes) -> None:
         self.objects[form["fields"]["key"]] = (data, form["fields"]["Content-Type"])
