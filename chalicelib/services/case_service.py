@@ -288,16 +288,15 @@ class CaseService:
         bucket = config.mail_bucket()
         items = params.get("attachments") or []
         attachments.require_stored(items, bucket=bucket, property_id=property_id)
-        wanted = {n: parts for n, item in enumerate(items)
-                  if (parts := attachments.uploaded_parts(attachments.stored_key(
-                      item["ref"], bucket=bucket, property_id=property_id) or "")) is not None}
+        keys = {n: attachments.stored_key(item["ref"], bucket=bucket, property_id=property_id) or ""
+                for n, item in enumerate(items)}
+        wanted = {n: parts[2] for n, key in keys.items() if (parts := attachments.uploaded_parts(key))}
         if not wanted:
             return
-        found = self.uploads.get_uploads(property_id, [p[2] for p in wanted.values()]) if self.uploads else {}
-        for n, (_pid, _owner, upload_id) in wanted.items():
+        found = self.uploads.get_uploads(property_id, list(wanted.values())) if self.uploads else {}
+        for n, upload_id in wanted.items():
             upload = found.get(upload_id)
-            key = attachments.stored_key(items[n]["ref"], bucket=bucket, property_id=property_id) or ""
-            uploads.require_attachable(upload, key=key, subject=principal.subject, property_id=property_id,
+            uploads.require_attachable(upload, key=keys[n], subject=principal.subject, property_id=property_id,
                                        case_id=case_id, field=f"attachments[{n}].ref")
             assert upload is not None  # require_attachable refused a missing one
             items[n] = uploads.attachment_item(upload, items[n])
