@@ -13,7 +13,7 @@ from chalicelib.domain.replies import view as reply_view
 from chalicelib.domain.views import case_actions, case_view, event_view
 from chalicelib.http import web
 from chalicelib.observability import logger, record_metric
-from chalicelib.runtime import aws_client, clock, intake, replies, service, watch_service
+from chalicelib.runtime import aws_client, clock, intake, replies, service, uploads, watch_service
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
@@ -43,6 +43,10 @@ app.register_blueprint(logbook_routes)
 from chalicelib.http.routes_console import console_routes  # noqa: E402
 
 app.register_blueprint(console_routes)
+# Photo uploads (presigned POST, check) and the thumbnail handler.
+from chalicelib.http.routes_uploads import uploads_routes  # noqa: E402
+
+app.register_blueprint(uploads_routes)
 
 
 @app.middleware("http")
@@ -203,14 +207,16 @@ def get_case(property_id, case_id):
 @app.route(CASE + "/attachments/{n}", methods=["GET"], authorizer=users)
 @web.api
 def attachment(property_id, case_id, n):
-    """A stored attachment, through a short-lived presigned URL: browsers never load a tenant's link."""
+    """A stored attachment, through a short-lived presigned URL: browsers never load a tenant's link.
+    ``thumbnail_url`` once its thumbnail was made (off the request path), else null."""
     from chalicelib import config
     from chalicelib.adapters import s3
-    item, key = service().attachment(web.principal(_request()), *web.case_ids(property_id, case_id),
-                                     web.attachment_number(n))
+    item, key, thumb = uploads().attachment(web.principal(_request()), *web.case_ids(property_id, case_id),
+                                            web.attachment_number(n))
     url = s3.presigned_get(s3.signer(), config.mail_bucket(), key, name=item.get("name"))
-    return web.json_response({"url": url, "expires_in": s3.URL_SECONDS, "name": item.get("name"),
-                              "content_type": item.get("content_type")})
+    thumbnail_url = s3.presigned_get(s3.signer(), config.mail_bucket(), thumb) if thumb else None
+    return web.json_response({"url": url, "thumbnail_url": thumbnail_url, "expires_in": s3.URL_SECONDS,
+                              "name": item.get("name"), "content_type": item.get("content_type")})
 
 
 # --- lifecycle actions ---------------------------------------------------------------

@@ -74,6 +74,15 @@ class ResourceNames:
         return f"{self.prefix}-reminders-dlq"
 
     @property
+    def thumbnail_queue(self) -> str:
+        """S3 ObjectCreated notifications of stored attachments (app's make_thumbnails consumes it)."""
+        return f"{self.prefix}-thumbnails"
+
+    @property
+    def thumbnail_queue_dlq(self) -> str:
+        return f"{self.prefix}-thumbnails-dlq"
+
+    @property
     def inbound_mail_failures(self) -> str:
         """The inbound_mail Lambda's on-failure destination."""
         return f"{self.prefix}-inbound-mail-failures"

@@ -17,6 +17,7 @@ _intake = None
 _reports = None
 _logbook = None
 _watch = None
+_uploads = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -63,8 +64,28 @@ def service():
         if config.reminder_queue_arn():
             from chalicelib.adapters.scheduler import CallbackReminders
             reminders = CallbackReminders(lambda: aws_client("scheduler"), clock)
-        _service = CaseService(DynamoStore(bind()), clock, watcher=watcher, reminders=reminders)
+        from chalicelib.adapters.dynamodb_uploads import DynamoUploadStore
+        models = bind()
+        _service = CaseService(DynamoStore(models), clock, watcher=watcher, reminders=reminders,
+                               uploads=DynamoUploadStore(models))
     return _service
+
+
+def uploads():
+    """Photo uploads and thumbnails (chalicelib/services/upload_service.py)."""
+    global _uploads
+    if _uploads is None:
+        from chalicelib.adapters.images import thumbnail  # Pillow itself loads on the first thumbnail
+        from chalicelib.adapters.s3_objects import S3Objects
+        from chalicelib.services.upload_service import UploadService
+        cases = service()
+        if cases.uploads is None:  # a service wired by hand (tests): its tables, as they are bound
+            from chalicelib.adapters.dynamodb_uploads import DynamoUploadStore
+            from chalicelib.adapters.models import MODELS
+            cases.uploads = DynamoUploadStore(MODELS)
+        _uploads = UploadService(cases, cases.uploads, S3Objects(lambda: aws_client("s3"), config.mail_bucket()),
+                                 clock, thumbnailer=thumbnail)
+    return _uploads
 
 
 def watch_service():
@@ -110,6 +131,6 @@ def logbook():
 
 
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _logbook, _clock
-    _service = _replies = _intake = _watch = _reports = _logbook = _clock = None
+    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads
+    _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = None
     _clients.clear()

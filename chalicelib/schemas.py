@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from chalicelib.domain import cases, quotas
+from chalicelib.domain import cases, quotas, uploads
 from chalicelib.domain.errors import ValidationFailed
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
@@ -155,6 +155,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                "description": f"default {default}; 429 rate_limited beyond it"}
                                         for name, default in quotas.DEFAULTS.items()}}}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
+    # The type is checked by the domain (422 unsupported_content_type), the size against the type's limit.
+    "StartUpload": _body(["content_type", "size"], {
+        "content_type": {"type": "string", "minLength": 1, "maxLength": 100,
+                         "description": "one of " + ", ".join(uploads.CONTENT_TYPES)},
+        "size": {"type": "integer", "minimum": 1, "maximum": MAX_ATTACHMENT_BYTES,
+                 "description": "the file's size in bytes (images at most 10 MB, video/mp4 20 MB)"},
+        "case_id": {"type": "string", "pattern": r"^TD-\d{8}-\d{4,6}$",
+                    "description": "the case the photo is for; without it, a draft for a new case"}}),
+    "CompleteUpload": _body([], {}),
     "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
                                      "role": _enum(("outgoing", "incoming")),
                                      "comment": {"type": "string", "maxLength": 1000}}),

@@ -28,6 +28,9 @@ ASL = ROOT / "statemachines" / "case_watch.asl.json"
 WATCH_QUEUE = LOCAL.watch_queue
 WATCH_DLQ = LOCAL.watch_dead_letters
 REMINDER_QUEUE = LOCAL.reminder_queue
+THUMBNAIL_QUEUE = LOCAL.thumbnail_queue
+# Browser uploads come from the console's and a local app's origins (as CORS on AWS, infra/mail_intake.py).
+LOCAL_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 SCHEDULE_GROUP = LOCAL.schedule_group
 
 
@@ -45,10 +48,30 @@ def setup() -> dict[str, str]:
         scheduler.create_schedule_group(Name=SCHEDULE_GROUP)
     except scheduler.exceptions.ConflictException:
         pass
+    setup_thumbnails()
     return {"TD_STATE_MACHINE_ARN": machine["stateMachineArn"], "TD_WATCH_QUEUE_URL": urls[WATCH_QUEUE],
             "TD_WATCH_DLQ_URL": urls[WATCH_DLQ], "TD_REMINDER_QUEUE_ARN": reminder_arn,
             "TD_SCHEDULE_GROUP": SCHEDULE_GROUP,
             "TD_SCHEDULER_ROLE_ARN": f"arn:aws:iam::000000000000:role/{LOCAL.prefix}-scheduler"}
+
+
+def setup_thumbnails() -> None:
+    """As infra wires it on AWS: the mail bucket notifies the thumbnail queue of
+    every object stored under ``attachments/`` (moto delivers S3 notifications to
+    SQS; a worker pumps the queue to ``make_thumbnails``), and accepts browser
+    POSTs (presigned uploads) from the local origins. Call after the bucket exists."""
+    from chalicelib import config
+    from chalicelib.domain.attachments import PREFIX
+    s3, sqs = _client("s3"), _client("sqs")
+    url = sqs.create_queue(QueueName=THUMBNAIL_QUEUE)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=config.mail_bucket(), NotificationConfiguration={
+        "QueueConfigurations": [{"Id": "thumbnails", "QueueArn": arn, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": PREFIX}]}}}]})
+    s3.put_bucket_cors(Bucket=config.mail_bucket(), CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": ["POST"], "AllowedOrigins": list(LOCAL_ORIGINS), "AllowedHeaders": ["*"],
+         "MaxAgeSeconds": 3000},
+        {"AllowedMethods": ["GET"], "AllowedOrigins": list(LOCAL_ORIGINS), "MaxAgeSeconds": 3000}]})
 
 
 def sqs_lambda_event(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -87,8 +110,10 @@ def event_handler_names() -> set[str]:
     return {source.name for source in app.app.event_sources}
 
 
-def queue_pump(queue: str, handler_name: str, out: TextIO):
-    """Feed a queue's messages to an ``on_sqs_message`` handler of the app."""
+def queue_pump(queue: str, handler_name: str, out: TextIO,
+               report: Callable[[Any], str | None] = lambda r: None):
+    """Feed a queue's messages to an ``on_sqs_message`` handler of the app;
+    ``report`` turns what the handler returned into a line to print (or None)."""
     def loop(stopping: threading.Event) -> None:
         handle = handler(handler_name)
         sqs = _client("sqs")
@@ -98,11 +123,14 @@ def queue_pump(queue: str, handler_name: str, out: TextIO):
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1).get(
                     "Messages", []):
                 try:
-                    handle(sqs_lambda_event(message, arn), _context(handler_name))
+                    line = report(handle(sqs_lambda_event(message, arn), _context(handler_name)))
                 except Exception as exc:  # noqa: BLE001 - as Lambda would: reported, message left for a retry
                     out.write(f"engine | {handler_name} failed: {exc!r}\n")
                     out.flush()
                     continue
+                if line:
+                    out.write(f"{line}\n")
+                    out.flush()
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return loop
 
@@ -151,13 +179,14 @@ def due_schedules(out: TextIO):
 
 # The app's event handlers these workers drive (devstack/mail.py drives
 # inbound_mail and written_reply_outbox); tests check every handler is driven.
-DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats")
+DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats", "make_thumbnails")
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
     return [
         ("watch-tasks", queue_pump(WATCH_QUEUE, "watch_tasks", out)),
         ("reminders", queue_pump(REMINDER_QUEUE, "callback_reminders", out)),
+        ("thumbnails", queue_pump(THUMBNAIL_QUEUE, "make_thumbnails", out, thumbnail_lines)),
         ("watch-outbox", every(60, "watch_outbox", out,
                                lambda r: f"watchers started from the outbox: {r['started']}"
                                if r and r.get("started") else None)),
@@ -166,6 +195,13 @@ def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
                                      (r or {}).values()) else None)),
         ("schedules", due_schedules(out)),
     ]
+
+
+def thumbnail_lines(results: Any) -> str | None:
+    """``thumbnail | made → attachments/P1/...`` for each object the handler looked at
+    (its own thumbnails' notifications, ``skipped``, are not shown)."""
+    lines = [f"thumbnail | {outcome} → {key}" for key, outcome in (results or {}).items() if outcome != "skipped"]
+    return "\n".join(lines) or None
 
 
 def fast_policy() -> dict[str, Any]:

@@ -28,6 +28,7 @@ FUNCTIONS = {
     "watch_outbox": "WatchOutbox",
     "callback_reminders": "CallbackReminders",
     "handover_and_stats": "HandoverAndStats",
+    "make_thumbnails": "MakeThumbnails",
 }
 # Which handlers run case actions (start a watcher, create/delete callback reminder
 # schedules via CaseService) - chalicelib/runtime.py service().
@@ -78,6 +79,23 @@ class Functions:
         r["inbound_mail"].add_to_policy(iam.PolicyStatement(
             sid="StoreAttachments", actions=["s3:PutObject"],
             resources=[bucket.arn_for_objects("attachments/*")]))
+        # Photo uploads (chalicelib/services/upload_service.py). The API signs the presigned
+        # POST, so its role is what lets S3 store the file under uploads/; completing reads it
+        # (HEAD, a ranged GET), copies it under attachments/<property>/uploads/ and deletes the
+        # staged one (or a refused copy); viewing signs GETs of attachments and thumbnails.
+        # ListBucket makes a HEAD of a missing object a 404, not a 403.
+        r["api_handler"].add_to_policy(iam.PolicyStatement(
+            sid="Uploads", actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+            resources=[bucket.arn_for_objects("uploads/*"), bucket.arn_for_objects("attachments/*")]))
+        r["api_handler"].add_to_policy(iam.PolicyStatement(
+            sid="UploadsList", actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+        # Thumbnails: read each stored attachment, write its thumbnail beside it.
+        r["make_thumbnails"].add_to_policy(iam.PolicyStatement(
+            sid="Thumbnails", actions=["s3:GetObject", "s3:PutObject"],
+            resources=[bucket.arn_for_objects("attachments/*")]))
+        r["make_thumbnails"].add_to_policy(iam.PolicyStatement(
+            sid="ThumbnailsList", actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+        p.messaging.thumbnails.grant_consume_messages(r["make_thumbnails"])
         p.watcher.state_machine.grant_task_response(r["watch_tasks"])
         p.messaging.watch_tasks.grant_consume_messages(r["watch_tasks"])
         p.messaging.reminders.grant_consume_messages(r["callback_reminders"])
@@ -154,7 +172,7 @@ class Functions:
                         "only: this stage's Lambda log groups/streams, SES identities (any verified "
                         f"sender of the account), the '{self.names.schedule_group}' schedule group's "
                         "schedules, the tables' indexes (index/*) and object-key prefixes (inbound/*, "
-                        "attachments/*)."),
+                        "attachments/*, uploads/*)."),
                  children=True)
         return role
 
@@ -162,7 +180,7 @@ class Functions:
         """The packaged app's SNS/SQS handlers must subscribe to this stage's topic and
         queues: app.py names them from TD_RESOURCE_PREFIX at import (chalicelib/resources.py)."""
         wanted = {"inbound_mail": self.names.inbound_topic, "watch_tasks": self.names.watch_queue,
-                  "callback_reminders": self.names.reminder_queue}
+                  "callback_reminders": self.names.reminder_queue, "make_thumbnails": self.names.thumbnail_queue}
         found = {s.name: getattr(s, "topic", None) or getattr(s, "queue", None) for s in app.event_sources
                  if s.name in wanted}
         if found != wanted:

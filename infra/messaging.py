@@ -37,6 +37,11 @@ class Messaging:
                                  visibility=Duration.minutes(6))
         self.reminders = queue("Reminders", names.reminder_queue, dlq=self.reminders_dlq,
                                visibility=Duration.minutes(6))
+        # S3 ObjectCreated notifications of stored attachments (infra/mail_intake.py) ->
+        # app's make_thumbnails; a notification it keeps failing on is parked for a look.
+        self.thumbnails_dlq = queue("ThumbnailsDlq", names.thumbnail_queue_dlq, retention=Duration.days(14))
+        self.thumbnails = queue("Thumbnails", names.thumbnail_queue, dlq=self.thumbnails_dlq,
+                                visibility=Duration.minutes(6))
         # SNS invokes inbound_mail asynchronously: Lambda tries an event three times (1 + 2
         # retries) and then drops it unless the function has an on-failure destination.
         # Here the failed event lands with its error (the SNS notification is in

@@ -38,7 +38,7 @@ class TenantdeskStack(cdk.Stack):
     ``.chalice/config.json``'s dev/prod stage settings apply as well."""
 
     def __init__(self, scope: Construct, stage: str, *, mail_domain: str | None = None,
-                 alarm_email: str | None = None, **kwargs: Any) -> None:
+                 alarm_email: str | None = None, app_origins: list[str] | None = None, **kwargs: Any) -> None:
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}: use one of {STAGES}")
         super().__init__(scope, stage, stack_name=f"{APP}-{stage}",
@@ -49,7 +49,8 @@ class TenantdeskStack(cdk.Stack):
 
         self.tables = Tables(self, names, prod=prod)
         self.messaging = Messaging(self, names)
-        self.mail = Mail(self, names, topic=self.messaging.inbound_topic, mail_domain=mail_domain, prod=prod)
+        self.mail = Mail(self, names, topic=self.messaging.inbound_topic, mail_domain=mail_domain, prod=prod,
+                         thumbnails=self.messaging.thumbnails, app_origins=app_origins)
         self.watcher = Watcher(self, names, watch_tasks=self.messaging.watch_tasks,
                                watch_dead_letters=self.messaging.watch_dead_letters,
                                reminders=self.messaging.reminders)

@@ -129,6 +129,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover.diary": _FRONT_AND_UP | {"security"},
     # The shift lead (領班) reviews and signs each day's handovers (篇3 2.3, 4.2); managers and up may too.
     "handover.review": frozenset({"shift_lead", "manager", "director", "admin"}),
+    # Photos: a tenant for their own case or a draft, staff for a case of their
+    # property (or a case they are about to log). Each completes only their own.
+    "upload.create": frozenset(ROLES),
+    "upload.complete": frozenset(ROLES),
 }
 
 

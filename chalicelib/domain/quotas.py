@@ -24,7 +24,10 @@ from chalicelib.domain.errors import RateLimited, ValidationFailed
 # Staff-logged cases are not limited: the front desk logs every caller's case,
 # and a busy desk must never be told to wait. API Gateway's stage throttling
 # (infra) bounds raw request rates for everyone.
-DEFAULTS = {"cases_per_tenant_per_hour": 30, "messages_per_case_per_minute": 10}
+DEFAULTS = {"cases_per_tenant_per_hour": 30, "messages_per_case_per_minute": 10,
+            # Photo uploads started by one person (tenant or staff), counted when the API
+            # issues the presigned POST: a phone sending a dozen photos of a leak fits.
+            "uploads_per_principal_per_hour": 60}
 MAX_LIMIT = 10_000
 # The counter item outlives its window a little: DynamoDB deletes expired
 # items within a day or two, and the condition never reads an old window anyway.
@@ -37,6 +40,7 @@ class Limits:
 
     cases_per_tenant_per_hour: int = DEFAULTS["cases_per_tenant_per_hour"]
     messages_per_case_per_minute: int = DEFAULTS["messages_per_case_per_minute"]
+    uploads_per_principal_per_hour: int = DEFAULTS["uploads_per_principal_per_hour"]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Limits:
@@ -85,8 +89,10 @@ class Quota:
                                                          "retry_after": seconds})
 
 
-_PERIODS = {"cases_per_tenant": timedelta(hours=1), "messages_per_case": timedelta(minutes=1)}
-_WHAT = {"cases_per_tenant": "cases per tenant per hour", "messages_per_case": "messages per case per minute"}
+_PERIODS = {"cases_per_tenant": timedelta(hours=1), "messages_per_case": timedelta(minutes=1),
+            "uploads_per_principal": timedelta(hours=1)}
+_WHAT = {"cases_per_tenant": "cases per tenant per hour", "messages_per_case": "messages per case per minute",
+         "uploads_per_principal": "uploads per person per hour"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -104,3 +110,9 @@ def case_submission(limits: Limits, property_id: str, tenant_id: str, now: datet
 def case_message(limits: Limits, property_id: str, case_id: str, now: datetime) -> Quota:
     """The quota a message on a case counts against at ``now``."""
     return _window("messages_per_case", f"{property_id}#{case_id}", limits.messages_per_case_per_minute, now)
+
+
+def upload(limits: Limits, property_id: str, principal_id: str, now: datetime) -> Quota:
+    """The quota a new upload (a presigned POST issued) counts against at ``now``."""
+    return _window("uploads_per_principal", f"{property_id}#{principal_id}", limits.uploads_per_principal_per_hour,
+                   now)

@@ -34,8 +34,14 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("GET", "/v1/me/cases"): ("The tenant's own cases, newest first", "case.list_own", None, 200),
     ("GET", "/v1/properties/{property_id}/queue"): ("Open cases sorted by next deadline", "queue.read", None, 200),
     ("GET", CASE): ("A case with its timeline", "case.read", None, 200),
-    ("GET", CASE + "/attachments/{n}"): ("A short-lived URL of the case's n-th stored attachment (from 1)",
-                                         "case.read", None, 200),
+    ("GET", CASE + "/attachments/{n}"): ("A short-lived URL of the case's n-th stored attachment (from 1), and "
+                                         "of its thumbnail (thumbnail_url, null until made)", "case.read", None, 200),
+    ("POST", "/v1/properties/{property_id}/uploads"): (
+        "Start a photo upload: a presigned POST (url, fields) for one file of the declared type and size "
+        "(JPEG, PNG, HEIC, WebP up to 10 MB; MP4 up to 20 MB)", "upload.create", "StartUpload", 201),
+    ("POST", "/v1/properties/{property_id}/uploads/{upload_id}/complete"): (
+        "Check the uploaded file (size, type by its first bytes); returns the ref to attach", "upload.complete",
+        "CompleteUpload", 200),
     ("POST", CASE + "/classify"): ("Classify kind, validity, severity, category, cause, department",
                                    "case.classify", "Classify", 200),
     ("POST", CASE + "/assign"): ("Hand the case to its responsible owner", "case.assign", "Assign", 200),
@@ -213,7 +219,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
-                                 "name")
+                                 "upload_id", "name")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": False, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

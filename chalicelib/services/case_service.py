@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
-from chalicelib.domain import attachments, auth, cases, deadlines, escalation, quotas, views
+from chalicelib.domain import attachments, auth, cases, deadlines, escalation, quotas, uploads, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.properties import Property
@@ -32,7 +32,7 @@ from chalicelib.services.ports import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from chalicelib.services.ports import Storage
+    from chalicelib.services.ports import Storage, UploadStore
 
 PROPERTY_CACHE_SECONDS = 60
 # A policy change recomputes the property's open cases. The PUT does up to
@@ -65,8 +65,11 @@ def watch_outbox_record(case: Case) -> WatchStart:
 
 
 class CaseService:
-    def __init__(self, store: Storage, clock: Clock, *, watcher: Any = None, reminders: Any = None):
+    def __init__(self, store: Storage, clock: Clock, *, watcher: Any = None, reminders: Any = None,
+                 uploads: UploadStore | None = None):
         self.store = store
+        # Checked uploads (chalicelib/services/upload_service.py); None: none can be attached.
+        self.uploads = uploads
         self.clock = clock
         self._properties: dict[str, tuple[float, Property]] = {}
         # Starts a case's Step Functions execution (chalicelib.adapters.stepfunctions.Watcher);
@@ -252,7 +255,7 @@ class CaseService:
         """A tenant's own case (app or web). Returns (case, created). Counts
         against the tenant's hourly quota (``RateLimited``); a replay does not."""
         auth.authorize(principal, "case.submit", property_id)
-        self._require_stored_attachments(property_id, params)
+        self._require_stored_attachments(principal, property_id, params)
         if params.get("repeat_of"):
             self._require_repeatable(principal, property_id, params["repeat_of"])
         return self.create_as(actor_of(principal), property_id, params, idempotency_key, limit_actor=True)
@@ -264,7 +267,7 @@ class CaseService:
         tenant_id = (params.get("reporter") or {}).get("tenant_id")
         if tenant_id:
             self._require_tenant_of(property_id, tenant_id)
-        self._require_stored_attachments(property_id, params)
+        self._require_stored_attachments(principal, property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
 
     def _require_repeatable(self, principal: auth.Principal, property_id: str, case_id: str) -> None:
@@ -277,9 +280,27 @@ class CaseService:
                                    details={"field": "repeat_of"}) from None
         cases.require_repeatable(old)
 
-    @staticmethod
-    def _require_stored_attachments(property_id: str, params: dict[str, Any]) -> None:
-        attachments.require_stored(params.get("attachments"), bucket=config.mail_bucket(), property_id=property_id)
+    def _require_stored_attachments(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
+                                    case_id: str | None = None) -> None:
+        """Every attachment is a stored object of this property (one rule,
+        domain/attachments.py); a checked upload among them must be the caller's,
+        for this case or for none (422 ``upload_not_attachable``). An upload's
+        type and size on the trail are what its check found."""
+        bucket = config.mail_bucket()
+        items = params.get("attachments") or []
+        attachments.require_stored(items, bucket=bucket, property_id=property_id)
+        keys = {n: attachments.stored_key(item["ref"], bucket=bucket, property_id=property_id) or ""
+                for n, item in enumerate(items)}
+        wanted = {n: parts[2] for n, key in keys.items() if (parts := attachments.uploaded_parts(key))}
+        if not wanted:
+            return
+        found = self.uploads.get_uploads(property_id, list(wanted.values())) if self.uploads else {}
+        for n, upload_id in wanted.items():
+            upload = found.get(upload_id)
+            uploads.require_attachable(upload, key=keys[n], subject=principal.subject, property_id=property_id,
+                                       case_id=case_id, field=f"attachments[{n}].ref")
+            assert upload is not None  # require_attachable refused a missing one
+            items[n] = uploads.attachment_item(upload, items[n])
 
     def create_as(self, actor: Actor, property_id: str, params: dict[str, Any],
                   idempotency_key: str | None, *, limit_actor: bool = False) -> tuple[Case, bool]:
@@ -389,7 +410,7 @@ class CaseService:
         auth.authorize(principal, f"case.{action}", property_id)
         prop = self.property(property_id)
         if action == "message":
-            self._require_stored_attachments(property_id, params)
+            self._require_stored_attachments(principal, property_id, params, case_id)
         department = params.get("department")
         if department and prop.departments and department not in prop.departments:
             raise ValidationFailed("unknown department for this property", details={"field": "department"})

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
     from chalicelib.domain.quotas import Quota
     from chalicelib.domain.replies import Reply
+    from chalicelib.domain.uploads import Upload
 
 Page = tuple[list[Any], "str | None"]  # (items, cursor for the next page or None)
 
@@ -309,6 +310,56 @@ class ReportStore(Protocol):
 
     def put_daily(self, property_id: str, day: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
         """Store a day's figures; ``only_if_absent`` as for ``put_handover``."""
+
+
+class UploadStore(Protocol):
+    """Upload slots (chalicelib/domain/uploads.py): issued, checked, attached by key."""
+
+    def create_upload(self, upload: Upload, *, quota: Quota | None = None) -> None:
+        """Atomic and conditional: the new upload (must not exist) and the quota
+        step (at its limit: ``QuotaExceeded``, nothing written). A pending
+        upload is forgotten a day after it was made."""
+
+    def get_upload(self, property_id: str, upload_id: str) -> Upload | None:
+        """Strongly consistent read; None when absent (or expired)."""
+
+    def get_uploads(self, property_id: str, upload_ids: Sequence[str]) -> dict[str, Upload]:
+        """Several uploads of a property (at most 25) in one read, by id."""
+
+    def finish_upload(self, upload: Upload) -> bool:
+        """Store a pending upload's outcome (complete or rejected), only if it is
+        still pending; False (nothing written) when another call finished it first."""
+
+
+class ObjectStore(Protocol):
+    """The bucket that holds attachments and uploads (S3; a dict in tests)."""
+
+    bucket: str
+
+    def presigned_post(self, key: str, *, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
+        """``{"url", "fields"}`` of a browser form POST that can store exactly
+        ``key``, with exactly that Content-Type and 1 to ``max_bytes`` bytes."""
+
+    def size(self, key: str) -> int | None:
+        """The stored object's size (HEAD), None when there is none."""
+
+    def head_bytes(self, key: str, n: int) -> bytes:
+        """The object's first ``n`` bytes (a ranged GET)."""
+
+    def read(self, key: str) -> bytes:
+        """The whole object."""
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Store (or overwrite) an object."""
+
+    def copy(self, source: str, key: str) -> None:
+        """Copy an object within the bucket (server-side), keeping its content type."""
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Remove objects (absent ones: no-op)."""
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored at ``key``."""
 
 
 class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CHALICELIB = REPO / "chalicelib"
-MAY_LOAD_LATE = ("boto3", "botocore", "jwt", "fastjsonschema", "email", "html", "chalicelib.adapters",
+MAY_LOAD_LATE = ("boto3", "botocore", "jwt", "fastjsonschema", "email", "html", "PIL", "chalicelib.adapters",
                  "chalicelib.services", "chalicelib.mail.outgoing")
-HEAVY = ("boto3", "pynamodb", "jwt", "fastjsonschema", "email", "html.parser", "chalicelib.services",
+HEAVY = ("boto3", "pynamodb", "jwt", "fastjsonschema", "email", "html.parser", "PIL", "chalicelib.services",
          "chalicelib.adapters")
 
 

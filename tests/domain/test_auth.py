@@ -476,6 +476,8 @@ EXPECTED_PERMISSIONS = {
     "handover.sign.control_room": {"security"},
     "handover.diary": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
     "handover.review": {"shift_lead", "manager", "director", "admin"},
+    "upload.create": set(ROLES),
+    "upload.complete": set(ROLES),
 }
 
 

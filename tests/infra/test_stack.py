@@ -11,7 +11,7 @@ from chalicelib.resources import for_stage
 # Every name the stack gives a resource comes from chalicelib/resources.py.
 DEV = for_stage("dev")
 FUNCTIONS = ("APIHandler", "InboundMail", "WrittenReplyOutbox", "WatchTasks", "WatchOutbox",
-             "CallbackReminders", "HandoverAndStats")
+             "CallbackReminders", "HandoverAndStats", "MakeThumbnails")
 
 
 def _tables(t: dict) -> dict:
@@ -95,9 +95,10 @@ def test_queues_and_dead_letter_queues(dev):
     queues = _queues(dev)
     assert set(queues) == {DEV.watch_queue, DEV.watch_queue_dlq, DEV.reminder_queue,
                            DEV.reminder_queue_dlq, DEV.watch_dead_letters,
-                           DEV.inbound_mail_failures}
+                           DEV.inbound_mail_failures, DEV.thumbnail_queue, DEV.thumbnail_queue_dlq}
     for consumed, dlq in ((DEV.watch_queue, DEV.watch_queue_dlq),
-                          (DEV.reminder_queue, DEV.reminder_queue_dlq)):
+                          (DEV.reminder_queue, DEV.reminder_queue_dlq),
+                          (DEV.thumbnail_queue, DEV.thumbnail_queue_dlq)):
         redrive = queues[consumed][1]["Properties"]["RedrivePolicy"]
         assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queues[dlq][0], "Arn"]}
         assert redrive["maxReceiveCount"] >= 1
@@ -114,7 +115,8 @@ def test_sns_topic_and_lambda_subscriptions(dev):
     (sns_event,) = events.values()
     assert sns_event["Type"] == "SNS"
     assert sns_event["Properties"]["Topic"]["Fn::Sub"].endswith(":" + DEV.inbound_topic)
-    for fn, queue in (("WatchTasks", DEV.watch_queue), ("CallbackReminders", DEV.reminder_queue)):
+    for fn, queue in (("WatchTasks", DEV.watch_queue), ("CallbackReminders", DEV.reminder_queue),
+                      ("MakeThumbnails", DEV.thumbnail_queue)):
         (ev,) = fns[fn]["Properties"]["Events"].values()
         assert ev["Type"] == "SQS" and ev["Properties"]["Queue"]["Fn::Sub"].endswith(":" + queue)
     schedules = {fn: [e["Properties"]["Schedule"] for e in fns[fn]["Properties"]["Events"].values()]
@@ -260,6 +262,7 @@ def test_mail_bucket_encrypted_private_ssl_lifecycle(dev):
     (bucket,) = resources(dev, "AWS::S3::Bucket").values()
     rules = {r["Prefix"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
     assert rules["inbound/"]["ExpirationInDays"] == 365
+    assert rules["uploads/"]["ExpirationInDays"] == 1  # staged uploads never completed
     assert rules["attachments/"]["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
     (policy,) = resources(dev, "AWS::S3::BucketPolicy").values()
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -329,7 +332,12 @@ def test_lambda_roles_least_privilege(dev):
     assert "states:StartExecution" in acts["APIHandler"] and "states:StartExecution" in acts["WatchOutbox"]
     assert {"scheduler:CreateSchedule", "iam:PassRole"} <= acts["APIHandler"]
     assert {"s3:GetObject", "s3:PutObject"} <= acts["InboundMail"]
-    assert not any(x.startswith("s3:") for fn in set(FUNCTIONS) - {"InboundMail"} for x in acts[fn])
+    # Uploads: the API signs the presigned POST (PutObject), checks, copies and deletes; thumbnails read and write.
+    assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket"} <= acts["APIHandler"]
+    assert {"s3:GetObject", "s3:PutObject", "sqs:ReceiveMessage"} <= acts["MakeThumbnails"]
+    assert "s3:DeleteObject" not in acts["MakeThumbnails"]
+    assert not any(x.startswith("s3:") for fn in set(FUNCTIONS) - {"InboundMail", "APIHandler", "MakeThumbnails"}
+                   for x in acts[fn])
     for fn in ("WrittenReplyOutbox", "HandoverAndStats"):
         assert not any(x.startswith(("states:", "scheduler:", "s3:", "sqs:", "iam:")) for x in acts[fn]), fn
     for fn in set(FUNCTIONS) - {"WatchTasks"}:
@@ -377,3 +385,22 @@ def test_two_stages_share_no_resource_name_so_they_can_share_an_account(dev, pro
     assert not dev_names & prod_names, dev_names & prod_names
     for stage, names in (("dev", dev_names), ("prod", prod_names)):
         assert all(n == f"tenantdesk-{stage}" or n.startswith(f"tenantdesk-{stage}-") for n in names), names
+
+
+def test_the_bucket_takes_browser_uploads_and_announces_stored_attachments_for_thumbnails(dev):
+    (bucket,) = resources(dev, "AWS::S3::Bucket").values()
+    cors = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+    post = next(r for r in cors if r["AllowedMethods"] == ["POST"])
+    assert post["AllowedOrigins"] and all(o.startswith("https://") or isinstance(o, dict)
+                                          for o in post["AllowedOrigins"])
+    assert "*" not in post["AllowedOrigins"]
+    (notifications,) = resources(dev, "Custom::S3BucketNotifications").values()
+    (queue_config,) = notifications["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    assert queue_config["QueueArn"] == {"Fn::GetAtt": [queues[DEV.thumbnail_queue], "Arn"]}
+    assert queue_config["Events"] == ["s3:ObjectCreated:*"]
+    assert queue_config["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "attachments/"}]
+    # S3 may send to the thumbnail queue, for this bucket only.
+    sends = [st for _, st in _statements(dev) if st.get("Principal") == {"Service": "s3.amazonaws.com"}]
+    assert sends and all(st["Action"] == "sqs:SendMessage" or "sqs:SendMessage" in st["Action"] for st in sends)
+    assert all("aws:SourceArn" in json.dumps(st.get("Condition")) for st in sends)

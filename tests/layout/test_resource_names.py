@@ -79,10 +79,12 @@ def _subscriptions(prefix: str | None) -> dict:
 
 def test_event_handlers_subscribe_to_the_names_of_the_prefix_they_were_imported_with():
     assert _subscriptions(None) == {"inbound_mail": LOCAL.inbound_topic, "watch_tasks": LOCAL.watch_queue,
-                                    "callback_reminders": LOCAL.reminder_queue}
+                                    "callback_reminders": LOCAL.reminder_queue,
+                                    "make_thumbnails": LOCAL.thumbnail_queue}
     dev = for_stage("dev")
     assert _subscriptions(dev.prefix) == {"inbound_mail": dev.inbound_topic, "watch_tasks": dev.watch_queue,
-                                          "callback_reminders": dev.reminder_queue}
+                                          "callback_reminders": dev.reminder_queue,
+                                          "make_thumbnails": dev.thumbnail_queue}
 
 
 def test_the_names_module_is_cheap_to_import():

@@ -89,7 +89,10 @@ BODIES: dict[str, dict] = {
     "RefuseHandover": {"reason": "钥匙柜少了一把钥匙"},
     "AnswerRefusal": {"note": "钥匙借给工程部了"},
     "ReviewHandover": {"comment": "已审阅"},
+    "StartUpload": {"content_type": "image/jpeg", "size": 64},
+    "CompleteUpload": {},
 }
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # what the uploads in the matrix "post"
 
 LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
           "reporter": {"name": "李女士", "email": "li.nvshi@example.cn"}, "department": DEPT}
@@ -196,7 +199,20 @@ class World:
     def __init__(self, client):
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
-        self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = None
+        self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = self.upload = None
+
+    def _upload_as(self, token: str) -> str:
+        """An upload of ``token``'s holder with its file in place (as S3 stores a presigned POST's)."""
+        import boto3
+        s, slot = call(self.client, "POST", f"/v1/properties/{OWN}/uploads", token, BODIES["StartUpload"])
+        assert s == 201, slot
+        s3 = boto3.client("s3", region_name="ap-southeast-1")
+        try:
+            s3.create_bucket(Bucket=MAIL_BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        s3.put_object(Bucket=MAIL_BUCKET, Key=slot["fields"]["key"], Body=JPEG, ContentType="image/jpeg")
+        return slot["upload_id"]
 
     def build(self, path: str) -> None:
         c = self.client
@@ -219,6 +235,8 @@ class World:
             self.reply = reply["reply_id"]
         if "{entry_id}" in path:
             self.entry = self.add_entry(self.desk)
+        if "{upload_id}" in path:
+            self.upload = self._upload_as(make_token("tenant", subject="tenant-1"))
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -241,6 +259,8 @@ class World:
                 s, out = call(self.client, "POST", f"/v1/properties/{OWN}/cases/{self.tenant_case}/{step}", admin,
                               body)
                 assert s == 200, (step, out)
+        if "{upload_id}" in path:  # only its owner completes an upload: the caller's own
+            self.upload = self._upload_as(token_for(role, OWN))
         if action == "revise":
             # only the author revises a returned reply: the caller drafts it, another approver returns it
             base = f"/v1/properties/{OWN}/cases/{self.email_case}/replies"
@@ -255,7 +275,7 @@ class World:
         case = self.email_case if "/replies" in path else self.tenant_case
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
                   "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1",
-                  "entry_id": self.entry}
+                  "entry_id": self.entry, "upload_id": self.upload}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
