@@ -125,6 +125,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover.sign": _FRONT_AND_UP | {"security"},
     "handover.sign.customer_service": _FRONT_AND_UP,
     "handover.sign.control_room": frozenset({"security"}),
+    # Onboarding (chalicelib/services/onboarding.py): the front desk invites a tenant to
+    # sign in (a Cognito account scoped by the system) and deactivates them when they move out.
+    "tenant.invite": _FRONT_AND_UP,
+    "tenant.deactivate": _FRONT_AND_UP,
 }
 
 
