@@ -16,6 +16,7 @@ _replies = None
 _intake = None
 _reports = None
 _watch = None
+_onboarding = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -98,7 +99,24 @@ def reports():
     return _reports
 
 
+def directory() -> Any:
+    """The user directory (Cognito) when a user pool is configured, else None."""
+    pool = config.user_pool_id()
+    if not pool:
+        return None
+    from chalicelib.adapters.cognito import CognitoDirectory
+    return CognitoDirectory(lambda: aws_client("cognito-idp"), pool)
+
+
+def onboarding():
+    global _onboarding
+    if _onboarding is None:
+        from chalicelib.services.onboarding import OnboardingService
+        _onboarding = OnboardingService(service().store, directory, clock)
+    return _onboarding
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _clock
-    _service = _replies = _intake = _watch = _reports = _clock = None
+    global _service, _replies, _intake, _watch, _reports, _clock, _onboarding
+    _service = _replies = _intake = _watch = _reports = _clock = _onboarding = None
     _clients.clear()

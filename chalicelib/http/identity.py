@@ -17,7 +17,9 @@ this module stays cheap.
 """
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -321,14 +323,11 @@ class CognitoKeys:
         self._fetched_at: float | None = None
 
     def _download(self) -> dict:
-        import json
-        import urllib.request
+        import urllib.request  # only on a JWKS fetch
         with urllib.request.urlopen(self.url, timeout=JWKS_TIMEOUT_SECONDS) as response:  # the configured JWKS URL
             return json.loads(response.read())
 
     def _load(self) -> None:
-        import time
-
         import jwt
         try:
             data = self._fetch()
@@ -340,7 +339,6 @@ class CognitoKeys:
         self._fetched_at = time.monotonic()
 
     def key(self, kid: str) -> Any:
-        import time
         if kid not in self._keys and (self._fetched_at is None
                                       or time.monotonic() - self._fetched_at >= JWKS_REFRESH_SECONDS):
             self._load()

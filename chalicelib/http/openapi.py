@@ -94,6 +94,18 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
         "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
+# Onboarding and sign-in (chalicelib/http/routes_signin.py).
+ROUTES.update({
+    ("POST", "/v1/properties/{property_id}/tenants/{tenant_id}/invite"): (
+        "Invite a registered tenant to sign in: a Cognito account in the tenants' group, scoped to this property "
+        "and tenant id by the system, invitation by mail (by SMS when `phone` is given). 201 created; 200 "
+        "resent (Idempotent-Replayed). 409 account_active, email_in_use, account_disabled, tenant_inactive",
+        "tenant.invite", "InviteTenant", 201),
+    ("POST", "/v1/properties/{property_id}/tenants/{tenant_id}/deactivate"): (
+        "The tenant moved out: their account is disabled and signed out everywhere (refresh tokens revoked), "
+        "the record marked inactive; their cases stay", "tenant.deactivate", "DeactivateTenant", 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
