@@ -83,6 +83,8 @@ BODIES: dict[str, dict] = {
     "ReturnReply": {"comment": "请补充维修时间"},
     "ProduceHandover": {},
     "SignHandover": {"side": "customer_service"},
+    "InviteTenant": {"unit": "3栋1201"},
+    "DeactivateTenant": {"reason": "搬离"},
 }
 
 LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
@@ -205,6 +207,10 @@ class World:
                             make_token("dept_staff", subject="dept_staff-1", department=DEPT), BODIES["DraftReply"])
             assert s == 201 and reply["status"] == "pending", reply
             self.reply = reply["reply_id"]
+        if "/tenants/{tenant_id}/" in path:  # invite, deactivate: a registered tenant of P1
+            s, out = call(c, "PUT", f"/v1/properties/{OWN}/tenants/tenant-1", make_token("admin", subject="admin-prep"),
+                          BODIES["PutTenant"])
+            assert s == 200, out
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -245,6 +251,8 @@ class World:
 @pytest.fixture
 def world(client, mailbox, monkeypatch):
     monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)
+    from tests.cognito_pool import make_pool
+    make_pool(monkeypatch)  # tenants are invited into it
     return World(client)
 
 
