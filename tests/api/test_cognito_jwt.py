@@ -197,3 +197,17 @@ def test_now_is_the_injected_clock_not_the_wall_clock():
     token = jwt.encode(_claims(iat=int(long_ago.timestamp()), exp=int(long_ago.timestamp()) + 60), KEY,
                        algorithm="RS256", headers={"kid": "k1"})
     assert _verify(token, now=long_ago)["token_use"] == "id"
+
+
+def test_openapi_declares_the_cognito_code_flow_and_the_local_bearer_with_sign_in_steps():
+    from chalicelib.http.openapi import ROUTES, document
+    doc = document()
+    schemes = doc["components"]["securitySchemes"]
+    flow = schemes["cognito"]["flows"]["authorizationCode"]
+    assert schemes["cognito"]["type"] == "oauth2" and "openid" in flow["scopes"]
+    assert flow["authorizationUrl"].endswith("/oauth2/authorize") and flow["tokenUrl"].endswith("/oauth2/token")
+    assert schemes["localBearer"] == {**schemes["localBearer"], "type": "http", "scheme": "bearer"}
+    assert "## Signing in" in doc["info"]["description"] and "code_challenge_method=S256" in doc["info"]["description"]
+    for (method, path), (_s, permission, _b, _st) in ROUTES.items():
+        security = doc["paths"][path][method.lower()].get("security")
+        assert security == ([{"cognito": ["openid"]}, {"localBearer": []}] if permission else None), path
