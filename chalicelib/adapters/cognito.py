@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.services.ports import TenantAccount
 
 TENANT_GROUP = "tenant"
@@ -65,8 +65,15 @@ class CognitoDirectory:
         ]
         if account.phone:
             attributes.append({"Name": "phone_number", "Value": account.phone})
-        created = self._client().admin_create_user(UserPoolId=self.pool_id, Username=account.email,
-                                                   UserAttributes=attributes, DesiredDeliveryMediums=mediums)
+        try:
+            created = self._client().admin_create_user(UserPoolId=self.pool_id, Username=account.email,
+                                                       UserAttributes=attributes, DesiredDeliveryMediums=mediums)
+        except Exception as exc:
+            if _error_code(exc) == "InvalidParameterException":  # e.g. an address our schema let through
+                raise ValidationFailed("the sign-in service refused the tenant's email address or phone number",
+                                       code="invalid_account_details",
+                                       details={"field": "phone" if account.phone else "email"}) from None
+            raise
         self._client().admin_add_user_to_group(UserPoolId=self.pool_id, Username=account.email,
                                                GroupName=TENANT_GROUP)
         user = created["User"]

@@ -240,6 +240,12 @@ def _operation(method: str, path: str) -> dict[str, Any]:
                                      "schema": {"type": "string", "maxLength": 128}})
             op["responses"]["200"] = {"description": "idempotent replay: the case created by the first request",
                                       "content": {"application/json": {"schema": _response_schema(path, method)}}}
+        if schema == "InviteTenant":
+            op["responses"]["200"] = {"description": "invited again before the first sign-in: the invitation was "
+                                                     "resent (Idempotent-Replayed: true)",
+                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+        if schema in ("InviteTenant", "DeactivateTenant"):  # no user pool configured: sign_in_not_configured
+            op["responses"]["503"] = {"$ref": "#/components/responses/Error"}
         if schema == "ProduceHandover":
             op["responses"]["200"] = {"description": "the summary of that shift was already produced: the stored one",
                                       "content": {"application/json": {"schema": _response_schema(path, method)}}}

@@ -88,3 +88,11 @@ def test_disable_turns_the_account_off_and_is_harmless_twice_or_for_nobody(direc
     with pytest.raises(Conflict) as info:
         directory.directory.invite(LI)
     assert info.value.code == "account_disabled"
+
+
+def test_cognito_refusing_an_address_is_a_422_not_a_500(aws):
+    directory = Cognito().directory
+    from chalicelib.domain.errors import ValidationFailed
+    with pytest.raises(ValidationFailed) as info:
+        directory.invite(TenantAccount("tenant-1", ("P1",), "L\u0003q#p$4I@oLBD.fq", "李女士", "zh-Hans"))
+    assert info.value.status == 422 and info.value.code == "invalid_account_details"
