@@ -47,6 +47,10 @@ app.register_blueprint(console_routes)
 from chalicelib.http.routes_uploads import uploads_routes  # noqa: E402
 
 app.register_blueprint(uploads_routes)
+# Onboarding and sign-in: invite and deactivate tenants (chalicelib/services/onboarding.py).
+from chalicelib.http.routes_signin import signin_routes  # noqa: E402
+
+app.register_blueprint(signin_routes)
 
 
 @app.middleware("http")

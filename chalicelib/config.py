@@ -114,7 +114,9 @@ def region() -> str:
 
 
 def auth_mode() -> str:
-    """``local``: HS256 bearer tokens signed with a dev key.
+    """``local``: HS256 bearer tokens signed with a dev key, and, when a user pool is
+    configured (``TD_USER_POOL_ID``), the pool's RS256 tokens verified here with its JWKS.
+    ``cognito_jwt``: only the pool's tokens, verified here (no API Gateway authorizer).
     ``cognito``: API Gateway's Cognito authorizer has verified the caller and
     hands us its claims; bearer tokens are not checked again here."""
     return (_env("TD_AUTH_MODE", "local") or "local").lower()
@@ -138,3 +140,32 @@ def auth_secret() -> str | None:
 
 def max_body_bytes() -> int:
     return int(_env("TD_MAX_BODY_BYTES", "65536") or 65536)
+
+
+# --- sign-in (Cognito): chalicelib/http/identity.py, chalicelib/adapters/cognito.py ---------------
+
+def user_pool_id() -> str | None:
+    """The Cognito user pool the API invites tenants into and whose tokens it may verify
+    itself (infra sets it; the local stack creates a pool on moto and sets it)."""
+    return _env("TD_USER_POOL_ID")
+
+
+def user_pool_client_ids() -> tuple[str, ...]:
+    """App clients whose tokens the API accepts (``aud`` of an ID token), comma-separated."""
+    return tuple(c.strip() for c in (_env("TD_USER_POOL_CLIENT_IDS") or "").split(",") if c.strip())
+
+
+def cognito_issuer() -> str | None:
+    """The ``iss`` of the pool's tokens. moto issues the same URL as AWS, so it is never overridden."""
+    pool = user_pool_id()
+    if not pool:
+        return None
+    home = pool.split("_", 1)[0] if "_" in pool else region()  # a pool id starts with its region
+    return f"https://cognito-idp.{home}.amazonaws.com/{pool}"
+
+
+def cognito_jwks_url() -> str | None:
+    """Where the pool's signing keys are: on AWS beside the issuer; locally moto serves them at
+    ``<moto>/<pool id>/.well-known/jwks.json`` (the local stack sets ``TD_COGNITO_JWKS_URL``)."""
+    issuer = cognito_issuer()
+    return _env("TD_COGNITO_JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if issuer else None)

@@ -129,6 +129,11 @@ class ResourceNames:
     def user_pool_client(self) -> str:
         return f"{self.prefix}-web"
 
+    @property
+    def user_pool_app_client(self) -> str:
+        """The native and web apps' client (hosted UI, authorization code + PKCE)."""
+        return f"{self.prefix}-app"
+
     event_bus = "default"
 
 

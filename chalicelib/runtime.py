@@ -18,6 +18,7 @@ _reports = None
 _logbook = None
 _watch = None
 _uploads = None
+_onboarding = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -130,7 +131,24 @@ def logbook():
     return _logbook
 
 
+def directory() -> Any:
+    """The user directory (Cognito) when a user pool is configured, else None."""
+    pool = config.user_pool_id()
+    if not pool:
+        return None
+    from chalicelib.adapters.cognito import CognitoDirectory
+    return CognitoDirectory(lambda: aws_client("cognito-idp"), pool)
+
+
+def onboarding():
+    global _onboarding
+    if _onboarding is None:
+        from chalicelib.services.onboarding import OnboardingService
+        _onboarding = OnboardingService(service().store, directory, clock)
+    return _onboarding
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads
-    _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = None
+    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding
+    _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = None
     _clients.clear()

@@ -154,6 +154,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                         name: {"type": "integer", "minimum": 1, "maximum": quotas.MAX_LIMIT,
                                                "description": f"default {default}; 429 rate_limited beyond it"}
                                         for name, default in quotas.DEFAULTS.items()}}}),
+    # Onboarding (chalicelib/services/onboarding.py): each field defaults to the tenant record's.
+    "InviteTenant": _body([], {"email": _EMAIL, "unit": _SHORT, "lang": _enum(cases.LANGS),
+                               "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                               "phone": {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$",
+                                         "description": "E.164; the invitation goes by SMS"}}),
+    "DeactivateTenant": _body([], {"reason": {"type": "string", "maxLength": 500}}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     # The type is checked by the domain (422 unsupported_content_type), the size against the type's limit.
     "StartUpload": _body(["content_type", "size"], {

@@ -67,6 +67,14 @@ def print_banner(stack: Stack, out: TextIO) -> None:
         dept = f" · {person.department}" if person.department else ""
         lines.append(f"  # {person.name} · {person.role}{dept} · {person.subject} · {','.join(person.properties)}")
         lines.append(f"  export {var}={token}")
+    if stack.signin_users:
+        from devstack.identity import DEMO_PASSWORD
+        lines += ["", f"Sign in like an app (Cognito on moto; every demo password is {DEMO_PASSWORD}):"]
+        lines += [f"  {email:<28} {role:<10} {name}" for email, role, name in stack.signin_users]
+        lines += [
+            f"  ID=$(.venv/bin/python -m devstack.signin {stack.signin_users[0][0]})   # InitiateAuth",
+            f"  curl -s {url}/v1/me/cases -H \"Authorization: Bearer $ID\"   (README: Sign in like an app)",
+        ]
     lines += [
         "",
         "Try it (a tenant submits a case):",

@@ -94,6 +94,7 @@ class Stack:
         self.env: dict[str, str] = {}
         self.key_source = ""
         self.seeded: collections.Counter | None = None
+        self.signin_users: list[tuple[str, str, str]] = []  # (email, role, name) who sign in through Cognito
         self._workers: list[threading.Thread] = []
         self._failure: str | None = None
         self._moto = None
@@ -270,12 +271,16 @@ class Stack:
             self.key_source = str(config.dev_key_file())
         env["TD_AUTH_SECRET"] = os.environ["TD_AUTH_SECRET"] = secret
         self.env = env
-        # Where `python -m devstack.mail` finds this stack's mocked AWS.
+        self._write_state()
+
+    def _write_state(self) -> None:
+        """Where `python -m devstack.mail` and `python -m devstack.signin` find this stack's mocked AWS."""
         from devstack.mail import state_file
         path = state_file(self.root)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"api_url": self.api_url, "env": {
-            k: v for k, v in env.items() if k.startswith(("AWS_", "TD_TABLE", "MOTO"))}}), encoding="utf-8")
+            k: v for k, v in self.env.items() if k.startswith(("AWS_", "TD_TABLE", "MOTO", "TD_USER_POOL"))}}),
+            encoding="utf-8")
 
     def _prepare_data(self) -> None:
         from chalicelib.adapters.dynamodb import DynamoStore
@@ -286,14 +291,18 @@ class Stack:
         from devstack import engine, mail
         mail.setup()
         settings = engine.setup()  # the state machine, its queues, the schedule group
+        from devstack import identity
+        settings.update(identity.create_pool())  # the user pool the API verifies tokens of
         os.environ.update(settings)
         self.env.update(settings)
+        self._write_state()
         if self.should_seed:
             from devstack.seed import seed
             self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc), fast=self.fast)
             # Seeding wrote each case's watcher into the outbox; start them now.
             from chalicelib import runtime
             runtime.watch_service().sweep_outbox(limit=1000)
+            self.signin_users = identity.create_demo_users(settings["TD_USER_POOL_ID"])
 
     def _start_workers(self) -> None:
         for worker in self._workers:

@@ -4,6 +4,7 @@
 Optional context: ``-c mail_domain=mail.example.com`` (SES receipt rule recipient and
 sender domain), ``-c alarm_email=ops@example.com`` (alarm notifications),
 ``-c app_origins=https://app.example.com,...`` (where browsers post photo uploads from).
+``-c web_app_url=https://app.example.com/app/`` (the web app the hosted UI returns to).
 Account and region come from the CLI's credentials (CDK_DEFAULT_ACCOUNT/REGION):
 nothing account-specific is written here.
 """
@@ -50,6 +51,7 @@ def build(stage: str | None = None, *, app: cdk.App | None = None) -> tuple[cdk.
         mail_domain=app.node.try_get_context("mail_domain"),
         alarm_email=app.node.try_get_context("alarm_email"),
         app_origins=[o.strip() for o in (app.node.try_get_context("app_origins") or "").split(",") if o.strip()],
+        web_app_url=app.node.try_get_context("web_app_url"),
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
                             region=os.environ.get("CDK_DEFAULT_REGION")),
     )

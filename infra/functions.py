@@ -66,6 +66,12 @@ class Functions:
                                                 resource_name=f"{names.schedule_group}/*")]))
                 p.watcher.scheduler_role.grant_pass_role(role)
         r = self.roles
+        # Onboarding (chalicelib/adapters/cognito.py): exactly these Admin* calls, on this pool only.
+        r["api_handler"].add_to_policy(iam.PolicyStatement(
+            sid="InviteAndDeactivateTenants",
+            actions=["cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminGetUser",
+                     "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"],
+            resources=[p.auth.user_pool.user_pool_arn]))
         bucket = p.mail.bucket
         # Explicit actions (the bucket's grant_* helpers use s3:GetObject*, s3:List*, ...):
         # intake reads the raw mail SES stored and writes the attachments it extracts.
@@ -123,6 +129,11 @@ class Functions:
             "TD_REMINDER_QUEUE_ARN": p.messaging.reminders.queue_arn,
             "TD_SCHEDULER_ROLE_ARN": p.watcher.scheduler_role.role_arn,
             "TD_USER_POOL_ARN": p.auth.user_pool.user_pool_arn,
+            # Onboarding's pool, and the clients whose ID tokens are the API's (API Gateway's
+            # authorizer verifies them on AWS; chalicelib/http/identity.py does in cognito_jwt mode).
+            "TD_USER_POOL_ID": p.auth.user_pool.user_pool_id,
+            "TD_USER_POOL_CLIENT_IDS": cdk.Fn.join(",", [p.auth.client.user_pool_client_id,
+                                                        p.auth.app_client.user_pool_client_id]),
             "POWERTOOLS_SERVICE_NAME": APP,
             "POWERTOOLS_METRICS_NAMESPACE": "Tenantdesk",
         }

@@ -9,17 +9,24 @@ from nag_util import suppress
 from chalicelib.resources import ResourceNames
 
 # Cognito attributes an app client may read / let the user write.
-USER_READABLE_CUSTOM = ("properties", "department")
+USER_READABLE_CUSTOM = ("properties", "department", "tenant_id")
 USER_WRITABLE = {"fullname": True, "locale": True}
+# The native and web apps' sign-in (chalicelib/http/openapi.py "Signing in"): the hosted UI's
+# authorization code flow with PKCE returns to the app's URL scheme or to the web app.
+APP_CALLBACK_SCHEME = "tenantdesk://auth"
+DEFAULT_WEB_APP_URL = "http://localhost:8000/app/"  # -c web_app_url=https://…/app/ in a real deployment
+APP_SCOPES = ("openid", "email", "profile")
 GROUPS = ("tenant", "security", "front_desk", "shift_lead", "dept_staff", "manager", "director", "admin")
 
 
 class Auth:
     """The user pool (scope in custom attributes, role in groups; prod: deletion protection
-    and Retain) and an SRP-only web client that cannot write scope. Created in the stack's
+    and Retain), an SRP-only web client and the apps' client (SRP, hosted UI code flow with
+    PKCE), neither able to write scope. Created in the stack's
     scope: logical ids stay the deployed ones."""
 
-    def __init__(self, stack: cdk.Stack, names: ResourceNames, *, prod: bool) -> None:
+    def __init__(self, stack: cdk.Stack, names: ResourceNames, *, prod: bool,
+                 web_app_url: str = DEFAULT_WEB_APP_URL) -> None:
         self.user_pool = cognito.UserPool(
             stack, "Users", user_pool_name=names.user_pool,
             self_sign_up_enabled=False,
@@ -37,7 +44,12 @@ class Auth:
                 "properties": cognito.StringAttribute(min_len=0, max_len=2048, mutable=True),
                 # dept_staff act only on their department's cases (chalicelib/domain/auth.py).
                 "department": cognito.StringAttribute(min_len=0, max_len=64, mutable=True),
+                # A tenant's id, set by the system when the front desk invites them
+                # (chalicelib/services/onboarding.py); the API's subject for a tenant.
+                "tenant_id": cognito.StringAttribute(min_len=0, max_len=64, mutable=True),
             },
+            # Invitations by SMS (a tenant invited with a phone number): Cognito sends through SNS.
+            enable_sms_role=True,
             deletion_protection=prod,
             removal_policy=RemovalPolicy.RETAIN if prod else RemovalPolicy.DESTROY,
         )
@@ -58,9 +70,35 @@ class Auth:
             .with_standard_attributes(email=True, email_verified=True, fullname=True, locale=True)
             .with_custom_attributes(*USER_READABLE_CUSTOM),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(**USER_WRITABLE))
+        # The apps' client (native iOS/Android and the web app): public (no secret: an app
+        # cannot keep one), SRP sign-in and refresh tokens, and the hosted UI's authorization
+        # code flow (the app sends a PKCE code_challenge) back to the app's URL scheme or the
+        # web app. No implicit flow. Short ID/access tokens, refresh for 30 days; revocation on.
+        self.app_client = self.user_pool.add_client(
+            "AppClient", user_pool_client_name=names.user_pool_app_client,
+            auth_flows=cognito.AuthFlow(user_srp=True), generate_secret=False,
+            prevent_user_existence_errors=True, enable_token_revocation=True,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[APP_CALLBACK_SCHEME, web_app_url], logout_urls=[APP_CALLBACK_SCHEME, web_app_url]),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            id_token_validity=cdk.Duration.minutes(30), access_token_validity=cdk.Duration.minutes(30),
+            refresh_token_validity=cdk.Duration.days(30),
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True, locale=True)
+            .with_custom_attributes(*USER_READABLE_CUSTOM),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(**USER_WRITABLE))
+        # The hosted UI (sign-in pages, /oauth2/authorize and /oauth2/token) on a Cognito domain;
+        # the prefix is globally unique per region, hence the account in it.
+        self.domain = self.user_pool.add_domain("HostedUi", cognito_domain=cognito.CognitoDomainOptions(
+            domain_prefix=f"{names.prefix}-{stack.account}"))
         suppress(self.user_pool,
                  ("AwsSolutions-COG2", "MFA is offered (TOTP) but not required: tenants are occasional "
                   "users reporting a complaint; staff accounts are expected to enrol by policy."),
                  ("AwsSolutions-COG8", "The Plus feature plan (threat protection) is billed per monthly "
                   "active user; the pool holds a few hundred staff and tenants signing in with strong "
-                  "passwords and optional TOTP. Revisit when the user count justifies it."))
+                  "passwords and optional TOTP. Revisit when the user count justifies it."),
+                 ("AwsSolutions-IAM5", "The SMS role Cognito assumes (with the pool's external id) to send "
+                  "invitation texts: sns:Publish to phone numbers, which have no ARN, so the resource is '*'."),
+                 children=True)

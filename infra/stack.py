@@ -38,7 +38,8 @@ class TenantdeskStack(cdk.Stack):
     ``.chalice/config.json``'s dev/prod stage settings apply as well."""
 
     def __init__(self, scope: Construct, stage: str, *, mail_domain: str | None = None,
-                 alarm_email: str | None = None, app_origins: list[str] | None = None, **kwargs: Any) -> None:
+                 alarm_email: str | None = None, app_origins: list[str] | None = None,
+                 web_app_url: str | None = None, **kwargs: Any) -> None:
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}: use one of {STAGES}")
         super().__init__(scope, stage, stack_name=f"{APP}-{stage}",
@@ -54,7 +55,7 @@ class TenantdeskStack(cdk.Stack):
         self.watcher = Watcher(self, names, watch_tasks=self.messaging.watch_tasks,
                                watch_dead_letters=self.messaging.watch_dead_letters,
                                reminders=self.messaging.reminders)
-        self.auth = Auth(self, names, prod=prod)
+        self.auth = Auth(self, names, prod=prod, **({"web_app_url": web_app_url} if web_app_url else {}))
         self.functions = Functions(self, names, stage=stage, mail_domain=mail_domain, parts=self)
         self.api = Api(self.functions.chalice)
         m = self.messaging
@@ -66,6 +67,8 @@ class TenantdeskStack(cdk.Stack):
 
         cdk.CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
+        cdk.CfnOutput(self, "AppClientId", value=self.auth.app_client.user_pool_client_id)
+        cdk.CfnOutput(self, "HostedUiUrl", value=self.auth.domain.base_url())
         cdk.CfnOutput(self, "MailBucketName", value=self.mail.bucket.bucket_name)
         cdk.CfnOutput(self, "ReceiptRuleSetName", value=self.mail.rule_set.receipt_rule_set_name)
         cdk.CfnOutput(self, "StateMachineArn", value=self.watcher.state_machine.state_machine_arn)

@@ -628,6 +628,11 @@ class DynamoStore:
         item = self.get_meta([key]).get(key)
         return item.data if item is not None else None
 
+    def get_tenant(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        key = tenant_key(property_id, tenant_id)
+        item = self.get_meta([key]).get(key)
+        return item.data if item is not None else None
+
     # --- mail records (ports.MailStore) ---------------------------------------
 
     def cases_for_message_ids(self, message_ids: Iterable[str]) -> list[tuple[str, str]]:

@@ -309,6 +309,11 @@ class MemoryStore:
             found = self._tenants_by_email.get(address)
             return _doc(found) if found is not None else None
 
+    def get_tenant(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._tenants.get((property_id, tenant_id))
+            return _doc(found) if found is not None else None
+
     # --- mail records -----------------------------------------------------------
 
     def cases_for_message_ids(self, message_ids: Sequence[str]) -> list[tuple[str, str]]:

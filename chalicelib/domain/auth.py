@@ -133,6 +133,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # property (or a case they are about to log). Each completes only their own.
     "upload.create": frozenset(ROLES),
     "upload.complete": frozenset(ROLES),
+    # Onboarding (chalicelib/services/onboarding.py): the front desk invites a tenant to
+    # sign in (a Cognito account scoped by the system) and deactivates them when they move out.
+    "tenant.invite": _FRONT_AND_UP,
+    "tenant.deactivate": _FRONT_AND_UP,
 }
 
 

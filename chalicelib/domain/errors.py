@@ -98,3 +98,11 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int, details: dict[str, Any] | None = None):
         super().__init__(message, details=details)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A part the request needs is not configured or not reachable (e.g. sign-in
+    without a user pool): the request did nothing; retrying later may help."""
+
+    status = 503
+    code = "service_unavailable"

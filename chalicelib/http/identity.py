@@ -1,17 +1,25 @@
 """Authentication: who is calling, as a :class:`~chalicelib.domain.auth.Principal`.
 
-Two ways, chosen by ``config.auth_mode()``:
+Three ways, chosen by ``config.auth_mode()``:
 
-* ``local``   – an HS256 bearer token signed with a dev key (see ``chalicelib.cli``).
-* ``cognito`` – API Gateway's Cognito user-pool authorizer has already verified the
+* ``local``       – an HS256 bearer token signed with a dev key (see ``chalicelib.cli``);
+  and, when a user pool is configured, the pool's RS256 ID tokens, verified as in
+  ``cognito_jwt`` (the local stack signs people in through moto's cognito-idp).
+* ``cognito_jwt`` – the pool's RS256 ID tokens only, verified here with the pool's JWKS
+  (:func:`verify_cognito_token`: signature, ``iss``, ``token_use``, ``aud``, ``exp``).
+* ``cognito``     – API Gateway's Cognito user-pool authorizer has already verified the
   caller; we only map the claims it hands us onto a Principal.
+
+Both Cognito ways end in the same :func:`principal_from_cognito_claims`.
 
 No clock reads (``now`` is always injected); ``jwt`` is imported lazily so importing
 this module stays cheap.
 """
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -250,10 +258,14 @@ def _lang_from_locale(raw: Any) -> str:
 
 
 def principal_from_cognito_claims(claims: dict) -> Principal:
-    """Map claims already verified by API Gateway's Cognito authorizer to a principal.
+    """Map claims already verified (by API Gateway's Cognito authorizer, or by
+    :func:`verify_cognito_token`) to a principal.
 
     Role: the highest known group (admin > director > manager > dept_staff >
     shift_lead > front_desk > security > tenant); unknown groups are ignored.
+    A tenant's subject is ``custom:tenant_id`` (set by the system when the front desk
+    invites them, never writable by the user), so their cases are found by it; without
+    one it is the Cognito ``sub``.
     """
     if not isinstance(claims, Mapping):
         raise _invalid("authorizer claims are missing")
@@ -272,12 +284,16 @@ def principal_from_cognito_claims(claims: dict) -> Principal:
     if len(props) > MAX_PROPERTIES:
         raise _invalid(f"user is assigned to more than {MAX_PROPERTIES} properties")
 
+    subject = subject.strip()
+    tenant_id = claims.get("custom:tenant_id")
+    if role == "tenant" and isinstance(tenant_id, str) and tenant_id.strip():
+        subject = tenant_id.strip()
     name = claims.get("name")
     email = claims.get("email")
     # Set by admins only: the app clients may neither write custom attributes (infra).
     department = claims.get("custom:department")
     return Principal(
-        subject=subject.strip(),
+        subject=subject,
         role=role,
         properties=frozenset(props),
         name=name if isinstance(name, str) else "",
@@ -285,6 +301,145 @@ def principal_from_cognito_claims(claims: dict) -> Principal:
         lang=_lang_from_locale(claims.get("locale")),
         department=department.strip() or None if isinstance(department, str) else None,
     )
+
+
+# --------------------------------------------------------------------------- cognito tokens, verified here
+
+COGNITO_ALGORITHM = "RS256"
+# How often an unknown ``kid`` may make us fetch the pool's keys again (a key rotation);
+# a stream of forged kids costs one fetch a minute, not one per request.
+JWKS_REFRESH_SECONDS = 60
+JWKS_TIMEOUT_SECONDS = 3
+
+
+class CognitoKeys:
+    """The pool's public signing keys, fetched from its JWKS URL on first use and kept
+    for the life of the process (one Lambda instance: a cold start fetches once)."""
+
+    def __init__(self, url: str, fetch: Any = None) -> None:
+        self.url = url
+        self._fetch = fetch or self._download
+        self._keys: dict[str, Any] = {}
+        self._fetched_at: float | None = None
+
+    def _download(self) -> dict:
+        import urllib.request  # only on a JWKS fetch
+        with urllib.request.urlopen(self.url, timeout=JWKS_TIMEOUT_SECONDS) as response:  # the configured JWKS URL
+            return json.loads(response.read())
+
+    def _load(self) -> None:
+        import jwt
+        try:
+            data = self._fetch()
+            keys = jwt.PyJWKSet.from_dict(data).keys
+        except Exception:  # noqa: BLE001 - an unreachable or broken JWKS refuses tokens, never a 500
+            self._fetched_at = time.monotonic()
+            raise Unauthorized("the sign-in keys could not be loaded; try again", code="invalid_token") from None
+        self._keys = {k.key_id: k for k in keys if k.key_id}
+        self._fetched_at = time.monotonic()
+
+    def key(self, kid: str) -> Any:
+        if kid not in self._keys and (self._fetched_at is None
+                                      or time.monotonic() - self._fetched_at >= JWKS_REFRESH_SECONDS):
+            self._load()
+        found = self._keys.get(kid)
+        if found is None:
+            raise _invalid("token was signed with an unknown key")
+        return found.key
+
+
+_KEYS: dict[str, CognitoKeys] = {}
+
+
+def cognito_keys(url: str) -> CognitoKeys:
+    """One key cache per JWKS URL per process."""
+    if url not in _KEYS:
+        _KEYS[url] = CognitoKeys(url)
+    return _KEYS[url]
+
+
+def verify_cognito_token(
+    token: str,
+    *,
+    issuer: str,
+    client_ids: Iterable[str],
+    keys: CognitoKeys,
+    now: datetime,
+    token_uses: tuple[str, ...] = ("id",),
+) -> dict[str, Any]:
+    """Verify a Cognito user pool token as AWS documents it and return its claims:
+    RS256 signature by a key of the pool's JWKS (``kid``), ``iss`` the pool's URL,
+    ``token_use`` one of ``token_uses``, the app client (``aud`` of an ID token,
+    ``client_id`` of an access token) one of ``client_ids``, ``exp`` against ``now``.
+
+    The API accepts ID tokens only: an access token carries neither the user's
+    properties nor their tenant id. Raises ``Unauthorized`` (``invalid_token``,
+    ``token_expired``), never anything else.
+    """
+    if not isinstance(token, str) or not token.strip():
+        raise _invalid("token is empty")
+    token = token.strip()
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _invalid("token is too long")
+    if not token.isascii() or token.count(".") != 2:
+        raise _invalid("token is malformed")
+
+    import jwt
+
+    try:
+        header = jwt.get_unverified_header(token)
+    except Exception:  # noqa: BLE001
+        raise _invalid("token is malformed") from None
+    if header.get("alg") != COGNITO_ALGORITHM:
+        raise _invalid("token algorithm is not accepted")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise _invalid("token names no signing key")
+    key = keys.key(kid)
+    try:
+        payload = jwt.decode(
+            token, key, algorithms=[COGNITO_ALGORITHM], issuer=issuer,
+            # exp/iat against the injected ``now`` below; aud/client_id by token_use below.
+            options={"verify_signature": True, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                     "verify_aud": False, "verify_iss": True, "require": ["exp", "iss", "sub", "token_use"]},
+        )
+    except jwt.InvalidSignatureError:
+        raise _invalid("token signature does not verify") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise _invalid(f"token is missing the {exc.claim!r} claim") from None
+    except jwt.InvalidIssuerError:
+        raise _invalid("token was not issued by this service's user pool") from None
+    except Exception:  # noqa: BLE001 - garbage input must never become a 500
+        raise _invalid("token is malformed") from None
+    if not isinstance(payload, dict):
+        raise _invalid("token payload is not an object")
+
+    token_use = payload.get("token_use")
+    if token_use not in token_uses:
+        raise _invalid(f"send the {' or '.join(token_uses)} token of your sign-in, not the {token_use!r} token")
+    audience = payload.get("aud") if token_use == "id" else payload.get("client_id")
+    allowed = set(client_ids)
+    if not allowed or not isinstance(audience, str) or audience not in allowed:
+        raise _invalid("token was issued to an app client this API does not accept")
+
+    now_ts = _timestamp(now)
+    exp = _numeric_claim(payload, "exp")
+    if exp is None or now_ts >= exp + EXP_LEEWAY_SECONDS:
+        raise Unauthorized("token has expired; refresh it or sign in again", code="token_expired")
+    iat = _numeric_claim(payload, "iat")
+    if iat is not None and iat > now_ts + EXP_LEEWAY_SECONDS:
+        raise _invalid("token is not valid yet (iat is in the future)")
+    return payload
+
+
+def _is_rs256(token: str) -> bool:
+    """Whether a bearer token says it is RS256 (a user pool's); unverified, only to pick the verifier.
+    Each verifier pins its own algorithm, so a token cannot choose a weaker one."""
+    try:
+        import jwt
+        return jwt.get_unverified_header(token).get("alg") == COGNITO_ALGORITHM
+    except Exception:  # noqa: BLE001
+        return False
 
 
 # --------------------------------------------------------------------------- entry point
@@ -303,6 +458,31 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+class UserPool:
+    """What verifying a pool's tokens here needs: its issuer, the accepted app clients, its keys."""
+
+    def __init__(self, issuer: str, client_ids: Iterable[str], keys: CognitoKeys) -> None:
+        self.issuer, self.client_ids, self.keys = issuer, tuple(client_ids), keys
+
+    def principal(self, token: str, now: datetime) -> Principal:
+        claims = verify_cognito_token(token, issuer=self.issuer, client_ids=self.client_ids, keys=self.keys,
+                                      now=now)
+        return principal_from_cognito_claims(claims)
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    value = (_header(headers, "Authorization") or "").strip()
+    if not value:
+        raise Unauthorized("an 'Authorization: Bearer <token>' header is required", code="missing_token")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        raise _invalid("the Authorization header must use the Bearer scheme")
+    token = token.strip()
+    if not token:
+        raise Unauthorized("the Bearer token is empty", code="missing_token")
+    return token
+
+
 def authenticate(
     headers: Mapping[str, str],
     authorizer_claims: dict | None,
@@ -310,9 +490,13 @@ def authenticate(
     mode: str,
     secret: str | None,
     now: datetime,
+    pool: UserPool | None = None,
 ) -> Principal:
     """Who is calling. Raises ``Unauthorized`` with code ``missing_token``,
-    ``invalid_token``, ``token_expired`` or ``auth_not_configured``."""
+    ``invalid_token``, ``token_expired`` or ``auth_not_configured``.
+
+    ``pool``: the user pool whose tokens are verified here (modes ``local`` and
+    ``cognito_jwt``); None when no pool is configured."""
     mode = (mode or "").strip().lower() if isinstance(mode, str) else ""
 
     if mode == "cognito":
@@ -320,20 +504,21 @@ def authenticate(
             raise Unauthorized("no verified identity was passed by the authorizer", code="missing_token")
         return principal_from_cognito_claims(authorizer_claims)
 
+    if mode == "cognito_jwt":
+        if pool is None:
+            raise Unauthorized("authentication is not configured (no user pool)", code="auth_not_configured")
+        return pool.principal(_bearer(headers), now)
+
     if mode == "local":
-        if not secret:
+        if not secret and pool is None:
             raise Unauthorized(
                 "authentication is not configured (no signing key)", code="auth_not_configured"
             )
-        value = (_header(headers, "Authorization") or "").strip()
-        if not value:
-            raise Unauthorized("an 'Authorization: Bearer <token>' header is required", code="missing_token")
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != "bearer":
-            raise _invalid("the Authorization header must use the Bearer scheme")
-        token = token.strip()
-        if not token:
-            raise Unauthorized("the Bearer token is empty", code="missing_token")
+        token = _bearer(headers)
+        if pool is not None and _is_rs256(token):
+            return pool.principal(token, now)
+        if not secret:
+            raise Unauthorized("authentication is not configured (no signing key)", code="auth_not_configured")
         return verify_token(secret, token, now=now)
 
     raise Unauthorized("authentication is not configured (unknown auth mode)", code="auth_not_configured")

@@ -121,6 +121,18 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
         "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
+# Onboarding and sign-in (chalicelib/http/routes_signin.py).
+ROUTES.update({
+    ("POST", "/v1/properties/{property_id}/tenants/{tenant_id}/invite"): (
+        "Invite a registered tenant to sign in: a Cognito account in the tenants' group, scoped to this property "
+        "and tenant id by the system, invitation by mail (by SMS when `phone` is given). 201 created; 200 "
+        "resent (Idempotent-Replayed). 409 account_active, email_in_use, account_disabled, tenant_inactive",
+        "tenant.invite", "InviteTenant", 201),
+    ("POST", "/v1/properties/{property_id}/tenants/{tenant_id}/deactivate"): (
+        "The tenant moved out: their account is disabled and signed out everywhere (refresh tokens revoked), "
+        "the record marked inactive; their cases stay", "tenant.deactivate", "DeactivateTenant", 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
@@ -227,7 +239,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
             "application/json": {"schema": _response_schema(path, method)}}}},
     }
     if permission:
-        op["security"] = [{"bearer": []}]
+        op["security"] = [{"cognito": ["openid"]}, {"localBearer": []}]
         op["x-permission"] = permission
         for code in ("401", "403", "404"):
             op["responses"][code] = {"$ref": "#/components/responses/Error"}
@@ -256,6 +268,12 @@ def _operation(method: str, path: str) -> dict[str, Any]:
                                      "schema": {"type": "string", "maxLength": 128}})
             op["responses"]["200"] = {"description": "idempotent replay: the case created by the first request",
                                       "content": {"application/json": {"schema": _response_schema(path, method)}}}
+        if schema == "InviteTenant":
+            op["responses"]["200"] = {"description": "invited again before the first sign-in: the invitation was "
+                                                     "resent (Idempotent-Replayed: true)",
+                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+        if schema in ("InviteTenant", "DeactivateTenant"):  # no user pool configured: sign_in_not_configured
+            op["responses"]["503"] = {"$ref": "#/components/responses/Error"}
         if schema == "ProduceHandover":
             op["responses"]["200"] = {"description": "the summary of that shift was already produced: the stored one",
                                       "content": {"application/json": {"schema": _response_schema(path, method)}}}
@@ -263,6 +281,51 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         for code in ("400", "409", "413", "422"):
             op["responses"][code] = {"$ref": "#/components/responses/Error"}
     return op
+
+
+# Sign-in (chalicelib/http/identity.py, infra/identity.py). The hosted UI's URLs depend on the
+# deployment: {domain} is the stack's HostedUiUrl output (tenantdesk-<stage>-<account>), {region} its region.
+HOSTED_UI = "https://{domain}.auth.{region}.amazoncognito.com"
+SECURITY_SCHEMES: dict[str, Any] = {
+    "cognito": {
+        "type": "oauth2",
+        "description": "Cognito user pool sign-in. Send the **ID token** as `Authorization: Bearer <id token>` "
+                       "(it carries the role and scope; an access token is refused with 401 invalid_token). "
+                       "Native apps: the hosted UI's authorization code flow with PKCE (S256), app client "
+                       "`tenantdesk-<stage>-app` (public, no secret), redirect `tenantdesk://auth`; or SRP "
+                       "(USER_SRP_AUTH) from an SDK. Replace {domain} and {region} with the deployment's.",
+        "flows": {"authorizationCode": {
+            "authorizationUrl": HOSTED_UI + "/oauth2/authorize", "tokenUrl": HOSTED_UI + "/oauth2/token",
+            "refreshUrl": HOSTED_UI + "/oauth2/token",
+            "scopes": {"openid": "sign in (required)", "email": "the email address", "profile": "name and locale"}}},
+    },
+    "localBearer": {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "The local stack only: an HS256 developer token (`python -m chalicelib.cli token ...`, or "
+                       "the `export` lines `./dev run` prints), or the local user pool's ID token "
+                       "(`python -m devstack.signin <email>`). Never accepted on AWS.",
+    },
+}
+SIGNING_IN = """## Signing in
+
+1. **Onboarding.** A tenant does not sign up: the front desk registers them
+   (`PUT /v1/properties/{property_id}/tenants/{tenant_id}`) and invites them
+   (`POST …/tenants/{tenant_id}/invite`). Cognito mails (or texts) a temporary password; the
+   account's property and tenant id are set by the system and no app can change them.
+2. **First sign-in.** The app signs in with the email and the temporary password and answers
+   Cognito's `NEW_PASSWORD_REQUIRED` challenge with the tenant's own password.
+3. **Signing in.** Either the hosted UI: open `{authorizationUrl}?response_type=code&client_id=<app client>
+   &redirect_uri=tenantdesk://auth&scope=openid+email+profile&code_challenge=<S256 of a verifier>
+   &code_challenge_method=S256`, then exchange the code at `{tokenUrl}` with `grant_type=authorization_code`
+   and the `code_verifier`; or SRP (`InitiateAuth` `USER_SRP_AUTH`) with an AWS SDK (Amplify).
+4. **Calling the API.** `Authorization: Bearer <IdToken>`. ID tokens last 30 minutes.
+5. **Refreshing.** `InitiateAuth` `REFRESH_TOKEN_AUTH` (or `{tokenUrl}` with `grant_type=refresh_token`)
+   with the refresh token (30 days). A tenant who moved out is deactivated: refreshing fails, sign in fails.
+6. **Locally** (`./dev run`) the same pool runs on moto: `InitiateAuth` `USER_PASSWORD_AUTH` with the demo
+   users the stack prints; the API verifies the pool's RS256 tokens with its JWKS as on AWS.
+
+Errors: `401 missing_token`, `invalid_token` (wrong pool, app client or token kind, bad signature),
+`token_expired` (refresh and retry)."""
 
 
 @lru_cache(maxsize=1)
@@ -274,10 +337,10 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Tenantdesk API", "version": "1.0.0",
                  "description": "Complaint handling for property managers. Errors are JSON "
-                                "{code, message, details?} with a machine-readable code."},
+                                "{code, message, details?} with a machine-readable code.\n\n" + SIGNING_IN},
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": SECURITY_SCHEMES,
             "schemas": {**SCHEMAS, "Case": _CASE, "CasePage": _PAGE, "Permissions": _PERMISSIONS,
                         "Error": _ERROR},
             "responses": {"Error": {"description": "error", "content": {

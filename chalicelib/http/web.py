@@ -99,7 +99,16 @@ def principal(request: Any) -> auth.Principal:
     context = request.context or {}
     claims = (context.get("authorizer") or {}).get("claims")
     return identity.authenticate(request.headers, claims, mode=config.auth_mode(), secret=config.auth_secret(),
-                             now=runtime.clock())
+                                 now=runtime.clock(), pool=user_pool())
+
+
+def user_pool() -> identity.UserPool | None:
+    """The user pool whose tokens the API verifies itself (modes ``local`` and ``cognito_jwt``),
+    from the configuration; its keys are cached per process (identity.cognito_keys)."""
+    issuer, url = config.cognito_issuer(), config.cognito_jwks_url()
+    if not issuer or not url:
+        return None
+    return identity.UserPool(issuer, config.user_pool_client_ids(), identity.cognito_keys(url))
 
 
 # What a JSON body may hold beyond what the json module accepts. Our deepest

@@ -44,6 +44,8 @@ RECOMPUTE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 5
 # A write the caller did not pin to a version is retried this often on the fresh case.
 UNPINNED_ATTEMPTS = 3
+# Fields of a tenant record that PUT …/tenants/{t} keeps: onboarding's (services/onboarding.py).
+KEPT_TENANT_FIELDS = frozenset({"login", "active", "deactivated_at", "deactivated_by", "deactivation_reason"})
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 Clock = Callable[[], datetime]
@@ -238,6 +240,9 @@ class CaseService:
         record = {"tenant_id": tenant_id, "property_id": property_id, "name": params["name"],
                   "email": params["email"].lower(), "unit": params.get("unit", ""),
                   "lang": params.get("lang", "zh-Hans")}
+        # What onboarding recorded (services/onboarding.py: the invitation, a move-out) stays.
+        existing = self.store.get_tenant(property_id, tenant_id) or {}
+        record.update({k: v for k, v in existing.items() if k in KEPT_TENANT_FIELDS})
         self.store.put_tenant(record)
         return record
 

@@ -223,6 +223,9 @@ class PropertyStore(Protocol):
     def tenant_by_email(self, address: str) -> dict[str, Any] | None:
         """The tenant record registered for an email address (lower case)."""
 
+    def get_tenant(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        """The tenant record registered at the property under ``tenant_id``, or None."""
+
 
 class MailStore(Protocol):
     """What email intake and the outbox remember: threading ids, quarantined
@@ -396,3 +399,32 @@ class LogbookStore(Protocol):
                          expected_version: int) -> int:
         """Conditional as ``save_logbook`` (``VersionConflict(diary_version_conflict)``):
         a new entry must not exist, a correction must find the version it read."""
+# --- sign-in: the user directory (Cognito) -----------------------------------------
+
+@dataclass(frozen=True)
+class TenantAccount:
+    """A tenant the directory should let sign in, with the scope the system sets:
+    their property and tenant id (never writable by the user)."""
+
+    tenant_id: str
+    property_ids: tuple[str, ...]
+    email: str
+    name: str
+    lang: str
+    phone: str | None = None  # E.164: the invitation goes by SMS
+
+
+class UserDirectory(Protocol):
+    """Where people sign in (Cognito on AWS and on the local stack; a dict in service tests)."""
+
+    def invite(self, account: TenantAccount) -> dict[str, Any]:
+        """Create the tenant's account in the tenants' group and send the invitation (by
+        mail, by SMS when a phone is given); an account that exists and has not signed in
+        yet gets the invitation again. Returns ``{"username": <the account's sub>,
+        "resent": bool}``. Raises ``Conflict``: ``email_in_use`` (another tenant's
+        account), ``account_active`` (signed in already: nothing to resend),
+        ``account_disabled`` (deactivated)."""
+
+    def disable(self, email: str) -> bool:
+        """Disable the account and sign it out everywhere (its refresh tokens stop working).
+        False when there is no such account; disabling twice is harmless."""

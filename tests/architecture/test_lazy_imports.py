@@ -13,7 +13,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 CHALICELIB = REPO / "chalicelib"
 MAY_LOAD_LATE = ("boto3", "botocore", "jwt", "fastjsonschema", "email", "html", "PIL", "chalicelib.adapters",
-                 "chalicelib.services", "chalicelib.mail.outgoing")
+                 "chalicelib.services", "chalicelib.mail.outgoing",
+                 "urllib.request")  # urllib.request (http.client, email): the JWKS fetch only
 HEAVY = ("boto3", "pynamodb", "jwt", "fastjsonschema", "email", "html.parser", "PIL", "chalicelib.services",
          "chalicelib.adapters")
 

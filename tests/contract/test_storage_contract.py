@@ -244,6 +244,8 @@ def test_property_settings_registry_inboxes_and_tenants(repo):
     repo.put_tenant(record)
     assert repo.tenant_by_email("li@example.com") == record and repo.tenant_by_email("x@example.com") is None
     assert repo.is_tenant_of("P1", "t-1") and not repo.is_tenant_of("P2", "t-1")
+    assert repo.get_tenant("P1", "t-1") == record
+    assert repo.get_tenant("P2", "t-1") is None and repo.get_tenant("P1", "t-2") is None
 
 
 def test_message_ids_attempts_and_the_ack_loop_breaker(repo):

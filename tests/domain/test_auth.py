@@ -478,6 +478,8 @@ EXPECTED_PERMISSIONS = {
     "handover.review": {"shift_lead", "manager", "director", "admin"},
     "upload.create": set(ROLES),
     "upload.complete": set(ROLES),
+    "tenant.invite": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "tenant.deactivate": {"front_desk", "shift_lead", "manager", "director", "admin"},
 }
 
 

@@ -15,7 +15,7 @@ from chalicelib.resources import for_stage
 USER_WRITABLE = {"name", "locale"}
 # Claims chalicelib/domain/auth.py maps to a principal's scope; the ID token carries only
 # attributes the app client may read.
-SCOPE_CLAIMS = {"custom:properties", "custom:department"}
+SCOPE_CLAIMS = {"custom:properties", "custom:department", "custom:tenant_id"}
 
 
 def _api(t: dict) -> dict:
@@ -46,8 +46,8 @@ def test_app_clients_still_read_the_scope_claims_the_api_maps(synth, stage):
     assert SCOPE_CLAIMS <= custom
     for logical, client in resources(t, "AWS::Cognito::UserPoolClient").items():
         assert SCOPE_CLAIMS <= set(client["Properties"].get("ReadAttributes", [])), logical
-        # No hosted UI / implicit flow: tokens come from SRP sign-in only.
-        assert client["Properties"].get("AllowedOAuthFlowsUserPoolClient") is False, logical
+        # Never the implicit flow (tokens in a URL): SRP, or the hosted UI's code flow (+ PKCE).
+        assert set(client["Properties"].get("AllowedOAuthFlows", [])) <= {"code"}, logical
 
 
 def test_inbound_mail_the_intake_fails_on_three_times_lands_in_an_alarmed_queue(dev):

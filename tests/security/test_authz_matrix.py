@@ -91,6 +91,8 @@ BODIES: dict[str, dict] = {
     "ReviewHandover": {"comment": "已审阅"},
     "StartUpload": {"content_type": "image/jpeg", "size": 64},
     "CompleteUpload": {},
+    "InviteTenant": {"unit": "3栋1201"},
+    "DeactivateTenant": {"reason": "搬离"},
 }
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # what the uploads in the matrix "post"
 
@@ -237,6 +239,10 @@ class World:
             self.entry = self.add_entry(self.desk)
         if "{upload_id}" in path:
             self.upload = self._upload_as(make_token("tenant", subject="tenant-1"))
+        if "/tenants/{tenant_id}/" in path:  # invite, deactivate: a registered tenant of P1
+            s, out = call(c, "PUT", f"/v1/properties/{OWN}/tenants/tenant-1", make_token("admin", subject="admin-prep"),
+                          BODIES["PutTenant"])
+            assert s == 200, out
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -287,6 +293,8 @@ class World:
 @pytest.fixture
 def world(client, mailbox, monkeypatch):
     monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)
+    from tests.cognito_pool import make_pool
+    make_pool(monkeypatch)  # tenants are invited into it
     return World(client)
 
 
