@@ -474,6 +474,13 @@ EXPECTED_PERMISSIONS = {
     "handover.sign": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
     "handover.sign.customer_service": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "handover.sign.control_room": {"security"},
+    "key.read": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "key.manage": {"shift_lead", "manager", "director", "admin"},
+    "key.issue": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "key.return": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "key.report": set(STAFF_ROLES),
+    "key.replace": {"manager", "director", "admin"},
+    "case.entry_permission": {"tenant", "front_desk", "shift_lead", "manager", "director", "admin"},
 }
 
 
