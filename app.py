@@ -39,6 +39,10 @@ app.register_blueprint(reports_routes)
 from chalicelib.http.routes_console import console_routes  # noqa: E402
 
 app.register_blueprint(console_routes)
+# The key register (seed 000 篇2): its routes and the overdue-key schedule.
+from chalicelib.http.routes_keys import keys_routes  # noqa: E402
+
+app.register_blueprint(keys_routes)
 
 
 @app.middleware("http")

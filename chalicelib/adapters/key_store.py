@@ -1,6 +1,7 @@
-"""The key register's storage (``ports.KeyStore``), twice: DynamoDB through
-pynamodb (the ``records`` table) and in memory (service tests); the contract
-suite in tests/contract runs against both.
+"""The key register's storage (``ports.KeyStore``) on DynamoDB through
+pynamodb (the ``records`` table); its in-memory twin for service tests is
+``adapters/key_memory.py`` (no AWS library), and the contract suite in
+tests/contract runs against both.
 
 Layout in the ``records`` table, one partition per property (the only place
 these key formats are spelled):
@@ -14,8 +15,6 @@ these key formats are spelled):
 """
 from __future__ import annotations
 
-import copy
-import threading
 from datetime import datetime
 from functools import lru_cache
 
@@ -130,56 +129,3 @@ class DynamoKeyStore:
     def keys_out(self, property_id: str, *, due_before: datetime | None = None) -> list[Key]:
         condition = self.m.Record.lookup_sk < iso(due_before) if due_before is not None else None
         return [self._key(i) for i in self.m.Record.lookup.query(out_pk(property_id), condition)]
-
-
-class MemoryKeyStore:
-    """The in-memory twin of ``DynamoKeyStore`` (same contract suite)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._keys: dict[tuple[str, str], Key] = {}
-        self._history: dict[tuple[str, str], list[Entry]] = {}
-
-    def get_key(self, property_id: str, key_id: str) -> Key:
-        with self._lock:
-            key = self._keys.get((property_id, key_id))
-            if key is None:
-                raise _unknown(key_id)
-            return copy.deepcopy(key)
-
-    def keys_of(self, property_id: str) -> list[Key]:
-        with self._lock:
-            return [copy.deepcopy(k) for (pid, _), k in sorted(self._keys.items()) if pid == property_id]
-
-    def history(self, property_id: str, key_id: str) -> list[Entry]:
-        with self._lock:
-            return copy.deepcopy(self._history.get((property_id, key_id), []))
-
-    def create_key(self, change: KeyChange) -> None:
-        at = (change.key.property_id, change.key.key_id)
-        with self._lock:
-            if at in self._keys:
-                raise _exists(change.key.key_id)
-            self._keys[at] = copy.deepcopy(change.key)
-            self._history[at] = [copy.deepcopy(change.entry)]
-
-    def save_key(self, change: KeyChange, *, expected_version: int) -> None:
-        at = (change.key.property_id, change.key.key_id)
-        with self._lock:
-            current = self._keys.get(at)
-            if current is None:
-                raise _unknown(change.key.key_id)
-            if current.version != expected_version:
-                raise VersionConflict("the key was changed by someone else; reload and try again",
-                                      details={"current_version": current.version,
-                                               "your_version": expected_version})
-            stored = copy.deepcopy(change.key)
-            stored.version = expected_version + 1
-            self._keys[at] = stored
-            self._history.setdefault(at, []).append(copy.deepcopy(change.entry))
-
-    def keys_out(self, property_id: str, *, due_before: datetime | None = None) -> list[Key]:
-        with self._lock:
-            out = [(sk, k) for (pid, _), k in self._keys.items() if pid == property_id and (sk := out_sk(k))]
-        limit = iso(due_before) if due_before is not None else None
-        return [copy.deepcopy(k) for sk, k in sorted(out) if limit is None or sk < limit]

@@ -168,13 +168,14 @@ class KeyService:
         if case is not None:
             self._record_on_case(actor, case, "lent", change.key, loan)
         if loan.get("security_notified"):
+            back = local_time(change.key.due or now, prop.policy.timezone)
+            owner, by = loan["borrower"], actor.name or actor.id
             self._mail(prop, [loan["security_notified"]],
                        f"[{key_id}] 业主使用备用钥匙 / Owner uses the spare key ({key.unit})",
-                       f"业主 {loan['borrower']['name']}（{loan['borrower'].get('phone', '')}）领用了公司备用钥匙 {key_id}"
-                       f"（{key.unit}），预计 {local_time(change.key.due or now, prop.policy.timezone)} 前归还；"
-                       f"发放人：{actor.name or actor.id}。请保安部办理相关手续。\n\n"
-                       f"Owner {loan['borrower']['name']} took the company's spare key {key_id} ({key.unit}), due back "
-                       f"{local_time(change.key.due or now, prop.policy.timezone)}; issued by {actor.name or actor.id}.")
+                       f"业主 {owner['name']}（{owner.get('phone', '')}）领用了公司备用钥匙 {key_id}（{key.unit}），"
+                       f"预计 {back} 前归还；发放人：{by}。请保安部办理相关手续。\n\n"
+                       f"Owner {owner['name']} took the company's spare key {key_id} ({key.unit}), due back {back}; "
+                       f"issued by {by}.")
         return change.key
 
     def return_key(self, principal: auth.Principal, property_id: str, key_id: str, params: dict[str, Any],
@@ -226,13 +227,14 @@ class KeyService:
         key = self.store.get_key(property_id, key_id)
         _pinned(key, expected_version)
         keys.check_lost(key)
-        reason = params.get("reason") if isinstance(params.get("reason"), str) else ""
-        if not reason.strip():
+        raw = params.get("reason")
+        reason = raw.strip() if isinstance(raw, str) else ""
+        if not reason:
             raise ValidationFailed("reason must not be empty", details={"field": "reason"})
         actor = Actor(principal.subject, principal.role, principal.name)
         lang = property_lang(prop.lang, prop.policy.timezone)
         words = {"key_id": key_id, "unit": key.unit, "slot": key.slot, "by": principal.name or principal.subject,
-                 "reason": reason.strip()}
+                 "reason": reason}
         case_params: dict[str, Any] = {
             "channel": "walk_in", "unit": key.unit, "title": _LOCK_TITLE[lang].format(**words),
             "content": _LOCK_CONTENT[lang].format(**words), "lang": lang,

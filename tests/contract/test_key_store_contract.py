@@ -20,9 +20,10 @@ BORROWER = {"name": "工程部张师傅", "kind": "staff", "phone": "139 0000 00
 
 @pytest.fixture(params=["memory", "dynamo"])
 def repo(request):
-    from chalicelib.adapters.key_store import DynamoKeyStore, MemoryKeyStore
     if request.param == "memory":
+        from chalicelib.adapters.key_memory import MemoryKeyStore
         return MemoryKeyStore()
+    from chalicelib.adapters.key_store import DynamoKeyStore
     from chalicelib.adapters.models import bind, create_tables
     request.getfixturevalue("aws")
     models = bind()

@@ -8,11 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.key_store import MemoryKeyStore
+from chalicelib.adapters.key_memory import MemoryKeyStore
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.services.key_service import KeyService
-from tests.conftest import T0
 from tests.people import DESK, MANAGER, TENANT, submit
 
 LEAD = Principal("lead-1", "shift_lead", frozenset({"P1"}), name="领班小陈")
