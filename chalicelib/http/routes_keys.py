@@ -34,7 +34,7 @@ def _request():
 
 def _key_id(value: str) -> str:
     if not KEY_ID.match(value or ""):
-        raise NotFound("no such key in this property's register", code="unknown_key", details={"key_id": value})
+        raise NotFound("no such key in this property's register", code="unknown_key")  # never echo the path
     return value
 
 

@@ -201,7 +201,9 @@ def test_no_server_errors_and_responses_match_the_document(stack):
     if any("Server error" in f for failures in unexpected.values() for f in failures):
         report += "\n\n--- the stack's logged errors ---\n" + _logged_errors(stack)
     assert not unexpected, f"{len(unexpected)} operation(s) failed in {elapsed:.0f}s:\n\n{report}"
-    assert elapsed < 90, f"the fuzzing took {elapsed:.0f}s, over its 90s budget"
+    # 90 s for the 48 operations it was set for, and as much per operation since.
+    budget = 90 * max(len(operations), 48) / 48
+    assert elapsed < budget, f"the fuzzing took {elapsed:.0f}s, over its {budget:.0f}s budget"
     for key, reason in KNOWN.items():
         if key in found:
             pytest.xfail(f"{key[0]} {key[1]}: {reason}")
