@@ -20,7 +20,8 @@ def test_seed_covers_every_status_with_real_audit_trails(store):
     statuses = seed(store, T0)
     assert set(statuses) == set(STATUSES)
     cases = _all_cases(store)
-    assert len(cases) == len(CASES) == sum(statuses.values())
+    # and one lock-change case of the key lost from P1's register
+    assert len(cases) == len(CASES) + 1 == sum(statuses.values())
     for case in cases:
         events = store.events(case)
         assert events[0].action == "submitted"
@@ -53,3 +54,16 @@ def test_printed_people_own_seeded_cases(store):
     seed(store, T0)
     owners = {c.tenant_id for c in _all_cases(store)}
     assert {PEOPLE["TENANT"].subject, PEOPLE["TENANT2"].subject} <= owners
+
+
+def test_seed_fills_both_key_registers(store):
+    from chalicelib.adapters.key_store import DynamoKeyStore
+    seed(store, T0)
+    keys = DynamoKeyStore(store.m)
+    p1 = {k.key_id: k for k in keys.keys_of("P1")}
+    assert {k.state for k in p1.values()} == {"in_cabinet", "lent", "damaged", "lost"}
+    out = keys.keys_out("P1")
+    assert [k.key_id for k in out] == ["K003", "K002"] and out[0].overdue(T0) and not out[1].overdue(T0)
+    lock = store.get_case("P1", p1["K005"].lock_change_case)
+    assert lock.kind == "request" and lock.department == "engineering" and "K005" in lock.content
+    assert [k.unit for k in keys.keys_of("P2")] == ["L2-15 商鋪", "天台機房", "L1 貨物升降機房"]
