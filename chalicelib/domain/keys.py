@@ -240,7 +240,7 @@ def lend(key: Key, actor: Actor, params: dict[str, Any], now: datetime, policy: 
                                details={"field": "case_id"})
     if purpose == "case" and entry is None:
         raise ValueError("a loan for a case needs the tenant's entry permission checked first")
-    due = parse_due(params.get("due"), now)
+    due = parse_due(params.get("due"), now, policy)
     loan: dict[str, Any] = {"loan_id": loan_id, "borrower": {"name": name, "kind": kind, "phone": phone},
                             "purpose": purpose, "lent_at": iso(now), "due": iso(due), "issued_by": _actor(actor),
                             "note": _text(params, "note", max_len=500, required=False)}
@@ -251,15 +251,18 @@ def lend(key: Key, actor: Actor, params: dict[str, Any], now: datetime, policy: 
     return _apply(key, actor, "lent", now, {"loan": copy.deepcopy(loan)}, state="lent", loan=loan)
 
 
-def parse_due(value: Any, now: datetime) -> datetime:
-    """The expected return: an ISO date-time with its offset, after ``now`` and
-    within ``MAX_LOAN`` (a typo must be a 422, not a key out for a year)."""
+def parse_due(value: Any, now: datetime, policy: deadlines.Policy) -> datetime:
+    """The expected return: an ISO date-time, the property's local time unless it
+    carries an offset, after ``now`` and within ``MAX_LOAN`` (a typo must be a
+    422, not a key out for a year)."""
     try:
         due = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
     except ValueError:
         due = None
-    if due is None or due.tzinfo is None:
-        raise ValidationFailed("due is a date and time with its offset, e.g. 2026-11-23T17:00:00+08:00",
+    if due is not None and due.tzinfo is None:
+        due = due.replace(tzinfo=policy.tz)
+    if due is None:
+        raise ValidationFailed("due is a date and time, e.g. 2026-11-23T17:00 (local) or with its offset",
                                code="invalid_due", details={"field": "due"})
     if due <= now:
         raise ValidationFailed("the expected return must lie in the future", code="invalid_due",

@@ -63,6 +63,11 @@ def test_entry_permission_refused_missing_or_emergency():
     assert keys.check_entry_permission({"granted": True, "at": "x"}, {}) == {"entry_permission_at": "x"}
 
 
+def test_a_due_time_without_offset_is_the_propertys_local_time():
+    lent = lend(key(), due="2026-11-23T17:00")
+    assert lent.due == datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # 17:00 in Shanghai
+
+
 def test_a_loan_records_who_for_what_until_when():
     lent = lend(key())
     assert lent.state == "lent" and lent.version == 2
@@ -74,7 +79,7 @@ def test_a_loan_records_who_for_what_until_when():
 
 
 @pytest.mark.parametrize("params,field", [
-    ({"due": None}, "due"), ({"due": "2026-11-23T09:00:00+08:00"}, "due"), ({"due": "2026-11-23T17:00"}, "due"),
+    ({"due": None}, "due"), ({"due": "2026-11-23T09:00:00+08:00"}, "due"), ({"due": "2026-11-23 soon"}, "due"),
     ({"due": "2027-01-01T10:00:00+08:00"}, "due"), ({"purpose": "case"}, "case_id"),
     ({"case_id": "TD-20261123-0001"}, "case_id"), ({"purpose": "shopping"}, "purpose"),
     ({"borrower": {"name": "外包师傅", "kind": "contractor"}}, "phone"),
