@@ -83,8 +83,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # The watcher's notices that raise no tier: a promise about to fall due, a
     # wait on the tenant that ran out (chalicelib/domain/escalation.py).
     "watch_notice": OPEN_STATUSES,
-    # The tenant (or the front desk for them) allows or refuses entry with the spare key.
-    "entry_permission": OPEN_STATUSES,
+    # The tenant (or the front desk for them) allows or refuses entry with the spare
+    # key, while the work is still to do (a resolved case needs no entry).
+    "entry_permission": frozenset({"received", "routed", "in_progress", "responded", "awaiting_tenant"}),
     # A key of the register was lent for the case / came back (chalicelib/domain/keys.py):
     # the system's record, also after the case closed (a key returned late).
     "key_entry": frozenset(STATUSES),
