@@ -51,6 +51,10 @@ app.register_blueprint(uploads_routes)
 from chalicelib.http.routes_signin import signin_routes  # noqa: E402
 
 app.register_blueprint(signin_routes)
+# The key register (seed 000 篇2): its routes and the overdue-key schedule.
+from chalicelib.http.routes_keys import keys_routes  # noqa: E402
+
+app.register_blueprint(keys_routes)
 
 
 @app.middleware("http")

@@ -19,6 +19,7 @@ _logbook = None
 _watch = None
 _uploads = None
 _onboarding = None
+_keys = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -118,6 +119,7 @@ def reports():
     if _reports is None:
         from chalicelib.services.report_service import ReportService  # ~10 ms: report routes and the schedule only
         _reports = ReportService(service(), service().store, clock=clock, mailer=mailer)
+        _reports.keys_out = lambda property_id, end: keys().handover_keys(property_id, end)
     return _reports
 
 
@@ -148,7 +150,20 @@ def onboarding():
     return _onboarding
 
 
+def keys():
+    """The key register (seed 000 篇2) on the records table."""
+    global _keys
+    if _keys is None:
+        from chalicelib.adapters.key_store import DynamoKeyStore
+        from chalicelib.adapters.models import bind
+        from chalicelib.services.key_service import KeyService
+        # The models the case store was built with (bound once; tests bind them to their own tables).
+        models = getattr(service().store, "m", None) or bind()
+        _keys = KeyService(service(), DynamoKeyStore(models), clock, mailer=mailer)
+    return _keys
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding
-    _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = None
+    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding, _keys
+    _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = _keys = None
     _clients.clear()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from chalicelib.domain import cases, quotas, uploads
+from chalicelib.domain import cases, keys, quotas, uploads
 from chalicelib.domain.errors import ValidationFailed
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
@@ -45,6 +45,12 @@ def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
 # The time promised to the tenant: a date-time with its offset (the domain checks it lies ahead).
 _PROMISED_BY = {"type": "string", "minLength": 10, "maxLength": 40,
                 "description": "ISO 8601 date and time with offset, e.g. 2026-11-24T18:00:00+08:00"}
+
+_KEY_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
+                "description": "the key version you saw; 409 if it moved"}
+_CASE_ID = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9-]+$"}
+_LOCAL_TIME = {"type": "string", "minLength": 10, "maxLength": 40,
+               "description": "the property's local date and time, e.g. 2026-11-24T14:00 (an offset is honoured)"}
 
 _CLASSIFICATION = {
     "kind": _enum(cases.KINDS), "validity": _enum(cases.VALIDITIES), "severity": _enum(cases.SEVERITIES),
@@ -136,7 +142,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                     "email": _EMAIL,
                                     "contacts": {"type": "object", "additionalProperties": False,
                                                  "properties": dict.fromkeys(
-                                                     ("front_desk", "manager", "director", "on_duty"), _EMAIL)},
+                                                     ("front_desk", "manager", "director", "on_duty",
+                                                      # optional: overdue keys go to the shift lead (領班),
+                                                      # else to the front desk
+                                                      "shift_lead"), _EMAIL)},
                                     "departments": {"type": "array", "maxItems": 50, "items": _ID},
                                     # Per department, its own people for the ladder's tiers (tier 2:
                                     # the department's manager); checked in domain/properties.py.
@@ -187,6 +196,35 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "RefuseHandover": _body(["reason"], {"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}),
     "AnswerRefusal": _body(["note"], {"note": {"type": "string", "minLength": 1, "maxLength": 1000}}),
     "ReviewHandover": _body([], {"comment": {"type": "string", "maxLength": 1000}}),
+    # The key register (chalicelib/domain/keys.py checks what a schema cannot).
+    "AddKey": _body(["unit", "slot"], {"key_id": {"type": "string", "minLength": 1, "maxLength": 32,
+                                                  "pattern": keys.KEY_ID.pattern},
+                                       "unit": _SHORT, "slot": {"type": "string", "maxLength": 50},
+                                       "copies": {"type": "integer", "minimum": 1, "maximum": keys.MAX_COPIES},
+                                       "note": {"type": "string", "maxLength": 500}}),
+    "EditKey": _body([], {"unit": _SHORT, "slot": {"type": "string", "maxLength": 50},
+                          "note": {"type": "string", "maxLength": 500}, "version": _KEY_VERSION}),
+    "LendKey": _body(["borrower", "purpose", "due"], {
+        "borrower": _body(["name", "kind"], {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                                             "kind": _enum(keys.BORROWER_KINDS),
+                                             "phone": {"type": "string", "maxLength": 40}}),
+        "purpose": _enum(keys.PURPOSES), "case_id": _CASE_ID,
+        "due": {"type": "string", "minLength": 10, "maxLength": 40,
+                "description": "expected return, ISO 8601 with offset, e.g. 2026-11-23T17:00:00+08:00"},
+        "emergency": {"type": "boolean", "description": "a case without the tenant's permission on record"},
+        "reason": {"type": "string", "maxLength": 500}, "note": {"type": "string", "maxLength": 500},
+        "version": _KEY_VERSION}),
+    "ReturnKey": _body([], {"damaged": {"type": "boolean"}, "note": {"type": "string", "maxLength": 500},
+                            "version": _KEY_VERSION}),
+    "KeyReason": _body(["reason"], {"reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                                    "version": _KEY_VERSION}),
+    "ReplaceKey": _body(["copies"], {"copies": {"type": "integer", "minimum": 1, "maximum": keys.MAX_COPIES},
+                                     "note": {"type": "string", "maxLength": 500}, "version": _KEY_VERSION}),
+    "EntryPermission": _body(["granted"], {
+        "granted": {"type": "boolean"},
+        "slots": {"type": "array", "maxItems": cases.MAX_ENTRY_SLOTS, "items": _body(["from", "to"], {
+            "from": _LOCAL_TIME, "to": _LOCAL_TIME})},
+        "note": {"type": "string", "maxLength": 500}, "version": _VERSION}),
 }
 
 

@@ -179,7 +179,8 @@ def due_schedules(out: TextIO):
 
 # The app's event handlers these workers drive (devstack/mail.py drives
 # inbound_mail and written_reply_outbox); tests check every handler is driven.
-DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats", "make_thumbnails")
+DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats", "make_thumbnails",
+          "keys_overdue")
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
@@ -194,6 +195,10 @@ def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
                                  lambda r: f"handover/statistics: {r}" if r and any(
                                      (r or {}).values()) else None)),
         ("schedules", due_schedules(out)),
+        # Overdue keys of the register (every 5 minutes on AWS; every minute here).
+        ("keys-overdue", every(60, "keys_overdue", out,
+                               lambda r: f"overdue keys told to the shift lead: {r['told']}"
+                               if r and r.get("told") else None)),
     ]
 
 

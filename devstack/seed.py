@@ -74,7 +74,8 @@ _CAST: dict[str, Person] = {
 PROPERTIES: dict[str, dict[str, Any]] = {
     "P1": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
            "contacts": {"front_desk": "desk@riverside.example", "manager": "manager@riverside.example",
-                        "director": "director@riverside.example", "on_duty": "control-room@riverside.example"},
+                        "director": "director@riverside.example", "on_duty": "control-room@riverside.example",
+                        "shift_lead": "lead@riverside.example"},  # overdue keys of the register
            "departments": ["engineering", "security", "cleaning", "customer_service", "landscaping"],
            "policy": {"timezone": "Asia/Shanghai"}},
     # A shopping mall: open every day, service desk staffed 10:00-22:00.
@@ -329,6 +330,8 @@ def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
         statuses[case.status] += 1
     clock.now = now
     seed_logbook(store, service, clock, now)
+    for case in seed_keys(service, clock, now):
+        statuses[case.status] += 1
     return statuses
 
 
@@ -385,3 +388,47 @@ def _seed_handover(books: Any, service: CaseService, clock: _SeedClock, end: dat
     books.sign(inc, "P1", end, incoming, "已接班")
     clock.now = end + timedelta(hours=1)
     books.review(_CAST["LEAD"].principal(), "P1", end, "已审阅，交接完整")
+
+
+# The key registers (seed 000 篇2): (property, who adds, key id, unit, slot, copies).
+KEYS: tuple[tuple[str, str, str, str, str, int], ...] = (
+    ("P1", "LEAD", "K001", "3栋1201 李女士家", "A-01", 1),
+    ("P1", "LEAD", "K002", "3栋1202", "A-02", 2),
+    ("P1", "LEAD", "K003", "5栋0302", "A-03", 1),
+    ("P1", "LEAD", "K004", "地下一层水泵房", "B-01", 2),
+    ("P1", "LEAD", "K005", "7栋2301", "A-05", 1),
+    ("P1", "LEAD", "K006", "会所活动室", "B-02", 1),
+    ("P2", "mgr_p2", "K001", "L2-15 商鋪", "1-01", 1),
+    ("P2", "mgr_p2", "K002", "天台機房", "1-02", 2),
+    ("P2", "mgr_p2", "K003", "L1 貨物升降機房", "1-03", 1),
+)
+
+
+def seed_keys(service: CaseService, clock: _SeedClock, now: datetime) -> list[Any]:
+    """Both properties' key registers: two keys out in P1 (one overdue), one damaged,
+    one lost with its lock-change case (returned: the cases it made)."""
+    from chalicelib.adapters.key_store import DynamoKeyStore
+    from chalicelib.services.key_service import KeyService
+    store = service.store
+    assert isinstance(store, DynamoStore)
+    keys = KeyService(service, DynamoKeyStore(store.m), clock)
+    clock.now = now - _hours(30)
+    for property_id, who, key_id, unit, slot, copies in KEYS:
+        keys.add_key(_CAST[who].principal(), property_id,
+                     _valid("AddKey", {"key_id": key_id, "unit": unit, "slot": slot, "copies": copies}))
+    lead, desk = PEOPLE["LEAD"].principal(), PEOPLE["DESK"].principal()
+    clock.now = now - _hours(5)
+    keys.lend(lead, "P1", "K003", _valid("LendKey", {
+        "borrower": {"name": "美家装修 黄师傅", "kind": "contractor", "phone": "137 1234 5678"},
+        "purpose": "repair", "due": (now - _hours(1)).isoformat(), "note": "卫生间防水维修"}))
+    clock.now = now - _hours(1)
+    keys.lend(lead, "P1", "K002", _valid("LendKey", {
+        "borrower": {"name": "工程部张师傅", "kind": "staff", "phone": "139 0000 0001"},
+        "purpose": "repair", "due": (now + _hours(3)).isoformat(), "note": "更换厨房角阀"}))
+    clock.now = now - _hours(26)
+    keys.report_damaged(desk, "P1", "K004", _valid("KeyReason", {"reason": "钥匙齿磨损，开锁时卡住"}))
+    clock.now = now - _hours(20)
+    _key, case = keys.report_lost(PEOPLE["STAFF"].principal(), "P1", "K005",
+                                  _valid("KeyReason", {"reason": "检修后在地下车库遗失，已找寻未果"}))
+    clock.now = now
+    return [case]

@@ -29,6 +29,7 @@ FUNCTIONS = {
     "callback_reminders": "CallbackReminders",
     "handover_and_stats": "HandoverAndStats",
     "make_thumbnails": "MakeThumbnails",
+    "keys_overdue": "KeysOverdue",  # the key register: overdue keys to the shift lead (mail, records table)
 }
 # Which handlers run case actions (start a watcher, create/delete callback reminder
 # schedules via CaseService) - chalicelib/runtime.py service().

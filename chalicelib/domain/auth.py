@@ -137,6 +137,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # sign in (a Cognito account scoped by the system) and deactivates them when they move out.
     "tenant.invite": _FRONT_AND_UP,
     "tenant.deactivate": _FRONT_AND_UP,
+    # The key register (seed 000 篇2). The front office and the security control
+    # room, which keeps the cabinet out of hours, read it; tenants never do, nor
+    # department staff (they borrow keys, the desk issues them).
+    "key.read": _FRONT_AND_UP | {"security"},
+    # Keys added, corrected, retired: the lead who keeps the cabinet and management.
+    "key.manage": frozenset({"shift_lead", "manager", "director", "admin"}),
+    # Issued and received by whoever keeps the cabinet: in working time only the
+    # shift lead or above (domain/keys.py may_issue), out of hours the desk or
+    # the control room on duty.
+    "key.issue": _FRONT_AND_UP | {"security"},
+    "key.return": _FRONT_AND_UP | {"security"},
+    # A damaged or lost key is reported at once by whoever finds it (4.0, 5.0).
+    "key.report": STAFF_ROLES,
+    # New keys after a lock change, or for a damaged one: the manager's decision,
+    # never an in-house copy (5.0 決不許自行配制鑰匙).
+    "key.replace": APPROVER_ROLES,
+    # The tenant on their own case, or the front desk on their behalf.
+    "case.entry_permission": frozenset({"tenant"}) | _FRONT_AND_UP,
 }
 
 

@@ -83,6 +83,12 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # The watcher's notices that raise no tier: a promise about to fall due, a
     # wait on the tenant that ran out (chalicelib/domain/escalation.py).
     "watch_notice": OPEN_STATUSES,
+    # The tenant (or the front desk for them) allows or refuses entry with the spare
+    # key, while the work is still to do (a resolved case needs no entry).
+    "entry_permission": frozenset({"received", "routed", "in_progress", "responded", "awaiting_tenant"}),
+    # A key of the register was lent for the case / came back (chalicelib/domain/keys.py):
+    # the system's record, also after the case closed (a key returned late).
+    "key_entry": frozenset(STATUSES),
 }
 
 
@@ -167,6 +173,9 @@ class Case:
     # While awaiting the tenant: {"at", "from" (the status to return to),
     # "reason", "windows" (the unmet windows it paused)}.
     pause: dict[str, Any] | None = None
+    # The tenant's word on entering the unit with the company's spare key (seed 000 篇2):
+    # {"granted", "slots": [{"from", "to"}], "note", "at", "by"}; None: not asked yet.
+    entry_permission: dict[str, Any] | None = None
     version: int = 0
     updated_at: datetime | None = None
 
@@ -917,13 +926,81 @@ def policy_changed(case: Case, actor: Actor, now: datetime, policy: deadlines.Po
     return change if "deadlines" in change.event.changes else None
 
 
+# --- entering the unit with the spare key (seed 000 篇2 6.0) ---------------------------
+
+MAX_ENTRY_SLOTS = 5
+
+
+def _local_time(value: Any, field_name: str, policy: deadlines.Policy) -> datetime:
+    """A slot's end: a local date-time of the property (an offset, if given, is honoured)."""
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(f"{field_name} is a date and time, e.g. 2026-11-24T14:00",
+                               code="invalid_slot", details={"field": field_name}) from None
+    return at.replace(tzinfo=policy.tz) if at.tzinfo is None else at
+
+
+def entry_slots(params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> list[dict[str, str]]:
+    """The preferred time slots: at most ``MAX_ENTRY_SLOTS``, each ``from`` before
+    ``to``, in the future and within a year; stored as local times with their offset."""
+    slots = params.get("slots") or []
+    if not isinstance(slots, list) or len(slots) > MAX_ENTRY_SLOTS:
+        raise ValidationFailed(f"at most {MAX_ENTRY_SLOTS} time slots", code="invalid_slot",
+                               details={"field": "slots"})
+    found = []
+    for n, slot in enumerate(slots):
+        name = f"slots[{n}]"
+        if not isinstance(slot, dict):
+            raise ValidationFailed("a slot is {from, to}", code="invalid_slot", details={"field": name})
+        start = _local_time(slot.get("from"), f"{name}.from", policy)
+        end = _local_time(slot.get("to"), f"{name}.to", policy)
+        if not start < end:
+            raise ValidationFailed("a slot ends after it starts", code="invalid_slot", details={"field": name})
+        if start <= now:
+            raise ValidationFailed("a slot lies in the future", code="invalid_slot", details={"field": name})
+        if end > now + MAX_PROMISE_AHEAD:
+            raise ValidationFailed("a slot is more than a year ahead", code="invalid_slot", details={"field": name})
+        found.append({"from": start.astimezone(policy.tz).isoformat(), "to": end.astimezone(policy.tz).isoformat()})
+    return found
+
+
+def entry_permission(case: Case, actor: Actor, params: dict[str, Any], now: datetime,
+                     policy: deadlines.Policy) -> Change:
+    """The tenant (their own case) or the front desk on their behalf grants or
+    refuses entry to the unit with the company's spare key, with preferred time
+    slots. Given again, the newer word replaces the older; both stay on the trail."""
+    granted = params.get("granted")
+    if not isinstance(granted, bool):
+        raise ValidationFailed("granted is true or false", details={"field": "granted"})
+    slots = entry_slots(params, now, policy)
+    if not granted and slots:
+        raise ValidationFailed("a refusal has no time slots", code="invalid_slot", details={"field": "slots"})
+    note = _clean_text(params.get("note"), "note", max_len=500, required=False)
+
+    def mutate(c: Case) -> dict[str, Any]:
+        c.entry_permission = {"granted": granted, "slots": slots, "note": note, "at": iso(now),
+                              "by": {"id": actor.id, "role": actor.role, "name": actor.name}}
+        return {"granted": granted, "slots": slots, "note": note, "on_behalf": actor.role != "tenant"}
+    return _apply(case, "entry_permission", actor, now, policy, mutate)
+
+
+def key_entry(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """A key of the register was lent for this case (the unit is entered) or came
+    back: recorded on the case's trail; the tenant sees who and when
+    (chalicelib/domain/views.py), never the cabinet slot."""
+    data = {k: params[k] for k in ("stage", "key_id", "borrower", "slot", "loan_id", "emergency", "reason", "issued_by")
+            if params.get(k) is not None}
+    return _apply(case, "key_entry", actor, now, policy, lambda c: data)
+
+
 ACTIONS: dict[str, Callable[..., Change]] = {
     "classify": classify, "assign": assign, "start": start, "respond": respond, "resolve": resolve,
     "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
     "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
     "confirm_invalid": confirm_invalid, "reject_invalid": reject_invalid,
     "move_promise": move_promise, "await_tenant": await_tenant, "resume": resume,
-    "close_unreachable": close_unreachable,
+    "close_unreachable": close_unreachable, "entry_permission": entry_permission, "key_entry": key_entry,
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

@@ -173,14 +173,17 @@ def _is_after_hours_intake(case: Case, policy: deadlines.Policy) -> bool:
 
 def build_summary(*, property_id: str, policy: deadlines.Policy, shift_start: datetime, shift_end: datetime,
                   now: datetime, cases: Iterable[Case], events: Mapping[str, Sequence[Event]],
-                  item_cap: int = ITEM_CAP, open_list_size: int = OPEN_LIST_SIZE) -> dict[str, Any]:
+                  item_cap: int = ITEM_CAP, open_list_size: int = OPEN_LIST_SIZE,
+                  keys_out: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The handover summary of ``[shift_start, shift_end)`` as seen at ``now``.
 
     ``cases`` must hold every case created in the shift and every case open
     now (more does no harm: each section selects its own); ``events`` maps
     ``case.key`` to that case's audit trail, and must cover every case that
     could have been escalated in the shift. Lists are capped at ``item_cap``
-    (``truncated`` says so); counts are always complete."""
+    (``truncated`` says so); counts are always complete. ``keys_out``: the keys
+    of the register out at the shift's end (``keys.handover_items``: key, unit,
+    borrower, due, overdue), a section of its own when given."""
     for at in (shift_start, shift_end, now):
         _aware(at)
     if shift_end <= shift_start:
@@ -236,6 +239,8 @@ def build_summary(*, property_id: str, policy: deadlines.Policy, shift_start: da
         "callbacks_due": _section(callbacks, item_cap),
         "after_hours": _section(after_hours, item_cap),
     }
+    if keys_out is not None:
+        sections["keys_out"] = _section(list(keys_out), item_cap)
     return {
         "property_id": property_id,
         "timezone": policy.timezone,

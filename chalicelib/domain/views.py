@@ -29,6 +29,8 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     # What the tenant may do on their case now (reopen, message, rate): the
     # names of actions, computed for them (``case_actions``), nothing internal.
     "actions",
+    # Their word on entering the unit with the spare key (granted, slots, note, when).
+    "entry_permission",
 })
 # Of the reporter: who they are and how to reach them, as given; nothing staff added.
 TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone", "email"})
@@ -54,6 +56,10 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     "reopen": frozenset(),  # staff's reason is internal; the tenant's own is below
     "message": frozenset({"text", "attachments"}),  # only tenants write messages
     "rate": frozenset({"score", "comment"}),  # only tenants rate
+    "entry_permission": frozenset({"granted", "slots", "note", "on_behalf"}),  # their word on entering the unit
+    # The unit entered with a key of the register (lent) and the key back (returned):
+    # who and when (the event's time), never the cabinet slot or who issued it.
+    "key_entry": frozenset({"stage", "key_id", "borrower"}),
 }
 # Fields shown only when the tenant wrote the event themselves (their own words).
 TENANT_OWN_EVENT_DATA: dict[str, frozenset[str]] = {
@@ -113,6 +119,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "next_due": iso(due) if due else None,
         "overdue": bool(due and now > due),
         "repeat_of": case.repeat_of,
+        "entry_permission": ({k: v for k, v in case.entry_permission.items() if staff or k != "by"}
+                             if case.entry_permission else None),
     }
     if actions is not None:
         view["actions"] = list(actions)

@@ -133,6 +133,34 @@ ROUTES.update({
         "the record marked inactive; their cases stay", "tenant.deactivate", "DeactivateTenant", 200),
 })
 
+# The key register (seed 000 篇2; chalicelib/http/routes_keys.py).
+KEYS = "/v1/properties/{property_id}/keys"
+KEY = KEYS + "/{key_id}"
+ROUTES.update({
+    ("GET", KEYS): ("The property's key register (`state` to filter)", "key.read", None, 200),
+    ("POST", KEYS): ("Add a key to the cabinet (key_id given, or the next K<nnn>); 409 key_exists",
+                     "key.manage", "AddKey", 201),
+    ("GET", KEYS + "/out"): ("Keys out, overdue first, with borrower and due time", "key.read", None, 200),
+    ("GET", KEY): ("A key with its history (every loan, return and change); 404 unknown_key", "key.read", None, 200),
+    ("PUT", KEY): ("Correct a key's unit, slot or note (copies change only by loss and replacement)",
+                   "key.manage", "EditKey", 200),
+    ("POST", KEY + "/lend"): (
+        "Lend a key in the cabinet (409 key_not_in_cabinet). In working time only the shift lead or above "
+        "(403 lead_issues_keys); for a case, the tenant's entry permission is needed (409 entry_refused, "
+        "entry_permission_missing unless emergency with a reason)", "key.issue", "LendKey", 200),
+    ("POST", KEY + "/return"): ("The key is back: time and receiver (409 key_not_lent)", "key.return",
+                                "ReturnKey", 200),
+    ("POST", KEY + "/damaged"): ("A damaged key, withdrawn at once", "key.report", "KeyReason", 200),
+    ("POST", KEY + "/lost"): ("A lost key: a lock-change case is made, the manager and security are mailed",
+                              "key.report", "KeyReason", 200),
+    ("POST", KEY + "/replace"): ("Manager: new keys for a damaged key, or a lost one after its lock change "
+                                 "(409 lock_not_changed)", "key.replace", "ReplaceKey", 200),
+    ("POST", KEY + "/retire"): ("Take a key off the register", "key.manage", "KeyReason", 200),
+    ("POST", CASE + "/entry-permission"): (
+        "The tenant (or the front desk for them) grants or refuses entry with the spare key, with up to 5 "
+        "preferred time slots", "case.entry_permission", "EntryPermission", 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
@@ -183,6 +211,7 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR, "unreviewed": {
         "type": "boolean", "description": "only handovers the shift lead has not reviewed (a page may be short)"}},
+    "/v1/properties/{property_id}/keys": {"state": _choice(("in_cabinet", "lent", "damaged", "lost", "retired"))},
     "/v1/properties/{property_id}/queue": {
         "status": _choice(cases.OPEN_STATUSES), "kind": _choice(cases.KINDS), "category": _choice(cases.CATEGORIES),
         "channel": _choice(cases.CHANNELS), "tier": _choice(cases.TIERS), "department": {"type": "string"},
@@ -231,7 +260,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
-                                 "upload_id", "name")
+                                 "upload_id", "name", "key_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": False, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

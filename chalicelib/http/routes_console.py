@@ -27,6 +27,7 @@ ASSETS: dict[str, str] = {
     "logbook.js": "text/javascript; charset=utf-8",
     "i18n.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
+    "keys.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
+    from chalicelib.domain.keys import Entry, Key, KeyChange
     from chalicelib.domain.quotas import Quota
     from chalicelib.domain.replies import Reply
     from chalicelib.domain.uploads import Upload
@@ -363,6 +364,32 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool:
         """Whether an object is stored at ``key``."""
+class KeyStore(Protocol):
+    """The key register (chalicelib/domain/keys.py): keys by property, each
+    key's history, and the keys out by due time. Implemented by
+    ``adapters.key_store.DynamoKeyStore`` and ``MemoryKeyStore``."""
+
+    def get_key(self, property_id: str, key_id: str) -> Key:
+        """Strongly consistent; ``NotFound(unknown_key)`` when absent."""
+
+    def keys_of(self, property_id: str) -> list[Key]:
+        """Every key of the property's register, by key id (one partition, Query)."""
+
+    def history(self, property_id: str, key_id: str) -> list[Entry]:
+        """The key's history in ``seq`` order."""
+
+    def create_key(self, change: KeyChange) -> None:
+        """Atomic and conditional: the new key (must not exist:
+        ``Conflict(key_exists)``) and its first history entry."""
+
+    def save_key(self, change: KeyChange, *, expected_version: int) -> None:
+        """Atomic and conditional: the changed key (only if still at
+        ``expected_version``, else ``VersionConflict`` with the current
+        version) and its history entry; nothing written on failure."""
+
+    def keys_out(self, property_id: str, *, due_before: datetime | None = None) -> list[Key]:
+        """Lent keys of the property by due time (earliest first), only those
+        due before ``due_before`` when given: an index Query, never a Scan."""
 
 
 class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):

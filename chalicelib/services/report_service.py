@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -131,6 +131,9 @@ class ReportService:
         self.clock = clock or cases_service.clock
         # Sends each new summary to both sides of the handover; None: not mailed.
         self._mailer = mailer
+        # The keys out at a shift's end, (property id, shift end) -> handover items
+        # (KeyService.handover_keys, wired by runtime); None: no keys_out section.
+        self.keys_out: Callable[[str, datetime], list[dict[str, Any]]] | None = None
 
     # --- properties the scheduler serves -----------------------------------
 
@@ -180,10 +183,12 @@ class ReportService:
 
     def _build_handover(self, prop: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
         loaded, events = self._load(prop, start)
+        keys_out = self.keys_out(prop.property_id, end) if self.keys_out is not None else None
         cap = handover.ITEM_CAP
         while True:
             doc = handover.build_summary(property_id=prop.property_id, policy=prop.policy, shift_start=start,
-                                         shift_end=end, now=now, cases=loaded, events=events, item_cap=cap)
+                                         shift_end=end, now=now, cases=loaded, events=events, item_cap=cap,
+                                         keys_out=keys_out)
             size = len(json.dumps(doc, ensure_ascii=False).encode())
             if size <= MAX_DOC_BYTES or cap <= 1:
                 break

@@ -37,13 +37,14 @@ def actions(client, cid, token):
 def test_a_received_case_offers_the_front_desk_what_its_role_and_the_status_allow(client, case_id):
     # respond and resolve: the front desk answers or settles a call on the spot; explain waits for a
     # manager to confirm the complaint invalid
+    # entry_permission: the tenant's word on the spare key, recorded for them (key register)
     assert actions(client, case_id, DESK) == ["classify", "assign", "respond", "resolve", "answer", "escalate",
-                                              "note"]
+                                              "note", "entry_permission"]
 
 
 def test_the_tenant_is_offered_only_their_own_actions_and_no_internal_field(client, case_id):
     status, view = call(client, "GET", url(case_id), TENANT)
-    assert status == 200 and view["actions"] == ["message"]
+    assert status == 200 and view["actions"] == ["message", "entry_permission"]
     assert not {"tier", "department", "assignee", "severity", "recorder"} & set(view)
 
 
@@ -51,7 +52,8 @@ def test_the_response_to_an_action_carries_the_actions_after_it(client, case_id)
     status, body = call(client, "POST", url(case_id, "/assign"), DESK,
                         {"assignee": "dept_staff-1", "department": "engineering"})
     assert status == 200 and body["status"] == "routed"
-    assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "escalate", "note", "await_tenant"]
+    assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "escalate", "note", "await_tenant",
+                               "entry_permission"]
 
 
 def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_id):
@@ -134,7 +136,8 @@ def test_the_openapi_document_describes_actions_and_permissions():
     assert set(case["items"]["enum"]) == {"classify", "assign", "start", "respond", "resolve", "callback", "close",
                                           "answer", "explain", "reopen", "escalate", "note", "message", "rate",
                                           "confirm_invalid", "reject_invalid",
-                                          "move_promise", "await_tenant", "resume", "close_unreachable"}
+                                          "move_promise", "await_tenant", "resume", "close_unreachable",
+                                          "entry_permission"}
     assert doc["paths"]["/v1/me/permissions"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"] == {"$ref": "#/components/schemas/Permissions"}
     assert doc["components"]["schemas"]["Permissions"]["properties"]["permissions"]["items"]["enum"] == sorted(

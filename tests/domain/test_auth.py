@@ -480,6 +480,13 @@ EXPECTED_PERMISSIONS = {
     "upload.complete": set(ROLES),
     "tenant.invite": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "tenant.deactivate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "key.read": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "key.manage": {"shift_lead", "manager", "director", "admin"},
+    "key.issue": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "key.return": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
+    "key.report": set(STAFF_ROLES),
+    "key.replace": {"manager", "director", "admin"},
+    "case.entry_permission": {"tenant", "front_desk", "shift_lead", "manager", "director", "admin"},
 }
 
 

@@ -140,8 +140,18 @@ def trails() -> list[Trail]:
                    .act("callback", DESK, reached=False, comment="INTERNAL-cb-2")
                    .act("callback", DESK, reached=False, comment="INTERNAL-cb-3")
                    .act("close_unreachable", MANAGER, summary="INTERNAL-unreachable-summary"))
+    # Entry with the spare key (seed 000 篇2): the tenant's word, the front desk's on their
+    # behalf, and a key of the register lent for the case and returned.
+    entered = (Trail(TENANT, {"unit": "3栋1201", "content": "厨房漏水，我在出差"})
+               .act("entry_permission", TENANT, granted=True, note="tenant-entry-note",
+                    slots=[{"from": "2026-11-24T14:00", "to": "2026-11-24T17:00"}])
+               .act("entry_permission", DESK, granted=True, note="FOR-TENANT-entry-note")
+               .act("key_entry", DESK, stage="lent", key_id="K-1201", borrower="工程部张师傅",
+                    slot="INTERNAL-slot-A3", loan_id="INTERNAL-loan", issued_by={"name": "INTERNAL-issuer"})
+               .act("key_entry", DESK, stage="returned", key_id="K-1201", borrower="工程部张师傅",
+                    slot="INTERNAL-slot-A3", loan_id="INTERNAL-loan"))
     return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat, shortened, waited,
-            unreachable]
+            unreachable, entered]
 
 
 def tenant_view(trail: Trail) -> dict:

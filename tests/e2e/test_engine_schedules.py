@@ -70,3 +70,28 @@ def test_every_event_handler_of_the_app_is_driven_by_the_local_stack():
     assert declared == set(engine.DRIVEN) | MAIL_WORKERS
     for name in declared:
         assert callable(engine.handler(name))
+
+
+def test_the_local_schedule_loop_tells_the_shift_lead_of_an_overdue_key(runtime_wired, clock, mailbox):
+    """The key register's overdue schedule (a blueprint's) fires in the local stack's loop."""
+    from datetime import timedelta
+
+    from chalicelib import runtime
+    from chalicelib.domain.auth import Principal
+    lead = Principal("lead-1", "shift_lead", frozenset({"P1"}), name="领班小陈")
+    key = runtime.keys().add_key(lead, "P1", {"unit": "3栋1201", "slot": "A-12"})
+    runtime.keys().lend(lead, "P1", key.key_id, {
+        "borrower": {"name": "工程部张师傅", "kind": "staff"}, "purpose": "repair",
+        "due": (clock() + timedelta(hours=1)).isoformat()})
+    clock.advance(hours=2)
+
+    def told() -> bool:
+        return any(m["To"] == "desk@riverside.example" and key.key_id in m["Subject"] for m in mailbox())
+
+    out = io.StringIO()
+    failure = _run(engine.every(0.05, "keys_overdue", out, lambda r: f"overdue keys: {r['told']}"), told)
+    assert not failure, failure
+    assert told(), out.getvalue()
+    assert f"overdue keys: {{'P1': ['{key.key_id}']}}" in out.getvalue()
+    _key, history = runtime.keys().get_key(lead, "P1", key.key_id)
+    assert [e.action for e in history][-1] == "overdue_notified"

@@ -21,7 +21,8 @@ def test_seed_covers_every_status_with_real_audit_trails(store):
     statuses = seed(store, T0)
     assert set(statuses) == set(STATUSES)
     cases = _all_cases(store)
-    assert len(cases) == len(CASES) == sum(statuses.values())
+    # and one lock-change case of the key lost from P1's register
+    assert len(cases) == len(CASES) + 1 == sum(statuses.values())
     for case in cases:
         events = store.events(case)
         assert events[0].action == "submitted"
@@ -73,3 +74,14 @@ def test_seed_writes_a_lived_in_logbook(store):
     done, refused = (books.logbook("P1", end) for end in ends)
     assert done["state"] == "accepted" and done["review"]["by"]["id"] == PEOPLE["LEAD"].subject
     assert refused["state"] == "refused" and "钥匙" in refused["refusals"][0]["reason"]
+def test_seed_fills_both_key_registers(store):
+    from chalicelib.adapters.key_store import DynamoKeyStore
+    seed(store, T0)
+    keys = DynamoKeyStore(store.m)
+    p1 = {k.key_id: k for k in keys.keys_of("P1")}
+    assert {k.state for k in p1.values()} == {"in_cabinet", "lent", "damaged", "lost"}
+    out = keys.keys_out("P1")
+    assert [k.key_id for k in out] == ["K003", "K002"] and out[0].overdue(T0) and not out[1].overdue(T0)
+    lock = store.get_case("P1", p1["K005"].lock_change_case)
+    assert lock.kind == "request" and lock.department == "engineering" and "K005" in lock.content
+    assert [k.unit for k in keys.keys_of("P2")] == ["L2-15 商鋪", "天台機房", "L1 貨物升降機房"]

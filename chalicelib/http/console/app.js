@@ -5,8 +5,9 @@ import { t, label, setLang, getLang } from "/console/i18n.js";
 import { barChart } from "/console/charts.js";
 import {
   state, may, hooks, PAGES, h, append, clear, $, main, options, tz, fmt, localParts, countdown, ApiError, api, P,
-  caseUrl, errorText, showError, newKey,
+  caseUrl, errorText, showError, newKey, CASE_PANELS,
 } from "/console/ui.js";
+import "/console/keys.js";
 
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
@@ -338,6 +339,7 @@ async function viewCase(caseId) {
           h("div", { class: "card" }, h("h2", {}, t("timeline")), timeline)),
         h("div", {},
           h("div", { class: "card" }, h("h2", {}, t("actions")), actions),
+          CASE_PANELS.map((panel) => panel(c, () => viewCase(c.case_id))),
           c.written && may("reply.read") ? h("div", { class: "card" }, h("h2", {}, t("replies")), repliesBox) : "")));
     if (c.written && may("reply.read")) renderReplies(c, repliesBox);
   };

@@ -136,3 +136,8 @@ export function page(name, { perm, label: labelKey = name, render, nav = true })
   PAGES.push({ name, perm, label: labelKey, render, nav });
 }
 export { t, label };
+
+// Panels other modules add to a case page (app.js viewCase shows each, in order):
+// casePanel((c, reload) => node). keys.js adds the tenant's entry permission.
+export const CASE_PANELS = [];
+export function casePanel(render) { CASE_PANELS.push(render); }
