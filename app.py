@@ -39,6 +39,10 @@ app.register_blueprint(reports_routes)
 from chalicelib.http.routes_console import console_routes  # noqa: E402
 
 app.register_blueprint(console_routes)
+# The owner archive: structure, residents, phone lookups, the access log, a case's location.
+from chalicelib.http.routes_archive import archive_routes  # noqa: E402
+
+app.register_blueprint(archive_routes)
 
 
 @app.middleware("http")

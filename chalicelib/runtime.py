@@ -16,6 +16,7 @@ _replies = None
 _intake = None
 _reports = None
 _watch = None
+_archive = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -51,6 +52,7 @@ def service():
     global _service
     if _service is None:
         # Services and adapters (pynamodb, botocore) load on the first request, not at import.
+        from chalicelib.adapters.archive_store import DynamoArchiveStore
         from chalicelib.adapters.dynamodb import DynamoStore
         from chalicelib.adapters.models import bind
         from chalicelib.services.case_service import CaseService
@@ -62,7 +64,9 @@ def service():
         if config.reminder_queue_arn():
             from chalicelib.adapters.scheduler import CallbackReminders
             reminders = CallbackReminders(lambda: aws_client("scheduler"), clock)
-        _service = CaseService(DynamoStore(bind()), clock, watcher=watcher, reminders=reminders)
+        models = bind()
+        _service = CaseService(DynamoStore(models), clock, watcher=watcher, reminders=reminders,
+                               locations=DynamoArchiveStore(models))
     return _service
 
 
@@ -98,7 +102,20 @@ def reports():
     return _reports
 
 
+def archive():
+    """The owner archive (routes_archive); its store is the one cases' locations are checked against."""
+    global _archive
+    if _archive is None:
+        from chalicelib.adapters.archive_store import DynamoArchiveStore
+        from chalicelib.adapters.models import bind
+        from chalicelib.services.archive_service import ArchiveService
+        svc = service()
+        store = svc.locations or DynamoArchiveStore(bind())
+        _archive = ArchiveService(store, svc, clock)
+    return _archive
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _clock
-    _service = _replies = _intake = _watch = _reports = _clock = None
+    global _service, _replies, _intake, _watch, _reports, _clock, _archive
+    _service = _replies = _intake = _watch = _reports = _clock = _archive = None
     _clients.clear()

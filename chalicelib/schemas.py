@@ -46,6 +46,21 @@ def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
 _PROMISED_BY = {"type": "string", "minLength": 10, "maxLength": 40,
                 "description": "ISO 8601 date and time with offset, e.g. 2026-11-24T18:00:00+08:00"}
 
+# The owner archive (chalicelib/domain/archive.py): ids, and a case's location picked from it.
+_ARCHIVE_ID = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"}
+_LOCATION = {"type": "object", "additionalProperties": False, "minProperties": 1,
+             "description": "a place in the property's archive (GET .../archive/locations): a unit (with a room), "
+                            "a building, or a public area; 422 unknown_location when the archive has none",
+             "properties": {"building_id": _ARCHIVE_ID, "unit_id": _ARCHIVE_ID, "room_id": _ARCHIVE_ID,
+                            "area_id": _ARCHIVE_ID}}
+_OCCURRED_AT = {"type": "string", "minLength": 10, "maxLength": 40,
+                "description": "when it happened: ISO 8601 with offset, not in the future"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+_PHONE = {"type": "string", "minLength": 3, "maxLength": 30, "pattern": r"^\+?[0-9 ()./\-]+$"}
+_DAY = {"type": "string", "maxLength": 10, "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_ARCHIVE_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
+                    "description": "the record version you saw; 409 if it moved"}
+
 _CLASSIFICATION = {
     "kind": _enum(cases.KINDS), "validity": _enum(cases.VALIDITIES), "severity": _enum(cases.SEVERITIES),
     "category": _enum(cases.CATEGORIES), "cause": _enum(cases.CAUSES), "department": _ID,
@@ -74,15 +89,19 @@ _SES_NOTIFICATION = {
 }
 
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "SubmitCase": _body(["unit", "content"], {
-        "channel": {**_enum(cases.TENANT_CHANNELS), "default": "app"}, "unit": _SHORT, "title": _SHORT,
+    "SubmitCase": _body(["content"], {
+        "channel": {**_enum(cases.TENANT_CHANNELS), "default": "app"},
+        "unit": {**_SHORT, "description": "free text; required unless a location is given"}, "title": _SHORT,
+        "location": _LOCATION, "occurred_at": _OCCURRED_AT,
         "content": {"type": "string", "minLength": 1, "maxLength": cases.MAX_CONTENT},
         "contact": _SHORT, "category": _enum(cases.CATEGORIES), "kind": _enum(cases.KINDS),
         "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
         "repeat_of": {**_ID, "description": "the closed case this problem repeats (past its reopen period)"},
     }),
-    "LogCase": _body(["channel", "unit", "content", "reporter"], {
-        "channel": _enum(cases.STAFF_CHANNELS), "unit": _SHORT, "title": _SHORT,
+    "LogCase": _body(["channel", "content", "reporter"], {
+        "channel": _enum(cases.STAFF_CHANNELS),
+        "unit": {**_SHORT, "description": "free text; required unless a location is given"}, "title": _SHORT,
+        "location": _LOCATION, "occurred_at": _OCCURRED_AT,
         "content": {"type": "string", "minLength": 1, "maxLength": cases.MAX_CONTENT},
         "contact": _SHORT, "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
         "reporter": {"type": "object", "additionalProperties": False, "required": ["name"],
@@ -149,6 +168,26 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                         name: {"type": "integer", "minimum": 1, "maximum": quotas.MAX_LIMIT,
                                                "description": f"default {default}; 429 rate_limited beyond it"}
                                         for name, default in quotas.DEFAULTS.items()}}}),
+    "PutBuilding": _body(["name"], {"name": _NAME, "name_en": _NAME, "version": _ARCHIVE_VERSION}),
+    "PutArea": _body(["name"], {"name": _NAME, "name_en": _NAME, "version": _ARCHIVE_VERSION}),
+    "PutUnit": _body(["building_id", "number"], {
+        "building_id": _ARCHIVE_ID, "number": {"type": "string", "minLength": 1, "maxLength": 40},
+        "floor": {"type": "string", "maxLength": 10}, "shop_name": _NAME,
+        "rooms": {"type": "array", "maxItems": 30, "items": _body(["room_id", "name"], {
+            "room_id": _ARCHIVE_ID, "name": _NAME})},
+        "version": _ARCHIVE_VERSION}),
+    "PutResident": _body(["unit_id", "name", "role"], {
+        "unit_id": _ARCHIVE_ID, "name": _NAME, "role": _enum(("owner", "occupant", "shop_tenant")),
+        "phones": {"type": "array", "maxItems": 5, "items": _PHONE}, "email": _EMAIL,
+        "lang": _enum(cases.LANGS), "tenant_id": _ID,
+        "contacts": {"type": "array", "maxItems": 20, "items": _body(["name", "relation"], {
+            "name": _NAME, "relation": {"type": "string", "minLength": 1, "maxLength": 40}, "phone": _PHONE})},
+        "moved_in": _DAY, "moved_out": _DAY, "notes": {"type": "string", "maxLength": 2000},
+        "version": _ARCHIVE_VERSION}),
+    "AddRenovation": _body(["started_on", "contractor"], {
+        "started_on": _DAY, "ended_on": _DAY, "contractor": {"type": "string", "minLength": 1, "maxLength": 200},
+        "permit_no": {"type": "string", "maxLength": 60}, "notes": {"type": "string", "maxLength": 2000}}),
+    "LocateCase": _body(["location"], {"location": _LOCATION, "version": _VERSION}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
                                      "comment": {"type": "string", "maxLength": 2000}}),

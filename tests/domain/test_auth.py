@@ -474,6 +474,11 @@ EXPECTED_PERMISSIONS = {
     "handover.sign": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
     "handover.sign.customer_service": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "handover.sign.control_room": {"security"},
+    "archive.read": set(ROLES) - {"tenant"},
+    "archive.read_full": {"manager", "director", "admin"},
+    "archive.write": {"manager", "director", "admin"},
+    "archive.access_log": {"manager", "admin"},
+    "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
 }
 
 
