@@ -56,7 +56,7 @@ _LOCATION = {"type": "object", "additionalProperties": False, "minProperties": 1
 _OCCURRED_AT = {"type": "string", "minLength": 10, "maxLength": 40,
                 "description": "when it happened: ISO 8601 with offset, not in the future"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
-_PHONE = {"type": "string", "minLength": 3, "maxLength": 30, "pattern": r"^\+?[0-9 ()./\-]+$"}
+_PHONE = {"type": "string", "minLength": 3, "maxLength": 30, "pattern": r"^\(?\+?[0-9 ()./\-]+$"}
 _DAY = {"type": "string", "maxLength": 10, "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _ARCHIVE_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
                     "description": "the record version you saw; 409 if it moved"}

@@ -86,7 +86,8 @@ class DynamoArchiveStore:
         data = {k: v for k, v in record.items() if k != "version"}
         item = self.m(pk, sk, data=data, lookup_pk=lookup[0] if lookup else None,
                       lookup_sk=lookup[1] if lookup else None)
-        item.version = version  # pynamodb conditions the write on it (None: must not exist) and writes +1
+        if version is not None:  # pynamodb conditions the write on it (unset: must not exist) and writes +1
+            item.version = version
         return item
 
     # --- structure -----------------------------------------------------------

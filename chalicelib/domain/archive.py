@@ -65,7 +65,7 @@ def _day(value: Any, field: str) -> str | None:
 
 # --------------------------------------------------------------------------- phones
 
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./\-]{3,30}$")
+_PHONE_CHARS = re.compile(r"^\(?\+?[0-9 ()./\-]{3,30}$")
 
 
 def normalize_phone(raw: Any, field: str = "phone") -> str:
@@ -81,7 +81,7 @@ def normalize_phone(raw: Any, field: str = "phone") -> str:
     text = str(raw or "").strip()
     if not _PHONE_CHARS.match(text):
         raise ValidationFailed(f"{field} is not a phone number", code="invalid_phone", details={"field": field})
-    international = text.startswith("+")
+    international = text.lstrip("(").startswith("+")
     digits = re.sub(r"\D", "", text)
     if digits.startswith("00"):
         international, digits = True, digits[2:]
