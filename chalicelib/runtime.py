@@ -107,10 +107,10 @@ def archive():
     global _archive
     if _archive is None:
         from chalicelib.adapters.archive_store import DynamoArchiveStore
-        from chalicelib.adapters.models import bind
         from chalicelib.services.archive_service import ArchiveService
         svc = service()
-        store = svc.locations or DynamoArchiveStore(bind())
+        # The tables the case service was bound to (bind() again here could move them under its feet).
+        store = svc.locations or DynamoArchiveStore(svc.store.m)
         _archive = ArchiveService(store, svc, clock)
     return _archive
 

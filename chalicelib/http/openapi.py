@@ -176,8 +176,9 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR},
     ARCHIVE + "/residents/{resident_id}": {"view": _choice(("full", "service"))},
-    ARCHIVE + "/lookup": {"phone": {"type": "string", "maxLength": 30,
-                                    "description": "any format: 138 1234 5678, +86-138-1234-5678; 422 invalid_phone"}},
+    ARCHIVE + "/lookup": {"phone": {"type": "string", "minLength": 3, "maxLength": 30,
+                                    "description": "required; any format: 138 1234 5678, +86-138-1234-5678; "
+                                                   "422 invalid_phone"}},
     ARCHIVE + "/access-log": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/properties/{property_id}/queue": {
         "status": _choice(cases.OPEN_STATUSES), "kind": _choice(cases.KINDS), "category": _choice(cases.CATEGORIES),
@@ -185,6 +186,8 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
         "overdue": {"type": "boolean"}, "limit": _limit(100), "cursor": _CURSOR},
 }
 _CASE_PAGES = ("/v1/me/cases", "/v1/properties/{property_id}/queue")
+# Query parameters a route cannot do without (a GET that validates its input answers 422 otherwise).
+_REQUIRED_QUERY = {(ARCHIVE + "/lookup", "phone")}
 
 
 _VALUE_PARAMETERS = ("tenant_id", "shift_end", "day", "month", "building_id", "unit_id", "area_id", "resident_id")
@@ -229,7 +232,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "name", "building_id", "unit_id", "area_id", "resident_id")
                        if "{" + n + "}" in path]
-        + [{"name": n, "in": "query", "required": False, "schema": query_schema}
+        + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],
         "responses": {str(status): {"description": "success", "content": {
             "application/json": {"schema": _response_schema(path, method)}}}},
@@ -244,6 +247,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
     # A malformed query or value path parameter (tenant id, shift_end, day, month) is a 400.
     if (method == "GET" and path in _QUERY) or any("{" + n + "}" in path for n in _VALUE_PARAMETERS):
         op["responses"]["400"] = {"$ref": "#/components/responses/Error"}
+    if method == "GET" and any(p == path for p, _ in _REQUIRED_QUERY):
+        op["responses"]["422"] = {"$ref": "#/components/responses/Error"}
     if path.startswith("/console"):  # the console's files, not JSON; an unknown file name is a 404
         op["responses"][str(status)] = {"description": "the file", "content": {
             media: {"schema": {"type": "string"}} for media in sorted({t.split(";")[0] for t in _console_types(path)})}}
