@@ -26,6 +26,7 @@ ASSETS: dict[str, str] = {
     "ui.js": "text/javascript; charset=utf-8",
     "i18n.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
+    "archive.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 
