@@ -7,12 +7,15 @@ import re
 from pathlib import Path
 
 CHALICELIB = Path(__file__).resolve().parents[2] / "chalicelib"
-ADAPTERS = {"adapters/dynamodb.py", "adapters/memory.py", "adapters/models.py"}  # models: the tables and indexes
+ADAPTERS = {"adapters/dynamodb.py", "adapters/memory.py", "adapters/models.py", "adapters/archive_store.py",
+            "adapters/archive_memory.py"}  # models: the tables and indexes
 SERVICES = tuple(sorted({p.relative_to(CHALICELIB).as_posix() for p in (CHALICELIB / "services").glob("*.py")
                          if p.name != "ports.py"}
                         | {"domain/quotas.py"}))
 PREFIXES = ("PROPERTY", "PROPERTIES", "INBOX", "IDEMP", "COUNTER", "MSGID", "QUARANTINE", "HANDOVER", "HANDOVER_SIG",
-            "QUOTA", "MAILTRY", "ACKRATE", "TENANT", "TENANT_EMAIL", "MAIL", "DAILY", "WATCH_OUTBOX")
+            "QUOTA", "MAILTRY", "ACKRATE", "TENANT", "TENANT_EMAIL", "MAIL", "DAILY", "WATCH_OUTBOX",
+            # the owner archive (adapters/archive_store.py)
+            "ARCHIVE", "ARCHIVE_UNITS", "RESIDENTS", "RESIDENT_UNIT", "RESIDENT_PHONES", "PHONE", "ARCHIVE_ACCESS")
 # A string literal (plain or f-string) that starts with a key prefix and "#",
 # or is one of the bare partition names.
 KEY_LITERAL = re.compile(r"""(?<![\w])[rbfRBF]{0,2}(["'])(?:(?:"""
