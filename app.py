@@ -55,6 +55,10 @@ app.register_blueprint(signin_routes)
 from chalicelib.http.routes_keys import keys_routes  # noqa: E402
 
 app.register_blueprint(keys_routes)
+# The owner archive: structure, residents, phone lookups, the access log, a case's location.
+from chalicelib.http.routes_archive import archive_routes  # noqa: E402
+
+app.register_blueprint(archive_routes)
 
 
 @app.middleware("http")

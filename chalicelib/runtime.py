@@ -20,6 +20,7 @@ _watch = None
 _uploads = None
 _onboarding = None
 _keys = None
+_archive = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -55,6 +56,7 @@ def service():
     global _service
     if _service is None:
         # Services and adapters (pynamodb, botocore) load on the first request, not at import.
+        from chalicelib.adapters.archive_store import DynamoArchiveStore
         from chalicelib.adapters.dynamodb import DynamoStore
         from chalicelib.adapters.models import bind
         from chalicelib.services.case_service import CaseService
@@ -69,7 +71,7 @@ def service():
         from chalicelib.adapters.dynamodb_uploads import DynamoUploadStore
         models = bind()
         _service = CaseService(DynamoStore(models), clock, watcher=watcher, reminders=reminders,
-                               uploads=DynamoUploadStore(models))
+                               uploads=DynamoUploadStore(models), locations=DynamoArchiveStore(models))
     return _service
 
 
@@ -163,7 +165,21 @@ def keys():
     return _keys
 
 
+def archive():
+    """The owner archive (routes_archive); its store is the one cases' locations are checked against."""
+    global _archive
+    if _archive is None:
+        from chalicelib.adapters.archive_store import DynamoArchiveStore
+        from chalicelib.services.archive_service import ArchiveService
+        svc = service()
+        # The tables the case service was bound to (bind() again here could move them under its feet).
+        store = svc.locations or DynamoArchiveStore(svc.store.m)
+        _archive = ArchiveService(store, svc, clock)
+    return _archive
+
+
 def reset() -> None:
-    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding, _keys
+    global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding, _keys, _archive
     _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = _keys = None
+    _archive = None
     _clients.clear()

@@ -51,6 +51,20 @@ _KEY_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
 _CASE_ID = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9-]+$"}
 _LOCAL_TIME = {"type": "string", "minLength": 10, "maxLength": 40,
                "description": "the property's local date and time, e.g. 2026-11-24T14:00 (an offset is honoured)"}
+# The owner archive (chalicelib/domain/archive.py): ids, and a case's location picked from it.
+_ARCHIVE_ID = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"}
+_LOCATION = {"type": "object", "additionalProperties": False, "minProperties": 1,
+             "description": "a place in the property's archive (GET .../archive/locations): a unit (with a room), "
+                            "a building, or a public area; 422 unknown_location when the archive has none",
+             "properties": {"building_id": _ARCHIVE_ID, "unit_id": _ARCHIVE_ID, "room_id": _ARCHIVE_ID,
+                            "area_id": _ARCHIVE_ID}}
+_OCCURRED_AT = {"type": "string", "minLength": 10, "maxLength": 40,
+                "description": "when it happened: ISO 8601 with offset, not in the future"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+_PHONE = {"type": "string", "minLength": 3, "maxLength": 30, "pattern": r"^\(?\+?[0-9 ()./\-]+$"}
+_DAY = {"type": "string", "maxLength": 10, "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_ARCHIVE_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
+                    "description": "the record version you saw; 409 if it moved"}
 
 _CLASSIFICATION = {
     "kind": _enum(cases.KINDS), "validity": _enum(cases.VALIDITIES), "severity": _enum(cases.SEVERITIES),
@@ -80,15 +94,19 @@ _SES_NOTIFICATION = {
 }
 
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "SubmitCase": _body(["unit", "content"], {
-        "channel": {**_enum(cases.TENANT_CHANNELS), "default": "app"}, "unit": _SHORT, "title": _SHORT,
+    "SubmitCase": _body(["content"], {
+        "channel": {**_enum(cases.TENANT_CHANNELS), "default": "app"},
+        "unit": {**_SHORT, "description": "free text; required unless a location is given"}, "title": _SHORT,
+        "location": _LOCATION, "occurred_at": _OCCURRED_AT,
         "content": {"type": "string", "minLength": 1, "maxLength": cases.MAX_CONTENT},
         "contact": _SHORT, "category": _enum(cases.CATEGORIES), "kind": _enum(cases.KINDS),
         "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
         "repeat_of": {**_ID, "description": "the closed case this problem repeats (past its reopen period)"},
     }),
-    "LogCase": _body(["channel", "unit", "content", "reporter"], {
-        "channel": _enum(cases.STAFF_CHANNELS), "unit": _SHORT, "title": _SHORT,
+    "LogCase": _body(["channel", "content", "reporter"], {
+        "channel": _enum(cases.STAFF_CHANNELS),
+        "unit": {**_SHORT, "description": "free text; required unless a location is given"}, "title": _SHORT,
+        "location": _LOCATION, "occurred_at": _OCCURRED_AT,
         "content": {"type": "string", "minLength": 1, "maxLength": cases.MAX_CONTENT},
         "contact": _SHORT, "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
         "reporter": {"type": "object", "additionalProperties": False, "required": ["name"],
@@ -169,6 +187,26 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "phone": {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$",
                                          "description": "E.164; the invitation goes by SMS"}}),
     "DeactivateTenant": _body([], {"reason": {"type": "string", "maxLength": 500}}),
+    "PutBuilding": _body(["name"], {"name": _NAME, "name_en": _NAME, "version": _ARCHIVE_VERSION}),
+    "PutArea": _body(["name"], {"name": _NAME, "name_en": _NAME, "version": _ARCHIVE_VERSION}),
+    "PutUnit": _body(["building_id", "number"], {
+        "building_id": _ARCHIVE_ID, "number": {"type": "string", "minLength": 1, "maxLength": 40},
+        "floor": {"type": "string", "maxLength": 10}, "shop_name": _NAME,
+        "rooms": {"type": "array", "maxItems": 30, "items": _body(["room_id", "name"], {
+            "room_id": _ARCHIVE_ID, "name": _NAME})},
+        "version": _ARCHIVE_VERSION}),
+    "PutResident": _body(["unit_id", "name", "role"], {
+        "unit_id": _ARCHIVE_ID, "name": _NAME, "role": _enum(("owner", "occupant", "shop_tenant")),
+        "phones": {"type": "array", "maxItems": 5, "items": _PHONE}, "email": _EMAIL,
+        "lang": _enum(cases.LANGS), "tenant_id": _ID,
+        "contacts": {"type": "array", "maxItems": 20, "items": _body(["name", "relation"], {
+            "name": _NAME, "relation": {"type": "string", "minLength": 1, "maxLength": 40}, "phone": _PHONE})},
+        "moved_in": _DAY, "moved_out": _DAY, "notes": {"type": "string", "maxLength": 2000},
+        "version": _ARCHIVE_VERSION}),
+    "AddRenovation": _body(["started_on", "contractor"], {
+        "started_on": _DAY, "ended_on": _DAY, "contractor": {"type": "string", "minLength": 1, "maxLength": 200},
+        "permit_no": {"type": "string", "maxLength": 60}, "notes": {"type": "string", "maxLength": 2000}}),
+    "LocateCase": _body(["location"], {"location": _LOCATION, "version": _VERSION}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     # The type is checked by the domain (422 unsupported_content_type), the size against the type's limit.
     "StartUpload": _body(["content_type", "size"], {

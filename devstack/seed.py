@@ -20,9 +20,12 @@ from typing import Any
 from unittest import mock
 
 from chalicelib import schemas
+from chalicelib.adapters.archive_store import DynamoArchiveStore
 from chalicelib.adapters.dynamodb import DynamoStore
 from chalicelib.domain.auth import Principal
+from chalicelib.services.archive_service import ArchiveService
 from chalicelib.services.case_service import CaseService
+from devstack.seed_archive import seed_archive
 
 SEED_MARKER = ("PROPERTY#P1", "SETTINGS")  # present once seeded: seeding never runs twice
 
@@ -133,6 +136,7 @@ CASES: tuple[SeedCase, ...] = (
     # --- air conditioning (4) ---------------------------------------------------------
     SeedCase("P1", _hours(50), "TENANT", {
         "unit": "3栋1201", "title": "客厅空调不制冷", "category": "air_conditioning", "contact": "13800138000",
+        "location": {"unit_id": "3-1201", "room_id": "living"},
         "content": "客厅空调不制冷，开了两个小时室内还是30度，家里有老人，麻烦尽快派人来看看。"}, (
         _at(6, "DESK", "classify", **_ENGINEERING),
         _at(8, "DESK", "assign", assignee="dept_staff-1", note="请今天下午上门"),
@@ -154,12 +158,14 @@ CASES: tuple[SeedCase, ...] = (
     )),
     SeedCase("P1", _hours(1.5), "DESK", {
         "channel": "phone", "unit": "2栋地下车库入口", "title": "公共走廊空调滴水", "category": "air_conditioning",
+        "location": {"area_id": "carpark-b2"},
         "content": "2栋地下车库旁边的公共走廊空调一直滴水，地面很滑，刚才有位老人差点摔倒。",
         "reporter": {"name": "周先生", "phone": "139 1234 5678", "tenant_id": "tenant-4"}, **_ENGINEERING}, (
         _at(7, "DESK", "assign", assignee="dept_staff-1", note="先放警示牌，再查漏水点"),
     )),
     SeedCase("P2", _hours(2), "TENANT2", {
         "unit": "3樓 L3-18 舖", "title": "店舖門口冷氣不夠凍", "category": "air_conditioning", "lang": "zh-Hant",
+        "location": {"unit_id": "L3-18"},
         "content": "商場三樓我們店舖門口的冷氣完全不夠凍，下午客人都嫌熱走了，嚴重影響生意，請即處理。"}, (
         _at(5, "desk_p2", "classify", kind="complaint", validity="valid", cause="business_affected",
             department="engineering"),
@@ -300,7 +306,8 @@ def seed(store: DynamoStore, now: datetime, *, fast: bool = False) -> Counter | 
 
 def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
     clock = _SeedClock(now)
-    service = CaseService(store, clock)
+    archive_store = DynamoArchiveStore(store.m)
+    service = CaseService(store, clock, locations=archive_store)
     admin = PEOPLE["ADMIN"].principal()
     for property_id, settings in PROPERTIES.items():
         if fast and property_id == "P1":
@@ -309,6 +316,9 @@ def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
         service.put_property(admin, property_id, _valid("PutProperty", settings))
     for tenant_id, property_id, record in TENANT_EMAILS:
         service.put_tenant(admin, property_id, tenant_id, _valid("PutTenant", record))
+    # The owner archive (devstack/seed_archive.py) before the cases: some are located in it.
+    clock.now = now - timedelta(days=30)
+    seed_archive(ArchiveService(archive_store, service, clock), admin)
 
     statuses: Counter = Counter()
     # Oldest first, so case numbers rise with arrival time as they do in real life.

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 _DATETIME_FIELDS = ("created_at", "clock_start", "routed_at", "diagnosed_at", "responded_at", "resolved_at",
-                    "callback_done_at", "closed_at", "updated_at")
+                    "callback_done_at", "closed_at", "updated_at", "occurred_at")
 _INDEXED = ("property_id", "case_id", "status", "kind", "department", "category", "channel", "tier", "version",
             "deadlines")
 

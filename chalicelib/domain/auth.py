@@ -155,6 +155,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "key.replace": APPROVER_ROLES,
     # The tenant on their own case, or the front desk on their behalf.
     "case.entry_permission": frozenset({"tenant"}) | _FRONT_AND_UP,
+    # The owner archive (seed 001 文档管理, "严格坚持保密性"; chalicelib/domain/archive.py):
+    # every staff member reads the service view (unit, names, masked phones,
+    # language) and looks callers up by phone; full records (phones, email,
+    # family, renovations) only managers and up, each read on the access log,
+    # which managers and admins read. Managers and up keep the archive.
+    "archive.read": STAFF_ROLES,
+    "archive.read_full": APPROVER_ROLES,
+    "archive.write": APPROVER_ROLES,
+    "archive.access_log": frozenset({"manager", "admin"}),
+    # Match a case's free-text unit to an archive location.
+    "case.locate": _FRONT_AND_UP,
 }
 
 

@@ -47,6 +47,8 @@ MAX_PROMISE_AHEAD = timedelta(days=366)
 WAITABLE = frozenset({"routed", "in_progress", "responded"})
 LANGS = ("zh-Hans", "zh-Hant", "en")
 MAX_CONTENT = 5000
+# How far back a caller's "it happened at" may lie: older is a typo, not an event.
+MAX_OCCURRED_BEFORE = timedelta(days=366)
 
 # Which statuses each action may start from. One table, so the lifecycle is
 # readable in one place; ``_guard`` turns a miss into a 409.
@@ -89,6 +91,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # A key of the register was lent for the case / came back (chalicelib/domain/keys.py):
     # the system's record, also after the case closed (a key returned late).
     "key_entry": frozenset(STATUSES),
+    # Staff match a case's free-text unit to a place in the owner archive (chalicelib/domain/archive.py).
+    "locate": frozenset(STATUSES),
 }
 
 
@@ -176,6 +180,12 @@ class Case:
     # The tenant's word on entering the unit with the company's spare key (seed 000 篇2):
     # {"granted", "slots": [{"from", "to"}], "note", "at", "by"}; None: not asked yet.
     entry_permission: dict[str, Any] | None = None
+    # Where it happened, from the owner archive (chalicelib/domain/archive.py
+    # resolve_location): {"kind", "building_id"?, "unit_id"?, "room_id"?,
+    # "area_id"?, "label"}; None for a free-text ``unit`` only (email, unknown callers).
+    location: dict[str, Any] | None = None
+    # When the event happened, as the caller says (never after receipt); None: not given.
+    occurred_at: datetime | None = None
     version: int = 0
     updated_at: datetime | None = None
 
@@ -280,9 +290,12 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
                                    details={"field": "reporter.phone"})
         recorder = actor.id
     contact = params.get("contact") or reporter.get("phone") or reporter.get("email") or ""
+    location = params.get("location")
+    if location is not None and not location.get("label"):
+        raise ValueError("a case's location is resolved against the archive first (archive.resolve_location)")
     case = Case(
         property_id=property_id, case_id=case_id,
-        unit=_clean_text(params.get("unit"), "unit", max_len=200),
+        unit=_clean_text(params.get("unit") or (location or {}).get("label"), "unit", max_len=200),
         reporter=reporter, contact=contact, channel=channel, content=content,
         title=_clean_text(params.get("title"), "title", max_len=200, required=False),
         created_at=now, recorder=recorder,
@@ -292,6 +305,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
         verified=params.get("verified", True),
         mail_thread=[params["mail_message_id"]] if params.get("mail_message_id") else [],
         repeat_of=params.get("repeat_of"),
+        location=location, occurred_at=occurred_time(params.get("occurred_at"), now),
         clock_start=now, version=0, updated_at=now,
     )
     if actor.role != "tenant":
@@ -308,9 +322,34 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
                             "attachments": params.get("attachments") or []}
     if case.repeat_of:
         data["repeat_of"] = case.repeat_of
+    if case.location:
+        data["location"] = case.location
+    if case.occurred_at:
+        data["occurred_at"] = iso(case.occurred_at)
     event = Event(seq=1, at=now, actor=actor, action="submitted", changes={}, data=data)
     case.version = 1
     return Change(case, event)
+
+
+def occurred_time(value: Any, now: datetime) -> datetime | None:
+    """When the event happened (``occurred_at``, optional): an ISO date and time
+    with its offset, not after ``now`` (the case's receipt) and at most
+    ``MAX_OCCURRED_BEFORE`` earlier; else ``ValidationFailed`` naming the field."""
+    if value in (None, ""):
+        return None
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed("occurred_at must be an ISO 8601 date and time with its offset",
+                               details={"field": "occurred_at"}) from None
+    if at.tzinfo is None:
+        raise ValidationFailed("occurred_at needs its UTC offset (e.g. +08:00)", details={"field": "occurred_at"})
+    if at > now:
+        raise ValidationFailed("occurred_at is in the future", code="occurred_in_future",
+                               details={"field": "occurred_at"})
+    if at < now - MAX_OCCURRED_BEFORE:
+        raise ValidationFailed("occurred_at is more than a year ago", details={"field": "occurred_at"})
+    return at.astimezone(timezone.utc)
 
 
 # --- the escalation ladder ------------------------------------------------------
@@ -477,7 +516,7 @@ def written_reply_outstanding(case: Case) -> bool:
 
 
 _TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
-            "validity_confirmed", "deadlines", "rating", "callback", "escalations", "promise", "pause")
+            "validity_confirmed", "deadlines", "rating", "callback", "escalations", "promise", "pause", "location")
 
 
 def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlines.Policy,
@@ -915,6 +954,22 @@ def written_reply(case: Case, actor: Actor, params: dict[str, Any], now: datetim
     return _apply(case, "written_reply", actor, now, policy, mutate)
 
 
+def locate(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """Staff match the case to a place in the owner archive: an email's or an
+    unknown caller's free-text ``unit`` stays as written, the ``location`` (already
+    resolved, ``archive.resolve_location``) is set or corrected. Audited: the
+    event keeps the free text and the location before."""
+    location = params.get("location")
+    if not isinstance(location, dict) or not location.get("label"):
+        raise ValueError("locate takes a location resolved against the archive (archive.resolve_location)")
+
+    def mutate(c: Case) -> dict[str, Any]:
+        data = {"location": location, "previous": c.location, "unit": c.unit}
+        c.location = dict(location)
+        return data
+    return _apply(case, "locate", actor, now, policy, mutate)
+
+
 def policy_changed(case: Case, actor: Actor, now: datetime, policy: deadlines.Policy) -> Change | None:
     """The property's policy changed (``actor`` changed it): the open case's
     deadlines are derived again under the new ``policy``, so a shortened window
@@ -1001,6 +1056,7 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "confirm_invalid": confirm_invalid, "reject_invalid": reject_invalid,
     "move_promise": move_promise, "await_tenant": await_tenant, "resume": resume,
     "close_unreachable": close_unreachable, "entry_permission": entry_permission, "key_entry": key_entry,
+    "locate": locate,
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

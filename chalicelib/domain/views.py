@@ -31,7 +31,12 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "actions",
     # Their word on entering the unit with the spare key (granted, slots, note, when).
     "entry_permission",
+    # Where and when it happened: the place's label only (TENANT_LOCATION_FIELDS), the time they gave.
+    "location", "occurred_at",
 })
+# Of a case's archive location (chalicelib/domain/archive.py): the tenant reads
+# its label, never the archive's ids.
+TENANT_LOCATION_FIELDS: frozenset[str] = frozenset({"label"})
 # Of the reporter: who they are and how to reach them, as given; nothing staff added.
 TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone", "email"})
 
@@ -40,7 +45,8 @@ TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone"
 # watcher's records, policy_changed: deadlines recomputed after the property's
 # policy changed...) is not shown at all.
 TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
-    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of"}),  # the complaint as received
+    # the complaint as received (a location: shown as the case's own field, label only)
+    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of", "occurred_at"}),
     "assign": frozenset(),  # that it was handed on; the hand-off note is internal
     "respond": frozenset({"message", "via", "promised_by"}),
     "move_promise": frozenset({"promised_by", "previous", "reason"}),  # the reason is written for the tenant
@@ -121,6 +127,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "repeat_of": case.repeat_of,
         "entry_permission": ({k: v for k, v in case.entry_permission.items() if staff or k != "by"}
                              if case.entry_permission else None),
+        "location": dict(case.location) if case.location else None,
+        "occurred_at": iso(case.occurred_at) if case.occurred_at else None,
     }
     if actions is not None:
         view["actions"] = list(actions)
@@ -128,6 +136,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         return view
     view = {name: value for name, value in view.items() if name in TENANT_CASE_FIELDS}
     view["reporter"] = {k: v for k, v in (case.reporter or {}).items() if k in TENANT_REPORTER_FIELDS}
+    if case.location:
+        view["location"] = {k: v for k, v in case.location.items() if k in TENANT_LOCATION_FIELDS}
     return view
 
 

@@ -161,6 +161,38 @@ ROUTES.update({
         "preferred time slots", "case.entry_permission", "EntryPermission", 200),
 })
 
+# The owner archive (chalicelib/http/routes_archive.py; chalicelib/domain/archive.py).
+ARCHIVE = "/v1/properties/{property_id}/archive"
+ROUTES.update({
+    ("GET", ARCHIVE + "/buildings"): ("The property's buildings", "archive.read", None, 200),
+    ("GET", ARCHIVE + "/buildings/{building_id}"): ("A building with its units", "archive.read", None, 200),
+    ("PUT", ARCHIVE + "/buildings/{building_id}"): ("Create or change a building (versioned, audited)",
+                                                    "archive.write", "PutBuilding", 200),
+    ("GET", ARCHIVE + "/units/{unit_id}"): ("A unit with its residents in the service view", "archive.read", None,
+                                            200),
+    ("PUT", ARCHIVE + "/units/{unit_id}"): ("Create or change a unit (flat or shop) and its rooms", "archive.write",
+                                            "PutUnit", 200),
+    ("GET", ARCHIVE + "/areas"): ("The property's public areas", "archive.read", None, 200),
+    ("PUT", ARCHIVE + "/areas/{area_id}"): ("Create or change a public area", "archive.write", "PutArea", 200),
+    ("GET", ARCHIVE + "/locations"): ("Every place a case can be located at (ids and labels, for pickers)",
+                                      "archive.read", None, 200),
+    ("GET", ARCHIVE + "/residents/{resident_id}"): (
+        "A resident: the service view (masked phones; front desk, staff), or the full record (managers and up; "
+        "each full read is on the access log). view=full by a role without archive.read_full is 403",
+        "archive.read", None, 200),
+    ("PUT", ARCHIVE + "/residents/{resident_id}"): (
+        "Create or change a resident or shop tenant; moved_out ends them (kept, never deleted)", "archive.write",
+        "PutResident", 200),
+    ("POST", ARCHIVE + "/residents/{resident_id}/renovations"): ("Add a renovation record", "archive.write",
+                                                                 "AddRenovation", 201),
+    ("GET", ARCHIVE + "/lookup"): ("A caller's phone number (any format): the residents (service view) and their "
+                                   "open cases", "archive.read", None, 200),
+    ("GET", ARCHIVE + "/access-log"): ("Who read which full record, when, from which route; newest first",
+                                       "archive.access_log", None, 200),
+    ("POST", CASE + "/locate"): ("Match the case's free-text unit to a place in the archive (audited)",
+                                 "case.locate", "LocateCase", 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
@@ -212,15 +244,22 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/properties/{property_id}/handovers": {"limit": _limit(50), "cursor": _CURSOR, "unreviewed": {
         "type": "boolean", "description": "only handovers the shift lead has not reviewed (a page may be short)"}},
     "/v1/properties/{property_id}/keys": {"state": _choice(("in_cabinet", "lent", "damaged", "lost", "retired"))},
+    ARCHIVE + "/residents/{resident_id}": {"view": _choice(("full", "service"))},
+    ARCHIVE + "/lookup": {"phone": {"type": "string", "minLength": 3, "maxLength": 30,
+                                    "description": "required; any format: 138 1234 5678, +86-138-1234-5678; "
+                                                   "422 invalid_phone"}},
+    ARCHIVE + "/access-log": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/properties/{property_id}/queue": {
         "status": _choice(cases.OPEN_STATUSES), "kind": _choice(cases.KINDS), "category": _choice(cases.CATEGORIES),
         "channel": _choice(cases.CHANNELS), "tier": _choice(cases.TIERS), "department": {"type": "string"},
         "overdue": {"type": "boolean"}, "limit": _limit(100), "cursor": _CURSOR},
 }
 _CASE_PAGES = ("/v1/me/cases", "/v1/properties/{property_id}/queue")
+# Query parameters a route cannot do without (a GET that validates its input answers 422 otherwise).
+_REQUIRED_QUERY = {(ARCHIVE + "/lookup", "phone")}
 
 
-_VALUE_PARAMETERS = ("tenant_id", "shift_end", "day", "month")
+_VALUE_PARAMETERS = ("tenant_id", "shift_end", "day", "month", "building_id", "unit_id", "area_id", "resident_id")
 
 # Routes with an application quota (chalicelib/domain/quotas.py): the property's
 # settings may override the limits (PutProperty ``quotas``).
@@ -260,9 +299,9 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
-                                 "upload_id", "name", "key_id")
+                                 "upload_id", "name", "key_id", "building_id", "unit_id", "area_id", "resident_id")
                        if "{" + n + "}" in path]
-        + [{"name": n, "in": "query", "required": False, "schema": query_schema}
+        + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],
         "responses": {str(status): {"description": "success", "content": {
             "application/json": {"schema": _response_schema(path, method)}}}},
@@ -277,6 +316,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
     # A malformed query or value path parameter (tenant id, shift_end, day, month) is a 400.
     if (method == "GET" and path in _QUERY) or any("{" + n + "}" in path for n in _VALUE_PARAMETERS):
         op["responses"]["400"] = {"$ref": "#/components/responses/Error"}
+    if method == "GET" and any(p == path for p, _ in _REQUIRED_QUERY):
+        op["responses"]["422"] = {"$ref": "#/components/responses/Error"}
     if path.startswith("/console"):  # the console's files, not JSON; an unknown file name is a 404
         op["responses"][str(status)] = {"description": "the file", "content": {
             media: {"schema": {"type": "string"}} for media in sorted({t.split(";")[0] for t in _console_types(path)})}}

@@ -28,6 +28,7 @@ ASSETS: dict[str, str] = {
     "i18n.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "keys.js": "text/javascript; charset=utf-8",
+    "archive.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 

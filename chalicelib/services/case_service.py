@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
-from chalicelib.domain import attachments, auth, cases, deadlines, escalation, quotas, uploads, views
+from chalicelib.domain import archive, attachments, auth, cases, deadlines, escalation, quotas, uploads, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.properties import Property
@@ -32,7 +32,7 @@ from chalicelib.services.ports import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
-    from chalicelib.services.ports import Storage, UploadStore
+    from chalicelib.services.ports import ArchiveStore, Storage, UploadStore
 
 PROPERTY_CACHE_SECONDS = 60
 # A policy change recomputes the property's open cases. The PUT does up to
@@ -68,10 +68,13 @@ def watch_outbox_record(case: Case) -> WatchStart:
 
 class CaseService:
     def __init__(self, store: Storage, clock: Clock, *, watcher: Any = None, reminders: Any = None,
-                 uploads: UploadStore | None = None):
+                 uploads: UploadStore | None = None, locations: ArchiveStore | None = None):
         self.store = store
         # Checked uploads (chalicelib/services/upload_service.py); None: none can be attached.
         self.uploads = uploads
+        # The owner archive a case's location is checked against (one read); None: none
+        # is kept, and a case that names a location is refused (422 unknown_location).
+        self.locations = locations
         self.clock = clock
         self._properties: dict[str, tuple[float, Property]] = {}
         # Starts a case's Step Functions execution (chalicelib.adapters.stepfunctions.Watcher);
@@ -263,6 +266,7 @@ class CaseService:
         self._require_stored_attachments(principal, property_id, params)
         if params.get("repeat_of"):
             self._require_repeatable(principal, property_id, params["repeat_of"])
+        params = self.resolve_location(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key, limit_actor=True)
 
     def log(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
@@ -273,7 +277,19 @@ class CaseService:
         if tenant_id:
             self._require_tenant_of(property_id, tenant_id)
         self._require_stored_attachments(principal, property_id, params)
+        params = self.resolve_location(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key)
+
+    def resolve_location(self, property_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with its ``location`` (ids a client picked from the archive)
+        replaced by the archive's own (ids and label), read in one GetItem;
+        ``ValidationFailed(unknown_location)`` when the archive has no such place."""
+        request = params.get("location")
+        if request is None:
+            return params
+        kind, record_id = archive.location_target(request)
+        record = self.locations.get_structure(property_id, kind, record_id) if self.locations else None
+        return {**params, "location": archive.resolve_location(request, record)}
 
     def _require_repeatable(self, principal: auth.Principal, property_id: str, case_id: str) -> None:
         """``repeat_of`` names one of the tenant's own closed cases (422 otherwise: the

@@ -455,3 +455,48 @@ class UserDirectory(Protocol):
     def disable(self, email: str) -> bool:
         """Disable the account and sign it out everywhere (its refresh tokens stop working).
         False when there is no such account; disabling twice is harmless."""
+class ArchiveStore(Protocol):
+    """The owner archive (chalicelib/domain/archive.py): a property's structure,
+    its residents with their phone index, and the access log of full reads.
+    Records are the domain's dicts; a stored record carries its ``version``
+    (1 when new, one more per write). Every write is conditional on the version
+    the caller read (``expected_version``; None: must not exist yet), so two
+    concurrent edits never both land: ``VersionConflict``, nothing written."""
+
+    def get_structure(self, property_id: str, kind: str, record_id: str) -> dict[str, Any] | None:
+        """One building, unit or area (``kind``) by id, strongly consistent, in
+        one read; None when absent. A case's location is checked with this."""
+
+    def structure(self, property_id: str, kind: str) -> list[dict[str, Any]]:
+        """Every building, unit or area of the property, by id (one partition)."""
+
+    def units_of_building(self, property_id: str, building_id: str) -> list[dict[str, Any]]:
+        """A building's units, by id (an index Query)."""
+
+    def put_structure(self, property_id: str, kind: str, record: dict[str, Any], *,
+                      expected_version: int | None) -> dict[str, Any]:
+        """Store a building, unit or area, conditional on ``expected_version``;
+        returns it with its new version."""
+
+    def get_resident(self, property_id: str, resident_id: str) -> dict[str, Any] | None:
+        """One resident, strongly consistent; None when absent."""
+
+    def residents_of_unit(self, property_id: str, unit_id: str) -> list[dict[str, Any]]:
+        """A unit's residents, moved-out ones included, by id (an index Query)."""
+
+    def put_resident(self, property_id: str, record: dict[str, Any], *, expected_version: int | None,
+                     previous_phones: Sequence[str] = ()) -> dict[str, Any]:
+        """Atomic and conditional: the resident (at ``expected_version``) and
+        their phone index: each of ``record['phones']`` findable by
+        ``residents_by_phone``, those of ``previous_phones`` no longer listed
+        removed; a resident who moved out is found by no phone."""
+
+    def residents_by_phone(self, property_id: str, digits: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """The current residents with this normalised number (an index Query
+        and one batch read, never a Scan)."""
+
+    def append_access(self, property_id: str, entry: dict[str, Any]) -> None:
+        """Append one access-log entry (``entry['at']``, an ISO time, orders the log)."""
+
+    def access_log(self, property_id: str, *, limit: int, cursor: str | None = None) -> Page:
+        """Access-log entries, newest first."""

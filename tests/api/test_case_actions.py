@@ -39,7 +39,7 @@ def test_a_received_case_offers_the_front_desk_what_its_role_and_the_status_allo
     # manager to confirm the complaint invalid
     # entry_permission: the tenant's word on the spare key, recorded for them (key register)
     assert actions(client, case_id, DESK) == ["classify", "assign", "respond", "resolve", "answer", "escalate",
-                                              "note", "entry_permission"]
+                                              "note", "entry_permission", "locate"]
 
 
 def test_the_tenant_is_offered_only_their_own_actions_and_no_internal_field(client, case_id):
@@ -53,7 +53,7 @@ def test_the_response_to_an_action_carries_the_actions_after_it(client, case_id)
                         {"assignee": "dept_staff-1", "department": "engineering"})
     assert status == 200 and body["status"] == "routed"
     assert body["actions"] == ["classify", "assign", "start", "respond", "answer", "escalate", "note", "await_tenant",
-                               "entry_permission"]
+                               "entry_permission", "locate"]
 
 
 def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_id):
@@ -62,7 +62,7 @@ def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_
         status, out = call(client, "POST", url(case_id, f"/{action}"), DESK, body)
         assert status == 200, out
     assert actions(client, case_id, TENANT) == ["reopen", "message", "rate"]
-    assert actions(client, case_id, DESK) == ["classify", "callback", "reopen", "escalate", "note"]
+    assert actions(client, case_id, DESK) == ["classify", "callback", "reopen", "escalate", "note", "locate"]
 
 
 def closed_consultation(client) -> str:
@@ -137,7 +137,7 @@ def test_the_openapi_document_describes_actions_and_permissions():
                                           "answer", "explain", "reopen", "escalate", "note", "message", "rate",
                                           "confirm_invalid", "reject_invalid",
                                           "move_promise", "await_tenant", "resume", "close_unreachable",
-                                          "entry_permission"}
+                                          "entry_permission", "locate"}
     assert doc["paths"]["/v1/me/permissions"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"] == {"$ref": "#/components/schemas/Permissions"}
     assert doc["components"]["schemas"]["Permissions"]["properties"]["permissions"]["items"]["enum"] == sorted(

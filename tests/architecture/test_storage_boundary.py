@@ -9,13 +9,15 @@ from pathlib import Path
 CHALICELIB = Path(__file__).resolve().parents[2] / "chalicelib"
 ADAPTERS = {"adapters/dynamodb.py", "adapters/memory.py", "adapters/models.py",  # models: the tables and indexes
             "adapters/logbook_store.py", "adapters/logbook_memory.py", "adapters/dynamodb_uploads.py",
-            "adapters/key_store.py"}
+            "adapters/key_store.py", "adapters/archive_store.py", "adapters/archive_memory.py"}
 SERVICES = tuple(sorted({p.relative_to(CHALICELIB).as_posix() for p in (CHALICELIB / "services").glob("*.py")
                          if p.name != "ports.py"}
                         | {"domain/quotas.py"}))
 PREFIXES = ("PROPERTY", "PROPERTIES", "INBOX", "IDEMP", "COUNTER", "MSGID", "QUARANTINE", "HANDOVER", "HANDOVER_SIG",
             "QUOTA", "MAILTRY", "ACKRATE", "TENANT", "TENANT_EMAIL", "MAIL", "DAILY", "WATCH_OUTBOX",
-            "LOGBOOK", "LOGDIARY", "UPLOAD", "KEYS", "KEY", "KEYLOG", "KEYS_OUT")
+            "LOGBOOK", "LOGDIARY", "UPLOAD", "KEYS", "KEY", "KEYLOG", "KEYS_OUT",
+            # the owner archive (adapters/archive_store.py)
+            "ARCHIVE", "ARCHIVE_UNITS", "RESIDENTS", "RESIDENT_UNIT", "RESIDENT_PHONES", "PHONE", "ARCHIVE_ACCESS")
 # A string literal (plain or f-string) that starts with a key prefix and "#",
 # or is one of the bare partition names.
 KEY_LITERAL = re.compile(r"""(?<![\w])[rbfRBF]{0,2}(["'])(?:(?:"""

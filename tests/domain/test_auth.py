@@ -487,6 +487,11 @@ EXPECTED_PERMISSIONS = {
     "key.report": set(STAFF_ROLES),
     "key.replace": {"manager", "director", "admin"},
     "case.entry_permission": {"tenant", "front_desk", "shift_lead", "manager", "director", "admin"},
+    "archive.read": set(ROLES) - {"tenant"},
+    "archive.read_full": {"manager", "director", "admin"},
+    "archive.write": {"manager", "director", "admin"},
+    "archive.access_log": {"manager", "admin"},
+    "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
 }
 
 

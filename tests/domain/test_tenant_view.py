@@ -150,8 +150,18 @@ def trails() -> list[Trail]:
                     slot="INTERNAL-slot-A3", loan_id="INTERNAL-loan", issued_by={"name": "INTERNAL-issuer"})
                .act("key_entry", DESK, stage="returned", key_id="K-1201", borrower="工程部张师傅",
                     slot="INTERNAL-slot-A3", loan_id="INTERNAL-loan"))
+    # An app case with its place picked from the archive and the time it happened; later the
+    # front desk corrects the place (locate): the tenant reads the label, never the archive's ids.
+    located = (Trail(TENANT, {"content": "厨房水管漏水", "occurred_at": "2026-11-23T09:30:00+08:00",
+                              "location": LOCATION_PICKED})
+               .act("locate", DESK, location=LOCATION_MATCHED))
     return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat, shortened, waited,
-            unreachable, entered]
+            unreachable, entered, located]
+
+
+LOCATION_PICKED = {"kind": "unit", "building_id": "INTERNAL-b3", "unit_id": "INTERNAL-3-1201",
+                   "label": "FOR-TENANT-3栋 1201"}
+LOCATION_MATCHED = {**LOCATION_PICKED, "room_id": "INTERNAL-kitchen", "label": "FOR-TENANT-3栋 1201 厨房"}
 
 
 def tenant_view(trail: Trail) -> dict:
@@ -186,7 +196,8 @@ def test_tenant_sees_every_text_written_for_them_and_their_own_words():
     for text in ("FOR-TENANT-respond", "FOR-TENANT-resolve", "FOR-TENANT-resolve-again", "FOR-TENANT-written-reply",
                  "FOR-TENANT-subject", "FOR-TENANT-answer", "FOR-TENANT-explain", "FOR-TENANT-fixed",
                  "tenant-message", "tenant-rating", "tenant-reopen-reason", "业主来电：空调不制冷",
-                 "tenant-reopen-after-close", "TD-20261101-0001"):
+                 "tenant-reopen-after-close", "TD-20261101-0001", "FOR-TENANT-3栋 1201 厨房",
+                 "2026-11-23T01:30:00.000000Z"):
         assert text in seen, text
 
 
@@ -210,6 +221,18 @@ def test_internal_actions_do_not_appear_on_the_tenants_timeline():
                         "watch_renewed", "confirm_invalid", "reject_invalid"}
     assert {"submitted", "assign", "respond", "resolve", "callback", "close", "answer", "explain", "written_reply",
             "message", "rate", "reopen"} <= shown
+
+
+def test_the_tenant_sees_the_location_label_and_when_it_happened_not_the_archive_ids():
+    located = trails()[-1]
+    view = tenant_view(located)
+    assert view["location"] == {"label": "FOR-TENANT-3栋 1201 厨房"}
+    assert view["occurred_at"] == "2026-11-23T01:30:00.000000Z"
+    assert [e["action"] for e in view["timeline"]] == ["submitted"]  # matching the place is staff's own record
+    staff = case_view(located.case, now=located.now, staff=True)
+    assert staff["location"] == LOCATION_MATCHED
+    assert located.events[-1].data == {"location": LOCATION_MATCHED, "previous": LOCATION_PICKED,
+                                       "unit": "FOR-TENANT-3栋 1201"}
 
 
 def test_an_action_nobody_listed_is_internal():

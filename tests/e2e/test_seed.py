@@ -74,6 +74,8 @@ def test_seed_writes_a_lived_in_logbook(store):
     done, refused = (books.logbook("P1", end) for end in ends)
     assert done["state"] == "accepted" and done["review"]["by"]["id"] == PEOPLE["LEAD"].subject
     assert refused["state"] == "refused" and "钥匙" in refused["refusals"][0]["reason"]
+
+
 def test_seed_fills_both_key_registers(store):
     from chalicelib.adapters.key_store import DynamoKeyStore
     seed(store, T0)
@@ -85,3 +87,20 @@ def test_seed_fills_both_key_registers(store):
     lock = store.get_case("P1", p1["K005"].lock_change_case)
     assert lock.kind == "request" and lock.department == "engineering" and "K005" in lock.content
     assert [k.unit for k in keys.keys_of("P2")] == ["L2-15 商鋪", "天台機房", "L1 貨物升降機房"]
+
+
+def test_seed_writes_an_owner_archive_for_both_properties_and_locates_cases(store):
+    from chalicelib.adapters.archive_store import DynamoArchiveStore
+    seed(store, T0)
+    archive = DynamoArchiveStore(store.m)
+    assert [b["name"] for b in archive.structure("P1", "building")] == ["1栋", "2栋", "3栋"]
+    li = archive.residents_by_phone("P1", "13800138000")
+    assert [(r["name"], r["tenant_id"], r["unit_id"]) for r in li] == [("李女士", "tenant-1", "3-1201")]
+    assert li[0]["renovations"][0]["permit_no"] == "滨江装许字2025-031" and li[0]["contacts"]
+    assert archive.residents_by_phone("P1", "13600003333") == []  # the former owner moved out
+    assert archive.get_resident("P1", "R3-1202-A")["moved_out"] == "2025-08-31"
+    shop = archive.residents_by_phone("P2", "91234567")
+    assert [(r["name"], r["role"], r["lang"]) for r in shop] == [("陳先生", "shop_tenant", "zh-Hant")]
+    assert {a["name"] for a in archive.structure("P2", "area")} == {"中庭", "停車場", "正門大堂"}
+    located = [c.location["label"] for c in _all_cases(store) if c.location]
+    assert sorted(located) == ["2栋地下车库入口", "3栋 1201 客厅", "港灣廣場 L3-18 陳記時裝"]

@@ -101,6 +101,12 @@ BODIES: dict[str, dict] = {
     "KeyReason": {"reason": "钥匙齿断了"},
     "ReplaceKey": {"copies": 1},
     "EntryPermission": {"granted": True, "slots": [{"from": "2026-11-24T14:00", "to": "2026-11-24T17:00"}]},
+    "PutBuilding": {"name": "3栋"},
+    "PutArea": {"name": "大堂"},
+    "PutUnit": {"building_id": "B3", "number": "1201", "rooms": [{"room_id": "kitchen", "name": "厨房"}]},
+    "PutResident": {"unit_id": "3-1201", "name": "李女士", "role": "owner", "phones": ["138 1234 5678"]},
+    "AddRenovation": {"started_on": "2024-03-01", "contractor": "美家装饰"},
+    "LocateCase": {"location": {"unit_id": "3-1201", "room_id": "kitchen"}},
 }
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # what the uploads in the matrix "post"
 
@@ -268,6 +274,15 @@ class World:
                           BODIES["AddKey"])
             assert s == 201, key
             self.key_id = key["key_id"]
+        if "/archive" in path or path.endswith("/locate"):
+            # The owner archive of P1: building B3, unit 3-1201 (a kitchen), the lobby, resident R1.
+            admin = make_token("admin", properties=(OWN,), subject="admin-archive")
+            base = f"/v1/properties/{OWN}/archive"
+            for url, body in ((f"{base}/buildings/B3", BODIES["PutBuilding"]),
+                              (f"{base}/units/3-1201", BODIES["PutUnit"]), (f"{base}/areas/lobby", BODIES["PutArea"]),
+                              (f"{base}/residents/R1", BODIES["PutResident"])):
+                s, out = call(c, "PUT", url, admin, body)
+                assert s == 200, out
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -310,12 +325,15 @@ class World:
         case = self.email_case if "/replies" in path else self.tenant_case
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
                   "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1",
-                  "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id}
+                  "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id,
+                  "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1"}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
                 path = path.replace("{" + name + "}", value)
         assert "{" not in path, f"no value for a path parameter in {path}: add it to World"
+        if path.endswith("/archive/lookup"):
+            path += "?phone=13812345678"  # the one query parameter a route requires
         return path
 
 

@@ -103,7 +103,9 @@ def _existing_ids(stack: RunningStack, manager: str, tenant: str) -> dict[str, s
     today = datetime.now(timezone.utc) + timedelta(hours=8)  # the seeded properties are in Shanghai
     return {"property_id": "P1", "case_id": case_id, "reply_case_id": reply_case, "reply_id": reply_id,
             "tenant_id": "tenant-1", "shift_end": shift_end, "day": today.strftime("%Y-%m-%d"),
-            "month": today.strftime("%Y-%m"), "name": "app.js", "n": "1"}
+            "month": today.strftime("%Y-%m"), "name": "app.js", "n": "1",
+            # the seeded owner archive (devstack/seed_archive.py)
+            "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby-b3", "resident_id": "R3-1201-A"}
 
 
 # Path parameters that are values rather than references to seeded things: fuzzed too, in a pass of their own.

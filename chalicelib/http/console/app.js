@@ -12,6 +12,7 @@ import "/console/keys.js";
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
 import "/console/logbook.js";
+import { locationPicker, locateForm, zonedIso } from "/console/archive.js";
 
 // Enumerations (chalicelib/domain/cases.py).
 const KINDS = ["consultation", "complaint", "request"];
@@ -300,13 +301,14 @@ async function viewCase(caseId) {
   const render = (updated, notice) => {
     if (updated) c = { ...updated, timeline: c.timeline };
     const fields = ["status", "kind", "category", "severity", "cause", "validity", "validity_confirmed", "channel", "tier", "department",
-      "assignee", "unit", "reporter", "contact", "recorder", "verified", "written", "lang", "rating", "callback",
+      "assignee", "location", "unit", "occurred_at", "reporter", "contact", "recorder", "verified", "written", "lang", "rating", "callback",
       "promise", "waiting",
       "created_at", "updated_at", "closed_at", "version"];
     const value = (k) => {
       const v = c[k];
       if (k === "status") return statusBadge(v);
       if (k === "tier") return tierBadge(v);
+      if (k === "location") return v?.label || "—";
       if (["kind", "category", "channel", "severity", "validity", "cause"].includes(k)) return label(k, v);
       if (k.endsWith("_at")) return fmt(v);
       if (typeof v === "boolean") return v ? t("yes") : t("no");
@@ -325,6 +327,9 @@ async function viewCase(caseId) {
     // The API lists what this caller may do on this case now (role, scope, status, written-reply rule).
     const actions = Object.keys(ACTIONS).filter((a) => (c.actions || []).includes(a))
       .map((a) => actionForm(c, a, async (u) => { const full = await api("GET", caseUrl(c.case_id)); c = full; render(null, t("saved")); }));
+    if ((c.actions || []).includes("locate")) {
+      actions.push(locateForm(c, async () => { c = await api("GET", caseUrl(c.case_id)); render(null, t("saved")); }));
+    }
     const repliesBox = h("div", { id: "replies" });
     clear(main()).append(
       h("h1", {}, h("span", { id: "case-id" }, c.case_id), " ", h("span", { id: "case-status", dataset: { status: c.status } }, statusBadge(c.status)),
@@ -422,11 +427,16 @@ async function viewLog() {
   const err = h("div", { class: "form-error", id: "log-error" });
   const name = h("input", { type: "text", id: "log-name", name: "name", required: true, autofocus: true, autocomplete: "off" });
   const content = h("textarea", { id: "log-content", name: "content", required: true, rows: 4 });
+  // Where and when (owner archive, console/archive.js): a picked place, else the free-text unit.
+  const picker = await locationPicker();
   const form = h("form", { class: "stack", id: "log-form", onsubmit: async (e) => {
     e.preventDefault();
     err.textContent = "";
     const v = (n) => form.elements[n].value.trim();
-    const body = { channel: v("channel"), unit: v("unit"), content: v("content"), reporter: { name: v("name") } };
+    const body = { channel: v("channel"), content: v("content"), reporter: { name: v("name") } };
+    if (v("unit")) body.unit = v("unit");
+    if (picker.value()) body.location = picker.value();
+    if (v("occurred_at")) body.occurred_at = zonedIso(v("occurred_at"));
     if (v("phone")) body.reporter.phone = v("phone");
     for (const n of ["title", "kind", "category"]) if (v(n)) body[n] = v(n);
     try {
@@ -438,7 +448,9 @@ async function viewLog() {
   h("label", {}, t("channel"), h("select", { id: "log-channel", name: "channel" }, options(["phone", "walk_in", "letter"], "channel", { blank: false }))),
   h("label", {}, t("reporter_name") + " *", name),
   h("label", {}, t("reporter_phone"), h("input", { type: "tel", id: "log-phone", name: "phone", autocomplete: "off" })),
-  h("label", {}, t("unit") + " *", h("input", { type: "text", id: "log-unit", name: "unit", required: true })),
+  h("label", {}, t("pick_location"), picker.node),
+  h("label", {}, t("unit"), h("input", { type: "text", id: "log-unit", name: "unit" })),
+  h("label", {}, t("occurred_at") + " " + t("optional"), h("input", { type: "datetime-local", id: "log-occurred", name: "occurred_at" })),
   h("label", {}, t("title") + " " + t("optional"), h("input", { type: "text", id: "log-title", name: "title" })),
   h("label", {}, t("content") + " *", content),
   h("label", {}, t("kind") + " " + t("optional"), h("select", { id: "log-kind", name: "kind" }, options(KINDS, "kind"))),
