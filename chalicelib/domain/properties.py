@@ -32,6 +32,9 @@ class Property:
     # the case's department): {"engineering": {"manager": "eng-mgr@..."}}; a tier a
     # department leaves out falls back to ``contacts`` (escalation.contacts_for).
     department_contacts: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Phone numbers the property publishes to its tenants (front_desk, on_duty,
+    # emergency: chalicelib/domain/public.py), as written.
+    phones: dict[str, str] = field(default_factory=dict)
 
     def contacts_for(self, department: str | None) -> dict[str, str]:
         """The escalation addresses for a case routed to ``department``."""
@@ -48,13 +51,15 @@ class Property:
                    data.get("lang") or None,
                    staff_addresses=tuple(dict.fromkeys(a.strip().lower() for a in data.get("staff_addresses") or ()
                                                        if isinstance(a, str) and a.strip())),
-                   department_contacts=_department_contacts(data.get("department_contacts"), departments))
+                   department_contacts=_department_contacts(data.get("department_contacts"), departments),
+                   phones={k: v for k, v in (data.get("phones") or {}).items() if isinstance(v, str)})
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
                 "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
                 "quotas": self.quotas.to_dict(), "lang": self.lang, "staff_addresses": list(self.staff_addresses),
-                "department_contacts": {d: dict(c) for d, c in self.department_contacts.items()}}
+                "department_contacts": {d: dict(c) for d, c in self.department_contacts.items()},
+                "phones": dict(self.phones)}
 
     def is_staff_address(self, address: str) -> bool:
         """Mail from this address is staff's: a registered staff address, or one of

@@ -55,6 +55,8 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     "message": frozenset({"text", "attachments"}),  # only tenants write messages
     "rate": frozenset({"score", "comment"}),  # only tenants rate
 }
+# The actions on a tenant's timeline: the filter of the Query that pages it.
+TENANT_TIMELINE_ACTIONS: frozenset[str] = frozenset(TENANT_EVENT_DATA)
 # Fields shown only when the tenant wrote the event themselves (their own words).
 TENANT_OWN_EVENT_DATA: dict[str, frozenset[str]] = {
     "reopen": frozenset({"reason"}),

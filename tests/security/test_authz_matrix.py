@@ -205,6 +205,12 @@ class World:
                             make_token("dept_staff", subject="dept_staff-1", department=DEPT), BODIES["DraftReply"])
             assert s == 201 and reply["status"] == "pending", reply
             self.reply = reply["reply_id"]
+        if path == "/v1/me/tenant":  # tenant-1 is registered at both properties, as each scope reads its own
+            admin = make_token("admin", properties=(OWN, OTHER), subject="admin-prep")
+            for pid in (OWN, OTHER):
+                s, out = call(c, "PUT", f"/v1/properties/{pid}/tenants/tenant-1", admin,
+                              {"name": "李女士", "email": f"li.{pid.lower()}@example.cn", "unit": "3栋1201"})
+                assert s == 200, out
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
