@@ -296,7 +296,8 @@ for _name, _schema in list(_CASE["properties"].items()):
 
 _TIMELINE_ITEM = {"type": "object", "required": ["seq", "at", "action", "actor", "data"],
                   "properties": {"seq": {"type": "integer"}, "at": _TIME,
-                                 "action": {"type": "string", "description": "submitted, assign, respond, message, ..."},
+                                 "action": {"type": "string",
+                                            "description": "submitted, assign, respond, message, ..."},
                                  "actor": {"type": "object", "required": ["role"],
                                            "properties": {"id": {"type": "string", "description": _STAFF_ONLY},
                                                           "role": _STR, "name": _STR}},

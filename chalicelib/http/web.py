@@ -16,7 +16,7 @@ from chalice import Response
 from chalicelib import config, runtime, schemas
 from chalicelib.domain import auth
 from chalicelib.domain.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
-from chalicelib.http import identity
+from chalicelib.http import error_messages, identity
 from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -124,7 +124,6 @@ def localize(response: Response, headers: Mapping[str, str] | None) -> Response:
     ``developer_message`` (English, may change: never parse it)."""
     if response.status_code < 400:
         return response
-    from chalicelib.http import error_messages
     try:
         data = json.loads(response.body) if isinstance(response.body, (str, bytes)) else response.body
     except ValueError:
