@@ -285,10 +285,21 @@ class DynamoStore:
         # A filter on the one Query of the by_tenant index: a tenant has tens of
         # cases, all in one page of the index. (At thousands per tenant, a GSI on
         # (tenant_id, updated_key) would make it a key condition instead.)
-        condition = m.updated_key >= iso(updated_since) if updated_since else None
-        result = m.by_tenant.query(tenant_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                   filter_condition=condition, last_evaluated_key=_decode_cursor(scope, cursor))
-        return self._page(result, scope)
+        start = _decode_cursor(scope, cursor)
+        if updated_since is None:
+            result = m.by_tenant.query(tenant_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                       last_evaluated_key=start)
+            return self._page(result, scope)
+        # Filtered: exactly one Query per page (pynamodb's iterator would query on until
+        # ``limit`` items matched), so a poll costs one request; the page may be short.
+        result = m.by_tenant.query(tenant_id, scan_index_forward=False, page_size=limit, last_evaluated_key=start,
+                                   filter_condition=m.updated_key >= iso(updated_since))
+        try:
+            page = next(result.page_iter)
+        except QueryError as exc:
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        items = [case_from_item(m.from_raw_data(i)) for i in page.get("Items", [])]
+        return items, _encode_cursor(scope, result.page_iter.last_evaluated_key)
 
     def open_queue(self, property_id: str, *, filters: dict[str, str], due_before: datetime | None, limit: int,
                    cursor: str | None) -> tuple[list[Case], str | None]:

@@ -323,8 +323,11 @@ _REPLY = {"type": "object", "required": ["reply_id", "property_id", "case_id", "
                          "last_error": _NSTR, "sent_at": _NTIME, "provider_message_id": _NSTR,
                          "created_at": _NTIME, "updated_at": _NTIME,
                          "history": {"type": "array", "items": _OBJ}, "version": {"type": "integer"}}}
-_SIGNATURE = _nullable({"type": "object", "properties": {"by": _STR, "name": _STR, "role": _STR, "at": _TIME,
-                                                         "comment": _STR}})
+_SIGNATURE = _nullable({"type": "object", "required": ["side", "by", "at"],
+                        "properties": {"side": _STR, "at": _TIME, "comment": _STR,
+                                       "by": {"type": "object", "properties": {"id": _STR, "name": _STR,
+                                                                               "role": _STR}},
+                                       "digest": {"type": "string", "description": "of the summary signed"}}})
 _HANDOVER = {"type": "object", "required": ["property_id", "shift_end"],
              "description": "A shift handover summary; the full summary (GET one) adds its sections "
                             "(open cases, escalations, ...), each {count, items, truncated}.",
