@@ -439,6 +439,24 @@ _HEADERS = {
     "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}},
     "Content-Language": {"description": "the language of the error's message", "schema": _ref("Lang")},
 }
+# Shared request headers (components/parameters).
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": False,
+                    "description": "the ETag you have: 304 while it is current",
+                    "schema": {"type": "string", "maxLength": 1000}},
+    "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
+                       "description": "retry safely: the same key and body is done once, and answered again with "
+                                      "Idempotent-Replayed: true; a different body is 422 idempotency_key_reused. "
+                                      "Scoped to the caller, kept 24 hours.",
+                       "schema": {"type": "string", "minLength": 1, "maxLength": 128,
+                                  "pattern": "^[\\x21-\\x7e]+$"}},
+}
+
+
+def _header(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
 # Shared error responses (components/responses), by status.
 ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "400": ("BadRequest", "malformed: invalid_json, invalid_query, invalid_cursor, invalid_idempotency_key, ..."),
@@ -460,13 +478,13 @@ _WITH_RETRY_AFTER = ("429", "503")
 def _error_responses() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for status, (name, description) in ERROR_RESPONSES.items():
-        headers = {"Content-Language": _HEADERS["Content-Language"]}
+        headers = {"Content-Language": _header("Content-Language")}
         if status in _WITH_RETRY_AFTER:
-            headers["Retry-After"] = _HEADERS["Retry-After"]
+            headers["Retry-After"] = _header("Retry-After")
         out[name] = {"description": description, "headers": headers,
                      "content": {"application/json": {"schema": _ref("Error")}}}
     out["NotModified"] = {"description": "not modified: the If-None-Match tag is still current (no body)",
-                          "headers": {"ETag": _HEADERS["ETag"]}}
+                          "headers": {"ETag": _header("ETag")}}
     return out
 
 
@@ -500,8 +518,8 @@ def standard_responses(method: str, path: str, *, protected: bool, body: bool, q
         out["304"] = {"$ref": "#/components/responses/NotModified"}
     if rate_limited:
         out["429"] = {"description": f"rate_limited: quota of {rate_limited} used up; nothing was stored",
-                      "headers": {"Retry-After": _HEADERS["Retry-After"],
-                                  "Content-Language": _HEADERS["Content-Language"]},
+                      "headers": {"Retry-After": _header("Retry-After"),
+                                  "Content-Language": _header("Content-Language")},
                       "content": {"application/json": {"schema": _ref("Error")}}}
     return dict(sorted(out.items()))
 
@@ -539,23 +557,16 @@ def _operation(method: str, path: str) -> dict[str, Any]:
     }
     success_headers: dict[str, Any] = {}
     if conditional:
-        success_headers["ETag"] = _HEADERS["ETag"]
-        op["parameters"].append({"name": "If-None-Match", "in": "header", "required": False,
-                                 "description": "the ETag you have: 304 while it is current",
-                                 "schema": {"type": "string", "maxLength": 1000}})
+        success_headers["ETag"] = _header("ETag")
+        op["parameters"].append({"$ref": "#/components/parameters/IfNoneMatch"})
     if status == 201:
-        success_headers["Location"] = _HEADERS["Location"]
+        success_headers["Location"] = _header("Location")
     responses = {str(status): _json(result, "success", success_headers or None)}
     if idempotent:
-        op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
-                                 "description": "retry safely: the same key and body is done once, and answered "
-                                                "again with Idempotent-Replayed: true; a different body is 422 "
-                                                "idempotency_key_reused. Scoped to the caller, kept 24 hours.",
-                                 "schema": {"type": "string", "minLength": 1, "maxLength": 128,
-                                            "pattern": "^[\\x21-\\x7e]+$"}})
-        replay_headers = {"Idempotent-Replayed": _HEADERS["Idempotent-Replayed"]}
+        op["parameters"].append({"$ref": "#/components/parameters/IdempotencyKey"})
+        replay_headers = {"Idempotent-Replayed": _header("Idempotent-Replayed")}
         if status == 201:
-            replay_headers["Location"] = _HEADERS["Location"]
+            replay_headers["Location"] = _header("Location")
             responses["200"] = _json(result, "idempotent replay: the case created by the first request",
                                      replay_headers)
         else:
@@ -583,8 +594,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
             body_schema = {"oneOf": [body_schema, _ref("LogCase")]}
         if schema == "ProduceHandover":
             responses["200"] = _json(result, "the summary of that shift was already produced: the stored one",
-                                     {"Idempotent-Replayed": _HEADERS["Idempotent-Replayed"],
-                                      "Location": _HEADERS["Location"]})
+                                     {"Idempotent-Replayed": _header("Idempotent-Replayed"),
+                                      "Location": _header("Location")})
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
     op["responses"] = dict(sorted(responses.items()))
     return op
@@ -620,5 +631,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "schemas": {**SCHEMAS, **COMPONENTS},
             "responses": _error_responses(),
+            "parameters": PARAMETERS,
+            "headers": _HEADERS,
         },
     }
