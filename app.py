@@ -59,6 +59,10 @@ app.register_blueprint(keys_routes)
 from chalicelib.http.routes_archive import archive_routes  # noqa: E402
 
 app.register_blueprint(archive_routes)
+# The tenant API's edges: a case's timeline a page at a time, a property's public information, my tenant record.
+from chalicelib.http.routes_edges import edges_routes  # noqa: E402
+
+app.register_blueprint(edges_routes)
 
 
 @app.middleware("http")
@@ -67,11 +71,12 @@ def observe(event, get_response):
     headers = event.headers or {}
     request_id = ((event.context or {}).get("requestId")) or ""
     logger.append_keys(correlation_id=headers.get("x-correlation-id") or request_id, path=event.path)
+    web.begin_request()
     try:
         response = get_response(event)
     finally:
         logger.remove_keys(["correlation_id", "path", "case_id", "property_id"])
-    return web.own_error_shape(response)
+    return web.localize(web.own_error_shape(response), headers)
 
 
 def _request():
@@ -91,8 +96,11 @@ def _case_response(case, who, status=200, headers=None):
 
 
 def _page(items, cursor, staff):
+    """A page of cases, with its ETag (If-None-Match: 304 while nothing on it changed)."""
     now = clock()
-    return web.json_response({"items": [case_view(c, now=now, staff=staff) for c in items], "next_cursor": cursor})
+    response = web.json_response({"items": [case_view(c, now=now, staff=staff) for c in items],
+                                  "next_cursor": cursor})
+    return web.conditional(_request(), response, "staff" if staff else "tenant")
 
 
 # --- public ------------------------------------------------------------------
@@ -183,7 +191,8 @@ def my_cases():
     req = _request()
     params = web.query(req)
     items, cursor = service().list_own(web.principal(req), limit=web.query_int(params, "limit", 20, 1, 100),
-                                       cursor=params.get("cursor"))
+                                       cursor=params.get("cursor"),
+                                       updated_since=web.query_instant(params, "updated_since"))
     return _page(items, cursor, staff=False)
 
 
@@ -209,11 +218,15 @@ def queue(property_id):
 @app.route(CASE, methods=["GET"], authorizer=users)
 @web.api
 def get_case(property_id, case_id):
-    who = web.principal(_request())
-    case, events = service().get(who, *web.case_ids(property_id, case_id))
+    """The case with the latest timeline events; ``timeline_cursor`` pages back
+    through the older ones (GET .../timeline). ETag / If-None-Match: 304."""
+    req = _request()
+    who = web.principal(req)
+    case, events, cursor = service().read(who, *web.case_ids(property_id, case_id))
     view = case_view(case, now=clock(), staff=who.is_staff, actions=_actions(who, case))
     view["timeline"] = [event_view(e, staff=who.is_staff) for e in events]
-    return web.json_response(view)
+    view["timeline_cursor"] = cursor
+    return web.conditional(req, web.json_response(view), "staff" if who.is_staff else "tenant")
 
 
 @app.route(CASE + "/attachments/{n}", methods=["GET"], authorizer=users)
@@ -239,8 +252,10 @@ def _act(property_id, case_id, action, schema):
     params = web.body(req, schema)
     version = params.pop("version", None)
     logger.append_keys(case_id=case_id, property_id=property_id)
-    case = service().act(who, *web.case_ids(property_id, case_id), action, params, expected_version=version)
-    return _case_response(case, who)
+    # Idempotency-Key: a retried request changes nothing and is answered again (Idempotent-Replayed: true).
+    case, replayed = service().act_once(who, *web.case_ids(property_id, case_id), action, params,
+                                        expected_version=version, idempotency_key=req.headers.get("idempotency-key"))
+    return _case_response(case, who, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
 @app.route(CASE + "/classify", methods=["POST"], authorizer=users)

@@ -237,6 +237,22 @@ def scenario(api: Api, tok: dict[str, str], tag: str, measure) -> dict[str, dict
     expect(resolved["status"] == "resolved", ("resolve", resolved))
     _, mine = measure("tenant list own", lambda: api.call("GET", "/v1/me/cases", tok["tenant"]))
     info["tenant list own"] = {"items": len(mine["items"]), "next_cursor": bool(mine["next_cursor"])}
+    # The tenant API's edges: a retried message, polling with If-None-Match and updated_since, the timeline's pages.
+    message_key = {"Idempotency-Key": f"bench-message-{tag}"}
+    measure("message", lambda: api.call("POST", f"{act}/messages", tok["tenant"], {"text": "今天下午在家"},
+                                        message_key))
+    headers, _ = measure("message replay", lambda: api.call("POST", f"{act}/messages", tok["tenant"],
+                                                            {"text": "今天下午在家"}, message_key))
+    expect(headers.get("idempotent-replayed") == "true", ("message replay", headers))
+    headers, _ = api.call("GET", act, tok["tenant"])
+    measure("case detail 304", lambda: api.call("GET", act, tok["tenant"], None, {"If-None-Match": headers["etag"]},
+                                                304))
+    _, since = measure("tenant list updated_since", lambda: api.call(
+        "GET", "/v1/me/cases?updated_since=2026-11-23T00:00:00Z", tok["tenant"]))
+    info["tenant list updated_since"] = {"items": len(since["items"]), "next_cursor": bool(since["next_cursor"])}
+    _, timeline = measure("timeline page", lambda: api.call("GET", f"{act}/timeline?limit=5", tok["front_desk"]))
+    info["timeline page"] = {"items": len(timeline["items"]), "next_cursor": bool(timeline["next_cursor"])}
+    measure("public information", lambda: api.call("GET", f"{base}/public", tok["tenant"]))
     return info
 
 
@@ -297,6 +313,14 @@ def goals(fig: dict[str, Any]) -> list[dict[str, Any]]:
     f = warm[LOCATED]
     goal(f"{LOCATED}: requests", "submit's + 1 GetItem",
          "+".join(f["calls"]), sorted(f["calls"]) == sorted([*warm["submit"]["calls"], "GetItem"]))
+    for name in ("tenant list own", "tenant list updated_since"):
+        f = warm[name]
+        goal(f"{name}: requests", "1 Query", "+".join(f["calls"]) or "none", f["calls"] == ["Query"])
+    for name in ("case detail", "case detail 304", "timeline page"):
+        f = warm[name]  # the case, then one Query on its events (a 304 saves the bytes, not the reads)
+        goal(f"{name}: requests", "GetItem+Query", "+".join(f["calls"]) or "none", f["calls"] == ["GetItem", "Query"])
+    f = warm["message replay"]
+    goal("message replay: writes", "0", str(f["writes"]), f["writes"] == 0)
     scans = sum(f["scans"] for f in warm.values()) + fig["cold"]["submit"]["scans"]
     goal("Scans, every operation", "0", str(scans), scans == 0)
     goal(f"Scans, whole run ({fig['run_requests']} requests incl. seeding and warm-up)", "0",

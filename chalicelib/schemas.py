@@ -177,6 +177,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                        "text": {"type": "string", "maxLength": 200}}}},
                                     "staff_addresses": {"type": "array", "maxItems": 200, "uniqueItems": True,
                                                         "items": _EMAIL},
+                                    # Published to tenants (GET /v1/properties/{id}/public).
+                                    "phones": {"type": "object", "additionalProperties": False,
+                                               "properties": dict.fromkeys(
+                                                   ("front_desk", "on_duty", "emergency"),
+                                                   {"type": "string", "minLength": 3, "maxLength": 30,
+                                                    "pattern": r"^[0-9+() -]+$"})},
                                     "quotas": {"type": "object", "additionalProperties": False, "properties": {
                                         name: {"type": "integer", "minimum": 1, "maximum": quotas.MAX_LIMIT,
                                                "description": f"default {default}; 429 rate_limited beyond it"}

@@ -80,12 +80,14 @@ PROPERTIES: dict[str, dict[str, Any]] = {
                         "director": "director@riverside.example", "on_duty": "control-room@riverside.example",
                         "shift_lead": "lead@riverside.example"},  # overdue keys of the register
            "departments": ["engineering", "security", "cleaning", "customer_service", "landscaping"],
+           "phones": {"front_desk": "+86 21 5555 0100", "on_duty": "+86 21 5555 0199"},
            "policy": {"timezone": "Asia/Shanghai"}},
     # A shopping mall: open every day, service desk staffed 10:00-22:00.
     "P2": {"name": "港灣廣場 Harbour Plaza", "email": "service@harbour.example",
            "contacts": {"front_desk": "desk@harbour.example", "manager": "manager@harbour.example",
                         "director": "director@harbour.example", "on_duty": "control-room@harbour.example"},
            "departments": ["engineering", "security", "cleaning", "customer_service", "leasing"],
+           "phones": {"front_desk": "+852 2555 0100", "on_duty": "+852 2555 0199"},
            "policy": {"timezone": "Asia/Hong_Kong", "weekend": [], "work_start": "10:00", "work_end": "22:00",
                       # The mall hands over at its own times (seed 000 篇3), not the residential 08:00/18:00.
                       "handover_times": ["10:00", "22:00"]},

@@ -255,11 +255,51 @@ class DynamoStore:
     def events(self, case: Case) -> list[Event]:
         return [event_from_item(i) for i in self.m.Event.query(case.key, consistent_read=True)]
 
-    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
-        scope = f"tenant:{tenant_id}"
-        result = self.m.Case.by_tenant.query(tenant_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                             last_evaluated_key=_decode_cursor(scope, cursor))
-        return self._page(result, scope)
+    def events_page(self, case: Case, *, limit: int, cursor: str | None,
+                    actions: frozenset[str] | None = None) -> tuple[list[Event], str | None]:
+        """Exactly one Query (the first page of pynamodb's iterator, never a
+        second): ``seq < before`` newest first, ``limit`` items read, then the
+        ``actions`` filter. The cursor is our own (the oldest seq read), so the
+        key condition is rebuilt from a number, never from a client's key map."""
+        m = self.m.Event
+        scope = f"timeline:{case.key}"
+        before = _decode_cursor(scope, cursor)
+        condition = None
+        if before is not None:
+            seq = before.get("seq")
+            if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 10 ** 9:
+                raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor")
+            condition = m.seq < seq
+        result = m.query(case.key, condition, consistent_read=True, scan_index_forward=False, page_size=limit,
+                         filter_condition=m.action.is_in(*sorted(actions)) if actions is not None else None)
+        page = next(result.page_iter)
+        items = [event_from_item(m.from_raw_data(i)) for i in page.get("Items", [])]
+        last = result.page_iter.last_evaluated_key
+        next_cursor = _encode_cursor(scope, {"seq": int(last["seq"]["N"])}) if last else None
+        return sorted(items, key=lambda e: e.seq), next_cursor
+
+    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None,
+                        updated_since: datetime | None = None) -> tuple[list[Case], str | None]:
+        m = self.m.Case
+        scope = f"tenant:{tenant_id}" + (f":since:{iso(updated_since)}" if updated_since else "")
+        # A filter on the one Query of the by_tenant index: a tenant has tens of
+        # cases, all in one page of the index. (At thousands per tenant, a GSI on
+        # (tenant_id, updated_key) would make it a key condition instead.)
+        start = _decode_cursor(scope, cursor)
+        if updated_since is None:
+            result = m.by_tenant.query(tenant_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                       last_evaluated_key=start)
+            return self._page(result, scope)
+        # Filtered: exactly one Query per page (pynamodb's iterator would query on until
+        # ``limit`` items matched), so a poll costs one request; the page may be short.
+        result = m.by_tenant.query(tenant_id, scan_index_forward=False, page_size=limit, last_evaluated_key=start,
+                                   filter_condition=m.updated_key >= iso(updated_since))
+        try:
+            page = next(result.page_iter)
+        except QueryError as exc:
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        items = [case_from_item(m.from_raw_data(i)) for i in page.get("Items", [])]
+        return items, _encode_cursor(scope, result.page_iter.last_evaluated_key)
 
     def open_queue(self, property_id: str, *, filters: dict[str, str], due_before: datetime | None, limit: int,
                    cursor: str | None) -> tuple[list[Case], str | None]:
@@ -415,14 +455,22 @@ class DynamoStore:
                   condition=meta.n.does_not_exist() | (meta.n < quota.limit))
 
     def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
-                    outbox: Iterable[WatchStart] = (), quota: Quota | None = None) -> None:
+                    outbox: Iterable[WatchStart] = (), quota: Quota | None = None,
+                    idempotency: IdempotencyRecord | None = None) -> None:
         """Write a case change and its audit event together, only if the case is
         still at ``expected_version``. A ``guard`` meta record written with it
         makes a redelivered event (the same email twice) a no-op: if the guard
         exists already, nothing is written and ``IdempotentReplay`` is raised.
         A ``quota`` is stepped with it, only while under its limit
-        (``QuotaExceeded``, nothing written)."""
-        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox, quota=quota)
+        (``QuotaExceeded``, nothing written). An ``idempotency`` record (a
+        tenant's retried message, rating, reopen) is written with it, only if
+        absent (``IdempotentReplay``)."""
+        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox, quota=quota,
+                       idempotency=idempotency)
+
+    def idempotency_record(self, actor_id: str, key: str) -> dict[str, Any] | None:
+        found = self.get_meta([idempotency_record_key(actor_id, key)]).get(idempotency_record_key(actor_id, key))
+        return (found.data or {}) if found is not None else None
 
     def save_reply(self, reply: Reply, *, expected_version: int | None, change: Change | None = None,
                    case_version: int | None = None) -> None:
@@ -433,13 +481,19 @@ class DynamoStore:
     def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
                   guard: MailSeen | None = None, reply: Reply | None = None,
                   reply_version: int | None = None, outbox: Iterable[WatchStart] = (),
-                  quota: Quota | None = None) -> None:
+                  quota: Quota | None = None, idempotency: IdempotencyRecord | None = None) -> None:
         ops: list[str] = []
         try:
             with TransactWrite(connection=self._connection) as tx:
                 if guard is not None:
                     ops.append("guard")
                     tx.save(self.m.Meta(*mail_seen_key(guard.identity), data=guard.to_dict()),
+                            condition=self.m.Meta.pk.does_not_exist())
+                if idempotency is not None and change is not None:
+                    ops.append("guard")  # the same outcome as a mail guard: a replay
+                    tx.save(self.m.Meta(*idempotency_record_key(idempotency.actor_id, idempotency.key),
+                                        data=idempotency.to_dict(),
+                                        expires_at=change.event.at + IDEMPOTENCY_TTL),
                             condition=self.m.Meta.pk.does_not_exist())
                 if reply is not None:
                     ops.append("reply")
@@ -622,6 +676,11 @@ class DynamoStore:
     def is_tenant_of(self, property_id: str, tenant_id: str) -> bool:
         key = tenant_key(property_id, tenant_id)
         return key in self.get_meta([key])
+
+    def tenant(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        key = tenant_key(property_id, tenant_id)
+        item = self.get_meta([key]).get(key)
+        return (item.data or {}) if item is not None else None
 
     def tenant_by_email(self, address: str) -> dict[str, Any] | None:
         key = tenant_email_key(address)

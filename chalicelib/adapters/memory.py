@@ -118,9 +118,27 @@ class MemoryStore:
         with self._lock:
             return [copy.deepcopy(c) for c in self._cases.values() if predicate(c)]
 
-    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+    def events_page(self, case: Case, *, limit: int, cursor: str | None,
+                    actions: frozenset[str] | None = None) -> tuple[list[Event], str | None]:
+        scope = f"timeline:{case.key}"
+        before = _decode(scope, cursor)
+        if before is not None and not (len(before) == 1 and isinstance(before[0], int)
+                                       and not isinstance(before[0], bool) and 1 <= before[0] <= 10 ** 9):
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor")
+        with self._lock:
+            trail = sorted(self._events.get(case.key, []), key=lambda e: e.seq, reverse=True)
+        if before is not None:
+            trail = [e for e in trail if e.seq < before[0]]
+        read, rest = trail[:limit], trail[limit:]
+        kept = [copy.deepcopy(e) for e in read if actions is None or e.action in actions]
+        return sorted(kept, key=lambda e: e.seq), (_encode(scope, [read[-1].seq]) if rest and read else None)
+
+    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None,
+                        updated_since: datetime | None = None) -> tuple[list[Case], str | None]:
         rows = [([iso(c.created_at), c.key], c) for c in self._all_cases(lambda c: c.tenant_id == tenant_id)]
-        return _page(rows, f"tenant:{tenant_id}", limit=limit, cursor=cursor, descending=True)
+        scope = f"tenant:{tenant_id}" + (f":since:{iso(updated_since)}" if updated_since else "")
+        return _page(rows, scope, limit=limit, cursor=cursor, descending=True,
+                     keep=lambda c: updated_since is None or (c.updated_at or c.created_at) >= updated_since)
 
     def open_queue(self, property_id: str, *, filters: dict[str, str], due_before: datetime | None, limit: int,
                    cursor: str | None) -> tuple[list[Case], str | None]:
@@ -183,15 +201,25 @@ class MemoryStore:
             self._step_quota(quota)
 
     def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
-                    outbox: Sequence[WatchStart] = (), quota: Any = None) -> None:
-        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox, quota=quota)
+                    outbox: Sequence[WatchStart] = (), quota: Any = None,
+                    idempotency: IdempotencyRecord | None = None) -> None:
+        self._transact(change=change, expected_version=expected_version, guard=guard, outbox=outbox, quota=quota,
+                       idempotency=idempotency)
+
+    def idempotency_record(self, actor_id: str, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._idempotency.get((actor_id, key))
+            return _doc(found) if found is not None else None
 
     def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
                   guard: MailSeen | None = None, reply: Reply | None = None, reply_version: int | None = None,
-                  outbox: Sequence[WatchStart] = (), quota: Any = None) -> None:
+                  outbox: Sequence[WatchStart] = (), quota: Any = None,
+                  idempotency: IdempotencyRecord | None = None) -> None:
         with self._lock:
             # Every condition first, in the DynamoDB adapter's order of reporting; then every write.
             if guard is not None and guard.identity in self._mail_seen:
+                raise IdempotentReplay()
+            if idempotency is not None and (idempotency.actor_id, idempotency.key) in self._idempotency:
                 raise IdempotentReplay()
             self._check_quota(quota)
             if reply is not None:
@@ -213,6 +241,8 @@ class MemoryStore:
                                                    "your_version": expected_version})
             if guard is not None:
                 self._mail_seen[guard.identity] = _doc(guard.to_dict())
+            if idempotency is not None and change is not None:
+                self._idempotency[(idempotency.actor_id, idempotency.key)] = _doc(idempotency.to_dict())
             if reply is not None:
                 stored_reply = copy.deepcopy(reply)
                 stored_reply.version = (reply_version or 0) + 1
@@ -303,6 +333,11 @@ class MemoryStore:
     def is_tenant_of(self, property_id: str, tenant_id: str) -> bool:
         with self._lock:
             return (property_id, tenant_id) in self._tenants
+
+    def tenant(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._tenants.get((property_id, tenant_id))
+            return _doc(found) if found is not None else None
 
     def tenant_by_email(self, address: str) -> dict[str, Any] | None:
         with self._lock:

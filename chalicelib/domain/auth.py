@@ -111,6 +111,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.confirm_invalid": APPROVER_ROLES,
     "case.reject_invalid": APPROVER_ROLES,
     "policy.read": STAFF_ROLES,
+    # What a property tells its tenants (name, hours, categories, phone numbers):
+    # its tenants and staff (chalicelib/domain/public.py says which fields).
+    "property.read_public": frozenset(ROLES),
+    # A tenant's own tenant record (allow-listed fields, chalicelib/domain/public.py).
+    "tenant.read_own": frozenset({"tenant"}),
     "policy.write": frozenset({"admin"}),
     "reply.approve": APPROVER_ROLES,
     "reply.draft": STAFF_ROLES,

@@ -35,6 +35,9 @@ class Property:
     # The shift-handover checklist ({id, text} in the property's language; seed 000 篇3 2.4);
     # None: the default list (chalicelib/domain/logbook.py).
     handover_checklist: tuple[dict[str, str], ...] | None = None
+    # Phone numbers the property publishes to its tenants (front_desk, on_duty,
+    # emergency: chalicelib/domain/public.py), as written.
+    phones: dict[str, str] = field(default_factory=dict)
 
     def contacts_for(self, department: str | None) -> dict[str, str]:
         """The escalation addresses for a case routed to ``department``."""
@@ -52,14 +55,16 @@ class Property:
                    staff_addresses=tuple(dict.fromkeys(a.strip().lower() for a in data.get("staff_addresses") or ()
                                                        if isinstance(a, str) and a.strip())),
                    department_contacts=_department_contacts(data.get("department_contacts"), departments),
-                   handover_checklist=_checklist(data.get("handover_checklist")))
+                   handover_checklist=_checklist(data.get("handover_checklist")),
+                   phones={k: v for k, v in (data.get("phones") or {}).items() if isinstance(v, str)})
 
     def to_dict(self) -> dict[str, Any]:
         return {"property_id": self.property_id, "name": self.name, "policy": self.policy.to_dict(),
                 "departments": list(self.departments), "email": self.email, "contacts": dict(self.contacts),
                 "quotas": self.quotas.to_dict(), "lang": self.lang, "staff_addresses": list(self.staff_addresses),
                 "department_contacts": {d: dict(c) for d, c in self.department_contacts.items()},
-                "handover_checklist": list(self.handover_checklist) if self.handover_checklist else None}
+                "handover_checklist": list(self.handover_checklist) if self.handover_checklist else None,
+                "phones": dict(self.phones)}
 
     def is_staff_address(self, address: str) -> bool:
         """Mail from this address is staff's: a registered staff address, or one of

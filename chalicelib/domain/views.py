@@ -67,6 +67,8 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     # who and when (the event's time), never the cabinet slot or who issued it.
     "key_entry": frozenset({"stage", "key_id", "borrower"}),
 }
+# The actions on a tenant's timeline: the filter of the Query that pages it.
+TENANT_TIMELINE_ACTIONS: frozenset[str] = frozenset(TENANT_EVENT_DATA)
 # Fields shown only when the tenant wrote the event themselves (their own words).
 TENANT_OWN_EVENT_DATA: dict[str, frozenset[str]] = {
     "reopen": frozenset({"reason"}),

@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain import cases
-from chalicelib.domain.auth import PERMISSIONS
+from chalicelib.domain.auth import PERMISSIONS, ROLES
+from chalicelib.domain.public import PHONE_KINDS, WEEKDAYS
 from chalicelib.http.routes_console import ASSETS
 from chalicelib.schemas import SCHEMAS
 
@@ -31,9 +32,11 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
     ("POST", "/v1/properties/{property_id}/cases"): (
         "Submit a case (tenant: SubmitCase) or log a phone/walk-in/letter case (staff: LogCase). "
         "Send an Idempotency-Key header to make retries safe.", "case.submit", "SubmitCase", 201),
-    ("GET", "/v1/me/cases"): ("The tenant's own cases, newest first", "case.list_own", None, 200),
+    ("GET", "/v1/me/cases"): ("The tenant's own cases, newest first (updated_since: only those changed since)",
+                              "case.list_own", None, 200),
     ("GET", "/v1/properties/{property_id}/queue"): ("Open cases sorted by next deadline", "queue.read", None, 200),
-    ("GET", CASE): ("A case with its timeline", "case.read", None, 200),
+    ("GET", CASE): ("A case with the latest timeline events (timeline_cursor pages back through the older ones)",
+                    "case.read", None, 200),
     ("GET", CASE + "/attachments/{n}"): ("A short-lived URL of the case's n-th stored attachment (from 1), and "
                                          "of its thumbnail (thumbnail_url, null until made)", "case.read", None, 200),
     ("POST", "/v1/properties/{property_id}/uploads"): (
@@ -193,38 +196,301 @@ ROUTES.update({
                                  "case.locate", "LocateCase", 200),
 })
 
+# The tenant API's edges (chalicelib/http/routes_edges.py).
+ROUTES.update({
+    ("GET", CASE + "/timeline"): ("A page of the case's timeline, older than the cursor, in order", "case.read",
+                                  None, 200),
+    ("GET", "/v1/properties/{property_id}/public"): (
+        "What the property tells its tenants: name, hours, categories (three languages), phone numbers",
+        "property.read_public", None, 200),
+    ("GET", "/v1/me/tenant"): ("The caller's own tenant record", "tenant.read_own", None, 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
     ("GET", "/console/{name}"): ("Staff console asset (a fixed list of files)", None, None, 200),
 })
 
+# --- operation ids: what a generated client calls each operation ------------------
+# A route without one here gets a camelCase id made from its method and path; name it.
+OPERATION_IDS: dict[tuple[str, str], str] = {
+    ("GET", "/v1/health"): "health",
+    ("GET", "/v1/openapi.json"): "getOpenApiDocument",
+    ("GET", "/v1/me"): "getMe",
+    ("GET", "/v1/me/permissions"): "listMyPermissions",
+    ("GET", "/v1/me/tenant"): "getMyTenantRecord",
+    ("GET", "/v1/me/cases"): "listMyCases",
+    ("GET", "/v1/properties/{property_id}"): "getProperty",
+    ("PUT", "/v1/properties/{property_id}"): "putProperty",
+    ("GET", "/v1/properties/{property_id}/public"): "getPropertyPublicInfo",
+    ("PUT", "/v1/properties/{property_id}/tenants/{tenant_id}"): "putTenant",
+    ("POST", "/v1/properties/{property_id}/cases"): "submitCase",
+    ("GET", "/v1/properties/{property_id}/queue"): "listQueue",
+    ("GET", CASE): "getCase",
+    ("GET", CASE + "/timeline"): "listCaseTimeline",
+    ("GET", CASE + "/attachments/{n}"): "getAttachmentUrl",
+    ("POST", CASE + "/classify"): "classifyCase",
+    ("POST", CASE + "/assign"): "assignCase",
+    ("POST", CASE + "/start"): "startCase",
+    ("POST", CASE + "/notes"): "addNote",
+    ("POST", CASE + "/respond"): "respondToCase",
+    ("POST", CASE + "/resolve"): "resolveCase",
+    ("POST", CASE + "/callback"): "recordCallback",
+    ("POST", CASE + "/escalate"): "escalateCase",
+    ("POST", CASE + "/close"): "closeCase",
+    ("POST", CASE + "/answer"): "answerConsultation",
+    ("POST", CASE + "/explain"): "explainInvalidComplaint",
+    ("POST", CASE + "/confirm_invalid"): "confirmInvalid",
+    ("POST", CASE + "/reject_invalid"): "rejectInvalid",
+    ("POST", CASE + "/reopen"): "reopenCase",
+    ("POST", CASE + "/promise"): "movePromise",
+    ("POST", CASE + "/await-tenant"): "awaitTenant",
+    ("POST", CASE + "/resume"): "resumeCase",
+    ("POST", CASE + "/close-unreachable"): "closeUnreachable",
+    ("POST", CASE + "/messages"): "addMessage",
+    ("POST", CASE + "/rating"): "rateCase",
+    ("POST", CASE + "/replies"): "draftReply",
+    ("GET", CASE + "/replies"): "listReplies",
+    ("POST", REPLY + "/approve"): "approveReply",
+    ("POST", REPLY + "/return"): "returnReply",
+    ("POST", REPLY + "/revise"): "reviseReply",
+    ("POST", REPLY + "/posted"): "markReplyPosted",
+    ("GET", "/v1/approvals"): "listApprovals",
+    ("GET", "/v1/properties/{property_id}/quarantine"): "listQuarantinedMail",
+    ("GET", "/v1/quarantine/unrouted"): "listUnroutedMail",
+    ("GET", "/v1/properties/{property_id}/handovers"): "listHandovers",
+    ("POST", "/v1/properties/{property_id}/handovers"): "produceHandover",
+    ("GET", "/v1/properties/{property_id}/handovers/{shift_end}"): "getHandover",
+    ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): "signHandover",
+    ("GET", "/v1/properties/{property_id}/stats/daily/{day}"): "getDailyStats",
+    ("GET", "/v1/properties/{property_id}/stats/monthly/{month}"): "getMonthlyStats",
+    ("GET", "/console"): "getConsole",
+    ("GET", "/console/{name}"): "getConsoleAsset",
+}
+
+# The response body of each route's success, by component name (see COMPONENTS); unnamed: a plain object.
+RESPONSE_SCHEMAS: dict[tuple[str, str], str] = {
+    ("GET", "/v1/me"): "Me",
+    ("GET", "/v1/me/permissions"): "Permissions",
+    ("GET", "/v1/me/tenant"): "TenantRecord",
+    ("GET", "/v1/me/cases"): "CasePage",
+    ("GET", "/v1/properties/{property_id}/queue"): "CasePage",
+    ("GET", "/v1/properties/{property_id}/public"): "PropertyPublic",
+    ("GET", CASE + "/timeline"): "TimelinePage",
+    ("GET", CASE + "/attachments/{n}"): "AttachmentUrl",
+    ("POST", CASE + "/replies"): "Reply",
+    ("GET", CASE + "/replies"): "ReplyList",
+    ("GET", "/v1/approvals"): "ReplyList",
+    ("GET", "/v1/properties/{property_id}/handovers"): "HandoverPage",
+    ("POST", "/v1/properties/{property_id}/handovers"): "Handover",
+    ("GET", "/v1/properties/{property_id}/handovers/{shift_end}"): "Handover",
+    ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): "Handover",
+    ("GET", "/v1/properties/{property_id}/quarantine"): "QuarantinePage",
+    ("GET", "/v1/quarantine/unrouted"): "QuarantinePage",
+}
+for _key in ROUTES:
+    if _key[1].startswith(REPLY):
+        RESPONSE_SCHEMAS.setdefault(_key, "Reply")
+    elif _key[1].startswith(CASE) and _key not in RESPONSE_SCHEMAS:
+        RESPONSE_SCHEMAS[_key] = "Case"
+RESPONSE_SCHEMAS[("POST", "/v1/properties/{property_id}/cases")] = "Case"
+
+# GETs answered with an ETag; If-None-Match with it: 304, no body (web.conditional).
+CONDITIONAL: frozenset[tuple[str, str]] = frozenset({
+    ("GET", CASE), ("GET", CASE + "/timeline"), ("GET", "/v1/me/cases"), ("GET", "/v1/properties/{property_id}/queue"),
+    ("GET", "/v1/properties/{property_id}/public"), ("GET", "/v1/me/tenant")})
+
+# Writes that take an Idempotency-Key header: a retry is answered as the first was, Idempotent-Replayed: true.
+IDEMPOTENT: frozenset[tuple[str, str]] = frozenset(
+    {("POST", "/v1/properties/{property_id}/cases")}
+    | {(m, p) for (m, p), (_s, permission, _b, _st) in ROUTES.items()
+       if m == "POST" and p.startswith(CASE + "/") and permission and permission.startswith("case.")})
+
+
+# --- component schemas ----------------------------------------------------------------
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_NTIME = {"type": ["string", "null"], "format": "date-time"}
+_OBJ = {"type": "object"}
+
 _ERROR = {"type": "object", "required": ["code", "message"],
-          "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}
-_DEADLINE = {"type": "object", "properties": {"due": {"type": "string", "format": "date-time"},
-                                              "met_at": {"type": ["string", "null"]},
-                                              "met_on_time": {"type": ["boolean", "null"]},
-                                              "overdue": {"type": "boolean"}}}
+          "properties": {"code": {"type": "string", "description": "machine-readable; stable across languages"},
+                         "message": {"type": "string", "description": "for people, in the caller's language "
+                                     "(Accept-Language, else the token's; zh-Hans, zh-Hant or en)"},
+                         "developer_message": {"type": "string", "description": "specifics, in English; may change"},
+                         "details": {"type": "object", "description": "e.g. field, current_version"}}}
+_DEADLINE = {"type": "object", "required": ["due"],
+             "properties": {"due": _TIME, "met_at": _NTIME, "met_on_time": {"type": ["boolean", "null"]},
+                            "overdue": {"type": "boolean"}, "paused": {"type": "boolean"}}}
 # Actions a caller takes through the API (the rest are the system's own records).
 _ACTIONS = [a for a in cases.ACTIONS if f"case.{a}" in PERMISSIONS]
 _PERMISSIONS = {"type": "object", "required": ["role", "permissions"],
-                "properties": {"role": {"type": "string"},
+                "properties": {"role": _ref("Role"),
                                "permissions": {"type": "array", "items": {"type": "string",
                                                                           "enum": sorted(PERMISSIONS)}}}}
-_CASE = {"type": "object", "required": ["property_id", "case_id", "status", "version", "content"],
-         "properties": {"property_id": {"type": "string"}, "case_id": {"type": "string"},
-                        "status": {"type": "string", "enum": list(cases.STATUSES)},
-                        "version": {"type": "integer"}, "content": {"type": "string"},
-                        "deadlines": {"type": "object", "additionalProperties": _DEADLINE},
-                        "next_due": {"type": ["string", "null"]}, "overdue": {"type": "boolean"},
-                        "actions": {"type": "array", "items": {"type": "string", "enum": _ACTIONS},
-                                    "description": "On a single case (read, created or acted on): the actions "
-                                                   "the caller may take on it now, by role, property, department "
-                                                   "scope, status and the written-reply rule. Absent in lists."},
-                        "timeline": {"type": "array", "items": {"type": "object"}}}}
-_PAGE = {"type": "object", "required": ["items"],
-         "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
-                        "next_cursor": {"type": ["string", "null"]}}}
+_ENUMS: dict[str, tuple[str, ...] | list[str]] = {
+    "Status": cases.STATUSES, "Kind": cases.KINDS, "Category": cases.CATEGORIES, "Channel": cases.CHANNELS,
+    "Tier": cases.TIERS, "Severity": cases.SEVERITIES, "Cause": cases.CAUSES, "Validity": cases.VALIDITIES,
+    "Lang": cases.LANGS, "Role": ROLES, "CaseAction": _ACTIONS,
+}
+_TENANT_SEES = "Tenants see it on their own cases."
+_STAFF_ONLY = "Staff only (absent from a tenant's view)."
+_CASE: dict[str, Any] = {
+    "type": "object",
+    "description": "A case as the caller sees it: staff see every field; a tenant the allow-list of "
+                   "chalicelib/domain/views.py (fields marked staff only are absent).",
+    "required": ["property_id", "case_id", "status", "version", "unit", "title", "content", "channel", "reporter",
+                 "contact", "lang", "written", "kind", "category", "created_at", "updated_at", "deadlines",
+                 "next_due", "overdue"],
+    "properties": {
+        "property_id": _STR, "case_id": {"type": "string", "description": "TD-YYYYMMDD-NNNN"},
+        "status": _ref("Status"), "version": {"type": "integer", "description": "send it back to pin a change"},
+        "unit": _STR, "title": _STR, "content": _STR, "channel": _ref("Channel"),
+        "reporter": {"type": "object", "properties": {"tenant_id": _STR, "name": _STR, "phone": _STR, "email": _STR}},
+        "contact": _STR, "lang": _ref("Lang"), "written": {"type": "boolean"},
+        "kind": _nullable(_ref("Kind")), "category": _nullable(_ref("Category")),
+        "severity": _ref("Severity"),
+        "cause": _nullable(_ref("Cause")), "validity": _nullable(_ref("Validity")),
+        "department": _NSTR, "assignee": _NSTR, "tier": _ref("Tier"),
+        "validity_confirmed": {"type": "boolean"}, "recorder": _NSTR, "verified": {"type": "boolean"},
+        "rating": _nullable({"type": "object", "properties": {"score": {"type": "integer", "minimum": 1,
+                                                                         "maximum": 5},
+                                                               "comment": _STR, "at": _TIME}}),
+        "callback": _nullable(_OBJ),
+        "created_at": _TIME, "updated_at": _TIME, "closed_at": _NTIME,
+        "deadlines": {"type": "object", "additionalProperties": _ref("Deadline"),
+                      "description": "by window name: handoff, response, feedback, promise, callback, ..."},
+        "promise": _nullable({"type": "object", "required": ["due"],
+                              "properties": {"due": _TIME, "moves": {"type": "integer"}}}),
+        "waiting": _nullable({"type": "object", "properties": {"since": _TIME, "reason": _STR}}),
+        "next_due": _NTIME, "overdue": {"type": "boolean"}, "repeat_of": _NSTR,
+        "location": _nullable({"type": "object", "description": "where it happened, from the owner archive: "
+                               "a tenant sees the label only",
+                               "properties": {"kind": _STR, "building_id": _STR, "unit_id": _STR, "room_id": _STR,
+                                              "area_id": _STR, "label": _STR}}),
+        "occurred_at": _NTIME,
+        "entry_permission": _nullable({"type": "object", "description": "the tenant's word on entering the unit "
+                                       "with the spare key (the key register)",
+                                       "properties": {"granted": {"type": "boolean"}, "note": _STR, "at": _TIME,
+                                                      "by": _OBJ,
+                                                      "slots": {"type": "array", "items": {
+                                                          "type": "object",
+                                                          "properties": {"from": _STR, "to": _STR}}}}}),
+        "actions": {"type": "array", "items": _ref("CaseAction"),
+                    "description": "On a single case (read, created or acted on): the actions "
+                                   "the caller may take on it now, by role, property, department "
+                                   "scope, status and the written-reply rule. Absent in lists."},
+        "timeline": {"type": "array", "items": _ref("TimelineItem"),
+                     "description": "GET case only: the latest events, in order"},
+        "timeline_cursor": {"type": ["string", "null"],
+                            "description": "GET case only: pass to GET .../timeline?cursor= for older events"},
+    },
+}
+for _name in ("severity", "department", "assignee", "tier", "validity_confirmed", "recorder", "verified", "callback",
+              "cause", "validity"):
+    _CASE["properties"][_name] = {**_CASE["properties"][_name], "description": _STAFF_ONLY}
+# An enum's own schema cannot take a description beside "$ref" in every generator: wrap it.
+for _name, _schema in list(_CASE["properties"].items()):
+    if "$ref" in _schema and len(_schema) > 1:
+        _CASE["properties"][_name] = {"allOf": [{"$ref": _schema["$ref"]}], "description": _schema["description"]}
+
+_TIMELINE_ITEM = {"type": "object", "required": ["seq", "at", "action", "actor", "data"],
+                  "properties": {"seq": {"type": "integer"}, "at": _TIME,
+                                 "action": {"type": "string",
+                                            "description": "submitted, assign, respond, message, ..."},
+                                 "actor": {"type": "object", "required": ["role"],
+                                           "properties": {"id": {"type": "string", "description": _STAFF_ONLY},
+                                                          "role": _STR, "name": _STR}},
+                                 "data": {"type": "object", "description": "what the event says; for tenants only "
+                                                                            "the fields written for them"},
+                                 "changes": {"type": "object", "description": _STAFF_ONLY}}}
+
+
+def _page_of(item: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"type": "object", "required": ["items", "next_cursor"], "description": description,
+            "properties": {"items": {"type": "array", "items": item},
+                           "next_cursor": {"type": ["string", "null"],
+                                           "description": "pass as ?cursor= for the next page; null: no more"}}}
+
+
+_REPLY = {"type": "object", "required": ["reply_id", "property_id", "case_id", "status", "medium", "version"],
+          "properties": {"reply_id": _STR, "property_id": _STR, "case_id": _STR,
+                         "status": {"type": "string", "enum": ["pending", "returned", "approved", "sending", "sent",
+                                                               "uncertain", "posted"]},
+                         "medium": {"type": "string", "enum": ["email", "letter"]}, "subject": _NSTR, "body": _STR,
+                         "lang": _NSTR, "author": _STR, "author_name": _NSTR, "approver": _NSTR,
+                         "approved_at": _NTIME, "return_comment": _NSTR, "attempts": {"type": "integer"},
+                         "last_error": _NSTR, "sent_at": _NTIME, "provider_message_id": _NSTR,
+                         "created_at": _NTIME, "updated_at": _NTIME,
+                         "history": {"type": "array", "items": _OBJ}, "version": {"type": "integer"}}}
+_SIGNATURE = _nullable({"type": "object", "required": ["side", "by", "at"],
+                        "properties": {"side": _STR, "at": _TIME, "comment": _STR,
+                                       "by": {"type": "object", "properties": {"id": _STR, "name": _STR,
+                                                                               "role": _STR}},
+                                       "digest": {"type": "string", "description": "of the summary signed"}}})
+_HANDOVER = {"type": "object", "required": ["property_id", "shift_end"],
+             "description": "A shift handover summary; the full summary (GET one) adds its sections "
+                            "(open cases, escalations, ...), each {count, items, truncated}.",
+             "properties": {"property_id": _STR, "timezone": _STR, "shift_start": _NSTR, "shift_end": _STR,
+                            "shift_start_local": _NSTR, "shift_end_local": _NSTR, "next_handover": _NSTR,
+                            "produced_at": _NSTR, "counts": {"type": "object", "additionalProperties":
+                                                             {"type": "integer"}},
+                            "signatures": {"type": "object", "properties": {"customer_service": _SIGNATURE,
+                                                                            "control_room": _SIGNATURE}},
+                            "signed": {"type": "boolean"}}}
+_ME = {"type": "object", "required": ["subject", "role", "properties", "lang"],
+       "properties": {"subject": _STR, "role": _ref("Role"), "properties": {"type": "array", "items": _STR},
+                      "name": _STR, "lang": _ref("Lang"), "department": _NSTR}}
+_LABELS = {"type": "object", "required": list(cases.LANGS), "properties": dict.fromkeys(cases.LANGS, _STR)}
+_PROPERTY_PUBLIC = {
+    "type": "object", "required": ["property_id", "name", "timezone", "hours", "categories", "phones"],
+    "properties": {
+        "property_id": _STR, "name": _STR, "timezone": _STR,
+        "hours": {"type": "object", "required": ["work_days", "work_start", "work_end"],
+                  "properties": {"work_days": {"type": "array", "items": {"type": "string", "enum": list(WEEKDAYS)}},
+                                 "work_start": {"type": "string", "description": "HH:MM, property-local"},
+                                 "work_end": {"type": "string", "description": "HH:MM, property-local"},
+                                 "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
+                                 "extra_working_days": {"type": "array", "items": {"type": "string",
+                                                                                     "format": "date"}},
+                                 "service_24h": {"type": "boolean",
+                                                 "description": "the on-duty desk takes cases after hours"}}},
+        "categories": {"type": "array", "items": {"type": "object", "required": ["category", "labels"],
+                                                  "properties": {"category": _ref("Category"),
+                                                                 "labels": _ref("Labels")}}},
+        "phones": {"type": "object", "properties": dict.fromkeys(PHONE_KINDS, _STR)},
+    }}
+_TENANT_RECORD = {"type": "object", "required": ["tenant_id", "property_id"],
+                  "properties": {"tenant_id": _STR, "property_id": _STR, "name": _NSTR, "unit": _NSTR,
+                                 "email": _NSTR, "lang": _nullable(_ref("Lang"))}}
+_ATTACHMENT_URL = {"type": "object", "required": ["url", "expires_in"],
+                   "properties": {"url": _STR, "expires_in": {"type": "integer"}, "name": _NSTR,
+                                  "content_type": _NSTR}}
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    **{name: {"type": "string", "enum": list(values)} for name, values in _ENUMS.items()},
+    "Case": _CASE, "CasePage": _page_of(_ref("Case"), "cases; each without actions or timeline"),
+    "Deadline": _DEADLINE, "TimelineItem": _TIMELINE_ITEM,
+    "TimelinePage": _page_of(_ref("TimelineItem"), "older events, in order; next_cursor: older still"),
+    "Reply": _REPLY, "ReplyList": {"type": "object", "required": ["items"],
+                                   "properties": {"items": {"type": "array", "items": _ref("Reply")}}},
+    "Handover": _HANDOVER, "HandoverPage": _page_of(_ref("Handover")),
+    "QuarantinePage": _page_of(_OBJ, "quarantined mail records, newest first"),
+    "Permissions": _PERMISSIONS, "Me": _ME, "Labels": _LABELS, "PropertyPublic": _PROPERTY_PUBLIC,
+    "TenantRecord": _TENANT_RECORD, "AttachmentUrl": _ATTACHMENT_URL, "Error": _ERROR,
+}
+
 
 def _limit(high: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": 1, "maximum": high}
@@ -237,7 +503,12 @@ def _choice(values: Any) -> dict[str, Any]:
 _CURSOR = {"type": "string", "description": "next_cursor of the previous page"}
 # GET query parameters as the views parse them (web.query_int/query_choice/query_bool); 400 otherwise.
 _QUERY: dict[str, dict[str, dict[str, Any]]] = {
-    "/v1/me/cases": {"limit": _limit(100), "cursor": _CURSOR},
+    "/v1/me/cases": {"limit": _limit(100), "cursor": _CURSOR,
+                     "updated_since": {"type": "string", "format": "date-time",
+                                       "description": "only cases changed at or after this instant (with offset)"}},
+    "/v1/me/tenant": {"property_id": {"type": "string", "description": "which, when the token names several"}},
+    CASE + "/timeline": {"limit": _limit(100), "cursor": {
+        "type": "string", "description": "timeline_cursor of the case, or next_cursor of the previous page"}},
     "/v1/approvals": {"limit": _limit(100)},
     "/v1/properties/{property_id}/quarantine": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
@@ -254,7 +525,6 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
         "channel": _choice(cases.CHANNELS), "tier": _choice(cases.TIERS), "department": {"type": "string"},
         "overdue": {"type": "boolean"}, "limit": _limit(100), "cursor": _CURSOR},
 }
-_CASE_PAGES = ("/v1/me/cases", "/v1/properties/{property_id}/queue")
 # Query parameters a route cannot do without (a GET that validates its input answers 422 otherwise).
 _REQUIRED_QUERY = {(ARCHIVE + "/lookup", "phone")}
 
@@ -279,77 +549,184 @@ def _console_types(path: str) -> list[str]:
     return list(assets.values()) if "{name}" in path else [assets["index.html"]]
 
 
-def _response_schema(path: str, method: str) -> dict[str, Any]:
-    # Replies, approvals (replies) and quarantined mail are not cases, paged or not.
-    if "/replies" in path or "/approvals" in path or "/quarantine" in path or "/tenants/" in path:
-        return {"type": "object"}
-    if path == "/v1/me/permissions":
-        return {"$ref": "#/components/schemas/Permissions"}
-    if path in _CASE_PAGES:
-        return {"$ref": "#/components/schemas/CasePage"}
-    if "/cases" in path and not path.endswith("/me/cases"):
-        return {"$ref": "#/components/schemas/Case"}
-    return {"type": "object"}
+# --- standard responses: one place for every status a route can answer ----------------------
+
+_HEADERS = {
+    "ETag": {"description": "strong tag of this representation; send it back as If-None-Match",
+             "schema": {"type": "string"}},
+    "Location": {"description": "where the created resource is", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {"description": "true: a retry of an earlier request with this Idempotency-Key; "
+                                           "nothing was changed again", "schema": {"type": "string", "enum": ["true"]}},
+    "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}},
+    "Content-Language": {"description": "the language of the error's message", "schema": _ref("Lang")},
+}
+# Shared request headers (components/parameters).
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": False,
+                    "description": "the ETag you have: 304 while it is current",
+                    "schema": {"type": "string", "maxLength": 1000}},
+    "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
+                       "description": "retry safely: the same key and body is done once, and answered again with "
+                                      "Idempotent-Replayed: true; a different body is 422 idempotency_key_reused. "
+                                      "Scoped to the caller, kept 24 hours.",
+                       "schema": {"type": "string", "minLength": 1, "maxLength": 128,
+                                  "pattern": "^[\\x21-\\x7e]+$"}},
+}
+
+
+def _header(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+# Shared error responses (components/responses), by status.
+ERROR_RESPONSES: dict[str, tuple[str, str]] = {
+    "400": ("BadRequest", "malformed: invalid_json, invalid_query, invalid_cursor, invalid_idempotency_key, ..."),
+    "401": ("Unauthorized", "no token, or one that does not verify (missing_token, invalid_token, token_expired)"),
+    "403": ("Forbidden", "the caller's role may not do this (forbidden, outside_department, ...)"),
+    "404": ("NotFound", "missing, or not visible to the caller (never says which)"),
+    "405": ("MethodNotAllowed", "the path does not take this method (method_not_allowed)"),
+    "409": ("Conflict", "the resource's state does not allow it (version_conflict, illegal_transition, ...)"),
+    "413": ("PayloadTooLarge", "the body is too large"),
+    "415": ("UnsupportedMediaType", "the body is not application/json"),
+    "422": ("Unprocessable", "well-formed but breaks a rule (validation_error with details.field, "
+                             "idempotency_key_reused, ...)"),
+    "429": ("TooManyRequests", "a quota is used up for now; nothing was stored"),
+    "503": ("ServiceBusy", "AWS throttled us; nothing was written; retry after Retry-After (service_busy)"),
+}
+_WITH_RETRY_AFTER = ("429", "503")
+
+
+def _error_responses() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for status, (name, description) in ERROR_RESPONSES.items():
+        headers = {"Content-Language": _header("Content-Language")}
+        if status in _WITH_RETRY_AFTER:
+            headers["Retry-After"] = _header("Retry-After")
+        out[name] = {"description": description, "headers": headers,
+                     "content": {"application/json": {"schema": _ref("Error")}}}
+    out["NotModified"] = {"description": "not modified: the If-None-Match tag is still current (no body)",
+                          "headers": {"ETag": _header("ETag")}}
+    return out
+
+
+def error(status: str) -> dict[str, Any]:
+    """The shared response for an error status (``ERROR_RESPONSES``)."""
+    return {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+
+
+def standard_responses(method: str, path: str, *, protected: bool, body: bool, query: bool = False,
+                       conditional: bool = False, idempotent: bool = False,
+                       rate_limited: str | None = None) -> dict[str, Any]:
+    """The statuses every route of its kind can answer besides its success: a
+    helper for routes added elsewhere (``_operation`` uses it for all of ROUTES).
+    ``protected``: needs a token (401/403/404, 503 when AWS throttles);
+    ``body``: takes JSON (400/409/413/415/422); ``query``: parses query or
+    value path parameters (400); ``conditional``: 304 on If-None-Match;
+    ``idempotent``: takes an Idempotency-Key (400 when malformed, 422 reused);
+    ``rate_limited``: what quota (429 with Retry-After)."""
+    out: dict[str, Any] = {"405": error("405")}
+    if protected:
+        out.update({"401": error("401"), "403": error("403"), "404": error("404"), "503": error("503")})
+        if method != "GET":  # an action on something in the wrong state (e.g. posting a pending reply)
+            out["409"] = error("409")
+    if query or idempotent:
+        out["400"] = error("400")
+    if body:
+        out.update({code: error(code) for code in ("400", "409", "413", "415", "422")})
+    if idempotent:
+        out["422"] = error("422")
+    if conditional:
+        out["304"] = {"$ref": "#/components/responses/NotModified"}
+    if rate_limited:
+        out["429"] = {"description": f"rate_limited: quota of {rate_limited} used up; nothing was stored",
+                      "headers": {"Retry-After": _header("Retry-After"),
+                                  "Content-Language": _header("Content-Language")},
+                      "content": {"application/json": {"schema": _ref("Error")}}}
+    return dict(sorted(out.items()))
+
+
+def _operation_id(method: str, path: str) -> str:
+    if (method, path) in OPERATION_IDS:
+        return OPERATION_IDS[(method, path)]
+    words = [w for w in path.replace("{", "").replace("}", "").replace("-", "_").split("/") if w and w != "v1"]
+    parts = [p for w in words for p in w.split("_")]
+    return method.lower() + "".join(p[:1].upper() + p[1:] for p in parts)
+
+
+def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        out["headers"] = headers
+    return out
 
 
 def _operation(method: str, path: str) -> dict[str, Any]:
     summary, permission, schema, status = ROUTES[(method, path)]
+    key = (method, path)
+    name = RESPONSE_SCHEMAS.get(key)
+    result: dict[str, Any] = _ref(name) if name else {"type": "object"}
+    conditional, idempotent = key in CONDITIONAL, key in IDEMPOTENT
     op: dict[str, Any] = {
         "summary": summary,
-        "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+        "operationId": _operation_id(method, path),
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
-                                 "upload_id", "name", "key_id", "building_id", "unit_id", "area_id", "resident_id")
+                                 "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
+                                 "resident_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],
-        "responses": {str(status): {"description": "success", "content": {
-            "application/json": {"schema": _response_schema(path, method)}}}},
     }
+    success_headers: dict[str, Any] = {}
+    if conditional:
+        success_headers["ETag"] = _header("ETag")
+        op["parameters"].append({"$ref": "#/components/parameters/IfNoneMatch"})
+    if status == 201:
+        success_headers["Location"] = _header("Location")
+    responses = {str(status): _json(result, "success", success_headers or None)}
+    if idempotent:
+        op["parameters"].append({"$ref": "#/components/parameters/IdempotencyKey"})
+        replay_headers = {"Idempotent-Replayed": _header("Idempotent-Replayed")}
+        if status == 201:
+            replay_headers["Location"] = _header("Location")
+            responses["200"] = _json(result, "idempotent replay: the case created by the first request",
+                                     replay_headers)
+        else:
+            responses["200"] = _json(result, "success; on a replay (Idempotent-Replayed: true) the case as it is "
+                                     "now, nothing changed again", replay_headers)
+    value_params = any("{" + n + "}" in path for n in _VALUE_PARAMETERS)
+    responses.update(standard_responses(
+        method, path, protected=bool(permission), body=bool(schema), idempotent=idempotent,
+        query=(method == "GET" and path in _QUERY) or value_params, conditional=conditional,
+        rate_limited=_RATE_LIMITED.get(key)))
+    if method == "GET" and any(p == path for p, _ in _REQUIRED_QUERY):  # a required query parameter missing
+        responses["422"] = error("422")
+    if not permission:  # public: no token, no storage
+        responses = {k: v for k, v in responses.items() if k not in ("401", "403", "503")}
     if permission:
         op["security"] = [{"cognito": ["openid"]}, {"localBearer": []}]
         op["x-permission"] = permission
-        for code in ("401", "403", "404"):
-            op["responses"][code] = {"$ref": "#/components/responses/Error"}
-    if permission and method != "GET":  # an action on something in the wrong state (e.g. posting a pending reply)
-        op["responses"]["409"] = {"$ref": "#/components/responses/Error"}
-    # A malformed query or value path parameter (tenant id, shift_end, day, month) is a 400.
-    if (method == "GET" and path in _QUERY) or any("{" + n + "}" in path for n in _VALUE_PARAMETERS):
-        op["responses"]["400"] = {"$ref": "#/components/responses/Error"}
-    if method == "GET" and any(p == path for p, _ in _REQUIRED_QUERY):
-        op["responses"]["422"] = {"$ref": "#/components/responses/Error"}
     if path.startswith("/console"):  # the console's files, not JSON; an unknown file name is a 404
-        op["responses"][str(status)] = {"description": "the file", "content": {
+        responses[str(status)] = {"description": "the file", "content": {
             media: {"schema": {"type": "string"}} for media in sorted({t.split(";")[0] for t in _console_types(path)})}}
         if "{name}" in path:
             op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(_console_assets())}
-            op["responses"]["404"] = {"$ref": "#/components/responses/Error"}
-    if (method, path) in _RATE_LIMITED:
-        op["responses"]["429"] = {
-            "description": f"rate_limited: quota of {_RATE_LIMITED[(method, path)]} used up; nothing was stored",
-            "headers": {"Retry-After": {"description": "seconds until the quota's window ends",
-                                        "schema": {"type": "integer", "minimum": 1}}},
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            responses["404"] = error("404")
     if schema:
-        body_schema: dict[str, Any] = {"$ref": f"#/components/schemas/{schema}"}
+        body_schema: dict[str, Any] = _ref(schema)
         if schema == "SubmitCase":
-            body_schema = {"oneOf": [body_schema, {"$ref": "#/components/schemas/LogCase"}]}
-            op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
-                                     "schema": {"type": "string", "maxLength": 128}})
-            op["responses"]["200"] = {"description": "idempotent replay: the case created by the first request",
-                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+            body_schema = {"oneOf": [body_schema, _ref("LogCase")]}
         if schema == "InviteTenant":
-            op["responses"]["200"] = {"description": "invited again before the first sign-in: the invitation was "
-                                                     "resent (Idempotent-Replayed: true)",
-                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+            responses["200"] = _json(result, "invited again before the first sign-in: the invitation was resent",
+                                     {"Idempotent-Replayed": _header("Idempotent-Replayed")})
         if schema in ("InviteTenant", "DeactivateTenant"):  # no user pool configured: sign_in_not_configured
-            op["responses"]["503"] = {"$ref": "#/components/responses/Error"}
+            responses["503"] = error("503")
         if schema == "ProduceHandover":
-            op["responses"]["200"] = {"description": "the summary of that shift was already produced: the stored one",
-                                      "content": {"application/json": {"schema": _response_schema(path, method)}}}
+            responses["200"] = _json(result, "the summary of that shift was already produced: the stored one",
+                                     {"Idempotent-Replayed": _header("Idempotent-Replayed"),
+                                      "Location": _header("Location")})
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
-        for code in ("400", "409", "413", "422"):
-            op["responses"][code] = {"$ref": "#/components/responses/Error"}
+    op["responses"] = dict(sorted(responses.items()))
     return op
 
 
@@ -398,6 +775,15 @@ Errors: `401 missing_token`, `invalid_token` (wrong pool, app client or token ki
 `token_expired` (refresh and retry)."""
 
 
+CONVENTIONS = """Errors are JSON `{code, message, developer_message?, details?}`: `code` is stable,
+`message` is in the caller's language (Accept-Language: zh-CN/zh-SG -> zh-Hans,
+zh-TW/zh-HK/zh-MO -> zh-Hant, en; else the token's language).
+
+Polling cheaply: GETs of a case, its timeline and the case lists carry an `ETag`;
+send it back as `If-None-Match` and get `304` while nothing changed.
+`GET /v1/me/cases?updated_since=` lists only cases changed since an instant."""
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
@@ -406,14 +792,15 @@ def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Tenantdesk API", "version": "1.0.0",
-                 "description": "Complaint handling for property managers. Errors are JSON "
-                                "{code, message, details?} with a machine-readable code.\n\n" + SIGNING_IN},
+                 "description": "Complaint handling for property managers.\n\n" + SIGNING_IN + "\n\n" + CONVENTIONS},
+        "servers": [{"url": "/", "description": "this deployment (the API's own origin)"},
+                    {"url": "http://127.0.0.1:8000", "description": "the local stack (./dev run)"}],
         "paths": paths,
         "components": {
             "securitySchemes": SECURITY_SCHEMES,
-            "schemas": {**SCHEMAS, "Case": _CASE, "CasePage": _PAGE, "Permissions": _PERMISSIONS,
-                        "Error": _ERROR},
-            "responses": {"Error": {"description": "error", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {**SCHEMAS, **COMPONENTS},
+            "responses": _error_responses(),
+            "parameters": PARAMETERS,
+            "headers": _HEADERS,
         },
     }

@@ -2,10 +2,13 @@
 single place where domain errors become JSON responses."""
 from __future__ import annotations
 
+import contextvars
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from chalice import Response
@@ -13,7 +16,7 @@ from chalice import Response
 from chalicelib import config, runtime, schemas
 from chalicelib.domain import auth
 from chalicelib.domain.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
-from chalicelib.http import identity
+from chalicelib.http import error_messages, identity
 from chalicelib.observability import logger
 
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -95,11 +98,18 @@ def api(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# The language of the token that authenticated the request being served (errors
+# fall back to it after Accept-Language); set by ``principal``, reset per request.
+_TOKEN_LANG: contextvars.ContextVar[str | None] = contextvars.ContextVar("token_lang", default=None)
+
+
 def principal(request: Any) -> auth.Principal:
     context = request.context or {}
     claims = (context.get("authorizer") or {}).get("claims")
-    return identity.authenticate(request.headers, claims, mode=config.auth_mode(), secret=config.auth_secret(),
-                                 now=runtime.clock(), pool=user_pool())
+    who = identity.authenticate(request.headers, claims, mode=config.auth_mode(), secret=config.auth_secret(),
+                                now=runtime.clock(), pool=user_pool())
+    _TOKEN_LANG.set(who.lang)
+    return who
 
 
 def user_pool() -> identity.UserPool | None:
@@ -109,6 +119,86 @@ def user_pool() -> identity.UserPool | None:
     if not issuer or not url:
         return None
     return identity.UserPool(issuer, config.user_pool_client_ids(), identity.cognito_keys(url))
+
+
+def begin_request() -> None:
+    """Forget the previous request's caller (a warm Lambda serves many)."""
+    _TOKEN_LANG.set(None)
+
+
+def localize(response: Response, headers: Mapping[str, str] | None) -> Response:
+    """An error's ``message`` in the caller's language: Accept-Language, else
+    their token's language, else English (chalicelib/http/error_messages.py).
+    The ``code`` never changes; the text we wrote for developers stays in
+    ``developer_message`` (English, may change: never parse it)."""
+    if response.status_code < 400:
+        return response
+    try:
+        data = json.loads(response.body) if isinstance(response.body, (str, bytes)) else response.body
+    except ValueError:
+        return response
+    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+        return response
+    lang = (error_messages.negotiate((headers or {}).get("accept-language")) or _TOKEN_LANG.get()
+            or error_messages.FALLBACK_LANG)
+    text = error_messages.message(data["code"], lang)
+    if text is None:
+        return response
+    if data.get("message") and data["message"] != text:
+        data["developer_message"] = data["message"]
+    data["message"] = text
+    out = {k: v for k, v in (response.headers or {}).items() if k.lower() not in ("content-type", "content-language")}
+    out["Content-Language"] = lang
+    return json_response(data, response.status_code, out)
+
+
+# --- conditional GET ------------------------------------------------------------------
+
+def etag(audience: str, body: str | bytes) -> str:
+    """A strong entity tag of one representation: a digest of the exact bytes
+    we send and of who they were shaped for (``audience``: staff or tenant).
+    The body carries the property, case ids, versions, the page's cursor and
+    the fields only one audience sees, so any change to them changes the tag;
+    so does what moves without a write (a deadline becoming overdue, an action
+    no longer offered once the reopen period is over)."""
+    raw = body.encode() if isinstance(body, str) else body
+    return '"' + hashlib.sha256(audience.encode() + b"\0" + raw).hexdigest()[:32] + '"'
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    """If-None-Match: ``*`` or a list of tags; compared weakly (RFC 9110 13.1.2)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(t.strip().removeprefix("W/") == tag for t in header.split(","))
+
+
+def conditional(request: Any, response: Response, audience: str) -> Response:
+    """Answer a GET: the response with its ETag, or 304 (no body) when the
+    client's If-None-Match names it. The representation varies with the token."""
+    tag = etag(audience, response.body)
+    headers: dict[str, str | list[str]] = {"ETag": tag, "Cache-Control": "private, no-cache",
+                                           "Vary": "Authorization"}
+    if _matches((request.headers or {}).get("if-none-match"), tag):
+        return Response(body="", status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
+
+
+def query_instant(params: dict[str, str], name: str) -> datetime | None:
+    """An ISO 8601 instant with its offset (``2026-11-23T10:00:00+08:00`` or ``...Z``); 400 otherwise."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or not 1970 <= value.year <= 9998:
+        raise BadRequest(f"{name} must be an ISO 8601 date and time with an offset, e.g. 2026-11-23T10:00:00Z",
+                         code="invalid_query", details={"field": name})
+    return value
 
 
 # What a JSON body may hold beyond what the json module accepts. Our deepest

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
-from chalicelib.domain import archive, attachments, auth, cases, deadlines, escalation, quotas, uploads, views
+from chalicelib.domain import archive, attachments, auth, cases, deadlines, escalation, public, quotas, uploads, views
 from chalicelib.domain.cases import Actor, Case, Event
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.properties import Property
@@ -46,6 +46,9 @@ MAX_SUBMIT_ATTEMPTS = 5
 UNPINNED_ATTEMPTS = 3
 # Fields of a tenant record that PUT …/tenants/{t} keeps: onboarding's (services/onboarding.py).
 KEPT_TENANT_FIELDS = frozenset({"login", "active", "deactivated_at", "deactivated_by", "deactivation_reason"})
+
+# Timeline events a case read carries (the rest: GET .../timeline?cursor=).
+TIMELINE_EMBEDDED = 20
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 Clock = Callable[[], datetime]
@@ -53,6 +56,11 @@ Clock = Callable[[], datetime]
 
 def actor_of(principal: auth.Principal) -> Actor:
     return Actor(principal.subject, principal.role, principal.name)
+
+
+def _require_key(idempotency_key: str) -> None:
+    if not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters", code="invalid_idempotency_key")
 
 
 def fingerprint(property_id: str, payload: dict[str, Any]) -> str:
@@ -156,7 +164,8 @@ class CaseService:
                                           "contacts": prop.contacts, "quotas": params.get("quotas") or {},
                                           "lang": prop.lang, "staff_addresses": list(prop.staff_addresses),
                                           "department_contacts": prop.department_contacts,
-                                          "handover_checklist": prop.to_dict()["handover_checklist"]})
+                                          "handover_checklist": prop.to_dict()["handover_checklist"],
+                                          "phones": prop.phones})
         # The schedulers (handover, statistics) find properties here: there is no Scan.
         self.store.register_property(property_id)
         if prop.email:
@@ -329,9 +338,8 @@ class CaseService:
         e.g. email intake). Idempotency keys are scoped to the actor.
         ``limit_actor``: the case counts against the actor's cases-per-hour
         quota, stepped in the creating transaction (a replay costs nothing)."""
-        if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
-            raise BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters",
-                             code="invalid_idempotency_key")
+        if idempotency_key is not None:
+            _require_key(idempotency_key)
         prop = self.property(property_id)
         digest = fingerprint(property_id, params)
         read_first = True
@@ -392,6 +400,28 @@ class CaseService:
             raise NotFound("no such case", code="case_not_found")
         return case
 
+    def read(self, principal: auth.Principal, property_id: str, case_id: str, *,
+             timeline_limit: int = TIMELINE_EMBEDDED) -> tuple[Case, list[Event], str | None]:
+        """A case and the latest ``timeline_limit`` events of its timeline (as
+        ``timeline`` pages them), with the cursor to the older ones."""
+        case = self._visible_case(principal, property_id, case_id)
+        events, cursor = self._timeline_page(principal, case, limit=timeline_limit, cursor=None)
+        return case, events, cursor
+
+    def timeline(self, principal: auth.Principal, property_id: str, case_id: str, *, limit: int,
+                 cursor: str | None) -> tuple[Case, list[Event], str | None]:
+        """One page of a case's timeline, older than ``cursor`` (None: the
+        latest), in order; tenants see only their events (``views.tenant_sees``),
+        filtered on the one Query that reads the page, so their page may be short."""
+        case = self._visible_case(principal, property_id, case_id)
+        events, next_cursor = self._timeline_page(principal, case, limit=limit, cursor=cursor)
+        return case, events, next_cursor
+
+    def _timeline_page(self, principal: auth.Principal, case: Case, *, limit: int,
+                       cursor: str | None) -> tuple[list[Event], str | None]:
+        actions = views.TENANT_TIMELINE_ACTIONS if principal.role == "tenant" else None
+        return self.store.events_page(case, limit=limit, cursor=cursor, actions=actions)
+
     def get(self, principal: auth.Principal, property_id: str, case_id: str) -> tuple[Case, list[Event]]:
         """A case and its timeline (tenants see only their own, without internal events)."""
         case = self._visible_case(principal, property_id, case_id)
@@ -406,9 +436,32 @@ class CaseService:
         _case, events = self.get(principal, property_id, case_id)
         return attachments.pick(events, n, bucket=config.mail_bucket(), property_id=property_id)
 
-    def list_own(self, principal: auth.Principal, *, limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
+    def list_own(self, principal: auth.Principal, *, limit: int, cursor: str | None,
+                 updated_since: datetime | None = None) -> tuple[list[Case], str | None]:
+        """The tenant's cases, newest first; ``updated_since``: only those changed at or after it."""
         auth.authorize(principal, "case.list_own")
-        return self.store.cases_of_tenant(principal.subject, limit=limit, cursor=cursor)
+        return self.store.cases_of_tenant(principal.subject, limit=limit, cursor=cursor, updated_since=updated_since)
+
+    def public_info(self, principal: auth.Principal, property_id: str) -> dict[str, Any]:
+        """What a property tells its tenants (``public.property_view``): its own
+        tenants and staff only; anyone else gets 404, as for any other property."""
+        auth.authorize(principal, "property.read_public", property_id)
+        return public.property_view(self.property(property_id), now=self.clock())
+
+    def own_tenant_record(self, principal: auth.Principal, property_id: str | None) -> dict[str, Any]:
+        """The caller's own tenant record (``public.tenant_view``) at ``property_id``,
+        or at their only property; 404 when none is registered."""
+        auth.authorize(principal, "tenant.read_own")
+        if property_id is None:
+            if len(principal.properties) != 1:
+                raise BadRequest("name the property: ?property_id=", code="invalid_query",
+                                 details={"field": "property_id", "allowed": sorted(principal.properties)})
+            property_id = next(iter(principal.properties))
+        auth.authorize(principal, "tenant.read_own", property_id)
+        record = self.store.tenant(property_id, principal.subject)
+        if record is None:
+            raise NotFound("you are not registered as a tenant of this property", code="tenant_not_found")
+        return public.tenant_view(record)
 
     def queue(self, principal: auth.Principal, property_id: str, *, filters: dict[str, str], overdue: bool,
               limit: int, cursor: str | None) -> tuple[list[Case], str | None]:
@@ -422,13 +475,34 @@ class CaseService:
 
     def act(self, principal: auth.Principal, property_id: str, case_id: str, action: str, params: dict[str, Any],
             *, expected_version: int | None = None) -> Case:
+        """Apply one lifecycle action (``act_once`` without an Idempotency-Key)."""
+        return self.act_once(principal, property_id, case_id, action, params, expected_version=expected_version)[0]
+
+    def act_once(self, principal: auth.Principal, property_id: str, case_id: str, action: str,
+                 params: dict[str, Any], *, expected_version: int | None = None,
+                 idempotency_key: str | None = None) -> tuple[Case, bool]:
         """Apply one lifecycle action, conditional on the version the caller saw.
+        Returns (case, replayed).
 
         A caller who pinned no version asserted nothing about the case's state: if
         another write (the watcher's notice, a colleague) lands between our read and
         our write, the action is applied again to the fresh case, with every check
-        (scope, status) made again. A pinned version that moved is a 409."""
+        (scope, status) made again. A pinned version that moved is a 409.
+
+        ``idempotency_key`` (the request's Idempotency-Key): the action's record is
+        written in the change's own transaction, so a retried request (a phone
+        that lost the answer) changes nothing and is answered with the case as it
+        is now (``replayed``); the same key with another request is 422
+        ``idempotency_key_reused``. Keys are the caller's own, shared with submit."""
         auth.authorize(principal, f"case.{action}", property_id)
+        digest = None
+        if idempotency_key is not None:
+            _require_key(idempotency_key)
+            digest = fingerprint(property_id, {"case": case_id, "action": action, "body": params,
+                                               "version": expected_version})
+            record = self.store.idempotency_record(principal.subject, idempotency_key)
+            if record is not None:
+                return self._replay_action(principal, record, digest), True
         prop = self.property(property_id)
         if action == "message":
             self._require_stored_attachments(principal, property_id, params, case_id)
@@ -446,11 +520,21 @@ class CaseService:
             change = cases.ACTIONS[action](case, actor_of(principal), params, now, prop.policy)
             outbox = self._watch_outbox(case, change.case, prop.policy)
             quota = quotas.case_message(prop.quotas, property_id, case_id, now) if action == "message" else None
+            idem = (IdempotencyRecord(principal.subject, idempotency_key, case.key, digest, action, change.case.version)
+                    if idempotency_key is not None and digest is not None else None)
             try:
-                self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota)
+                self.store.save_change(change, expected_version=case.version, outbox=outbox, quota=quota,
+                                       idempotency=idem)
             except QuotaExceeded:
                 assert quota is not None  # only a quota can be exceeded
                 raise quota.exceeded(now) from None
+            except IdempotentReplay:
+                # A concurrent duplicate of this request won the write: answer as it did.
+                assert idempotency_key is not None and digest is not None
+                record = self.store.idempotency_record(principal.subject, idempotency_key)
+                if record is None:  # expired meanwhile (24 h): nothing to replay; refuse rather than guess
+                    raise
+                return self._replay_action(principal, record, digest), True
             except VersionConflict:
                 if attempt == attempts:
                     raise
@@ -460,7 +544,16 @@ class CaseService:
         if outbox:
             self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)
         self._after_change(action, change.case, prop)
-        return change.case
+        return change.case, False
+
+    def _replay_action(self, principal: auth.Principal, record: dict[str, Any], digest: str) -> Case:
+        """The case a recorded request acted on, as it is now; 422 when the key
+        was used for another request (another body, case, action or a submit)."""
+        if record.get("fingerprint") != digest:
+            raise ValidationFailed("this Idempotency-Key was used for a different request",
+                                   code="idempotency_key_reused")
+        property_id, case_id = record["case"].split("#", 1)
+        return self._visible_case(principal, property_id, case_id)
 
     def system_act(self, actor: Actor, property_id: str, case_id: str, action: str, params: dict[str, Any], *,
                    guard: MailSeen | None = None, attempts: int = 10) -> Case:

@@ -64,16 +64,22 @@ class CounterRead:
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
-    """"``actor_id`` already sent ``key``": names the case it made and a
-    fingerprint of the request, so a replay with another body is refused."""
+    """"``actor_id`` already sent ``key``": names the case it made (or changed:
+    ``action``, the case ``version`` the change produced) and a fingerprint of
+    the request, so a replay with another body is refused."""
 
     actor_id: str
     key: str
     case_key: str
     fingerprint: str
+    action: str | None = None  # None: the case was created (submit, log)
+    version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"case": self.case_key, "fingerprint": self.fingerprint}
+        data: dict[str, Any] = {"case": self.case_key, "fingerprint": self.fingerprint}
+        if self.action is not None:
+            data.update(action=self.action, version=self.version)
+        return data
 
 
 @dataclass(frozen=True)
@@ -128,9 +134,21 @@ class CaseStore(Protocol):
     def events(self, case: Case) -> list[Event]:
         """The case's audit trail in ``seq`` order (strongly consistent)."""
 
-    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page:
+    def events_page(self, case: Case, *, limit: int, cursor: str | None,
+                    actions: frozenset[str] | None = None) -> Page:
+        """One page of the case's trail, newest first as read, returned in
+        ``seq`` order: the ``limit`` events before ``cursor`` (None: the latest),
+        read by one Query with a key condition on ``seq``; ``actions`` keeps only
+        those actions (applied after the read, so a page may be short). The
+        cursor names the older events (None: none left); one this listing did
+        not give out for this case is ``BadRequest(invalid_cursor)``."""
+
+    def cases_of_tenant(self, tenant_id: str, *, limit: int, cursor: str | None,
+                        updated_since: datetime | None = None) -> Page:
         """A tenant's cases, newest first; ``cursor`` from the previous page
-        (``BadRequest(invalid_cursor)`` for one this listing did not give out)."""
+        (``BadRequest(invalid_cursor)`` for one this listing did not give out).
+        ``updated_since``: only cases whose last change is at or after it (a
+        filter on the same read: a page may be short, with a cursor)."""
 
     def open_queue(self, property_id: str, *, filters: dict[str, str], due_before: datetime | None, limit: int,
                    cursor: str | None) -> Page:
@@ -165,12 +183,17 @@ class CaseStore(Protocol):
         (at its limit: ``QuotaExceeded``). On any failure nothing is written."""
 
     def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
-                    outbox: Sequence[WatchStart] = (), quota: Quota | None = None) -> None:
+                    outbox: Sequence[WatchStart] = (), quota: Quota | None = None,
+                    idempotency: IdempotencyRecord | None = None) -> None:
         """Atomic and conditional: the changed case (only if still at
         ``expected_version``, else ``VersionConflict`` with the current version
-        in its details) and its event; a ``guard`` that exists already makes it
-        ``IdempotentReplay``; a quota at its limit ``QuotaExceeded``. Nothing is
-        written on any failure."""
+        in its details) and its event; a ``guard`` or an ``idempotency`` record
+        that exists already makes it ``IdempotentReplay``; a quota at its limit
+        ``QuotaExceeded``. Nothing is written on any failure."""
+
+    def idempotency_record(self, actor_id: str, key: str) -> dict[str, Any] | None:
+        """The actor's idempotency record for ``key`` (None: unused), as
+        ``IdempotencyRecord.to_dict`` wrote it."""
 
     def pending_watch_starts(self, *, limit: int) -> list[WatchStart]:
         """Outbox records not yet cleared, oldest case key first."""
@@ -220,6 +243,9 @@ class PropertyStore(Protocol):
 
     def is_tenant_of(self, property_id: str, tenant_id: str) -> bool:
         """Whether the tenant is registered at the property."""
+
+    def tenant(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        """The tenant's record at the property (as ``put_tenant`` stored it), or None."""
 
     def tenant_by_email(self, address: str) -> dict[str, Any] | None:
         """The tenant record registered for an email address (lower case)."""

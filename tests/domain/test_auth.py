@@ -463,6 +463,8 @@ EXPECTED_PERMISSIONS = {
     "case.confirm_invalid": {"manager", "director", "admin"},
     "case.reject_invalid": {"manager", "director", "admin"},
     "policy.read": set(STAFF_ROLES),
+    "property.read_public": set(ROLES),
+    "tenant.read_own": {"tenant"},
     "policy.write": {"admin"},
     "reply.approve": {"manager", "director", "admin"},
     "reply.draft": set(STAFF_ROLES),

@@ -282,6 +282,11 @@ class World:
                               (f"{base}/units/3-1201", BODIES["PutUnit"]), (f"{base}/areas/lobby", BODIES["PutArea"]),
                               (f"{base}/residents/R1", BODIES["PutResident"])):
                 s, out = call(c, "PUT", url, admin, body)
+        if path == "/v1/me/tenant":  # tenant-1 is registered at both properties, as each scope reads its own
+            admin = make_token("admin", properties=(OWN, OTHER), subject="admin-prep")
+            for pid in (OWN, OTHER):
+                s, out = call(c, "PUT", f"/v1/properties/{pid}/tenants/tenant-1", admin,
+                              {"name": "李女士", "email": f"li.{pid.lower()}@example.cn", "unit": "3栋1201"})
                 assert s == 200, out
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})

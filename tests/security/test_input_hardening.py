@@ -125,7 +125,7 @@ def world(client, mailbox, monkeypatch):
 
 def _is_error_shape(body) -> bool:
     return (isinstance(body, dict) and isinstance(body.get("code"), str) and isinstance(body.get("message"), str)
-            and set(body) <= {"code", "message", "details"})
+            and set(body) <= {"code", "message", "developer_message", "details"})
 
 
 def test_the_route_table_lists_every_write_route():

@@ -296,8 +296,19 @@ function describe(data) {
     !(Array.isArray(v) && !v.length)).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
 }
 
+// A case read carries its latest events; staff read the whole timeline, older pages first.
+async function wholeTimeline(caseId, c) {
+  let timeline = c.timeline || [], cursor = c.timeline_cursor;
+  while (cursor) {
+    const page = await api("GET", `${caseUrl(caseId)}/timeline?limit=100&cursor=${encodeURIComponent(cursor)}`);
+    timeline = [...page.items, ...timeline];
+    cursor = page.next_cursor;
+  }
+  return { ...c, timeline, timeline_cursor: null };
+}
+
 async function viewCase(caseId) {
-  let c = await api("GET", caseUrl(caseId));
+  let c = await wholeTimeline(caseId, await api("GET", caseUrl(caseId)));
   const render = (updated, notice) => {
     if (updated) c = { ...updated, timeline: c.timeline };
     const fields = ["status", "kind", "category", "severity", "cause", "validity", "validity_confirmed", "channel", "tier", "department",
