@@ -39,6 +39,9 @@ app.register_blueprint(reports_routes)
 from chalicelib.http.routes_console import console_routes  # noqa: E402
 
 app.register_blueprint(console_routes)
+from chalicelib.http.routes_notify import notify_routes  # noqa: E402
+
+app.register_blueprint(notify_routes)
 
 
 @app.middleware("http")

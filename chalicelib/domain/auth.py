@@ -125,6 +125,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover.sign": _FRONT_AND_UP | {"security"},
     "handover.sign.customer_service": _FRONT_AND_UP,
     "handover.sign.control_room": frozenset({"security"}),
+    # Being told (chalicelib/domain/notify.py): a tenant's own feed, devices and
+    # preferences. Staff have no feed: they are told through the queue's unread marker.
+    "notify.read": frozenset({"tenant"}),
+    "notify.settings": frozenset({"tenant"}),
 }
 
 

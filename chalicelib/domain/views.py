@@ -113,6 +113,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "next_due": iso(due) if due else None,
         "overdue": bool(due and now > due),
         "repeat_of": case.repeat_of,
+        # Staff only: the tenant wrote and no staff member has read it yet (queue and case).
+        "unread_for_staff": case.unread_for_staff, "tenant_wrote_at": case.tenant_wrote_at,
     }
     if actions is not None:
         view["actions"] = list(actions)

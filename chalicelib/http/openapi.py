@@ -94,6 +94,28 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
         "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
+# Being told (chalicelib/http/routes_notify.py): tenants only; staff get 403 forbidden.
+ROUTES.update({
+    ("GET", "/v1/me/notifications"): (
+        "The tenant's notifications, newest first, in their language, with unread_count", "notify.read", None, 200),
+    ("POST", "/v1/me/notifications/read"): (
+        "Mark notifications read: ids (all the caller's, else 404 notification_not_found) and/or up_to",
+        "notify.read", "MarkNotificationsRead", 200),
+    ("POST", "/v1/me/devices"): ("Register a phone for push (FCM or APNs token; an SNS platform endpoint)",
+                                 "notify.settings", "RegisterDevice", 201),
+    ("DELETE", "/v1/me/devices/{device_id}"): ("Forget a registered phone", "notify.settings", None, 204),
+    ("GET", "/v1/me/webpush"): ("The VAPID public key (applicationServerKey) for a browser's push subscription",
+                                "notify.settings", None, 200),
+    ("POST", "/v1/me/webpush"): ("Store a browser's Web Push subscription (a known push service, https)",
+                                 "notify.settings", "SubscribeWebPush", 201),
+    ("DELETE", "/v1/me/webpush/{subscription_id}"): ("Forget a Web Push subscription", "notify.settings", None,
+                                                     204),
+    ("GET", "/v1/me/preferences"): ("Notification channels, quiet hours and language", "notify.settings", None,
+                                    200),
+    ("PUT", "/v1/me/preferences"): ("Set notification channels, quiet hours (property-local) and language",
+                                    "notify.settings", "PutPreferences", 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
@@ -139,6 +161,7 @@ _CURSOR = {"type": "string", "description": "next_cursor of the previous page"}
 # GET query parameters as the views parse them (web.query_int/query_choice/query_bool); 400 otherwise.
 _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/me/cases": {"limit": _limit(100), "cursor": _CURSOR},
+    "/v1/me/notifications": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/approvals": {"limit": _limit(100)},
     "/v1/properties/{property_id}/quarantine": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
@@ -191,7 +214,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
-                                 "name")
+                                 "name", "device_id", "subscription_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": False, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

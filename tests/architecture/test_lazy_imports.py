@@ -13,7 +13,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 CHALICELIB = REPO / "chalicelib"
 MAY_LOAD_LATE = ("boto3", "botocore", "jwt", "fastjsonschema", "email", "html", "chalicelib.adapters",
-                 "chalicelib.services", "chalicelib.mail.outgoing")
+                 "chalicelib.services", "chalicelib.mail.outgoing",
+                 # Web Push (chalicelib/adapters/push.py): only the delivery worker and key set-up load them.
+                 "pywebpush", "py_vapid", "cryptography")
 HEAVY = ("boto3", "pynamodb", "jwt", "fastjsonschema", "email", "html.parser", "chalicelib.services",
          "chalicelib.adapters")
 

@@ -474,6 +474,8 @@ EXPECTED_PERMISSIONS = {
     "handover.sign": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
     "handover.sign.customer_service": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "handover.sign.control_room": {"security"},
+    "notify.read": {"tenant"},
+    "notify.settings": {"tenant"},
 }
 
 
