@@ -83,8 +83,9 @@ class MemoryNotifications:
                                                       list[dict[str, Any]]]:
         with self._lock:
             prefs = self._prefs.get(tenant_id)
-            return (copy.deepcopy(prefs), [copy.deepcopy(d) for _, d in sorted(self._devices.get(tenant_id, {}).items())],
-                    [copy.deepcopy(w) for _, w in sorted(self._webpush.get(tenant_id, {}).items())])
+            devices = [copy.deepcopy(d) for _, d in sorted(self._devices.get(tenant_id, {}).items())]
+            subs = [copy.deepcopy(w) for _, w in sorted(self._webpush.get(tenant_id, {}).items())]
+            return copy.deepcopy(prefs), devices, subs
 
     def put_notify_preferences(self, tenant_id: str, prefs: dict[str, Any]) -> None:
         with self._lock:
