@@ -201,7 +201,7 @@ class DynamoNotifications:
                                                                              add_version_condition=False)
                 return True
             with TransactWrite(connection=self._connection) as tx:
-                tx.delete(record(OUTBOX, outbox_sk(old)), condition=record.pk.exists())
+                tx.delete(record(OUTBOX, outbox_sk(old)), condition=record.pk.exists(), add_version_condition=False)
                 tx.save(record(OUTBOX, outbox_sk(new), data=_delivery_doc(new)))
         except (TransactWriteError, PutError):
             return False  # another worker took or moved it
