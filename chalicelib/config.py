@@ -155,7 +155,8 @@ def push_applications() -> dict[str, str]:
 
 
 def vapid_key_file() -> Path:
-    return Path(_env("TD_VAPID_KEY_FILE") or Path(__file__).resolve().parents[1] / ".tenantdesk" / "vapid-private.pem")
+    """Beside the local signing key (``dev_key_file``): the local stack makes it on its first run."""
+    return Path(_env("TD_VAPID_KEY_FILE") or dev_key_file().parent / "vapid-private.pem")
 
 
 def vapid_private_key() -> str | None:

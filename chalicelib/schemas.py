@@ -154,6 +154,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "SignHandover": _body(["side"], {"side": _enum(("customer_service", "control_room")),
                                      "comment": {"type": "string", "maxLength": 2000}}),
     # Being told (chalicelib/http/routes_notify.py).
+    "Empty": _body([], {}),  # DELETE: no fields; a malformed body is still refused
     "MarkNotificationsRead": _body([], {"ids": {"type": "array", "maxItems": 100, "uniqueItems": True,
                                                 "items": _NOTIFICATION_ID},
                                         "up_to": {**_NOTIFICATION_ID, "description": "this id and every older one"}}),

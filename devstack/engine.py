@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from chalicelib.resources import LOCAL
+from devstack import notify
 from devstack.mail import _client, _context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,8 @@ def due_schedules(out: TextIO):
 
 # The app's event handlers these workers drive (devstack/mail.py drives
 # inbound_mail and written_reply_outbox); tests check every handler is driven.
-DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats")
+DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats",
+          "deliver_notifications")  # the last by devstack/notify.py
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
@@ -165,6 +167,7 @@ def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
                                  lambda r: f"handover/statistics: {r}" if r and any(
                                      (r or {}).values()) else None)),
         ("schedules", due_schedules(out)),
+        ("notify-delivery", notify.delivery_worker(out)),
     ]
 
 

@@ -286,6 +286,8 @@ class Stack:
         from devstack import engine, mail
         mail.setup()
         settings = engine.setup()  # the state machine, its queues, the schedule group
+        from devstack import notify
+        settings.update(notify.setup())  # push platform applications, the local VAPID key
         os.environ.update(settings)
         self.env.update(settings)
         if self.should_seed:

@@ -75,7 +75,9 @@ def register_device():
 @notify_routes.route(DEVICES + "/{device_id}", methods=["DELETE"], authorizer=users)
 @web.api
 def delete_device(device_id):
-    who = web.principal(_request())
+    req = _request()
+    who = web.principal(req)
+    web.body(req, "Empty")
     runtime.notifications().delete_device(who, _target_id(device_id, "device_not_found"))
     return _no_content()
 
@@ -99,7 +101,9 @@ def subscribe_webpush():
 @notify_routes.route(WEBPUSH + "/{subscription_id}", methods=["DELETE"], authorizer=users)
 @web.api
 def delete_webpush(subscription_id):
-    who = web.principal(_request())
+    req = _request()
+    who = web.principal(req)
+    web.body(req, "Empty")
     runtime.notifications().delete_webpush(who, _target_id(subscription_id, "subscription_not_found"))
     return _no_content()
 

@@ -29,8 +29,9 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-@pytest.fixture
-def push_apps(aws, monkeypatch):
+def configure_push(monkeypatch):
+    """SNS platform applications in moto, a VAPID key and local Web Push: every
+    notification route can succeed (also used by tests/security's worlds)."""
     sns = boto3.client("sns", region_name=config.region())
     apps = {"fcm": sns.create_platform_application(Name="td-fcm", Platform="GCM", Attributes={
         "PlatformCredential": "server-key"})["PlatformApplicationArn"],
@@ -41,6 +42,11 @@ def push_apps(aws, monkeypatch):
     monkeypatch.setenv("TD_VAPID_PRIVATE_KEY", new_private_key())
     monkeypatch.setenv("TD_WEBPUSH_ALLOW_LOCAL", "1")
     return sns
+
+
+@pytest.fixture
+def push_apps(aws, monkeypatch):
+    return configure_push(monkeypatch)
 
 
 def deliver(client):
@@ -154,7 +160,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((dict(self.headers), body))
                 self.send_response(201)

@@ -83,6 +83,12 @@ BODIES: dict[str, dict] = {
     "ReturnReply": {"comment": "请补充维修时间"},
     "ProduceHandover": {},
     "SignHandover": {"side": "customer_service"},
+    "MarkNotificationsRead": {"up_to": "~"},
+    "RegisterDevice": {"platform": "fcm", "token": "matrix-fcm-token"},
+    "SubscribeWebPush": {"endpoint": "https://fcm.googleapis.com/fcm/send/matrix",
+                         "keys": {"p256dh": "BA" + "a" * 85, "auth": "a" * 22}},
+    "PutPreferences": {"quiet_hours": {"from": "22:00", "to": "07:00"}, "lang": "zh-Hant"},
+    "Empty": {},
 }
 
 LETTER = {"channel": "email", "unit": "3栋1201", "title": "书面投诉", "content": "楼上漏水一周无人处理。",
@@ -185,6 +191,7 @@ class World:
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
         self.tenant_case = self.email_case = self.reply = self.shift_end = None
+        self.device = self.subscription = None
 
     def build(self, path: str) -> None:
         c = self.client
@@ -205,6 +212,16 @@ class World:
                             make_token("dept_staff", subject="dept_staff-1", department=DEPT), BODIES["DraftReply"])
             assert s == 201 and reply["status"] == "pending", reply
             self.reply = reply["reply_id"]
+        if "{device_id}" in path:  # the tenant's phone (registering again is idempotent)
+            s, device = call(c, "POST", "/v1/me/devices", make_token("tenant", subject="tenant-1"),
+                             BODIES["RegisterDevice"])
+            assert s == 201, device
+            self.device = device["id"]
+        if "{subscription_id}" in path:
+            s, sub = call(c, "POST", "/v1/me/webpush", make_token("tenant", subject="tenant-1"),
+                          BODIES["SubscribeWebPush"])
+            assert s == 201, sub
+            self.subscription = sub["id"]
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -233,7 +250,8 @@ class World:
     def url(self, path: str) -> str:
         case = self.email_case if "/replies" in path else self.tenant_case
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
-                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1"}
+                  "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1",
+                  "device_id": self.device, "subscription_id": self.subscription}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
@@ -244,7 +262,9 @@ class World:
 
 @pytest.fixture
 def world(client, mailbox, monkeypatch):
+    from tests.api.test_notify_api import configure_push
     monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)
+    configure_push(monkeypatch)  # so a tenant's device and Web Push routes can succeed
     return World(client)
 
 
