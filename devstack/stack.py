@@ -293,6 +293,7 @@ class Stack:
         if self.should_seed:
             from devstack.seed import seed
             self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc), fast=self.fast)
+            notify.forget_seeded_deliveries(DynamoStore(models), datetime.now(timezone.utc))
             # Seeding wrote each case's watcher into the outbox; start them now.
             from chalicelib import runtime
             runtime.watch_service().sweep_outbox(limit=1000)
