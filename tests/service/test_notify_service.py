@@ -19,7 +19,7 @@ AUTH = base64.urlsafe_b64encode(b"a" * 16).decode().rstrip("=")
 
 
 class FakePush:
-    applications = {"fcm": "arn:aws:sns:app/GCM/td", "apns": "arn:aws:sns:app/APNS/td"}
+    applications = {"fcm": "arn:fake:app/GCM/td", "apns": "arn:fake:app/APNS/td"}
 
     def __init__(self):
         self.sent, self.failing, self.stale, self.unregistered = [], False, set(), []
