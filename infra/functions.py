@@ -28,11 +28,16 @@ FUNCTIONS = {
     "watch_outbox": "WatchOutbox",
     "callback_reminders": "CallbackReminders",
     "handover_and_stats": "HandoverAndStats",
+    "deliver_notifications": "DeliverNotifications",
 }
 # Which handlers run case actions (start a watcher, create/delete callback reminder
 # schedules via CaseService) - chalicelib/runtime.py service().
 RUNS_CASE_ACTIONS = {"api_handler", "inbound_mail", "watch_tasks", "callback_reminders"}
 STARTS_WATCHERS = RUNS_CASE_ACTIONS | {"watch_outbox"}
+# Mobile push through SNS platform endpoints: the API registers and deletes devices,
+# the delivery schedule publishes and removes disabled endpoints.
+USES_PUSH = {"api_handler": ["sns:CreatePlatformEndpoint", "sns:SetEndpointAttributes", "sns:DeleteEndpoint"],
+             "deliver_notifications": ["sns:Publish", "sns:DeleteEndpoint"]}
 
 
 class Functions:
@@ -64,6 +69,11 @@ class Functions:
                     resources=[stack.format_arn(service="scheduler", resource="schedule",
                                                 resource_name=f"{names.schedule_group}/*")]))
                 p.watcher.scheduler_role.grant_pass_role(role)
+        for name, actions in USES_PUSH.items():
+            self.roles[name].add_to_policy(iam.PolicyStatement(
+                sid="MobilePush", actions=actions,
+                resources=[stack.format_arn(service="sns", resource="app", resource_name="*"),
+                           stack.format_arn(service="sns", resource="endpoint", resource_name="*")]))
         r = self.roles
         bucket = p.mail.bucket
         # Explicit actions (the bucket's grant_* helpers use s3:GetObject*, s3:List*, ...):
@@ -105,6 +115,9 @@ class Functions:
             "TD_REMINDER_QUEUE_ARN": p.messaging.reminders.queue_arn,
             "TD_SCHEDULER_ROLE_ARN": p.watcher.scheduler_role.role_arn,
             "TD_USER_POOL_ARN": p.auth.user_pool.user_pool_arn,
+            # SNS platform applications per platform ({"fcm": arn, "apns": arn}): they hold the FCM
+            # and APNs credentials, made once per account (infra/README.md); cdk -c push_apps='{...}'.
+            "TD_PUSH_APPS": stack.node.try_get_context("push_apps") or "{}",
             "POWERTOOLS_SERVICE_NAME": APP,
             "POWERTOOLS_METRICS_NAMESPACE": "Tenantdesk",
         }
