@@ -63,6 +63,9 @@ app.register_blueprint(archive_routes)
 from chalicelib.http.routes_edges import edges_routes  # noqa: E402
 
 app.register_blueprint(edges_routes)
+from chalicelib.http.routes_notify import notify_routes  # noqa: E402
+
+app.register_blueprint(notify_routes)
 
 
 @app.middleware("http")

@@ -4,6 +4,7 @@ variables exist only while a handler runs under ``chalice.test.Client``.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -169,3 +170,39 @@ def cognito_jwks_url() -> str | None:
     ``<moto>/<pool id>/.well-known/jwks.json`` (the local stack sets ``TD_COGNITO_JWKS_URL``)."""
     issuer = cognito_issuer()
     return _env("TD_COGNITO_JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if issuer else None)
+# --- tenant notifications (chalicelib/services/notify_service.py) --------------------
+
+def push_applications() -> dict[str, str]:
+    """SNS platform application ARN per platform (``fcm``, ``apns``), from
+    ``TD_PUSH_APPS`` (JSON): infra creates them per stage, the local stack in moto.
+    A platform without one refuses device registration (422 ``push_unavailable``)."""
+    try:
+        apps = json.loads(_env("TD_PUSH_APPS", "{}") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in apps.items()} if isinstance(apps, dict) else {}
+
+
+def vapid_key_file() -> Path:
+    """Beside the local signing key (``dev_key_file``): the local stack makes it on its first run."""
+    return Path(_env("TD_VAPID_KEY_FILE") or dev_key_file().parent / "vapid-private.pem")
+
+
+def vapid_private_key() -> str | None:
+    """The Web Push (VAPID) private key, PEM: ``TD_VAPID_PRIVATE_KEY`` (a secret in
+    AWS) or the file the local stack made; None turns Web Push off."""
+    key = _env("TD_VAPID_PRIVATE_KEY")
+    if key:
+        return key
+    path = vapid_key_file()
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def vapid_subject() -> str:
+    """Who push services contact about our pushes (VAPID ``sub``)."""
+    return _env("TD_VAPID_SUBJECT") or f"mailto:{mail_from()}"
+
+
+def webpush_allow_local() -> bool:
+    """Admit Web Push endpoints on http://127.0.0.1 (the local stack and tests only)."""
+    return _env("TD_WEBPUSH_ALLOW_LOCAL") == "1"

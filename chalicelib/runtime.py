@@ -21,6 +21,7 @@ _uploads = None
 _onboarding = None
 _keys = None
 _archive = None
+_notify = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -178,8 +179,28 @@ def archive():
     return _archive
 
 
+def notifications():
+    """Tenant notifications: feed, devices, preferences, delivery (SNS push, Web Push, email)."""
+    global _notify
+    if _notify is None:
+        from chalicelib.services.notify_service import NotificationService
+        push = webpush = public = None
+        if config.push_applications():
+            from chalicelib.adapters.push import SnsPush
+            push = SnsPush(lambda: aws_client("sns"), config.push_applications())
+        key = config.vapid_private_key()
+        if key:
+            from chalicelib.adapters.push import WebPush, public_key
+            webpush, public = WebPush(key, config.vapid_subject()), public_key(key)
+        _notify = NotificationService(service().store, clock, service().property, push=push, webpush=webpush,
+                                      mailer=mailer, vapid_public_key=public,
+                                      allow_local_push=config.webpush_allow_local())
+    return _notify
+
+
 def reset() -> None:
     global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding, _keys, _archive
+    global _notify
     _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = _keys = None
-    _archive = None
+    _archive = _notify = None
     _clients.clear()

@@ -42,6 +42,7 @@ def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
 
 
+_NOTIFICATION_ID = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\x21-\x7e]+$"}
 # The time promised to the tenant: a date-time with its offset (the domain checks it lies ahead).
 _PROMISED_BY = {"type": "string", "minLength": 10, "maxLength": 40,
                 "description": "ISO 8601 date and time with offset, e.g. 2026-11-24T18:00:00+08:00"}
@@ -269,6 +270,29 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "slots": {"type": "array", "maxItems": cases.MAX_ENTRY_SLOTS, "items": _body(["from", "to"], {
             "from": _LOCAL_TIME, "to": _LOCAL_TIME})},
         "note": {"type": "string", "maxLength": 500}, "version": _VERSION}),
+    # Being told (chalicelib/http/routes_notify.py).
+    "Empty": _body([], {}),  # DELETE: no fields; a malformed body is still refused
+    "MarkNotificationsRead": _body([], {"ids": {"type": "array", "maxItems": 100, "uniqueItems": True,
+                                                "items": _NOTIFICATION_ID},
+                                        "up_to": {**_NOTIFICATION_ID, "description": "this id and every older one"}}),
+    "RegisterDevice": _body(["platform", "token"], {
+        "platform": _enum(("fcm", "apns")),
+        "token": {"type": "string", "minLength": 8, "maxLength": 4096, "pattern": r"^[\x21-\x7e]+$",
+                  "description": "the FCM registration token or APNs device token"}}),
+    "SubscribeWebPush": _body(["endpoint", "keys"], {
+        "endpoint": {"type": "string", "minLength": 8, "maxLength": 2048,
+                     "description": "PushSubscription.endpoint: https on a known push service"},
+        "keys": _body(["p256dh", "auth"], {"p256dh": {"type": "string", "minLength": 1, "maxLength": 200},
+                                           "auth": {"type": "string", "minLength": 1, "maxLength": 100}}),
+        "expirationTime": {"type": ["number", "null"], "minimum": 0, "maximum": 2 ** 53 - 1}}),
+    "PutPreferences": _body([], {
+        "channels": {"type": "object", "additionalProperties": False,
+                     "properties": dict.fromkeys(("push", "webpush", "email"), {"type": "boolean"})},
+        "quiet_hours": {"oneOf": [{"type": "null"}, _body(["from", "to"], {
+            "from": {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "to": {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}})],
+            "description": "property-local HH:MM; may cross midnight (22:00 to 07:00)"},
+        "lang": {"oneOf": [{"type": "null"}, _enum(cases.LANGS)]}}),
 }
 
 

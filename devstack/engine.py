@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from chalicelib.resources import LOCAL
+from devstack import notify
 from devstack.mail import _client, _context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ def due_schedules(out: TextIO):
 # The app's event handlers these workers drive (devstack/mail.py drives
 # inbound_mail and written_reply_outbox); tests check every handler is driven.
 DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats", "make_thumbnails",
-          "keys_overdue")
+          "keys_overdue", "deliver_notifications")  # the last by devstack/notify.py
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
@@ -199,6 +200,7 @@ def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
         ("keys-overdue", every(60, "keys_overdue", out,
                                lambda r: f"overdue keys told to the shift lead: {r['told']}"
                                if r and r.get("told") else None)),
+        ("notify-delivery", notify.delivery_worker(out)),
     ]
 
 

@@ -293,12 +293,15 @@ class Stack:
         settings = engine.setup()  # the state machine, its queues, the schedule group
         from devstack import identity
         settings.update(identity.create_pool())  # the user pool the API verifies tokens of
+        from devstack import notify
+        settings.update(notify.setup())  # push platform applications, the local VAPID key
         os.environ.update(settings)
         self.env.update(settings)
         self._write_state()
         if self.should_seed:
             from devstack.seed import seed
             self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc), fast=self.fast)
+            notify.forget_seeded_deliveries(DynamoStore(models), datetime.now(timezone.utc))
             # Seeding wrote each case's watcher into the outbox; start them now.
             from chalicelib import runtime
             runtime.watch_service().sweep_outbox(limit=1000)

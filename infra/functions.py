@@ -30,11 +30,16 @@ FUNCTIONS = {
     "handover_and_stats": "HandoverAndStats",
     "make_thumbnails": "MakeThumbnails",
     "keys_overdue": "KeysOverdue",  # the key register: overdue keys to the shift lead (mail, records table)
+    "deliver_notifications": "DeliverNotifications",
 }
 # Which handlers run case actions (start a watcher, create/delete callback reminder
 # schedules via CaseService) - chalicelib/runtime.py service().
 RUNS_CASE_ACTIONS = {"api_handler", "inbound_mail", "watch_tasks", "callback_reminders"}
 STARTS_WATCHERS = RUNS_CASE_ACTIONS | {"watch_outbox"}
+# Mobile push through SNS platform endpoints: the API registers and deletes devices,
+# the delivery schedule publishes and removes disabled endpoints.
+USES_PUSH = {"api_handler": ["sns:CreatePlatformEndpoint", "sns:SetEndpointAttributes", "sns:DeleteEndpoint"],
+             "deliver_notifications": ["sns:Publish", "sns:DeleteEndpoint"]}
 
 
 class Functions:
@@ -66,6 +71,11 @@ class Functions:
                     resources=[stack.format_arn(service="scheduler", resource="schedule",
                                                 resource_name=f"{names.schedule_group}/*")]))
                 p.watcher.scheduler_role.grant_pass_role(role)
+        for name, actions in USES_PUSH.items():
+            self.roles[name].add_to_policy(iam.PolicyStatement(
+                sid="MobilePush", actions=actions,
+                resources=[stack.format_arn(service="sns", resource="app", resource_name="*"),
+                           stack.format_arn(service="sns", resource="endpoint", resource_name="*")]))
         r = self.roles
         # Onboarding (chalicelib/adapters/cognito.py): exactly these Admin* calls, on this pool only.
         r["api_handler"].add_to_policy(iam.PolicyStatement(
@@ -135,6 +145,9 @@ class Functions:
             "TD_USER_POOL_ID": p.auth.user_pool.user_pool_id,
             "TD_USER_POOL_CLIENT_IDS": cdk.Fn.join(",", [p.auth.client.user_pool_client_id,
                                                         p.auth.app_client.user_pool_client_id]),
+            # SNS platform applications per platform ({"fcm": arn, "apns": arn}): they hold the FCM
+            # and APNs credentials, made once per account (infra/README.md); cdk -c push_apps='{...}'.
+            "TD_PUSH_APPS": stack.node.try_get_context("push_apps") or "{}",
             "POWERTOOLS_SERVICE_NAME": APP,
             "POWERTOOLS_METRICS_NAMESPACE": "Tenantdesk",
         }

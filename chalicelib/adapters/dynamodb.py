@@ -30,6 +30,7 @@ from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.models import NO_DUE, CaseModel, EventModel, MetaModel, Models, ReplyModel
+from chalicelib.adapters.notify_store import DynamoNotifications
 from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.domain.replies import Reply
@@ -215,8 +216,9 @@ def _reasons(exc: TransactWriteError) -> list[str | None]:
     return [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
 
 
-class DynamoStore:
-    """Cases, events and meta records in DynamoDB through pynamodb."""
+class DynamoStore(DynamoNotifications):
+    """Cases, events and meta records in DynamoDB through pynamodb; tenant
+    notifications (written with the events that make them) in notify_store."""
 
     def __init__(self, models: Models) -> None:
         self.m = models
@@ -430,6 +432,7 @@ class DynamoStore:
                 for start in outbox:
                     ops.append("outbox")
                     tx.save(meta(*watch_start_key(start.property_id, start.case_id, start.gen), data=start.to_dict()))
+                ops += ["notify"] * self._write_notifications(tx, change)
                 if quota is not None:  # last: pynamodb sends updates after puts, reasons come in that order
                     ops.append("quota")
                     self._step_quota(tx, quota)
@@ -511,6 +514,7 @@ class DynamoStore:
                     ops.append("outbox")
                     tx.save(self.m.Meta(*watch_start_key(start.property_id, start.case_id, start.gen),
                                         data=start.to_dict()))
+                ops += ["notify"] * self._write_notifications(tx, change)
                 if quota is not None:  # last: pynamodb sends updates after puts, reasons come in that order
                     ops.append("quota")
                     self._step_quota(tx, quota)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.memory_notify import MemoryNotifications
 from chalicelib.domain.cases import Case, Change, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.domain.replies import Reply
@@ -74,10 +75,11 @@ def _page(rows: list[tuple[list, Any]], scope: str, *, limit: int, cursor: str |
     return items, (_encode(scope, read[-1][0]) if rest and read else None)
 
 
-class MemoryStore:
-    """``ports.Storage`` in memory."""
+class MemoryStore(MemoryNotifications):
+    """``ports.Storage`` in memory (tenant notifications: memory_notify)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.RLock()
         self._cases: dict[tuple[str, str], Case] = {}
         self._events: dict[str, list[Event]] = {}
@@ -198,6 +200,7 @@ class MemoryStore:
             if idempotency is not None:
                 self._idempotency[(idempotency.actor_id, idempotency.key)] = _doc(idempotency.to_dict())
             self._add_watch_starts(outbox)
+            self._add_notifications(change)
             self._step_quota(quota)
 
     def save_change(self, change: Change, *, expected_version: int, guard: MailSeen | None = None,
@@ -254,6 +257,7 @@ class MemoryStore:
                 self._cases[(stored.property_id, stored.case_id)] = stored
                 self._events.setdefault(stored.key, []).append(copy.deepcopy(change.event))
             self._add_watch_starts(outbox)
+            self._add_notifications(change)
             self._step_quota(quota)
 
     def _check_quota(self, quota: Any) -> None:

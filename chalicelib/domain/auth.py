@@ -171,6 +171,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "archive.access_log": frozenset({"manager", "admin"}),
     # Match a case's free-text unit to an archive location.
     "case.locate": _FRONT_AND_UP,
+    # Being told (chalicelib/domain/notify.py): a tenant's own feed, devices and
+    # preferences. Staff have no feed: they are told through the queue's unread marker.
+    "notify.read": frozenset({"tenant"}),
+    "notify.settings": frozenset({"tenant"}),
 }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.domain import deadlines
+from chalicelib.domain.auth import STAFF_ROLES
 from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
 
 KINDS = ("consultation", "complaint", "request")
@@ -93,6 +94,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "key_entry": frozenset(STATUSES),
     # Staff match a case's free-text unit to a place in the owner archive (chalicelib/domain/archive.py).
     "locate": frozenset(STATUSES),
+    "staff_read": frozenset(STATUSES),  # a staff member opened a case the tenant wrote on (``staff_read``)
 }
 
 
@@ -188,6 +190,11 @@ class Case:
     occurred_at: datetime | None = None
     version: int = 0
     updated_at: datetime | None = None
+    # Staff are told when the tenant writes (``staff_attention``): how many of the
+    # tenant's messages, ratings or reopenings no staff member has seen, and when
+    # the last came. Staff-only fields (chalicelib/domain/views.py).
+    unread_for_staff: int = 0
+    tenant_wrote_at: str | None = None
 
     @property
     def key(self) -> str:
@@ -526,6 +533,7 @@ def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlin
     before = copy.deepcopy(case)
     after = copy.deepcopy(case)
     data = mutate(after) or {}
+    staff_attention(after, actor, action, now)
     note_major_decision(after, actor, now)
     recompute_deadlines(after, policy)
     after.version = before.version + 1
@@ -536,6 +544,40 @@ def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlin
         if old != new:
             changes[name] = {"from": old, "to": new}
     return Change(after, Event(seq=after.version, at=now, actor=actor, action=action, changes=changes, data=data))
+
+
+# --- staff are told when the tenant writes ---------------------------------------
+
+# What a tenant writes on their case that staff should read.
+TENANT_WRITES = frozenset({"message", "rate", "reopen"})
+
+
+def staff_attention(case: Case, actor: Actor, action: str, now: datetime) -> None:
+    """The unread marker (mutates ``case``): a tenant's message, rating or
+    reopening adds one; any staff action on the case clears it (they acted
+    on it, so they saw it). The system's own writes leave it as it is."""
+    if actor.role == "tenant" and action in TENANT_WRITES:
+        case.unread_for_staff += 1
+        case.tenant_wrote_at = iso(now)
+    elif actor.role in STAFF_ROLES:
+        case.unread_for_staff = 0
+
+
+def staff_read(case: Case, actor: Actor, now: datetime) -> Change | None:
+    """A staff member opened a case with unread tenant writing: the marker is
+    cleared, with an internal event saying who read it. None when nothing is
+    unread (opening a case writes nothing then). Not an action: nothing else
+    about the case changes, and a manager reading a major complaint has not
+    yet judged it (``note_major_decision`` is not applied)."""
+    _require_aware(now)
+    if case.unread_for_staff == 0 or actor.role not in STAFF_ROLES:
+        return None
+    after = copy.deepcopy(case)
+    after.unread_for_staff = 0
+    after.version = case.version + 1
+    event = Event(seq=after.version, at=now, actor=actor, action="staff_read",
+                  changes={"unread_for_staff": {"from": case.unread_for_staff, "to": 0}}, data={})
+    return Change(after, event)
 
 
 def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:

@@ -131,6 +131,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
                              if case.entry_permission else None),
         "location": dict(case.location) if case.location else None,
         "occurred_at": iso(case.occurred_at) if case.occurred_at else None,
+        # Staff only: the tenant wrote and no staff member has read it yet (queue and case).
+        "unread_for_staff": case.unread_for_staff, "tenant_wrote_at": case.tenant_wrote_at,
     }
     if actions is not None:
         view["actions"] = list(actions)

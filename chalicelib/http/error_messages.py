@@ -191,6 +191,15 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "duplicate_id": ("编号重复。", "編號重複。", "The id is used twice."),
     "invalid_date": ("日期不正确。", "日期不正確。", "The date is not valid."),
     "occurred_in_future": ("发生时间不能晚于现在。", "發生時間不能晚於現在。", "The event time cannot be in the future."),
+    # tenant notifications (chalicelib/domain/notify.py)
+    "notification_not_found": ("找不到该通知。", "找不到該通知。", "No such notification."),
+    "device_not_found": ("找不到该设备。", "找不到該裝置。", "No such device."),
+    "subscription_not_found": ("找不到该浏览器订阅。", "找不到該瀏覽器訂閱。", "No such browser subscription."),
+    "invalid_device_token": ("设备推送令牌不正确。", "裝置推送令牌不正確。", "The device's push token is not valid."),
+    "invalid_push_endpoint": ("不接受该推送地址。", "不接受該推送地址。", "This push endpoint is not accepted."),
+    "invalid_push_keys": ("推送订阅的密钥不正确。", "推送訂閱的密鑰不正確。", "The push subscription's keys are not valid."),
+    "push_unavailable": ("本环境没有配置手机推送。", "本環境沒有設定手機推送。", "Mobile push is not configured here."),
+    "webpush_unavailable": ("本环境没有配置浏览器推送。", "本環境沒有設定瀏覽器推送。", "Web Push is not configured here."),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {code: dict(zip(LANGS, texts, strict=True))

@@ -206,6 +206,29 @@ ROUTES.update({
     ("GET", "/v1/me/tenant"): ("The caller's own tenant record", "tenant.read_own", None, 200),
 })
 
+# Being told (chalicelib/http/routes_notify.py): tenants only; staff get 403 forbidden.
+ROUTES.update({
+    ("GET", "/v1/me/notifications"): (
+        "The tenant's notifications, newest first, in their language, with unread_count", "notify.read", None, 200),
+    ("POST", "/v1/me/notifications/read"): (
+        "Mark notifications read: ids (all the caller's, else 404 notification_not_found) and/or up_to",
+        "notify.read", "MarkNotificationsRead", 200),
+    ("POST", "/v1/me/devices"): ("Register a phone for push (FCM or APNs token; an SNS platform endpoint)",
+                                 "notify.settings", "RegisterDevice", 201),
+    ("DELETE", "/v1/me/devices/{device_id}"): ("Forget a registered phone (empty body or {})", "notify.settings",
+                                               "Empty", 204),
+    ("GET", "/v1/me/webpush"): ("The VAPID public key (applicationServerKey) for a browser's push subscription",
+                                "notify.settings", None, 200),
+    ("POST", "/v1/me/webpush"): ("Store a browser's Web Push subscription (a known push service, https)",
+                                 "notify.settings", "SubscribeWebPush", 201),
+    ("DELETE", "/v1/me/webpush/{subscription_id}"): ("Forget a Web Push subscription (empty body or {})",
+                                                     "notify.settings", "Empty", 204),
+    ("GET", "/v1/me/preferences"): ("Notification channels, quiet hours and language", "notify.settings", None,
+                                    200),
+    ("PUT", "/v1/me/preferences"): ("Set notification channels, quiet hours (property-local) and language",
+                                    "notify.settings", "PutPreferences", 200),
+})
+
 # The staff console's page and assets (public: the page holds no data; the API checks every call).
 ROUTES.update({
     ("GET", "/console"): ("Staff console page", None, None, 200),
@@ -380,6 +403,9 @@ _CASE: dict[str, Any] = {
                                "properties": {"kind": _STR, "building_id": _STR, "unit_id": _STR, "room_id": _STR,
                                               "area_id": _STR, "label": _STR}}),
         "occurred_at": _NTIME,
+        "unread_for_staff": {"type": "integer", "description": "messages, ratings and reopenings from the tenant no "
+                             "staff member has read yet. " + _STAFF_ONLY},
+        "tenant_wrote_at": {**_NTIME, "description": "when the tenant last wrote. " + _STAFF_ONLY},
         "entry_permission": _nullable({"type": "object", "description": "the tenant's word on entering the unit "
                                        "with the spare key (the key register)",
                                        "properties": {"granted": {"type": "boolean"}, "note": _STR, "at": _TIME,
@@ -509,6 +535,7 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
     "/v1/me/tenant": {"property_id": {"type": "string", "description": "which, when the token names several"}},
     CASE + "/timeline": {"limit": _limit(100), "cursor": {
         "type": "string", "description": "timeline_cursor of the case, or next_cursor of the previous page"}},
+    "/v1/me/notifications": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/approvals": {"limit": _limit(100)},
     "/v1/properties/{property_id}/quarantine": {"limit": _limit(100), "cursor": _CURSOR},
     "/v1/quarantine/unrouted": {"limit": _limit(100), "cursor": _CURSOR},
@@ -672,7 +699,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
-                                 "resident_id")
+                                 "resident_id", "device_id", "subscription_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

@@ -403,8 +403,11 @@ class CaseService:
     def read(self, principal: auth.Principal, property_id: str, case_id: str, *,
              timeline_limit: int = TIMELINE_EMBEDDED) -> tuple[Case, list[Event], str | None]:
         """A case and the latest ``timeline_limit`` events of its timeline (as
-        ``timeline`` pages them), with the cursor to the older ones."""
+        ``timeline`` pages them), with the cursor to the older ones. Staff opening a
+        case the tenant wrote on clear its unread marker (``_mark_read_by_staff``)."""
         case = self._visible_case(principal, property_id, case_id)
+        if principal.is_staff and case.unread_for_staff:
+            case = self._mark_read_by_staff(principal, case)
         events, cursor = self._timeline_page(principal, case, limit=timeline_limit, cursor=None)
         return case, events, cursor
 
@@ -425,10 +428,25 @@ class CaseService:
     def get(self, principal: auth.Principal, property_id: str, case_id: str) -> tuple[Case, list[Event]]:
         """A case and its timeline (tenants see only their own, without internal events)."""
         case = self._visible_case(principal, property_id, case_id)
+        if principal.is_staff and case.unread_for_staff:
+            case = self._mark_read_by_staff(principal, case)
         events = self.store.events(case)
         if principal.role == "tenant":
             events = [e for e in events if views.tenant_sees(e)]
         return case, events
+
+    def _mark_read_by_staff(self, principal: auth.Principal, case: Case) -> Case:
+        """A staff member opened a case the tenant wrote on: the unread marker is
+        cleared (``cases.staff_read``). A concurrent write wins; the marker then
+        stays for the next reader, and this one still sees the case."""
+        change = cases.staff_read(case, actor_of(principal), self.clock())
+        if change is None:
+            return case
+        try:
+            self.store.save_change(change, expected_version=case.version)
+        except VersionConflict:
+            return case
+        return change.case
 
     def attachment(self, principal: auth.Principal, property_id: str, case_id: str,
                    n: int) -> tuple[dict[str, Any], str]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
     from chalicelib.domain.keys import Entry, Key, KeyChange
+    from chalicelib.domain.notify import Notification
     from chalicelib.domain.quotas import Quota
     from chalicelib.domain.replies import Reply
     from chalicelib.domain.uploads import Upload
@@ -48,6 +49,15 @@ class IdempotentReplay(Exception):
 
 class QuotaExceeded(Exception):
     """The quota counter is at its limit for this window: nothing was written."""
+
+
+class PushStale(Exception):
+    """A push target (SNS endpoint, Web Push subscription) takes no more
+    messages (disabled, unsubscribed): the caller forgets it."""
+
+
+class PushFailed(Exception):
+    """A push attempt failed; a later one may succeed."""
 
 
 # --- values passed to the store ---------------------------------------------
@@ -121,6 +131,20 @@ class MailSeen:
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case_key, "s3_key": self.s3_key}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Outbox record of a tenant notification still to be delivered (mobile
+    push, Web Push, email). The store writes it with the notification, in the
+    transaction of the change that made it (``notify.for_change``), so none is
+    lost; the deliver schedule drains it when ``due`` (quiet hours move it on),
+    keeping the channels already ``done`` so a retry never repeats them."""
+
+    notification: Notification
+    due: datetime
+    attempts: int = 0
+    done: tuple[str, ...] = ()
 
 
 # --- the aggregates -------------------------------------------------------------
@@ -416,13 +440,70 @@ class KeyStore(Protocol):
     def keys_out(self, property_id: str, *, due_before: datetime | None = None) -> list[Key]:
         """Lent keys of the property by due time (earliest first), only those
         due before ``due_before`` when given: an index Query, never a Scan."""
+class NotificationStore(Protocol):
+    """A tenant's notification feed, their delivery targets and preferences,
+    and the delivery outbox. Feed entries and outbox records are written by
+    ``create_case``, ``save_change`` and ``save_reply`` with the change itself
+    (one per event ``notify.for_change`` names, conditional on not existing)."""
+
+    def notifications(self, tenant_id: str, *, limit: int,
+                      cursor: str | None) -> tuple[list[tuple[str, Notification, bool]], str | None]:
+        """(id, notification, read) of a tenant, newest first: one Query per page."""
+
+    def unread_notifications(self, tenant_id: str) -> int:
+        """How many of the tenant's notifications are unread."""
+
+    def unknown_notifications(self, tenant_id: str, ids: Sequence[str]) -> list[str]:
+        """Of ``ids`` (at most 100), those that are not this tenant's notifications."""
+
+    def mark_notifications_read(self, tenant_id: str, ids: Sequence[str]) -> int:
+        """Mark the tenant's notifications read, each by a conditional write (a
+        concurrent or repeated call never counts one twice); the number this call marked."""
+
+    def mark_notifications_read_up_to(self, tenant_id: str, up_to: str, *, limit: int) -> int:
+        """Mark read up to ``limit`` of the tenant's unread notifications with id
+        at or before ``up_to`` (older or equal); the number this call marked."""
+
+    def notify_settings(self, tenant_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]],
+                                                      list[dict[str, Any]]]:
+        """The tenant's preferences (None: never set), registered devices and
+        Web Push subscriptions, in one read."""
+
+    def put_notify_preferences(self, tenant_id: str, prefs: dict[str, Any]) -> None:
+        """Store (overwrite) the tenant's preferences."""
+
+    def put_device(self, tenant_id: str, record: dict[str, Any]) -> None:
+        """Store a device (``record["id"]``), overwriting one with that id."""
+
+    def delete_device(self, tenant_id: str, device_id: str) -> dict[str, Any] | None:
+        """Remove a device; the record removed, None when there was none."""
+
+    def put_webpush(self, tenant_id: str, record: dict[str, Any]) -> None:
+        """Store a Web Push subscription (``record["id"]``), overwriting one with that id."""
+
+    def delete_webpush(self, tenant_id: str, subscription_id: str) -> dict[str, Any] | None:
+        """Remove a Web Push subscription; the record removed, or None."""
+
+    def due_deliveries(self, now: datetime, *, limit: int) -> list[Delivery]:
+        """Outbox records due at or before ``now``, earliest first."""
+
+    def reschedule_delivery(self, old: Delivery, new: Delivery) -> bool:
+        """Replace ``old`` by ``new`` (a later due time, channels done, attempts),
+        atomically and only if ``old`` is still there: False when another worker
+        took it first (then nothing is written)."""
+
+    def finish_delivery(self, delivery: Delivery) -> bool:
+        """Remove the record; False when it was gone already (another worker's)."""
+
+    def tenant_record(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        """The tenant as registered at the property (email, language), or None."""
 
 
 class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):
     """What the report service reads (cases, properties) and writes (reports)."""
 
 
-class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, Protocol):
+class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, NotificationStore, Protocol):
     """Everything at once: what the runtime builds and hands to the services."""
 
 

@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 CHALICELIB = REPO / "chalicelib"
 MAY_LOAD_LATE = ("boto3", "botocore", "jwt", "fastjsonschema", "email", "html", "PIL", "chalicelib.adapters",
                  "chalicelib.services", "chalicelib.mail.outgoing",
-                 "urllib.request")  # urllib.request (http.client, email): the JWKS fetch only
+                 "urllib.request",  # urllib.request (http.client, email): the JWKS fetch only
+                 # Web Push (chalicelib/adapters/push.py): only the delivery worker and key set-up load them.
+                 "pywebpush", "py_vapid", "cryptography")
 HEAVY = ("boto3", "pynamodb", "jwt", "fastjsonschema", "email", "html.parser", "PIL", "chalicelib.services",
          "chalicelib.adapters")
 

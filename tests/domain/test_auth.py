@@ -494,6 +494,8 @@ EXPECTED_PERMISSIONS = {
     "archive.write": {"manager", "director", "admin"},
     "archive.access_log": {"manager", "admin"},
     "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "notify.read": {"tenant"},
+    "notify.settings": {"tenant"},
 }
 
 

@@ -112,6 +112,7 @@ def trails() -> list[Trail]:
             .act("classify", DESK, kind="consultation")
             .act("answer", DESK, message="FOR-TENANT-answer-before-reopen")
             .act("reopen", TENANT, reason="tenant-reopen-after-close"))
+    back.apply(lambda c: cases.staff_read(c, DESK, back.now))  # the desk opened it: the unread marker clears
     staff_mail = {"note": "INTERNAL-staff-mail-note", "via": "email", "from": "INTERNAL-engineer@example.cn",
                   "attachments": [{"ref": "attachments/P1/x/1-INTERNAL.jpg"}]}
     back.act("note", Actor("INTERNAL-engineer@example.cn", "staff_mail", "INTERNAL-engineer"), **staff_mail)

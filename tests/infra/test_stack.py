@@ -11,7 +11,7 @@ from chalicelib.resources import for_stage
 # Every name the stack gives a resource comes from chalicelib/resources.py.
 DEV = for_stage("dev")
 FUNCTIONS = ("APIHandler", "InboundMail", "WrittenReplyOutbox", "WatchTasks", "WatchOutbox",
-             "CallbackReminders", "HandoverAndStats", "MakeThumbnails", "KeysOverdue")
+             "CallbackReminders", "HandoverAndStats", "MakeThumbnails", "KeysOverdue", "DeliverNotifications")
 
 
 def _tables(t: dict) -> dict:
@@ -120,9 +120,11 @@ def test_sns_topic_and_lambda_subscriptions(dev):
         (ev,) = fns[fn]["Properties"]["Events"].values()
         assert ev["Type"] == "SQS" and ev["Properties"]["Queue"]["Fn::Sub"].endswith(":" + queue)
     schedules = {fn: [e["Properties"]["Schedule"] for e in fns[fn]["Properties"]["Events"].values()]
-                 for fn in ("WrittenReplyOutbox", "WatchOutbox", "HandoverAndStats", "KeysOverdue")}
+                 for fn in ("WrittenReplyOutbox", "WatchOutbox", "HandoverAndStats", "KeysOverdue",
+                            "DeliverNotifications")}
     assert schedules == {"WrittenReplyOutbox": ["rate(5 minutes)"], "WatchOutbox": ["rate(1 minute)"],
-                         "HandoverAndStats": ["cron(5 * * * ? *)"], "KeysOverdue": ["rate(5 minutes)"]}
+                         "HandoverAndStats": ["cron(5 * * * ? *)"], "KeysOverdue": ["rate(5 minutes)"],
+                         "DeliverNotifications": ["rate(1 minute)"]}
 
 
 def test_functions_environment_points_at_the_resources(dev):
@@ -338,8 +340,12 @@ def test_lambda_roles_least_privilege(dev):
     assert "s3:DeleteObject" not in acts["MakeThumbnails"]
     assert not any(x.startswith("s3:") for fn in set(FUNCTIONS) - {"InboundMail", "APIHandler", "MakeThumbnails"}
                    for x in acts[fn])
-    for fn in ("WrittenReplyOutbox", "HandoverAndStats", "KeysOverdue"):
+    for fn in ("WrittenReplyOutbox", "HandoverAndStats", "KeysOverdue", "DeliverNotifications"):
         assert not any(x.startswith(("states:", "scheduler:", "s3:", "sqs:", "iam:")) for x in acts[fn]), fn
+    assert {"sns:Publish", "sns:DeleteEndpoint"} <= acts["DeliverNotifications"]
+    assert "sns:CreatePlatformEndpoint" in acts["APIHandler"]
+    assert not any(x.startswith("sns:") for fn in set(FUNCTIONS) - {"APIHandler", "DeliverNotifications"}
+                   for x in acts[fn])
     for fn in set(FUNCTIONS) - {"WatchTasks"}:
         assert not any(x.startswith("states:SendTask") for x in acts[fn]), fn
 

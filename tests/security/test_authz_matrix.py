@@ -107,6 +107,12 @@ BODIES: dict[str, dict] = {
     "PutResident": {"unit_id": "3-1201", "name": "李女士", "role": "owner", "phones": ["138 1234 5678"]},
     "AddRenovation": {"started_on": "2024-03-01", "contractor": "美家装饰"},
     "LocateCase": {"location": {"unit_id": "3-1201", "room_id": "kitchen"}},
+    "MarkNotificationsRead": {"up_to": "~"},
+    "RegisterDevice": {"platform": "fcm", "token": "matrix-fcm-token"},
+    "SubscribeWebPush": {"endpoint": "https://fcm.googleapis.com/fcm/send/matrix",
+                         "keys": {"p256dh": "BA" + "a" * 85, "auth": "a" * 22}},
+    "PutPreferences": {"quiet_hours": {"from": "22:00", "to": "07:00"}, "lang": "zh-Hant"},
+    "Empty": {},
 }
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # what the uploads in the matrix "post"
 
@@ -228,6 +234,7 @@ class World:
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
         self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = self.upload = self.key_id = None
+        self.device = self.subscription = None
 
     def _upload_as(self, token: str) -> str:
         """An upload of ``token``'s holder with its file in place (as S3 stores a presigned POST's)."""
@@ -288,6 +295,16 @@ class World:
                 s, out = call(c, "PUT", f"/v1/properties/{pid}/tenants/tenant-1", admin,
                               {"name": "李女士", "email": f"li.{pid.lower()}@example.cn", "unit": "3栋1201"})
                 assert s == 200, out
+        if "{device_id}" in path:  # the tenant's phone (registering again is idempotent)
+            s, device = call(c, "POST", "/v1/me/devices", make_token("tenant", subject="tenant-1"),
+                             BODIES["RegisterDevice"])
+            assert s == 201, device
+            self.device = device["id"]
+        if "{subscription_id}" in path:
+            s, sub = call(c, "POST", "/v1/me/webpush", make_token("tenant", subject="tenant-1"),
+                          BODIES["SubscribeWebPush"])
+            assert s == 201, sub
+            self.subscription = sub["id"]
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -331,7 +348,8 @@ class World:
         values = {"property_id": OWN, "case_id": case, "reply_id": self.reply, "tenant_id": "tenant-1",
                   "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1",
                   "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id,
-                  "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1"}
+                  "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1",
+                  "device_id": self.device, "subscription_id": self.subscription}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
@@ -344,9 +362,11 @@ class World:
 
 @pytest.fixture
 def world(client, mailbox, monkeypatch):
+    from tests.api.test_notify_api import configure_push
     monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)
     from tests.cognito_pool import make_pool
     make_pool(monkeypatch)  # tenants are invited into it
+    configure_push(monkeypatch)  # so a tenant's device and Web Push routes can succeed
     return World(client)
 
 

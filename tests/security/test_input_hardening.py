@@ -119,7 +119,9 @@ def dynamodb_snapshot() -> dict[str, list[str]]:
 
 @pytest.fixture
 def world(client, mailbox, monkeypatch):
+    from tests.api.test_notify_api import configure_push
     monkeypatch.setenv("TD_MAIL_BUCKET", MAIL_BUCKET)  # the bodies' attachments are stored objects there
+    configure_push(monkeypatch)
     return World(client)
 
 

@@ -89,7 +89,7 @@ def test_messages_per_case_per_minute(svc, clock):
     with pytest.raises(RateLimited) as err:
         svc.act(TENANT, "P1", case.case_id, "message", {"text": "再补充"})
     assert err.value.retry_after == 60
-    assert svc.get(ADMIN, "P1", case.case_id)[0].version == 3  # the refused message changed nothing
+    assert svc.store.get_case("P1", case.case_id).version == 3  # the refused message changed nothing
     svc.act(TENANT, "P1", other.case_id, "message", {"text": "另一件"})  # per case
     clock.advance(seconds=60)
     svc.act(TENANT, "P1", case.case_id, "message", {"text": "一分钟后"})

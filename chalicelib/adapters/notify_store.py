@@ -1,0 +1,228 @@
+"""Tenant notifications in DynamoDB (the ``records`` table): the feed, its
+unread marker, delivery targets and preferences, and the delivery outbox.
+``DynamoStore`` mixes this in; the key formats below live here only.
+
+- a tenant's feed, newest first: ``FEED#<tenant>``, sort key
+  ``<event time>#<property>#<case>#<seq>`` (the id clients see). Written in the
+  change's own transaction, conditional on not existing: one per event;
+- unread ones: the sparse index ``lookup`` (``UNREAD#<tenant>``, same sort key),
+  present until read; marking read removes it by a conditional update;
+- where and how to tell a tenant: ``NOTIFY_TO#<tenant>`` with ``PREFS``,
+  ``DEVICE#<id>``, ``WEBPUSH#<id>``: one Query reads them all;
+- the delivery outbox: ``NOTIFY_OUTBOX``, sort key ``<due>#<feed key>``; a
+  reschedule (quiet hours, retry) is a delete and a put in one transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.exceptions import DeleteError, PutError, QueryError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.models import RecordModel
+from chalicelib.domain import notify
+from chalicelib.domain.cases import Change, iso, parse_iso
+from chalicelib.domain.errors import BadRequest
+from chalicelib.services.ports import Delivery
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
+
+    from chalicelib.adapters.models import MetaModel, Models
+
+OUTBOX = "NOTIFY_OUTBOX"
+PREFS = "PREFS"
+
+
+def feed_pk(tenant_id: str) -> str:
+    return f"FEED#{tenant_id}"
+
+
+def unread_pk(tenant_id: str) -> str:
+    return f"UNREAD#{tenant_id}"
+
+
+def feed_sk(n: notify.Notification) -> str:
+    return f"{iso(n.at)}#{n.property_id}#{n.case_id}#{n.seq:06d}"
+
+
+def targets_pk(tenant_id: str) -> str:
+    return f"NOTIFY_TO#{tenant_id}"
+
+
+def device_sk(device_id: str) -> str:
+    return f"DEVICE#{device_id}"
+
+
+def webpush_sk(subscription_id: str) -> str:
+    return f"WEBPUSH#{subscription_id}"
+
+
+def outbox_sk(d: Delivery) -> str:
+    return f"{iso(d.due)}#{d.notification.tenant_id}#{feed_sk(d.notification)}"
+
+
+def _delivery(data: dict[str, Any]) -> Delivery:
+    return Delivery(notify.Notification.from_dict(data["notification"]), parse_iso(data["due"]),
+                    int(data.get("attempts", 0)), tuple(data.get("done") or ()))
+
+
+def _delivery_doc(d: Delivery) -> dict[str, Any]:
+    return {"notification": d.notification.to_dict(), "due": iso(d.due), "attempts": d.attempts,
+            "done": list(d.done)}
+
+
+def notification_items(model: type[RecordModel], change: Change | None) -> list[RecordModel]:
+    """The feed entry and the outbox record a change makes (none for most)."""
+    n = notify.for_change(change) if change is not None else None
+    if n is None:
+        return []
+    sk = feed_sk(n)
+    first = Delivery(n, n.at)
+    return [model(feed_pk(n.tenant_id), sk, lookup_pk=unread_pk(n.tenant_id), lookup_sk=sk, data=n.to_dict()),
+            model(OUTBOX, outbox_sk(first), data=_delivery_doc(first))]
+
+
+class DynamoNotifications:
+    """``ports.NotificationStore`` on the records table (mixed into DynamoStore)."""
+
+    m: Models
+    _connection: Connection
+
+    def _write_notifications(self, tx: TransactWrite, change: Change | None) -> int:
+        """Add the change's notification items to ``tx`` (each must not exist); how many."""
+        items = notification_items(self.m.Record, change)
+        for item in items:
+            tx.save(item, condition=self.m.Record.pk.does_not_exist())
+        return len(items)
+
+    # --- the feed ---------------------------------------------------------------
+
+    def notifications(self, tenant_id: str, *, limit: int,
+                      cursor: str | None) -> tuple[list[tuple[str, notify.Notification, bool]], str | None]:
+        from chalicelib.adapters.dynamodb import _decode_cursor, _encode_cursor
+        scope = f"feed:{tenant_id}"
+        result = self.m.Record.query(feed_pk(tenant_id), scan_index_forward=False, limit=limit, page_size=limit,
+                                     last_evaluated_key=_decode_cursor(scope, cursor))
+        try:
+            rows = [(i.sk, notify.Notification.from_dict(i.data or {}), i.lookup_pk is None) for i in result]
+        except QueryError as exc:
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        return rows, _encode_cursor(scope, result.last_evaluated_key)
+
+    def unread_notifications(self, tenant_id: str) -> int:
+        return self.m.Record.lookup.count(unread_pk(tenant_id))
+
+    def unknown_notifications(self, tenant_id: str, ids: Sequence[str]) -> list[str]:
+        wanted = list(dict.fromkeys(ids))[:100]
+        found = {i.sk for i in self.m.Record.batch_get([(feed_pk(tenant_id), sk) for sk in wanted],
+                                                       attributes_to_get=["pk", "sk"])}
+        return [sk for sk in wanted if sk not in found]
+
+    def _mark_read(self, tenant_id: str, sk: str) -> bool:
+        record = self.m.Record
+        try:
+            record(feed_pk(tenant_id), sk).update(actions=[record.lookup_pk.remove(), record.lookup_sk.remove()],
+                                                  condition=record.lookup_pk.exists(), add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False  # read already (or by a concurrent call), or not this tenant's
+            raise
+        return True
+
+    def mark_notifications_read(self, tenant_id: str, ids: Sequence[str]) -> int:
+        return sum(self._mark_read(tenant_id, sk) for sk in dict.fromkeys(ids))
+
+    def mark_notifications_read_up_to(self, tenant_id: str, up_to: str, *, limit: int) -> int:
+        record = self.m.Record
+        unread = record.lookup.query(unread_pk(tenant_id), record.lookup_sk <= up_to, limit=limit, page_size=limit)
+        return sum(self._mark_read(tenant_id, i.sk) for i in unread)
+
+    # --- targets and preferences ------------------------------------------------------
+
+    def notify_settings(self, tenant_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]],
+                                                      list[dict[str, Any]]]:
+        prefs, devices, subs = None, [], []
+        for item in self.m.Record.query(targets_pk(tenant_id), consistent_read=True):
+            if item.sk == PREFS:
+                prefs = item.data or {}
+            elif item.sk.startswith(device_sk("")):
+                devices.append(item.data or {})
+            elif item.sk.startswith(webpush_sk("")):
+                subs.append(item.data or {})
+        return prefs, devices, subs
+
+    def _put_target(self, tenant_id: str, sk: str, data: dict[str, Any]) -> None:
+        self.m.Record(targets_pk(tenant_id), sk, data=data).save(add_version_condition=False)
+
+    def _delete_target(self, tenant_id: str, sk: str) -> dict[str, Any] | None:
+        record = self.m.Record
+        found = list(record.query(targets_pk(tenant_id), record.sk == sk, consistent_read=True))
+        if not found:
+            return None
+        try:
+            found[0].delete(condition=record.pk.exists(), add_version_condition=False)
+        except DeleteError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None  # removed meanwhile
+            raise
+        return found[0].data or {}
+
+    def put_notify_preferences(self, tenant_id: str, prefs: dict[str, Any]) -> None:
+        self._put_target(tenant_id, PREFS, prefs)
+
+    def put_device(self, tenant_id: str, record: dict[str, Any]) -> None:
+        self._put_target(tenant_id, device_sk(record["id"]), record)
+
+    def delete_device(self, tenant_id: str, device_id: str) -> dict[str, Any] | None:
+        return self._delete_target(tenant_id, device_sk(device_id))
+
+    def put_webpush(self, tenant_id: str, record: dict[str, Any]) -> None:
+        self._put_target(tenant_id, webpush_sk(record["id"]), record)
+
+    def delete_webpush(self, tenant_id: str, subscription_id: str) -> dict[str, Any] | None:
+        return self._delete_target(tenant_id, webpush_sk(subscription_id))
+
+    # --- the delivery outbox -------------------------------------------------------------
+
+    def due_deliveries(self, now: datetime, *, limit: int) -> list[Delivery]:
+        record = self.m.Record
+        # "~" sorts after every character of the rest of the key: everything due at ``now``.
+        return [_delivery(i.data or {}) for i in record.query(OUTBOX, record.sk <= f"{iso(now)}~", limit=limit,
+                                                               page_size=limit, consistent_read=True)]
+
+    def reschedule_delivery(self, old: Delivery, new: Delivery) -> bool:
+        record = self.m.Record
+        try:
+            if outbox_sk(new) == outbox_sk(old):
+                record(OUTBOX, outbox_sk(new), data=_delivery_doc(new)).save(condition=record.pk.exists(),
+                                                                             add_version_condition=False)
+                return True
+            with TransactWrite(connection=self._connection) as tx:
+                tx.delete(record(OUTBOX, outbox_sk(old)), condition=record.pk.exists(), add_version_condition=False)
+                tx.save(record(OUTBOX, outbox_sk(new), data=_delivery_doc(new)))
+        except (TransactWriteError, PutError):
+            return False  # another worker took or moved it
+        return True
+
+    def finish_delivery(self, delivery: Delivery) -> bool:
+        record = self.m.Record
+        try:
+            record(OUTBOX, outbox_sk(delivery)).delete(condition=record.pk.exists(), add_version_condition=False)
+        except DeleteError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def tenant_record(self, property_id: str, tenant_id: str) -> dict[str, Any] | None:
+        from chalicelib.adapters.dynamodb import tenant_key
+        key = tenant_key(property_id, tenant_id)
+        item = self.get_meta([key]).get(key)
+        return item.data if item is not None else None
+
+    def get_meta(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], MetaModel]:
+        raise NotImplementedError  # DynamoStore's
+

@@ -1,0 +1,115 @@
+"""The notification store's contract (ports.NotificationStore) on both stores:
+a notification per event, written with the change or not at all; the feed's
+order, cursor and unread marks; targets; the delivery outbox's conditions."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain import cases
+from chalicelib.domain.errors import BadRequest, VersionConflict
+from chalicelib.services.ports import Delivery
+from tests.conftest import T0
+from tests.contract.test_storage_contract import act, created, new
+
+
+@pytest.fixture(params=["memory", "dynamo"])
+def repo(request):
+    if request.param == "memory":
+        from chalicelib.adapters.memory import MemoryStore
+        return MemoryStore()
+    return request.getfixturevalue("store")
+
+
+def assign(repo, case, minutes=5):
+    change = act(case, "assign", now=T0 + timedelta(minutes=minutes), assignee="eng-1", department="engineering")
+    repo.save_change(change, expected_version=case.version)
+    return change
+
+
+def test_a_notification_is_written_with_its_event_and_only_once(repo):
+    case = created(repo)
+    change = assign(repo, case)
+    with pytest.raises(VersionConflict):  # a retried write of the same change
+        repo.save_change(change, expected_version=case.version)
+    rows, cursor = repo.notifications("tenant-1", limit=10, cursor=None)
+    assert [(n.kind, n.seq, read) for _, n, read in rows] == [("assigned", 2, False), ("received", 1, False)]
+    assert cursor is None and repo.unread_notifications("tenant-1") == 2
+    assert rows[0][1].params == {} and rows[1][1].params == {"channel": "app"}
+    # an internal action adds nothing; a case without a tenant tells nobody
+    repo.save_change(act(repo.get_case("P1", case.case_id), "note"), expected_version=2)
+    created(repo, "TD-20261123-0002", tenant=None, actor=cases.Actor("desk-1", "front_desk"), channel="phone",
+            reporter={"name": "访客", "phone": "138"})
+    assert len(repo.notifications("tenant-1", limit=10, cursor=None)[0]) == 2
+    assert len(repo.due_deliveries(T0 + timedelta(hours=1), limit=10)) == 2
+
+
+def test_the_feed_pages_newest_first_and_refuses_foreign_cursors(repo):
+    for n in range(3):
+        created(repo, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))
+    first, cursor = repo.notifications("tenant-1", limit=2, cursor=None)
+    second, last = repo.notifications("tenant-1", limit=2, cursor=cursor)
+    assert [n.case_id for _, n, _ in first + second] == ["TD-20261123-0003", "TD-20261123-0002",
+                                                          "TD-20261123-0001"]
+    assert last is None
+    with pytest.raises(BadRequest):
+        repo.notifications("tenant-2", limit=2, cursor=cursor)
+
+
+def test_read_marks_are_conditional_and_per_tenant(repo):
+    for n in range(3):
+        created(repo, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))
+    created(repo, "TD-20261123-0009", tenant="tenant-2", actor=cases.Actor("tenant-2", "tenant", "陳先生"))
+    ids = [i for i, _, _ in repo.notifications("tenant-1", limit=10, cursor=None)[0]]
+    theirs = repo.notifications("tenant-2", limit=10, cursor=None)[0][0][0]
+    assert repo.unknown_notifications("tenant-1", [ids[0], theirs, "nope"]) == [theirs, "nope"]
+    assert repo.mark_notifications_read("tenant-1", [ids[0], ids[0]]) == 1
+    assert repo.mark_notifications_read("tenant-1", [ids[0]]) == 0
+    assert repo.mark_notifications_read("tenant-1", [theirs]) == 0
+    assert repo.mark_notifications_read_up_to("tenant-1", ids[1], limit=10) == 2
+    assert repo.unread_notifications("tenant-1") == 0 and repo.unread_notifications("tenant-2") == 1
+    assert [read for _, _, read in repo.notifications("tenant-1", limit=10, cursor=None)[0]] == [True] * 3
+
+
+def test_targets_and_preferences_in_one_read(repo):
+    assert repo.notify_settings("tenant-1") == (None, [], [])
+    repo.put_notify_preferences("tenant-1", {"lang": "en"})
+    repo.put_device("tenant-1", {"id": "d1", "platform": "fcm", "endpoint_arn": "arn:1"})
+    repo.put_device("tenant-1", {"id": "d1", "platform": "fcm", "endpoint_arn": "arn:2"})  # overwrites
+    repo.put_webpush("tenant-1", {"id": "w1", "endpoint": "https://fcm.googleapis.com/x", "keys": {}})
+    prefs, devices, subs = repo.notify_settings("tenant-1")
+    assert prefs == {"lang": "en"} and devices == [{"id": "d1", "platform": "fcm", "endpoint_arn": "arn:2"}]
+    assert [s["id"] for s in subs] == ["w1"]
+    assert repo.delete_device("tenant-2", "d1") is None
+    assert repo.delete_device("tenant-1", "d1")["endpoint_arn"] == "arn:2"
+    assert repo.delete_device("tenant-1", "d1") is None
+    assert repo.delete_webpush("tenant-1", "w1")["id"] == "w1"
+
+
+def test_the_outbox_is_claimed_by_one_worker_only(repo):
+    created(repo)
+    now = T0 + timedelta(minutes=1)
+    (due,) = repo.due_deliveries(now, limit=10)
+    assert due.notification.case_id == "TD-20261123-0001" and due.attempts == 0
+    claimed = replace(due, due=now + timedelta(minutes=5))
+    assert repo.reschedule_delivery(due, claimed) is True
+    assert repo.reschedule_delivery(due, claimed) is False  # a second worker loses
+    assert repo.due_deliveries(now, limit=10) == []
+    later = replace(claimed, due=now + timedelta(minutes=10), attempts=1, done=("email",))
+    assert repo.reschedule_delivery(claimed, later) is True
+    (again,) = repo.due_deliveries(now + timedelta(minutes=10), limit=10)
+    assert again == later
+    assert repo.finish_delivery(later) is True and repo.finish_delivery(later) is False
+    assert isinstance(again, Delivery)
+
+
+def test_a_failed_change_writes_no_notification(repo):
+    case = created(repo)
+    assign(repo, case)
+    stale = act(case, "assign", now=T0 + timedelta(minutes=9), assignee="eng-2", department="engineering")
+    with pytest.raises(VersionConflict):
+        repo.save_change(stale, expected_version=case.version)
+    assert len(repo.notifications("tenant-1", limit=10, cursor=None)[0]) == 2
+    assert new  # the contract suite's helpers are shared
