@@ -3,7 +3,8 @@ as a blueprint (``app.register_blueprint(app_routes)``), like the staff console.
 
 The files hold no data, so these routes are public; every call the app makes
 goes to the API with the tenant's bearer token. Only the files named in
-``ASSETS`` are served (text only: the icon is SVG, so no binary media types): no path from the request reaches the file system.
+``ASSETS`` are served (text only: the icon is SVG, no binary media types); no
+path from the request reaches the file system.
 ``/app/config.json`` tells the app how to sign in here (see ``sign_in_config``).
 The service worker is served from /app/ so that its scope is /app/.
 """

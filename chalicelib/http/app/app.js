@@ -33,7 +33,14 @@ function showError(err) {
 }
 const clearError = () => { $("#error").hidden = true; $("#error").textContent = ""; };
 
-function page(title, ...content) {
+// Each page draws itself only while its address is still the current one: a
+// slow answer for a page the tenant already left never replaces the next page.
+function pager() {
+  const at = location.hash;
+  return (...args) => { if (location.hash === at) render(...args); };
+}
+
+function render(title, ...content) {
   clearError();
   main.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, title), ...content);
   $("#page-title").focus();
@@ -50,6 +57,7 @@ function nav() {
 
 // --- sign in -----------------------------------------------------------------------
 async function signInPage() {
+  const page = pager();
   const cfg = await api.signInConfig().catch(() => ({ mode: "none" }));
   const parts = [];
   if (cfg.mode === "password") {
@@ -83,6 +91,7 @@ async function signInPage() {
 const statusBadge = (s) => h("span", { class: "status s-" + s, "data-status": s }, t("s_" + s));
 
 async function casesPage() {
+  const page = pager();
   page(t("cases"), h("p", {}, t("loading")));
   const [list, notes, waiting] = await Promise.all([api.myCases(), api.feed().catch(() => ({ items: [] })), drafts.all()]);
   const unread = new Set(notes.items.filter((n) => !n.read).map((n) => n.case_id));
@@ -108,6 +117,7 @@ function eventText(e) {
 }
 
 async function casePage(pid, cid) {
+  const page = pager();
   page(cid, h("p", {}, t("loading")));
   const [c, tl] = await Promise.all([api.getCase(pid, cid), api.timeline(pid, cid)]);
   let n = 0;
@@ -224,6 +234,7 @@ export async function flushDrafts() {
 }
 
 async function newCasePage() {
+  const page = pager();
   const categories = (info && info.categories) || [];
   const photos = [];
   const previews = h("div", { id: "previews", class: "photos" });
@@ -277,6 +288,7 @@ async function newCasePage() {
 
 // --- notifications -------------------------------------------------------------------
 async function notificationsPage() {
+  const page = pager();
   const data = await api.feed();
   const items = data.items.map((n) => h("li", { class: "note" + (n.read ? "" : " is-unread"), "data-id": n.id },
     h("a", { href: `#/case/${encodeURIComponent(n.property_id)}/${encodeURIComponent(n.case_id)}` }, h("strong", {}, n.title)),
@@ -290,6 +302,7 @@ async function notificationsPage() {
 
 // --- settings ------------------------------------------------------------------------
 async function settingsPage() {
+  const page = pager();
   const prefs = await api.preferences();
   const box = (ch) => h("label", { class: "choice" }, h("input", { type: "checkbox", id: "ch-" + ch, checked: prefs.channels[ch] }), t("ch_" + ch));
   const q = prefs.quiet_hours;
