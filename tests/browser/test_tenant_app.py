@@ -193,7 +193,7 @@ def test_a_case_written_offline_is_sent_once_when_the_network_returns(browser, s
         assert _count(stack, title) == 0
         context.set_offline(False)  # "online": the page sends the draft with the key it was written with
         page.wait_for_selector("#status:has-text('TD-')")
-        page.reload()
+        page.tap("#nav-cases")
         page.wait_for_selector("#case-list")
         assert page.locator("#drafts").count() == 0
         assert _count(stack, title) == 1
