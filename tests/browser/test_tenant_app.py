@@ -104,7 +104,8 @@ def test_files_manifest_and_config_are_served_and_nothing_else(stack):
     moto = re.match(r"https?://[^/]+", config["endpoint"]).group(0)
     assert moto in csp.split("connect-src")[1].split(";")[0]  # the app may reach the pool's endpoint
     with urllib.request.urlopen(stack.url + "/app/sw.js", timeout=5) as r:
-        assert r.headers["Content-Type"].startswith("text/javascript") and r.headers["Service-Worker-Allowed"] == "/app/"
+        assert r.headers["Content-Type"].startswith("text/javascript")
+        assert r.headers["Service-Worker-Allowed"] == "/app/"
     manifest = json.load(urllib.request.urlopen(stack.url + "/app/manifest.webmanifest", timeout=5))
     assert manifest["scope"] == "/app/" and manifest["display"] == "standalone" and manifest["icons"]
     for bad in ("/app/secret.py", "/app/..%2Froutes_app.py", "/app/%2E%2E%2Fapp.py"):
