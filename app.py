@@ -66,6 +66,10 @@ app.register_blueprint(edges_routes)
 from chalicelib.http.routes_notify import notify_routes  # noqa: E402
 
 app.register_blueprint(notify_routes)
+# The tenant app (a PWA) at /app: static files and its sign-in settings.
+from chalicelib.http.routes_app import app_routes  # noqa: E402
+
+app.register_blueprint(app_routes)
 
 
 @app.middleware("http")

@@ -2,7 +2,9 @@
 """Screenshots of the staff console: starts the local stack (``python -m
 devstack`` on free ports, its own signing key in a temporary directory),
 signs in in headless Chromium (Debian's /usr/bin/chromium, never a Playwright
-download) and saves the queue, a case page and the dashboard as PNGs.
+download) and saves the queue, a case page and the dashboard as PNGs, then the
+tenant app (/app) on a phone-sized screen: my cases, a case waiting for the
+tenant, new case, notifications.
 
     .venv/bin/python bench/screenshots.py [--out screenshots] [--lang zh-Hans|zh-Hant|en]
 
@@ -50,6 +52,37 @@ def start_stack(tmp: Path) -> tuple[subprocess.Popen, Path, str]:
     return proc, log, url
 
 
+# A phone (iPhone 13-sized, touch): the tenant app is mobile-first.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def app_shots(browser, url: str, tenant_token: str, lang: str, out: Path) -> list[Path]:
+    request = urllib.request.Request(url + "/v1/me/cases?limit=30", headers={"Authorization": f"Bearer {tenant_token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        cases = json.load(response)["items"]
+    waiting = next((c for c in cases if c["status"] == "awaiting_tenant"), cases[0])
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = context.new_page()
+    page.goto(url + "/app")
+    page.wait_for_selector("body[data-ready]")
+    page.select_option("#lang", lang)
+    page.fill("#token", tenant_token)
+    page.click("#use-token")
+    page.wait_for_selector("#case-list")
+    shots = []
+    for name, hash_, ready in (("cases", "#/cases", "#case-list"),
+                               ("case", f"#/case/{waiting['property_id']}/{waiting['case_id']}", "#timeline"),
+                               ("new", "#/new", "#case-form"), ("notifications", "#/notifications", "#feed")):
+        page.goto(f"{url}/app/index.html{hash_}")
+        page.wait_for_selector(ready)
+        page.wait_for_timeout(300)
+        path = out / f"app-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+    context.close()
+    return shots
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
@@ -89,6 +122,7 @@ def main() -> int:
                     path = out / f"console-{name}.png"
                     page.screenshot(path=str(path), full_page=True)
                     shots.append(path)
+                shots += app_shots(browser, url, tokens["TENANT"], args.lang, out)
                 browser.close()
         finally:
             proc.terminate()

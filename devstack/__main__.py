@@ -29,10 +29,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack", description="Run Tenantdesk locally.")
     parser.add_argument("--port", type=_port(1), default=8000, help="HTTP API port (default 8000)")
     parser.add_argument("--moto-port", type=_port(0), default=0, help="mocked AWS port (default 0: a free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address the API listens on (default 127.0.0.1; 0.0.0.0: reachable from the local "
+                             "network, e.g. to open the tenant app on a phone; anyone there can then reach it)")
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
     parser.add_argument("--fast", action="store_true",
                         help="P1's response windows in minutes (hand-off 1 min), to watch escalations happen")
     return parser.parse_args(argv)
+
+
+def _lan_address() -> str:
+    """This machine's address on the local network (a UDP socket's source; nothing is sent)."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return "<this machine's address>"
 
 
 def print_banner(stack: Stack, out: TextIO) -> None:
@@ -52,6 +66,7 @@ def print_banner(stack: Stack, out: TextIO) -> None:
         "Tenantdesk local stack is up.",
         "",
         f"  Console     {url}/console   (paste one of the tokens below to sign in)",
+        f"  Tenant app  {url}/app   (sign in as a demo tenant below, or paste the TENANT token)",
         f"  API         {url}   (OpenAPI: {url}/v1/openapi.json)",
         f"  AWS (moto)  {stack.aws_url}   tables {config.table_prefix()}-*",
         "  Properties  " + "  ·  ".join(f"{pid} {p['name']}" for pid, p in PROPERTIES.items()),
@@ -67,6 +82,10 @@ def print_banner(stack: Stack, out: TextIO) -> None:
         dept = f" · {person.department}" if person.department else ""
         lines.append(f"  # {person.name} · {person.role}{dept} · {person.subject} · {','.join(person.properties)}")
         lines.append(f"  export {var}={token}")
+    if stack.host != "127.0.0.1":
+        lines += ["", f"  Listening on {stack.host}:{stack.api_port}: anyone on this network can reach the API "
+                      "(demo data, developer tokens). On a phone: "
+                      f"http://{_lan_address()}:{stack.api_port}/app (paste a token: the phone cannot reach moto)"]
     if stack.signin_users:
         from devstack.identity import DEMO_PASSWORD
         lines += ["", f"Sign in like an app (Cognito on moto; every demo password is {DEMO_PASSWORD}):"]
@@ -99,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
     out = sys.stdout
-    stack = Stack(api_port=args.port, moto_port=args.moto_port, seed=args.seed, fast=args.fast, out=out)
+    stack = Stack(api_port=args.port, moto_port=args.moto_port, seed=args.seed, fast=args.fast, out=out,
+                  host=args.host)
     # A signal only asks the stack to stop; raising from the handler instead could
     # land inside a library's broad `except Exception` and be swallowed.
     for signum in (signal.SIGINT, signal.SIGTERM):

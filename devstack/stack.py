@@ -83,8 +83,10 @@ def load_or_create_key(path: Path) -> str:
 
 class Stack:
     def __init__(self, *, api_port: int = 8000, moto_port: int = 0, seed: bool = True, fast: bool = False,
-                 root: Path = REPO_ROOT, out: TextIO | None = None):
+                 root: Path = REPO_ROOT, out: TextIO | None = None, host: str = "127.0.0.1"):
         self.api_port = api_port
+        # Where the API listens: 127.0.0.1, or 0.0.0.0 to open the app from a phone on the same network.
+        self.host = host
         self.moto_port = moto_port
         self.root = root
         self.out = out or sys.stdout
@@ -150,7 +152,7 @@ class Stack:
         """Start everything and return once the API answers its health check,
         or early once a stop is requested (a signal during start-up)."""
         self._started = True
-        if not port_is_free(self.api_port):
+        if not port_is_free(self.api_port, self.host):
             raise StackError(f"port {self.api_port} is in use: stop what runs there or pass --port")
         if self.moto_port and not port_is_free(self.moto_port):
             raise StackError(f"port {self.moto_port} is in use: pass --moto-port 0 to pick a free one")
@@ -313,7 +315,7 @@ class Stack:
 
     def _start_api(self) -> None:
         self._api = subprocess.Popen(
-            [sys.executable, "-m", "devstack.api_process", "--host", "127.0.0.1", "--port", str(self.api_port),
+            [sys.executable, "-m", "devstack.api_process", "--host", self.host, "--port", str(self.api_port),
              "--stage", STAGE],
             cwd=self.root, env={**os.environ, "PYTHONUNBUFFERED": "1", "DEVSTACK_PARENT_PID": str(os.getpid())},
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.domain import cases
 from chalicelib.domain.auth import PERMISSIONS, ROLES
 from chalicelib.domain.public import PHONE_KINDS, WEEKDAYS
+from chalicelib.http.routes_app import ASSETS as APP_ASSETS
 from chalicelib.http.routes_console import ASSETS
 from chalicelib.schemas import SCHEMAS
 
@@ -235,6 +236,15 @@ ROUTES.update({
     ("GET", "/console/{name}"): ("Staff console asset (a fixed list of files)", None, None, 200),
 })
 
+# The tenant app (a PWA, chalicelib/http/routes_app.py): public like the console's files.
+ROUTES.update({
+    ("GET", "/app"): ("Tenant app: redirects to /app/index.html, inside the service worker's scope", None, None, 302),
+    ("GET", "/app/config.json"): ("How the tenant app signs in here (mode, user pool endpoint, app client)",
+                                  None, None, 200),
+    ("GET", "/app/{name}"): ("Tenant app file (a fixed list: page, modules, service worker, manifest, icon)",
+                             None, None, 200),
+})
+
 # --- operation ids: what a generated client calls each operation ------------------
 # A route without one here gets a camelCase id made from its method and path; name it.
 OPERATION_IDS: dict[tuple[str, str], str] = {
@@ -290,6 +300,9 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/properties/{property_id}/stats/monthly/{month}"): "getMonthlyStats",
     ("GET", "/console"): "getConsole",
     ("GET", "/console/{name}"): "getConsoleAsset",
+    ("GET", "/app"): "getTenantApp",
+    ("GET", "/app/config.json"): "getTenantAppConfig",
+    ("GET", "/app/{name}"): "getTenantAppAsset",
 }
 
 # The response body of each route's success, by component name (see COMPONENTS); unnamed: a plain object.
@@ -571,8 +584,12 @@ def _console_assets() -> dict[str, str]:
     return ASSETS
 
 
+def _app_assets() -> dict[str, str]:
+    return APP_ASSETS
+
+
 def _console_types(path: str) -> list[str]:
-    assets = _console_assets()
+    assets = _app_assets() if path.startswith("/app") else _console_assets()
     return list(assets.values()) if "{name}" in path else [assets["index.html"]]
 
 
@@ -733,11 +750,15 @@ def _operation(method: str, path: str) -> dict[str, Any]:
     if permission:
         op["security"] = [{"cognito": ["openid"]}, {"localBearer": []}]
         op["x-permission"] = permission
-    if path.startswith("/console"):  # the console's files, not JSON; an unknown file name is a 404
+    if path == "/app":  # a redirect into the service worker's scope
+        responses = {"302": {"description": "to /app/index.html", "headers": {"Location": _header("Location")}},
+                     "405": error("405")}
+    elif path.startswith(("/console", "/app/{")):  # the console's or app's files, not JSON; unknown name: 404
         responses[str(status)] = {"description": "the file", "content": {
             media: {"schema": {"type": "string"}} for media in sorted({t.split(";")[0] for t in _console_types(path)})}}
         if "{name}" in path:
-            op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(_console_assets())}
+            assets = _app_assets() if path.startswith("/app") else _console_assets()
+            op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(assets)}
             responses["404"] = error("404")
     if schema:
         body_schema: dict[str, Any] = _ref(schema)
