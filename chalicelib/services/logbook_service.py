@@ -46,11 +46,18 @@ class LogbookService:
         self.books = books
         self.clock = clock or reports.clock
         self._mailer = mailer  # a callable returning the mailer; None: nobody is mailed
+        # A signed logbook forbids recomputing its summary (ReportService.produce_handover(refresh=True)).
+        reports.signed = self.is_signed
 
     # --- loading -----------------------------------------------------------------
 
     def _property(self, property_id: str) -> Any:
         return self.reports.cases.property(property_id)
+
+    def is_signed(self, property_id: str, shift_end: str) -> bool:
+        """Whether anyone has signed the logbook of the handover ending at ``shift_end`` (its key)."""
+        stored = self.books.logbook(property_id, shift_end)
+        return stored is not None and bool(logbook.Logbook.from_dict(stored).signatures)
 
     def checklist(self, prop: Any) -> list[dict[str, str]]:
         """The property's checklist setting, else the default in its language."""

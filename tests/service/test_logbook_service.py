@@ -178,3 +178,20 @@ def test_a_checklist_from_the_property_settings_in_traditional_chinese(books, sv
     assert [i["text"] for i in shift["checklist"]] == ["工作臺整潔", "對講機已充電"]
     clock.now += timedelta(hours=3)  # 23:00: the night shift, the control room hands over at 10:00
     assert books.current_shift(DESK, "P2")["outgoing"] == "control_room"
+
+
+def test_a_signed_logbook_forbids_recomputing_its_summary(books, svc, clock):
+    ok_all(books)
+    first = at_handover(books, clock)
+    reports = books.reports
+    late = svc.submit(Principal("tenant-1", "tenant", frozenset({"P1"})), "P1",
+                      {"channel": "app", "unit": "3栋1201", "content": "门禁卡坏了"}, None)[0]
+    fresh, created = reports.produce_handover("P1", clock.now, refresh=True)  # nobody has signed: recomputed
+    assert created and fresh["counts"]["opened"] == first["counts"]["opened"]
+    assert late.case_id in [i["case_id"] for i in fresh["open_now"]["items"]]
+    books.sign(DESK, "P1", END, "customer_service", "已交接")
+    with pytest.raises(Conflict) as err:
+        reports.produce_handover("P1", clock.now, refresh=True)
+    assert err.value.code == "already_signed"
+    assert books.get_handover(DESK, "P1", END)["produced_at"] == fresh["produced_at"]  # the signed one stays
+    assert not books.is_signed("P1", "2026-11-24T00:00:00Z")
