@@ -211,11 +211,7 @@ class KeyService:
         prop = self._property(principal, "key.report", property_id)
         key = self.store.get_key(property_id, key_id)
         _pinned(key, expected_version)
-        keys.check_lost(key)
-        raw = params.get("reason")
-        reason = raw.strip() if isinstance(raw, str) else ""
-        if not reason:
-            raise ValidationFailed("reason must not be empty", details={"field": "reason"})
+        reason = keys.check_lost(key, params)  # refused before the lock-change case is made
         actor = Actor(principal.subject, principal.role, principal.name)
         lang = _lang(prop)
         words = {"key_id": key_id, "unit": key.unit, "slot": key.slot, "by": principal.name or principal.subject,

@@ -215,3 +215,13 @@ def test_the_notices_of_a_hong_kong_property_are_in_traditional_chinese(ks, svc,
     p1 = ks.add_key(LEAD, "P1", {"unit": "3栋1201", "slot": "A-01"})
     ks.report_lost(LEAD, "P1", p1.key_id, {"reason": "在电梯里遗失"})
     assert outbox.sent[-1].subject == f"[{p1.key_id}] 钥匙遗失：3栋1201"
+
+
+@pytest.mark.parametrize("reason", ["   ", "遗" * 501, None])
+def test_a_refused_loss_report_makes_no_lock_change_case(ks, svc, outbox, reason):
+    key = ks.add_key(LEAD, "P1", {"unit": "3栋1201", "slot": "A-01"})
+    with pytest.raises(ValidationFailed) as info:
+        ks.report_lost(DESK, "P1", key.key_id, {"reason": reason})
+    assert info.value.details["field"] == "reason"
+    assert svc.store.open_queue("P1", filters={}, due_before=None, limit=50, cursor=None)[0] == []
+    assert ks.store.get_key("P1", key.key_id).state == "in_cabinet" and outbox.sent == []
