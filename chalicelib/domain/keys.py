@@ -313,9 +313,7 @@ def report_lost(key: Key, actor: Actor, params: dict[str, Any], now: datetime, *
                 notified: list[str]) -> KeyChange:
     """A lost key (from the cabinet or while lent): one copy fewer, the lock is to
     be changed (the task is ``lock_change_case``), manager and security told."""
-    if key.state not in ("in_cabinet", "lent"):
-        raise _not_in(key, "lost", "key_not_lost_state", f"the key is {key.state}: it cannot be lost now")
-    data: dict[str, Any] = {"reason": _text(params, "reason", max_len=LOST_REASON_MAX), "lock_change_case": lock_change_case,
+    data: dict[str, Any] = {"reason": check_lost(key, params), "lock_change_case": lock_change_case,
                             "notified": notified, "copies": {"from": key.copies, "to": max(key.copies - 1, 0)}}
     if key.loan is not None:
         data["loan"] = {**key.loan, "lost_at": iso(now)}
