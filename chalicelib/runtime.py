@@ -123,6 +123,7 @@ def reports():
         from chalicelib.services.report_service import ReportService  # ~10 ms: report routes and the schedule only
         _reports = ReportService(service(), service().store, clock=clock, mailer=mailer)
         _reports.keys_out = lambda property_id, end: keys().handover_keys(property_id, end)
+        _reports.signed = lambda property_id, end: logbook().is_signed(property_id, end)
     return _reports
 
 

@@ -137,10 +137,6 @@ def handover_pk(property_id: str) -> str:
     return f"HANDOVER#{property_id}"
 
 
-def signature_pk(property_id: str, shift_end: str) -> str:
-    return f"HANDOVER_SIG#{property_id}#{shift_end}"
-
-
 def daily_pk(property_id: str) -> str:
     return f"DAILY#{property_id}"
 
@@ -744,14 +740,6 @@ class DynamoStore(DynamoNotifications):
         item = self.get_meta([key]).get(key)
         return None if item is None else (item.data or {})
 
-    def handover_and_signatures(self, property_id: str, shift_end: str, sides: Iterable[str]
-                                ) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
-        sides = list(sides)
-        key, sig = (handover_pk(property_id), shift_end), signature_pk(property_id, shift_end)
-        found = self.get_meta([key] + [(sig, side) for side in sides])
-        signed = {side: found[(sig, side)].data or {} for side in sides if (sig, side) in found}
-        return (found[key].data or {}) if key in found else None, signed
-
     def put_handover(self, property_id: str, shift_end: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
         if only_if_absent:
             return self.put_meta_if_absent(handover_pk(property_id), shift_end, doc)
@@ -761,17 +749,6 @@ class DynamoStore(DynamoNotifications):
     def handovers(self, property_id: str, *, limit: int, cursor: str | None = None,
                   newest_first: bool = True) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
         return self.meta_partition(handover_pk(property_id), limit=limit, cursor=cursor, newest_first=newest_first)
-
-    def signatures(self, property_id: str, shift_ends: Iterable[str],
-                   sides: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        shift_ends, sides = list(shift_ends), list(sides)
-        keys = [(signature_pk(property_id, end), side) for end in shift_ends for side in sides]
-        found = self.get_meta(keys) if keys else {}
-        return {end: {side: found[(signature_pk(property_id, end), side)].data or {} for side in sides
-                      if (signature_pk(property_id, end), side) in found} for end in shift_ends}
-
-    def put_signature(self, property_id: str, shift_end: str, side: str, record: dict[str, Any]) -> bool:
-        return self.put_meta_if_absent(signature_pk(property_id, shift_end), side, record)
 
     def dailies(self, property_id: str, days: Iterable[str]) -> dict[str, dict[str, Any]]:
         days = list(days)

@@ -100,7 +100,6 @@ class MemoryStore(MemoryNotifications):
         self._quarantine: dict[str | None, dict[tuple[str, str], dict[str, Any]]] = {}
         self._replies: dict[tuple[str, str], Reply] = {}
         self._handovers: dict[str, dict[str, dict[str, Any]]] = {}
-        self._signatures: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._dailies: dict[tuple[str, str], dict[str, Any]] = {}
 
     # --- cases ------------------------------------------------------------------
@@ -434,11 +433,6 @@ class MemoryStore(MemoryNotifications):
             found = self._handovers.get(property_id, {}).get(shift_end)
             return _doc(found) if found is not None else None
 
-    def handover_and_signatures(self, property_id: str, shift_end: str,
-                                sides: Sequence[str]) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
-        with self._lock:
-            return self.handover(property_id, shift_end), self.signatures(property_id, [shift_end], sides)[shift_end]
-
     def put_handover(self, property_id: str, shift_end: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
         with self._lock:
             stored = self._handovers.setdefault(property_id, {})
@@ -452,19 +446,6 @@ class MemoryStore(MemoryNotifications):
         with self._lock:
             rows = [([k], (k, _doc(v))) for k, v in self._handovers.get(property_id, {}).items()]
         return _page(rows, f"handovers:{property_id}", limit=limit, cursor=cursor, descending=newest_first)
-
-    def signatures(self, property_id: str, shift_ends: Sequence[str],
-                   sides: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        with self._lock:
-            return {end: {side: _doc(self._signatures[(property_id, end, side)]) for side in sides
-                          if (property_id, end, side) in self._signatures} for end in shift_ends}
-
-    def put_signature(self, property_id: str, shift_end: str, side: str, record: dict[str, Any]) -> bool:
-        with self._lock:
-            if (property_id, shift_end, side) in self._signatures:
-                return False
-            self._signatures[(property_id, shift_end, side)] = _doc(record)
-            return True
 
     def dailies(self, property_id: str, days: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._lock:

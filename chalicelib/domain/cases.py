@@ -1055,7 +1055,7 @@ def entry_slots(params: dict[str, Any], now: datetime, policy: deadlines.Policy)
         if not start < end:
             raise ValidationFailed("a slot ends after it starts", code="invalid_slot", details={"field": name})
         if start <= now:
-            raise ValidationFailed("a slot lies in the future", code="invalid_slot", details={"field": name})
+            raise ValidationFailed("a slot must start in the future", code="invalid_slot", details={"field": name})
         if end > now + MAX_PROMISE_AHEAD:
             raise ValidationFailed("a slot is more than a year ahead", code="invalid_slot", details={"field": name})
         found.append({"from": start.astimezone(policy.tz).isoformat(), "to": end.astimezone(policy.tz).isoformat()})

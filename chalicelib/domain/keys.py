@@ -32,6 +32,7 @@ BORROWER_KINDS = ("staff", "contractor", "owner")
 LEAD_ROLES = frozenset({"shift_lead", "manager", "director", "admin"})
 MAX_COPIES = 20
 MAX_LOAN = timedelta(days=30)
+LOST_REASON_MAX = 500
 KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 # A case whose lock change is done: the new lock's keys may go into the cabinet.
 LOCK_CHANGED_STATUSES = frozenset({"resolved", "callback_done", "closed"})
@@ -312,9 +313,7 @@ def report_lost(key: Key, actor: Actor, params: dict[str, Any], now: datetime, *
                 notified: list[str]) -> KeyChange:
     """A lost key (from the cabinet or while lent): one copy fewer, the lock is to
     be changed (the task is ``lock_change_case``), manager and security told."""
-    if key.state not in ("in_cabinet", "lent"):
-        raise _not_in(key, "lost", "key_not_lost_state", f"the key is {key.state}: it cannot be lost now")
-    data: dict[str, Any] = {"reason": _text(params, "reason", max_len=500), "lock_change_case": lock_change_case,
+    data: dict[str, Any] = {"reason": check_lost(key, params), "lock_change_case": lock_change_case,
                             "notified": notified, "copies": {"from": key.copies, "to": max(key.copies - 1, 0)}}
     if key.loan is not None:
         data["loan"] = {**key.loan, "lost_at": iso(now)}
@@ -322,10 +321,13 @@ def report_lost(key: Key, actor: Actor, params: dict[str, Any], now: datetime, *
                   lock_change_case=lock_change_case)
 
 
-def check_lost(key: Key) -> None:
-    """Before a lock-change case is made for a loss: the key can be lost now."""
+def check_lost(key: Key, params: dict[str, Any]) -> str:
+    """Before a lock-change case is made for a loss: the key can be lost now and
+    the report is one ``report_lost`` accepts (so a refused report makes no case).
+    The reason, trimmed."""
     if key.state not in ("in_cabinet", "lent"):
         raise _not_in(key, "lost", "key_not_lost_state", f"the key is {key.state}: it cannot be lost now")
+    return _text(params, "reason", max_len=LOST_REASON_MAX)
 
 
 def replace(key: Key, actor: Actor, params: dict[str, Any], now: datetime, *,

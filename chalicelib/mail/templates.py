@@ -167,3 +167,78 @@ def escalation_mail(lang: str, *, key: str, tier: str, case_id: str, unit: str, 
     values = {"case_id": case_id, "unit": unit, "what": what, "content": content[:300],
               "tier": _ESC_TIER[lang].get(tier, tier), "due": due}
     return subject.format(**values), body.format(**values)
+
+
+# --- the front office's staff notices (services/key_service.py, services/logbook_service.py) ---------
+# In the property's language (``property_lang``): the people of one property read one language.
+# Each notice: (subject, text), formatted with the values the service passes.
+_STAFF_NOTICES = {
+    "handover_refused": {
+        "zh-Hans": ("[{property}] 交接班被拒绝 {when}", "{when} 的交接班被接班方拒绝，请经理跟进。\n\n{who}：{reason}"),
+        "zh-Hant": ("[{property}] 交接班被拒絕 {when}", "{when} 的交接班被接班方拒絕，請經理跟進。\n\n{who}：{reason}"),
+        "en": ("[{property}] Handover refused {when}",
+               "The incoming side refused the handover of {when}; please follow it up.\n\n{who}: {reason}"),
+    },
+    "handover_urgent": {
+        "zh-Hans": ("[{property}] 交接班紧急事项 {when}", "{when} 交接时发现以下紧急事项，请立即处理：\n\n{items}"),
+        "zh-Hant": ("[{property}] 交接班緊急事項 {when}", "{when} 交接時發現以下緊急事項，請立即處理：\n\n{items}"),
+        "en": ("[{property}] Urgent at handover {when}",
+               "Urgent items at the handover of {when}; please deal with them at once:\n\n{items}"),
+    },
+    "key_lost": {
+        "zh-Hans": ("[{key_id}] 钥匙遗失：{unit}", "{content}\n换锁任务：{case_id}"),
+        "zh-Hant": ("[{key_id}] 鑰匙遺失：{unit}", "{content}\n換鎖任務：{case_id}"),
+        "en": ("[{key_id}] Key lost: {unit}", "{content}\nLock-change case: {case_id}"),
+    },
+    "key_owner_spare": {
+        "zh-Hans": ("[{key_id}] 业主使用备用钥匙（{unit}）",
+                    "业主 {owner}（{phone}）领用了公司备用钥匙 {key_id}（{unit}），预计 {due} 前归还；发放人：{by}。"
+                    "请保安部办理相关手续。"),
+        "zh-Hant": ("[{key_id}] 業主使用備用鑰匙（{unit}）",
+                    "業主 {owner}（{phone}）領用了公司備用鑰匙 {key_id}（{unit}），預計 {due} 前歸還；發放人：{by}。"
+                    "請保安部辦理相關手續。"),
+        "en": ("[{key_id}] Owner uses the spare key ({unit})",
+               "Owner {owner} ({phone}) took the company's spare key {key_id} ({unit}), due back {due}; "
+               "issued by {by}. Security, please complete the formalities."),
+    },
+    "key_overdue": {
+        "zh-Hans": ("[{key_id}] 钥匙逾期未还：{unit}",
+                    "钥匙 {key_id}（{unit}）应于 {due} 归还，至今未还。借用人：{name}（{phone}），用途：{purpose}。"),
+        "zh-Hant": ("[{key_id}] 鑰匙逾期未還：{unit}",
+                    "鑰匙 {key_id}（{unit}）應於 {due} 歸還，至今未還。借用人：{name}（{phone}），用途：{purpose}。"),
+        "en": ("[{key_id}] Key overdue: {unit}",
+               "Key {key_id} ({unit}) was due back {due} and is still out. Borrower: {name} ({phone}); "
+               "purpose: {purpose}."),
+    },
+}
+_KEY_PURPOSE = {"zh-Hans": {"case": "案件入户", "repair": "维修", "owner": "业主使用", "other": "其他"},
+                "zh-Hant": {"case": "案件入戶", "repair": "維修", "owner": "業主使用", "other": "其他"},
+                "en": {"case": "entry for a case", "repair": "repair", "owner": "owner's use", "other": "other"}}
+_LOCK_CHANGE = {
+    "zh-Hans": ("换锁：钥匙 {key_id} 遗失（{unit}）",
+                "钥匙 {key_id}（{unit}，柜位 {slot}）遗失，须尽快更换门锁（客服部钥匙管理制度 5.0，不得自行配制钥匙）。"
+                "报告人：{by}。情况：{reason}"),
+    "zh-Hant": ("換鎖：鑰匙 {key_id} 遺失（{unit}）",
+                "鑰匙 {key_id}（{unit}，櫃位 {slot}）遺失，須盡快更換門鎖（客服部鑰匙管理制度 5.0，決不許自行配制鑰匙）。"
+                "報告人：{by}。情況：{reason}"),
+    "en": ("Lock change: key {key_id} lost ({unit})",
+           "Key {key_id} ({unit}, cabinet slot {slot}) is lost: change the lock as soon as possible (key rules 5.0; "
+           "no copies are made in-house). Reported by {by}: {reason}"),
+}
+STAFF_NOTICES = frozenset(_STAFF_NOTICES)
+
+
+def staff_notice(lang: str, kind: str, **values: str) -> tuple[str, str]:
+    """Subject and text of a front-office notice to staff (``STAFF_NOTICES``)."""
+    subject, text = _STAFF_NOTICES[kind][_lang(lang)]
+    return subject.format(**values), text.format(**values)
+
+
+def key_purpose(lang: str, purpose: str) -> str:
+    return _KEY_PURPOSE[_lang(lang)].get(purpose, purpose)
+
+
+def lock_change_case(lang: str, **values: str) -> tuple[str, str]:
+    """Title and content of the lock-change case a lost key makes (and of its notice)."""
+    title, content = _LOCK_CHANGE[_lang(lang)]
+    return title.format(**values), content.format(**values)

@@ -8,7 +8,7 @@ case is checked against the tenant's entry permission and recorded on the
 case's trail; a lost key becomes a lock-change case with the normal windows
 and watcher. Mail (a loss to the manager and security, an owner's use of the
 spare key to security, an overdue key to the shift lead) goes through the
-same mailer as escalations.
+same mailer as escalations, in the property's language (``mail/templates.py``).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from chalicelib.domain.cases import Actor, Case
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.keys import Entry, Key
 from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
-from chalicelib.mail.templates import local_time, property_lang
+from chalicelib.mail.templates import key_purpose, local_time, lock_change_case, property_lang, staff_notice
 from chalicelib.observability import logger, record_metric
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -32,18 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 
 SYSTEM = Actor("system", "system", "Tenantdesk")
 NEW_ID_ATTEMPTS = 5
-
-_LOCK_TITLE = {"zh-Hans": "换锁：钥匙 {key_id} 遗失（{unit}）", "zh-Hant": "換鎖：鑰匙 {key_id} 遺失（{unit}）",
-               "en": "Lock change: key {key_id} lost ({unit})"}
-_LOCK_CONTENT = {
-    "zh-Hans": "钥匙 {key_id}（{unit}，柜位 {slot}）遗失，须尽快更换门锁（客服部钥匙管理制度 5.0，不得自行配制钥匙）。"
-               "报告人：{by}。情况：{reason}",
-    "zh-Hant": "鑰匙 {key_id}（{unit}，櫃位 {slot}）遺失，須盡快更換門鎖（客服部鑰匙管理制度 5.0，決不許自行配制鑰匙）。"
-               "報告人：{by}。情況：{reason}",
-    "en": "Key {key_id} ({unit}, cabinet slot {slot}) is lost: change the lock as soon as possible (key rules 5.0; "
-          "no copies are made in-house). Reported by {by}: {reason}",
-}
-
 
 class KeyService:
     def __init__(self, cases_service: CaseService, store: KeyStore, clock: Callable[[], datetime], *,
@@ -168,14 +156,11 @@ class KeyService:
         if case is not None:
             self._record_on_case(actor, case, "lent", change.key, loan)
         if loan.get("security_notified"):
-            back = local_time(change.key.due or now, prop.policy.timezone)
-            owner, by = loan["borrower"], actor.name or actor.id
-            self._mail(prop, [loan["security_notified"]],
-                       f"[{key_id}] 业主使用备用钥匙 / Owner uses the spare key ({key.unit})",
-                       f"业主 {owner['name']}（{owner.get('phone', '')}）领用了公司备用钥匙 {key_id}（{key.unit}），"
-                       f"预计 {back} 前归还；发放人：{by}。请保安部办理相关手续。\n\n"
-                       f"Owner {owner['name']} took the company's spare key {key_id} ({key.unit}), due back {back}; "
-                       f"issued by {by}.")
+            owner = loan["borrower"]
+            self._mail(prop, [loan["security_notified"]], *staff_notice(
+                _lang(prop), "key_owner_spare", key_id=key_id, unit=key.unit, owner=owner["name"],
+                phone=owner.get("phone") or "-", due=local_time(change.key.due or now, prop.policy.timezone),
+                by=actor.name or actor.id))
         return change.key
 
     def return_key(self, principal: auth.Principal, property_id: str, key_id: str, params: dict[str, Any],
@@ -226,18 +211,14 @@ class KeyService:
         prop = self._property(principal, "key.report", property_id)
         key = self.store.get_key(property_id, key_id)
         _pinned(key, expected_version)
-        keys.check_lost(key)
-        raw = params.get("reason")
-        reason = raw.strip() if isinstance(raw, str) else ""
-        if not reason:
-            raise ValidationFailed("reason must not be empty", details={"field": "reason"})
+        reason = keys.check_lost(key, params)  # refused before the lock-change case is made
         actor = Actor(principal.subject, principal.role, principal.name)
-        lang = property_lang(prop.lang, prop.policy.timezone)
+        lang = _lang(prop)
         words = {"key_id": key_id, "unit": key.unit, "slot": key.slot, "by": principal.name or principal.subject,
                  "reason": reason}
+        title, content = lock_change_case(lang, **words)
         case_params: dict[str, Any] = {
-            "channel": "walk_in", "unit": key.unit, "title": _LOCK_TITLE[lang].format(**words),
-            "content": _LOCK_CONTENT[lang].format(**words), "lang": lang,
+            "channel": "walk_in", "unit": key.unit, "title": title, "content": content, "lang": lang,
             "reporter": {"name": principal.name or principal.subject}, "contact": principal.email or prop.email or "-",
             "kind": "request", "category": "in_unit_repair", "cause": "equipment_facility"}
         if not prop.departments or "engineering" in prop.departments:
@@ -249,9 +230,8 @@ class KeyService:
                                   notified=recipients)
         self.store.save_key(change, expected_version=key.version)
         record_metric("KeyLost", property_id=property_id)
-        self._mail(prop, recipients, f"[{key_id}] 钥匙遗失 / Key lost: {key.unit}",
-                   f"{_LOCK_CONTENT['zh-Hans'].format(**words)}\n换锁任务：{case.case_id}\n\n"
-                   f"{_LOCK_CONTENT['en'].format(**words)}\nLock-change case: {case.case_id}")
+        self._mail(prop, recipients, *staff_notice(lang, "key_lost", key_id=key_id, unit=key.unit, content=content,
+                                                   case_id=case.case_id))
         return change.key, case
 
     # --- overdue keys (the schedule) -------------------------------------------------------
@@ -285,13 +265,12 @@ class KeyService:
             return False
         loan = key.loan or {}
         borrower = loan.get("borrower", {})
-        due = local_time(key.due or now, prop.policy.timezone)
         if to:
-            self._mail(prop, [to], f"[{key.key_id}] 钥匙逾期未还 / Key overdue: {key.unit}",
-                       f"钥匙 {key.key_id}（{key.unit}）应于 {due} 归还，至今未还。借用人：{borrower.get('name', '')}"
-                       f"（{borrower.get('phone', '')}），用途：{loan.get('purpose', '')}。\n\n"
-                       f"Key {key.key_id} ({key.unit}) was due back {due} and is still out. Borrower: "
-                       f"{borrower.get('name', '')} ({borrower.get('phone', '')}).")
+            lang = _lang(prop)
+            self._mail(prop, [to], *staff_notice(
+                lang, "key_overdue", key_id=key.key_id, unit=key.unit,
+                due=local_time(key.due or now, prop.policy.timezone), name=borrower.get("name") or "-",
+                phone=borrower.get("phone") or "-", purpose=key_purpose(lang, loan.get("purpose") or "other")))
         record_metric("KeyOverdue", property_id=key.property_id)
         return True
 
@@ -306,6 +285,10 @@ class KeyService:
             except SendFailed:
                 logger.error("key register mail not sent", extra={"to": address, "subject": subject})
                 record_metric("KeyMailFailed", property_id=prop.property_id)
+
+
+def _lang(prop: Property) -> str:
+    return property_lang(prop.lang, prop.policy.timezone)
 
 
 def _pinned(key: Key, expected_version: int | None) -> None:

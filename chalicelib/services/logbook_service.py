@@ -11,7 +11,7 @@ another write landed in between (``VersionConflict``), the change is applied
 again to the fresh logbook with every rule checked again, so two people signing
 at once give one signature and one ``409 already_signed``; nothing is lost.
 Mail (a refusal to the manager, urgent items to both departments' managers) is
-sent only after the write succeeded.
+sent only after the write succeeded, in the property's language (``mail/templates.py``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from chalicelib import config
 from chalicelib.domain import auth, handover, logbook
 from chalicelib.domain.cases import iso
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, VersionConflict
-from chalicelib.mail.templates import property_lang
+from chalicelib.mail.templates import local_time, property_lang, staff_notice
 from chalicelib.observability import record_metric
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -46,17 +46,28 @@ class LogbookService:
         self.books = books
         self.clock = clock or reports.clock
         self._mailer = mailer  # a callable returning the mailer; None: nobody is mailed
+        # A signed logbook forbids recomputing its summary (ReportService.produce_handover(refresh=True)).
+        reports.signed = self.is_signed
 
     # --- loading -----------------------------------------------------------------
 
     def _property(self, property_id: str) -> Any:
         return self.reports.cases.property(property_id)
 
+    def is_signed(self, property_id: str, shift_end: str) -> bool:
+        """Whether anyone has signed the logbook of the handover ending at ``shift_end`` (its key)."""
+        stored = self.books.logbook(property_id, shift_end)
+        return stored is not None and bool(logbook.Logbook.from_dict(stored).signatures)
+
+    @staticmethod
+    def _lang(prop: Any) -> str:
+        return property_lang(prop.lang, prop.policy.timezone)
+
     def checklist(self, prop: Any) -> list[dict[str, str]]:
         """The property's checklist setting, else the default in its language."""
         if prop.handover_checklist:
             return [dict(i) for i in prop.handover_checklist]
-        return logbook.default_checklist(property_lang(prop.lang, prop.policy.timezone))
+        return logbook.default_checklist(self._lang(prop))
 
     def _book(self, prop: Any, end: datetime) -> logbook.Logbook:
         stored = self.books.logbook(prop.property_id, handover.key_of(end))
@@ -274,10 +285,9 @@ class LogbookService:
         book = self._change(prop, end, lambda b: b.refuse(_who(principal), self.clock(), reason))
         record_metric("HandoverRefused", property_id=property_id, shift_end=book.shift_end)
         refusal = book.refusals[-1]
-        told = self._mail(prop, logbook.refusal_recipients(prop.contacts),
-                          f"[{prop.name}] 交接班被拒绝 / Handover refused {doc.get('shift_end_local', '')[:16]}",
-                          f"接班方拒绝接班 / The incoming side refused the handover.\n\n"
-                          f"{refusal['by'].get('name') or refusal['by']['id']}: {refusal['reason']}")
+        told = self._mail(prop, logbook.refusal_recipients(prop.contacts), *staff_notice(
+            self._lang(prop), "handover_refused", property=prop.name, when=local_time(end, prop.policy.timezone),
+            who=refusal["by"].get("name") or refusal["by"]["id"], reason=refusal["reason"]))
         book = self._note_told(prop, end, "refusal_reported", told) if told else book
         return self._view(prop, end, doc, book)
 
@@ -312,17 +322,17 @@ class LogbookService:
         if not items:
             return book
         lines = "\n".join(f"- {i['text']}" + (f" ({i['case_id']})" if i.get("case_id") else "") for i in items)
-        local = datetime.fromisoformat(book.shift_end.replace("Z", "+00:00")).astimezone(prop.policy.tz)
-        told = self._mail(prop, logbook.urgent_recipients(prop.contacts, prop.department_contacts),
-                          f"[{prop.name}] 交接班紧急事项 / Urgent at handover {local.isoformat()[:16]}",
-                          "交接时发现以下紧急事项，请立即处理 / Urgent items at the handover:\n\n" + lines)
+        end = datetime.fromisoformat(book.shift_end.replace("Z", "+00:00"))
+        told = self._mail(prop, logbook.urgent_recipients(prop.contacts, prop.department_contacts), *staff_notice(
+            self._lang(prop), "handover_urgent", property=prop.name, when=local_time(end, prop.policy.timezone),
+            items=lines))
         reported = [i["item"] for i in items]
 
         def note(b: logbook.Logbook) -> None:
             b.urgent_reported = list(dict.fromkeys([*b.urgent_reported, *reported]))
             b.history.append({"at": iso(self.clock()), "by": {"id": "system", "role": "system", "name": ""},
                               "action": "urgent_reported", "to": told, "items": reported})
-        return self._change(prop, local, note)
+        return self._change(prop, end, note)
 
     def _note_told(self, prop: Any, end: datetime, action: str, told: list[str]) -> logbook.Logbook:
         def note(b: logbook.Logbook) -> None:

@@ -335,14 +335,10 @@ class ReplyStore(Protocol):
 
 
 class ReportStore(Protocol):
-    """Handover summaries, their signatures, daily figures."""
+    """Handover summaries and daily figures (the logbook with its signatures is ``LogbookStore``'s)."""
 
     def handover(self, property_id: str, shift_end: str) -> dict[str, Any] | None:
         """The summary of the shift ending at ``shift_end`` (its key), or None."""
-
-    def handover_and_signatures(self, property_id: str, shift_end: str,
-                                sides: Sequence[str]) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
-        """The summary and its signatures by side, in one read."""
 
     def put_handover(self, property_id: str, shift_end: str, doc: dict[str, Any], *, only_if_absent: bool) -> bool:
         """Store a summary; with ``only_if_absent`` a conditional put that
@@ -351,13 +347,6 @@ class ReportStore(Protocol):
     def handovers(self, property_id: str, *, limit: int, cursor: str | None = None,
                   newest_first: bool = True) -> Page:
         """(shift end, summary) pairs of a property by shift end."""
-
-    def signatures(self, property_id: str, shift_ends: Sequence[str],
-                   sides: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        """shift end -> side -> signature, for several summaries in one read."""
-
-    def put_signature(self, property_id: str, shift_end: str, side: str, record: dict[str, Any]) -> bool:
-        """Conditional put: False (nothing written) when the side has signed."""
 
     def dailies(self, property_id: str, days: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Stored daily figures by day (YYYY-MM-DD), in one read."""

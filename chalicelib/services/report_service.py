@@ -3,9 +3,7 @@ apply the pure rules of ``handover`` and ``stats``, store the documents.
 
 Storage (``ports.ReportStore``; in DynamoDB the ``meta`` table, always by key
 or one partition, never a Scan): a summary per property and shift end (its
-key, e.g. ``2026-11-23T10:00:00Z``); one signature per side
-(``customer_service`` | ``control_room``), written only if absent; the final
-figures of a local day (``YYYY-MM-DD``); the registry of properties the
+key, e.g. ``2026-11-23T10:00:00Z``); the final figures of a local day (``YYYY-MM-DD``); the registry of properties the
 scheduler serves.
 
 Which properties the scheduler serves: DynamoDB cannot list the properties'
@@ -23,6 +21,10 @@ escalated, resolved, called back, rated...) comes from one paged Query on the
 ``by_activity`` index, however old the case; the open ones from the sparse
 open-queue index. Audit trails are read only for the cases changed since the
 start of the period.
+
+Signing is the logbook's (``services/logbook_service.py``): the summary only
+asks it, through ``ReportService.signed``, whether a handover has a signature
+before recomputing it.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from urllib.parse import unquote
 
 from chalicelib import config
 from chalicelib.domain import auth, escalation, handover, stats
-from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.cases import Case, Event
 from chalicelib.domain.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from chalicelib.mail.templates import handover_subject, handover_text
 from chalicelib.observability import logger, record_metric
@@ -45,11 +47,9 @@ from chalicelib.observability import logger, record_metric
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.services.ports import ReportStorage
 
-SIDES = ("customer_service", "control_room")
 CATCH_UP = timedelta(days=2)  # run_due produces handovers it missed within this long
 MAX_DOC_BYTES = 350_000  # DynamoDB items stop at 400 KB
 OPEN_QUEUE_PAGE = 100
-MAX_COMMENT = 2000
 PROPERTIES_ENV = "TD_PROPERTIES"
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
@@ -123,7 +123,7 @@ def _configured_properties() -> list[str]:
 
 
 class ReportService:
-    """Handover summaries, their signatures, daily and monthly statistics."""
+    """Handover summaries, daily and monthly statistics."""
 
     def __init__(self, cases_service: Any, store: ReportStorage, *, clock: Any = None, mailer: Any = None):
         self.cases = cases_service
@@ -134,6 +134,10 @@ class ReportService:
         # The keys out at a shift's end, (property id, shift end) -> handover items
         # (KeyService.handover_keys, wired by runtime); None: no keys_out section.
         self.keys_out: Callable[[str, datetime], list[dict[str, Any]]] | None = None
+        # Whether a handover's logbook has a signature, (property id, shift end key) -> bool
+        # (LogbookService.is_signed, wired by the LogbookService over this one and by runtime);
+        # None: no logbook, nothing is signed.
+        self.signed: Callable[[str, str], bool] | None = None
 
     # --- properties the scheduler serves -----------------------------------
 
@@ -202,8 +206,8 @@ class ReportService:
 
         Idempotent: the document's key is its shift end, and producing it again
         returns the stored one, ``(doc, False)``; ``(doc, True)`` when this call
-        wrote it. ``refresh=True`` recomputes and overwrites, unless a side has
-        signed it already (``Conflict(already_signed)``): a signed summary never
+        wrote it. ``refresh=True`` recomputes and overwrites, unless its logbook
+        has a signature (``Conflict(already_signed)``): a signed summary never
         changes under its signatures."""
         now = now or self.clock()
         prop = self._property(property_id)
@@ -212,7 +216,7 @@ class ReportService:
             raise ValidationFailed("that shift has not ended yet", details={"field": "at"})
         key = handover.key_of(end)
         if refresh:
-            if self._signatures(property_id, key):
+            if self.signed is not None and self.signed(property_id, key):
                 raise Conflict("this handover has been signed; it can no longer be recomputed", code="already_signed")
         else:
             stored = self.store.handover(property_id, key)
@@ -286,76 +290,22 @@ class ReportService:
         now = self.clock()
         if at is not None and at > now:
             raise ValidationFailed("at must not be in the future", details={"field": "at"})
-        doc, created = self.produce_handover(property_id, at or now, now=now)
-        return self._with_signatures(property_id, doc), created
-
-    def _signatures(self, property_id: str, key: str) -> dict[str, dict[str, Any]]:
-        return self.store.signatures(property_id, [key], SIDES)[key]
-
-    @staticmethod
-    def _signature_block(signed: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        return {"signatures": {side: signed.get(side) for side in SIDES}, "signed": all(s in signed for s in SIDES)}
-
-    def _with_signatures(self, property_id: str, doc: dict[str, Any]) -> dict[str, Any]:
-        return {**doc, **self._signature_block(self._signatures(property_id, doc["shift_end"]))}
+        return self.produce_handover(property_id, at or now, now=now)
 
     def list_handovers(self, principal: auth.Principal, property_id: str, *, limit: int = 20,
                        cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-        """Handovers of a property, newest first: headline figures and who signed."""
+        """Handovers of a property, newest first, with their headline figures (the
+        logbook adds its state and signatures)."""
         auth.authorize(principal, "report.read", property_id)
         self._property(property_id)
         rows, next_cursor = self.store.handovers(property_id, limit=limit, cursor=cursor)
-        signatures = self.store.signatures(property_id, [sk for sk, _ in rows], SIDES)
         items = []
         for sk, doc in rows:
-            signed = signatures.get(sk, {})
             items.append({"property_id": property_id, "shift_start": doc.get("shift_start"), "shift_end": sk,
                           "shift_start_local": doc.get("shift_start_local"),
                           "shift_end_local": doc.get("shift_end_local"), "produced_at": doc.get("produced_at"),
-                          "counts": doc.get("counts", {}), **self._signature_block(signed)})
+                          "counts": doc.get("counts", {})})
         return items, next_cursor
-
-    def get_handover(self, principal: auth.Principal, property_id: str, shift_end: str | datetime) -> dict[str, Any]:
-        """One summary with its signatures; 404 ``handover_not_found`` if never produced."""
-        auth.authorize(principal, "report.read", property_id)
-        key = handover.key_of(shift_end if isinstance(shift_end, datetime) else parse_shift_end(shift_end))
-        doc, signed = self.store.handover_and_signatures(property_id, key, SIDES)
-        if doc is None:
-            raise NotFound("no handover ends at that time", code="handover_not_found")
-        return {**doc, **self._signature_block(signed)}
-
-    def sign_handover(self, principal: auth.Principal, property_id: str, shift_end: str | datetime, side: str,
-                      comment: str = "") -> dict[str, Any]:
-        """One side signs the handover, once: the signature is written only if
-        that side has none yet, so of two concurrent signers exactly one wins
-        and the other gets ``Conflict(already_signed)``. Each side is signed by
-        its own people (customer service; the security control room), and the
-        two signatures are two different people's (``Conflict(same_signer)``)."""
-        auth.authorize(principal, "handover.sign", property_id)
-        if side not in SIDES:
-            raise ValidationFailed(f"side must be one of {', '.join(SIDES)}", details={"field": "side"})
-        auth.authorize(principal, f"handover.sign.{side}", property_id)
-        comment = comment or ""
-        if len(comment) > MAX_COMMENT:
-            raise ValidationFailed(f"comment is longer than {MAX_COMMENT} characters", details={"field": "comment"})
-        key = handover.key_of(shift_end if isinstance(shift_end, datetime) else parse_shift_end(shift_end))
-        doc = self.store.handover(property_id, key)
-        if doc is None:
-            raise NotFound("no handover ends at that time", code="handover_not_found")
-        other = next(s for s in SIDES if s != side)
-        other_signature = self._signatures(property_id, key).get(other)
-        if other_signature and (other_signature.get("by") or {}).get("id") == principal.subject:
-            raise Conflict("the two sides of a handover are signed by two different people", code="same_signer",
-                           details={"side": side, "signed": other})
-        record = {"side": side, "by": {"id": principal.subject, "role": principal.role, "name": principal.name},
-                  "at": iso(self.clock()), "comment": comment, "digest": doc.get("digest")}
-        if not self.store.put_signature(property_id, key, side, record):
-            first = self._signatures(property_id, key).get(side) or {}
-            raise Conflict(f"the {side} side has already signed this handover", code="already_signed",
-                           details={"side": side, "signed_by": (first or {}).get("by"),
-                                    "signed_at": (first or {}).get("at")})
-        record_metric("HandoverSigned", dimensions={"side": side}, property_id=property_id, shift_end=key)
-        return self._with_signatures(property_id, doc)
 
     # --- statistics -------------------------------------------------------------
 

@@ -131,3 +131,33 @@ def test_keys_out_overdue_first_in_the_handover_and_told_to_the_lead(client, clo
     assert status == 201, doc
     assert [(i["key_id"], i["overdue"]) for i in doc["keys_out"]["items"]] == [
         (b["key_id"], True), (a["key_id"], False)]
+
+
+def _open_cases(client):
+    status, queue = call(client, "GET", "/v1/properties/P1/queue", LEAD)
+    assert status == 200, queue
+    return [c["case_id"] for c in queue["items"]]
+
+
+def test_every_action_on_an_unknown_key_is_404_and_a_refused_loss_makes_no_case(client, clock, mailbox):
+    key = add_key(client)
+    status, before = call(client, "GET", KEYS, LEAD)
+    for action, token, body in (("lend", LEAD, lend_body(clock)), ("return", DESK, {}),
+                                ("damaged", DESK, {"reason": "齿断了"}), ("lost", DESK, {"reason": "遗失"}),
+                                ("retire", ADMIN, {"reason": "旧锁已拆"}), ("replace", ADMIN, {"copies": 1})):
+        status, body = call(client, "POST", f"{KEYS}/K404/{action}", token, body)
+        assert (status, body["code"]) == (404, "unknown_key"), action
+    status, body = call(client, "PUT", f"{KEYS}/K404", LEAD, {"unit": "3栋1201", "slot": "A-12"})
+    assert (status, body["code"]) == (404, "unknown_key")
+    assert _open_cases(client) == [] and mailbox() == []
+    status, after = call(client, "GET", KEYS, LEAD)
+    assert after == before and [k["key_id"] for k in after["items"]] == [key["key_id"]]
+    # a loss reported twice: the second is refused before a second lock-change case is made
+    url = f"{KEYS}/{key['key_id']}/lost"
+    status, lost = call(client, "POST", url, DESK, {"reason": "在电梯里遗失"})
+    assert status == 200
+    status, body = call(client, "POST", url, DESK, {"reason": "又丢了"})
+    assert (status, body["code"]) == (409, "key_not_lost_state")
+    status, body = call(client, "POST", url, DESK, {"reason": "   "})
+    assert status in (409, 422)
+    assert _open_cases(client) == [lost["lock_change_case"]] and len(mailbox()) == 2

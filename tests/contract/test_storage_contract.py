@@ -317,7 +317,7 @@ def test_a_reply_and_its_case_change_are_written_together_or_not_at_all(repo):
 
 # --- reports -------------------------------------------------------------------------
 
-def test_handovers_are_written_once_signed_once_per_side_and_listed_newest_first(repo):
+def test_handovers_are_written_once_and_listed_newest_first(repo):
     assert repo.put_handover("P1", "2026-11-23T00:00:00Z", {"counts": {"open": 1}}, only_if_absent=True)
     assert not repo.put_handover("P1", "2026-11-23T00:00:00Z", {"counts": {"open": 9}}, only_if_absent=True)
     assert repo.handover("P1", "2026-11-23T00:00:00Z") == {"counts": {"open": 1}}
@@ -328,14 +328,6 @@ def test_handovers_are_written_once_signed_once_per_side_and_listed_newest_first
     assert rows == [("2026-11-23T10:00:00Z", {"counts": {"open": 3}}),
                     ("2026-11-23T00:00:00Z", {"counts": {"open": 2}})]
     assert repo.handovers("P1", limit=1, newest_first=False)[0][0][0] == "2026-11-23T00:00:00Z"
-    sides = ("customer_service", "control_room")
-    assert repo.put_signature("P1", "2026-11-23T10:00:00Z", "control_room", {"by": {"id": "sec-1"}})
-    assert not repo.put_signature("P1", "2026-11-23T10:00:00Z", "control_room", {"by": {"id": "sec-2"}})
-    doc, signed = repo.handover_and_signatures("P1", "2026-11-23T10:00:00Z", sides)
-    assert doc == {"counts": {"open": 3}} and signed == {"control_room": {"by": {"id": "sec-1"}}}
-    assert repo.signatures("P1", ["2026-11-23T10:00:00Z", "2026-11-23T00:00:00Z"], sides) == {
-        "2026-11-23T10:00:00Z": {"control_room": {"by": {"id": "sec-1"}}}, "2026-11-23T00:00:00Z": {}}
-    assert repo.handover_and_signatures("P1", "2026-11-24T00:00:00Z", sides) == (None, {})
 
 
 def test_daily_figures_are_stored_once_unless_refreshed(repo):

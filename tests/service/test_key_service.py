@@ -188,3 +188,40 @@ def test_keys_out_appear_in_the_handover_items(ks, clock):
     ks.lend(LEAD, "P1", b.key_id, lend_body(clock, due=due(clock, 6)))
     items = ks.handover_keys("P1", clock() + timedelta(hours=2))
     assert [(i["key_id"], i["overdue"]) for i in items] == [(a.key_id, True), (b.key_id, False)]
+
+
+def test_the_notices_of_a_hong_kong_property_are_in_traditional_chinese(ks, svc, clock, outbox):
+    """P2 (Hong Kong) reads Traditional: the owner's use of the spare key, the loss with
+    its lock-change case, the overdue key; P1's notices stay Simplified."""
+    lead = Principal("lead-p2", "shift_lead", frozenset({"P2"}), name="領班劉姐")
+    spare = ks.add_key(lead, "P2", {"unit": "3座1201", "slot": "A-01", "copies": 2})
+    ks.lend(lead, "P2", spare.key_id, lend_body(clock, purpose="owner", due=due(clock, 1),
+                                                  borrower={"name": "業主李女士", "kind": "owner", "phone": "9123 4567"}))
+    subject, text = outbox.sent[-1].subject, outbox.sent[-1].text
+    assert subject == f"[{spare.key_id}] 業主使用備用鑰匙（3座1201）"
+    assert "業主李女士" in text and "9123 4567" in text and "領班劉姐" in text and "請保安部辦理相關手續" in text
+    clock.advance(hours=2)
+    svc.store.register_property("P2")
+    assert ks.remind_overdue() == {"P2": [spare.key_id]}
+    overdue = outbox.sent[-1]
+    assert (overdue.to, overdue.subject) == ("desk@harbour.example", f"[{spare.key_id}] 鑰匙逾期未還：3座1201")
+    assert "用途：業主使用" in overdue.text and "业" not in overdue.text
+    lost, case = ks.report_lost(lead, "P2", spare.key_id, {"reason": "業主在商場遺失"})
+    mails = outbox.sent[-2:]
+    assert sorted(m.to for m in mails) == ["control-room@harbour.example", "manager@harbour.example"]
+    assert mails[0].subject == f"[{spare.key_id}] 鑰匙遺失：3座1201"
+    assert f"換鎖任務：{case.case_id}" in mails[0].text and "業主在商場遺失" in mails[0].text
+    assert case.title == f"換鎖：鑰匙 {spare.key_id} 遺失（3座1201）" and case.lang == "zh-Hant"
+    p1 = ks.add_key(LEAD, "P1", {"unit": "3栋1201", "slot": "A-01"})
+    ks.report_lost(LEAD, "P1", p1.key_id, {"reason": "在电梯里遗失"})
+    assert outbox.sent[-1].subject == f"[{p1.key_id}] 钥匙遗失：3栋1201"
+
+
+@pytest.mark.parametrize("reason", ["   ", "遗" * 501, None])
+def test_a_refused_loss_report_makes_no_lock_change_case(ks, svc, outbox, reason):
+    key = ks.add_key(LEAD, "P1", {"unit": "3栋1201", "slot": "A-01"})
+    with pytest.raises(ValidationFailed) as info:
+        ks.report_lost(DESK, "P1", key.key_id, {"reason": reason})
+    assert info.value.details["field"] == "reason"
+    assert svc.store.open_queue("P1", filters={}, due_before=None, limit=50, cursor=None)[0] == []
+    assert ks.store.get_key("P1", key.key_id).state == "in_cabinet" and outbox.sent == []

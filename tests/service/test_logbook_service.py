@@ -178,3 +178,50 @@ def test_a_checklist_from_the_property_settings_in_traditional_chinese(books, sv
     assert [i["text"] for i in shift["checklist"]] == ["工作臺整潔", "對講機已充電"]
     clock.now += timedelta(hours=3)  # 23:00: the night shift, the control room hands over at 10:00
     assert books.current_shift(DESK, "P2")["outgoing"] == "control_room"
+
+
+def test_a_signed_logbook_forbids_recomputing_its_summary(books, svc, clock):
+    ok_all(books)
+    first = at_handover(books, clock)
+    reports = books.reports
+    late = svc.submit(Principal("tenant-1", "tenant", frozenset({"P1"})), "P1",
+                      {"channel": "app", "unit": "3栋1201", "content": "门禁卡坏了"}, None)[0]
+    fresh, created = reports.produce_handover("P1", clock.now, refresh=True)  # nobody has signed: recomputed
+    assert created and fresh["counts"]["opened"] == first["counts"]["opened"]
+    assert late.case_id in [i["case_id"] for i in fresh["open_now"]["items"]]
+    books.sign(DESK, "P1", END, "customer_service", "已交接")
+    with pytest.raises(Conflict) as err:
+        reports.produce_handover("P1", clock.now, refresh=True)
+    assert err.value.code == "already_signed"
+    assert books.get_handover(DESK, "P1", END)["produced_at"] == fresh["produced_at"]  # the signed one stays
+    assert not books.is_signed("P1", "2026-11-24T00:00:00Z")
+
+
+def test_the_refusal_and_urgent_notices_follow_the_propertys_language(books, clock, mailer):
+    """P2 stands in Hong Kong: its managers read Traditional; an English property reads English."""
+    guard_p2 = Principal("sec-2", "security", frozenset({"P2"}), name="監控室老陳")
+    books.add_entry(DESK, "P2", {"text": "B2車庫水管爆裂", "urgent": True})
+    ok_all_p2 = [{"id": i, "mark": "ok"} for i in ("desk", "equipment", "key_cabinet", "diary_read")]
+    books.mark_checklist(DESK, "P2", END, ok_all_p2)
+    clock.now = datetime(2026, 11, 23, 10, 5, tzinfo=timezone.utc)
+    books.request_handover(DESK, "P2")
+    books.sign(DESK, "P2", END, "customer_service")
+    urgent = mailer.sent[0]
+    assert urgent.subject == "[港灣廣場 Harbour Plaza] 交接班緊急事項 2026-11-23 18:00"
+    assert "請立即處理" in urgent.text and "- B2車庫水管爆裂" in urgent.text
+    mailer.sent.clear()
+    books.refuse(guard_p2, "P2", END, "鑰匙櫃少了一把")
+    assert [(m.to, m.subject) for m in mailer.sent] == [
+        ("manager@harbour.example", "[港灣廣場 Harbour Plaza] 交接班被拒絕 2026-11-23 18:00")]
+    assert "監控室老陳：鑰匙櫃少了一把" in mailer.sent[0].text and "拒絕" in mailer.sent[0].text
+
+
+def test_an_english_property_gets_english_notices(books, svc, clock, mailer):
+    admin = Principal("admin-0", "admin", frozenset({"P1"}))
+    svc.put_property(admin, "P1", {**svc.property("P1").to_dict(), "lang": "en"})
+    ok_all(books)
+    at_handover(books, clock)
+    books.sign(DESK, "P1", END, "customer_service")
+    books.refuse(GUARD, "P1", END, "the key cabinet is short of one key")
+    assert [m.subject for m in mailer.sent] == ["[滨江花园 Riverside Garden] Handover refused 2026-11-23 18:00"]
+    assert mailer.sent[0].text.startswith("The incoming side refused the handover of 2026-11-23 18:00")
