@@ -75,6 +75,9 @@ def test_packaging_with_a_user_pool_protects_every_route_but_health_and_openapi(
            "TD_USER_POOL_ARN": "arn:aws:cognito-idp:ap-southeast-1:111111111111:userpool/ap-southeast-1_abc"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     protected = json.loads(out.stdout)
-    public = {"/v1/health GET", "/v1/openapi.json GET", "/console GET", "/console/{name} GET"}
+    # The API's description and health, and the static files of the staff console and the tenant app
+    # (they hold no data; every call they make carries a token).
+    public = {"/v1/health GET", "/v1/openapi.json GET", "/console GET", "/console/{name} GET",
+              "/app GET", "/app/config.json GET", "/app/{name} GET"}
     assert {k for k, v in protected.items() if not v} == public
     assert all(v for k, v in protected.items() if k not in public)
