@@ -755,7 +755,9 @@ def _operation(method: str, path: str) -> dict[str, Any]:
                      "405": error("405")}
     elif path.startswith(("/console", "/app/{")):  # the console's or app's files, not JSON; unknown name: 404
         responses[str(status)] = {"description": "the file", "content": {
-            media: {"schema": {"type": "string"}} for media in sorted({t.split(";")[0] for t in _console_types(path)})}}
+            # the web app manifest is JSON (an object); every other file is text
+            media: {"schema": {"type": "object"} if media.endswith("json") else {"type": "string"}}
+            for media in sorted({t.split(";")[0] for t in _console_types(path)})}}
         if "{name}" in path:
             assets = _app_assets() if path.startswith("/app") else _console_assets()
             op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(assets)}
