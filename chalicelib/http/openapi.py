@@ -209,7 +209,9 @@ ROUTES.update({
 # Being told (chalicelib/http/routes_notify.py): tenants only; staff get 403 forbidden.
 ROUTES.update({
     ("GET", "/v1/me/notifications"): (
-        "The tenant's notifications, newest first, in their language, with unread_count", "notify.read", None, 200),
+        "The tenant's notifications, newest first, in their language; the first page (no cursor) has "
+        "unread_count, a later page has unread_count null (the first page's count stands). One DynamoDB "
+        "Query per page", "notify.read", None, 200),
     ("POST", "/v1/me/notifications/read"): (
         "Mark notifications read: ids (all the caller's, else 404 notification_not_found) and/or up_to",
         "notify.read", "MarkNotificationsRead", 200),
