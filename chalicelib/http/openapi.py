@@ -328,7 +328,7 @@ CONDITIONAL: frozenset[tuple[str, str]] = frozenset({
 
 # Writes that take an Idempotency-Key header: a retry is answered as the first was, Idempotent-Replayed: true.
 IDEMPOTENT: frozenset[tuple[str, str]] = frozenset(
-    {("POST", "/v1/properties/{property_id}/cases")}
+    {("POST", "/v1/properties/{property_id}/cases"), ("POST", "/v1/properties/{property_id}/uploads")}
     | {(m, p) for (m, p), (_s, permission, _b, _st) in ROUTES.items()
        if m == "POST" and p.startswith(CASE + "/") and permission and permission.startswith("case.")})
 
