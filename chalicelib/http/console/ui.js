@@ -89,6 +89,7 @@ export class ApiError extends Error {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.code || `http_${status}`;
+    this.field = body?.details?.field || "";  // the message is in the reader's language; the field name is not
   }
 }
 export async function api(method, path, body, headers = {}) {
@@ -109,7 +110,10 @@ export async function api(method, path, body, headers = {}) {
 export const P = () => `/v1/properties/${encodeURIComponent(state.pid)}`;
 export const caseUrl = (id) => `${P()}/cases/${encodeURIComponent(id)}`;
 
-export function errorText(err) { return err instanceof ApiError ? `${err.status} ${err.code}: ${err.message}` : String(err); }
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return String(err);
+  return `${err.status} ${err.code}: ${err.message}${err.field ? ` (${err.field})` : ""}`;
+}
 export function showError(err) {
   const box = $("#error");
   if (!err) { box.hidden = true; box.textContent = ""; return; }
