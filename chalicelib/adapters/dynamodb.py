@@ -212,6 +212,20 @@ def _reasons(exc: TransactWriteError) -> list[str | None]:
     return [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
 
 
+HEAD_RETRIES = 4
+
+
+class _FeedHeadBusy(Exception):
+    """A change's transaction failed only because a tenant's feed head (the unread
+    count another change was stepping at the same moment) was in another transaction."""
+
+
+def _raise_if_only_the_feed_head_was_busy(ops: list[str], exc: TransactWriteError) -> None:
+    codes = [(op, code) for op, code in zip(ops, _reasons(exc), strict=False) if code not in (None, "None")]
+    if codes and all(op == "notify" and code == "TransactionConflict" for op, code in codes):
+        raise _FeedHeadBusy() from exc
+
+
 class DynamoStore(DynamoNotifications):
     """Cases, events and meta records in DynamoDB through pynamodb; tenant
     notifications (written with the events that make them) in notify_store."""
@@ -407,6 +421,16 @@ class DynamoStore(DynamoNotifications):
         (``next_number``). ``quota`` (a ``quotas.Quota``): its counter is
         stepped in the same transaction, only while under its limit
         (``QuotaExceeded``)."""
+        for _ in range(HEAD_RETRIES):
+            try:
+                return self._create_case_once(change, idempotency=idempotency, counter=counter, outbox=outbox,
+                                              quota=quota)
+            except _FeedHeadBusy:
+                continue  # only the tenant's feed head was busy (another change telling them): nothing taken
+        raise VersionConflict("the tenant's notifications were busy; try again")
+
+    def _create_case_once(self, change: Change, *, idempotency: IdempotencyRecord | None,
+                          counter: CounterRead | None, outbox: Iterable[WatchStart], quota: Quota | None) -> None:
         case = change.case
         meta = self.m.Meta
         ops: list[str] = []
@@ -433,6 +457,7 @@ class DynamoStore(DynamoNotifications):
                     ops.append("quota")
                     self._step_quota(tx, quota)
         except TransactWriteError as exc:
+            _raise_if_only_the_feed_head_was_busy(ops, exc)
             reasons = dict(zip(ops, _reasons(exc), strict=False))
             if reasons.get("idempotency") == "ConditionalCheckFailed":
                 raise IdempotentReplay() from exc
@@ -477,10 +502,18 @@ class DynamoStore(DynamoNotifications):
         change it causes, if any, in the same transaction."""
         self._transact(change=change, expected_version=case_version, reply=reply, reply_version=expected_version)
 
-    def _transact(self, *, change: Change | None = None, expected_version: int | None = None,
-                  guard: MailSeen | None = None, reply: Reply | None = None,
-                  reply_version: int | None = None, outbox: Iterable[WatchStart] = (),
-                  quota: Quota | None = None, idempotency: IdempotencyRecord | None = None) -> None:
+    def _transact(self, **kwargs: Any) -> None:
+        for _ in range(HEAD_RETRIES):
+            try:
+                return self._transact_once(**kwargs)
+            except _FeedHeadBusy:
+                continue  # only the tenant's feed head was busy (another change telling them): nothing written
+        raise VersionConflict("the tenant's notifications were busy; try again")
+
+    def _transact_once(self, *, change: Change | None = None, expected_version: int | None = None,
+                       guard: MailSeen | None = None, reply: Reply | None = None,
+                       reply_version: int | None = None, outbox: Iterable[WatchStart] = (),
+                       quota: Quota | None = None, idempotency: IdempotencyRecord | None = None) -> None:
         ops: list[str] = []
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -515,6 +548,7 @@ class DynamoStore(DynamoNotifications):
                     ops.append("quota")
                     self._step_quota(tx, quota)
         except TransactWriteError as exc:
+            _raise_if_only_the_feed_head_was_busy(ops, exc)
             failed = {op for op, code in zip(ops, _reasons(exc), strict=False) if code == "ConditionalCheckFailed"}
             if "guard" in failed:
                 raise IdempotentReplay() from exc

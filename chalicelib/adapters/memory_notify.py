@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.domain import notify
 from chalicelib.domain.cases import Change, iso
 from chalicelib.domain.errors import BadRequest
-from chalicelib.services.ports import Delivery
+from chalicelib.services.ports import Delivery, FeedPage
 
 
 def _feed_id(n: notify.Notification) -> str:
@@ -44,15 +44,31 @@ class MemoryNotifications:
         first = Delivery(n, n.at)
         self._deliveries[_outbox_id(first)] = first
 
+    def feed_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> FeedPage:
+        """As DynamoDB's: the first page carries the unread count and the
+        preferences; a later page no count and the first page's language."""
+        from chalicelib.adapters.memory import _decode, _encode
+        scope = f"feed:{tenant_id}"
+        after = _decode(scope, cursor)
+        if after is not None and (len(after) != 2 or not all(isinstance(v, str) for v in after)):
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor")
+        with self._lock:
+            mine = self._feed.get(tenant_id, {})
+            rows = sorted(((sk, n, read) for sk, (n, read) in mine.items()), key=lambda r: r[0], reverse=True)
+            if after is None:
+                prefs = copy.deepcopy(self._prefs.get(tenant_id))
+                unread: int | None = sum(not read for _, read in mine.values())
+            else:
+                rows = [r for r in rows if r[0] < after[0]]
+                prefs, unread = ({"lang": after[1]} if after[1] else None), None
+        page, more = rows[:limit], len(rows) > limit
+        lang = (prefs or {}).get("lang") or ""
+        return FeedPage(page, _encode(scope, [page[-1][0], lang]) if more and page else None, unread, prefs)
+
     def notifications(self, tenant_id: str, *, limit: int,
                       cursor: str | None) -> tuple[list[tuple[str, notify.Notification, bool]], str | None]:
-        from chalicelib.adapters.memory import _page
-        with self._lock:
-            rows = [([sk], (sk, n, read)) for sk, (n, read) in self._feed.get(tenant_id, {}).items()]
-        try:
-            return _page(rows, f"feed:{tenant_id}", limit=limit, cursor=cursor, descending=True)
-        except TypeError as exc:  # a cursor of the right shape with the wrong types
-            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
+        page = self.feed_page(tenant_id, limit=limit, cursor=cursor)
+        return page.rows, page.next_cursor
 
     def unread_notifications(self, tenant_id: str) -> int:
         with self._lock:

@@ -197,6 +197,8 @@ class RecordModel(Model):
     lookup_pk = UnicodeAttribute(null=True)
     lookup_sk = UnicodeAttribute(null=True)
     data = TextJSONAttribute(null=True)
+    # An atomic counter (ADD) beside ``data``, e.g. a notification feed's unread count (notify_store).
+    counter = NumberAttribute(null=True)
     version = VersionAttribute()
     expires_at = TTLAttribute(null=True)
     lookup = RecordLookup()

@@ -5,10 +5,20 @@ unread marker, delivery targets and preferences, and the delivery outbox.
 - a tenant's feed, newest first: ``FEED#<tenant>``, sort key
   ``<event time>#<property>#<case>#<seq>`` (the id clients see). Written in the
   change's own transaction, conditional on not existing: one per event;
+- the feed's head, in the same partition: sort key ``~HEAD`` ("~" sorts after
+  every timestamp, so a newest-first Query returns it first). It holds the
+  unread count (``counter``: ADD 1 in the transaction that adds a notification,
+  ADD -n in the transaction that marks n read, conditional on each of those n
+  still being unread and on the count staying >= 0) and the tenant's
+  preferences (``data``). The first feed page is ONE Query (Limit = page + 1)
+  returning the head and the page; a later page is one Query from the cursor,
+  which carries the language the first page rendered in; it has no unread count;
 - unread ones: the sparse index ``lookup`` (``UNREAD#<tenant>``, same sort key),
-  present until read; marking read removes it by a conditional update;
+  present until read; marking read removes it by a conditional update (``up_to``
+  finds them there);
 - where and how to tell a tenant: ``NOTIFY_TO#<tenant>`` with ``PREFS``,
-  ``DEVICE#<id>``, ``WEBPUSH#<id>``: one Query reads them all;
+  ``DEVICE#<id>``, ``WEBPUSH#<id>``: one Query reads them all (the delivery's
+  read). Preferences are written to ``PREFS`` and the head in one transaction;
 - the delivery outbox: ``NOTIFY_OUTBOX``, sort key ``<due>#<feed key>``; a
   reschedule (quiet hours, retry) is a delete and a put in one transaction.
 """
@@ -18,14 +28,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DeleteError, PutError, QueryError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.models import RecordModel
 from chalicelib.domain import notify
 from chalicelib.domain.cases import Change, iso, parse_iso
 from chalicelib.domain.errors import BadRequest
-from chalicelib.services.ports import Delivery
+from chalicelib.services.ports import Delivery, FeedPage
 
 if TYPE_CHECKING:
     from pynamodb.connection import Connection
@@ -34,6 +44,8 @@ if TYPE_CHECKING:
 
 OUTBOX = "NOTIFY_OUTBOX"
 PREFS = "PREFS"
+HEAD = "~HEAD"  # the feed's head: sorts after (newest-first: before) every feed item
+MARK_BATCH = 50  # read-marks per transaction (+ the head: well under DynamoDB's 100 actions)
 
 
 def feed_pk(tenant_id: str) -> str:
@@ -92,53 +104,111 @@ class DynamoNotifications:
     _connection: Connection
 
     def _write_notifications(self, tx: TransactWrite, change: Change | None) -> int:
-        """Add the change's notification items to ``tx`` (each must not exist); how many."""
+        """Add the change's notification items to ``tx`` (each must not exist) and
+        one to the tenant's unread count (an update: pynamodb sends it after the
+        puts, before any later update such as the quota); how many operations."""
         items = notification_items(self.m.Record, change)
+        record = self.m.Record
         for item in items:
-            tx.save(item, condition=self.m.Record.pk.does_not_exist())
-        return len(items)
+            tx.save(item, condition=record.pk.does_not_exist())
+        if not items:
+            return 0
+        tx.update(record(items[0].pk, HEAD), actions=[record.counter.add(1)], add_version_condition=False)
+        return len(items) + 1
 
     # --- the feed ---------------------------------------------------------------
 
-    def notifications(self, tenant_id: str, *, limit: int,
-                      cursor: str | None) -> tuple[list[tuple[str, notify.Notification, bool]], str | None]:
+    def feed_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> FeedPage:
         from chalicelib.adapters.dynamodb import _decode_cursor, _encode_cursor
         scope = f"feed:{tenant_id}"
-        result = self.m.Record.query(feed_pk(tenant_id), scan_index_forward=False, limit=limit, page_size=limit,
-                                     last_evaluated_key=_decode_cursor(scope, cursor))
+        pk = feed_pk(tenant_id)
+        after = _decode_cursor(scope, cursor)
+        if after is not None and not (isinstance(after.get("sk"), str) and isinstance(after.get("l", ""), str)):
+            raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor")
+        start = {"pk": {"S": pk}, "sk": {"S": after["sk"]}} if after is not None else None
+        wanted = limit if after is not None else limit + 1  # the first page reads the head too
+        result = self.m.Record.query(pk, scan_index_forward=False, limit=wanted, page_size=wanted,
+                                     last_evaluated_key=start)
+        head, items = None, []
         try:
-            rows = [(i.sk, notify.Notification.from_dict(i.data or {}), i.lookup_pk is None) for i in result]
+            for item in result:
+                if item.sk == HEAD:
+                    head = item
+                else:
+                    items.append(item)
         except QueryError as exc:
             raise BadRequest("the cursor is not one this listing gave out", code="invalid_cursor") from exc
-        return rows, _encode_cursor(scope, result.last_evaluated_key)
+        more = len(items) > limit or result.last_evaluated_key is not None
+        items = items[:limit]
+        if after is None:
+            prefs = (head.data or None) if head is not None else None
+            unread: int | None = max(int(head.counter or 0), 0) if head is not None else 0
+        else:
+            prefs, unread = ({"lang": after["l"]} if after.get("l") else None), None
+        lang = (prefs or {}).get("lang") or ""
+        next_cursor = _encode_cursor(scope, {"sk": items[-1].sk, "l": lang}) if more and items else None
+        rows = [(i.sk, notify.Notification.from_dict(i.data or {}), i.lookup_pk is None) for i in items]
+        return FeedPage(rows, next_cursor, unread, prefs)
+
+    def notifications(self, tenant_id: str, *, limit: int,
+                      cursor: str | None) -> tuple[list[tuple[str, notify.Notification, bool]], str | None]:
+        page = self.feed_page(tenant_id, limit=limit, cursor=cursor)
+        return page.rows, page.next_cursor
 
     def unread_notifications(self, tenant_id: str) -> int:
-        return self.m.Record.lookup.count(unread_pk(tenant_id))
+        record = self.m.Record
+        found = list(record.query(feed_pk(tenant_id), record.sk == HEAD, consistent_read=True))
+        return max(int(found[0].counter or 0), 0) if found else 0
 
     def unknown_notifications(self, tenant_id: str, ids: Sequence[str]) -> list[str]:
         wanted = list(dict.fromkeys(ids))[:100]
-        found = {i.sk for i in self.m.Record.batch_get([(feed_pk(tenant_id), sk) for sk in wanted],
+        found = {i.sk for i in self.m.Record.batch_get([(feed_pk(tenant_id), sk) for sk in wanted if sk != HEAD],
                                                        attributes_to_get=["pk", "sk"])}
         return [sk for sk in wanted if sk not in found]
 
-    def _mark_read(self, tenant_id: str, sk: str) -> bool:
+    def _mark_batch(self, tenant_id: str, sks: list[str]) -> int:
+        """Mark ``sks`` read and take exactly their number off the unread count,
+        in one transaction: each conditional on still being unread, the head on
+        the count staying >= 0. Those read meanwhile (or not this tenant's) are
+        dropped and the rest tried again, so a concurrent mark never counts one twice."""
+        record, pk = self.m.Record, feed_pk(tenant_id)
+        pending = list(sks)
+        for _ in range(len(sks) + 5):
+            if not pending:
+                return 0
+            try:
+                with TransactWrite(connection=self._connection) as tx:
+                    for sk in pending:
+                        tx.update(record(pk, sk), actions=[record.lookup_pk.remove(), record.lookup_sk.remove()],
+                                  condition=record.lookup_pk.exists(), add_version_condition=False)
+                    tx.update(record(pk, HEAD), actions=[record.counter.add(-len(pending))],
+                              condition=record.counter >= len(pending), add_version_condition=False)
+            except TransactWriteError as exc:
+                reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+                gone = {sk for sk, code in zip(pending, reasons, strict=False) if code == "ConditionalCheckFailed"}
+                if gone:
+                    pending = [sk for sk in pending if sk not in gone]
+                elif len(reasons) > len(pending) and reasons[len(pending)] == "ConditionalCheckFailed":
+                    self._recount_unread(tenant_id)  # the count was off (older data): set it from the index
+                # else a TransactionConflict with a concurrent mark or notification: try again
+                continue
+            return len(pending)
+        raise RuntimeError("notifications could not be marked read: too much contention")
+
+    def _recount_unread(self, tenant_id: str) -> None:
         record = self.m.Record
-        try:
-            record(feed_pk(tenant_id), sk).update(actions=[record.lookup_pk.remove(), record.lookup_sk.remove()],
-                                                  condition=record.lookup_pk.exists(), add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False  # read already (or by a concurrent call), or not this tenant's
-            raise
-        return True
+        count = record.lookup.count(unread_pk(tenant_id))
+        record(feed_pk(tenant_id), HEAD).update(actions=[record.counter.set(count)], add_version_condition=False)
 
     def mark_notifications_read(self, tenant_id: str, ids: Sequence[str]) -> int:
-        return sum(self._mark_read(tenant_id, sk) for sk in dict.fromkeys(ids))
+        wanted = [sk for sk in dict.fromkeys(ids) if sk != HEAD]
+        return sum(self._mark_batch(tenant_id, wanted[i:i + MARK_BATCH]) for i in range(0, len(wanted), MARK_BATCH))
 
     def mark_notifications_read_up_to(self, tenant_id: str, up_to: str, *, limit: int) -> int:
         record = self.m.Record
-        unread = record.lookup.query(unread_pk(tenant_id), record.lookup_sk <= up_to, limit=limit, page_size=limit)
-        return sum(self._mark_read(tenant_id, i.sk) for i in unread)
+        unread = [i.sk for i in record.lookup.query(unread_pk(tenant_id), record.lookup_sk <= up_to, limit=limit,
+                                                    page_size=limit)]
+        return self.mark_notifications_read(tenant_id, unread)
 
     # --- targets and preferences ------------------------------------------------------
 
@@ -171,7 +241,13 @@ class DynamoNotifications:
         return found[0].data or {}
 
     def put_notify_preferences(self, tenant_id: str, prefs: dict[str, Any]) -> None:
-        self._put_target(tenant_id, PREFS, prefs)
+        record = self.m.Record
+        with TransactWrite(connection=self._connection) as tx:
+            tx.update(record(targets_pk(tenant_id), PREFS), actions=[record.data.set(prefs)],
+                      add_version_condition=False)
+            # an update, so the head's counter (a concurrent notification's ADD) is left alone
+            tx.update(record(feed_pk(tenant_id), HEAD), actions=[record.data.set(prefs)],
+                      add_version_condition=False)
 
     def put_device(self, tenant_id: str, record: dict[str, Any]) -> None:
         self._put_target(tenant_id, device_sk(record["id"]), record)

@@ -210,7 +210,9 @@ ROUTES.update({
 # Being told (chalicelib/http/routes_notify.py): tenants only; staff get 403 forbidden.
 ROUTES.update({
     ("GET", "/v1/me/notifications"): (
-        "The tenant's notifications, newest first, in their language, with unread_count", "notify.read", None, 200),
+        "The tenant's notifications, newest first, in their language; the first page (no cursor) has "
+        "unread_count, a later page has unread_count null (the first page's count stands). One DynamoDB "
+        "Query per page", "notify.read", None, 200),
     ("POST", "/v1/me/notifications/read"): (
         "Mark notifications read: ids (all the caller's, else 404 notification_not_found) and/or up_to",
         "notify.read", "MarkNotificationsRead", 200),
@@ -339,7 +341,7 @@ CONDITIONAL: frozenset[tuple[str, str]] = frozenset({
 
 # Writes that take an Idempotency-Key header: a retry is answered as the first was, Idempotent-Replayed: true.
 IDEMPOTENT: frozenset[tuple[str, str]] = frozenset(
-    {("POST", "/v1/properties/{property_id}/cases")}
+    {("POST", "/v1/properties/{property_id}/cases"), ("POST", "/v1/properties/{property_id}/uploads")}
     | {(m, p) for (m, p), (_s, permission, _b, _st) in ROUTES.items()
        if m == "POST" and p.startswith(CASE + "/") and permission and permission.startswith("case.")})
 

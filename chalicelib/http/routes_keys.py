@@ -144,11 +144,13 @@ def entry_permission(property_id, case_id):
     params = web.body(req, "EntryPermission")
     version = params.pop("version", None)
     service = runtime.service()
-    case = service.act(who, *web.case_ids(property_id, case_id), "entry_permission", params,
-                       expected_version=version)
+    # Idempotency-Key, as on every case action: a retried answer changes nothing and is answered again.
+    case, replayed = service.act_once(who, *web.case_ids(property_id, case_id), "entry_permission", params,
+                                      expected_version=version, idempotency_key=req.headers.get("idempotency-key"))
     now = runtime.clock()
     actions = case_actions(who, case, now=now, policy=service.property(case.property_id).policy)
-    return web.json_response(case_view(case, now=now, staff=who.is_staff, actions=actions))
+    return web.json_response(case_view(case, now=now, staff=who.is_staff, actions=actions), 200,
+                             {"Idempotent-Replayed": "true"} if replayed else None)
 
 
 # Overdue keys: a periodic Query of each property's keys-out index up to now,

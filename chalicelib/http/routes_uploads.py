@@ -53,7 +53,10 @@ def start_upload(property_id):
     req = _request()
     who = web.principal(req)
     body = web.body(req, "StartUpload")
-    return web.json_response(runtime.uploads().start(who, web.property_id(property_id), body), 201)
+    # Idempotency-Key: a retried start makes no second slot (and takes no second quota step).
+    slot, replayed = runtime.uploads().start_once(who, web.property_id(property_id), body,
+                                                  req.headers.get("idempotency-key"))
+    return web.json_response(slot, 200 if replayed else 201, {"Idempotent-Replayed": "true"} if replayed else None)
 
 
 @uploads_routes.route(UPLOADS + "/{upload_id}/complete", methods=["POST"], authorizer=users)

@@ -275,6 +275,10 @@ class CaseService:
         self._require_stored_attachments(principal, property_id, params)
         if params.get("repeat_of"):
             self._require_repeatable(principal, property_id, params["repeat_of"])
+        if principal.role == "tenant" and not params.get("lang"):
+            # The tenant's own language (the token's: Cognito's locale, set at the invitation), so
+            # the case's notifications and replies speak it without the app having to say so.
+            params = {**params, "lang": principal.lang}
         params = self.resolve_location(property_id, params)
         return self.create_as(actor_of(principal), property_id, params, idempotency_key, limit_actor=True)
 

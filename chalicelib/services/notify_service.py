@@ -75,17 +75,18 @@ class NotificationService:
     # --- the feed ---------------------------------------------------------------
 
     def feed(self, principal: auth.Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
-        """The tenant's notifications, newest first, in their language, and how many are unread."""
+        """The tenant's notifications, newest first, in their language, and how many
+        are unread: ONE Query per page (the store's feed head). A later page
+        (``cursor``) has ``unread_count`` null: the first page's count stands."""
         auth.authorize(principal, "notify.read")
-        rows, next_cursor = self.store.notifications(principal.subject, limit=limit, cursor=cursor)
-        prefs = self._prefs(principal.subject)
+        page = self.store.feed_page(principal.subject, limit=limit, cursor=cursor)
+        prefs = notify.Preferences.from_dict(page.prefs)
         items = []
-        for nid, n, read in rows:
+        for nid, n, read in page.rows:
             text = notify.render(n, notify.pick_lang(prefs.lang, n.lang), self._tz(n.property_id))
             items.append({"id": nid, "kind": n.kind, "property_id": n.property_id, "case_id": n.case_id,
                           "at": n.to_dict()["at"], "read": read, **text})
-        return {"items": items, "next_cursor": next_cursor,
-                "unread_count": self.store.unread_notifications(principal.subject)}
+        return {"items": items, "next_cursor": page.next_cursor, "unread_count": page.unread_count}
 
     def mark_read(self, principal: auth.Principal, *, ids: list[str], up_to: str | None) -> dict[str, int]:
         """Mark notifications read by id (every id must be the caller's, else 404

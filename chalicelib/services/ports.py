@@ -147,6 +147,21 @@ class Delivery:
     done: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a tenant's notification feed, read by ONE Query: the rows
+    (id, notification, read), newest first, and the cursor for the next page.
+    The first page (no cursor) also carries the tenant's unread count and
+    preferences (the feed's head item, read by the same Query); a later page
+    has ``unread_count`` None and the language the first page rendered in
+    (carried in the cursor) as ``prefs``."""
+
+    rows: list[tuple[str, Notification, bool]]
+    next_cursor: str | None
+    unread_count: int | None
+    prefs: dict[str, Any] | None
+
+
 # --- the aggregates -------------------------------------------------------------
 
 class CaseStore(Protocol):
@@ -439,8 +454,13 @@ class NotificationStore(Protocol):
                       cursor: str | None) -> tuple[list[tuple[str, Notification, bool]], str | None]:
         """(id, notification, read) of a tenant, newest first: one Query per page."""
 
+    def feed_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> FeedPage:
+        """A page of the feed with, on the first page, the unread count and the
+        preferences: ONE Query per page, whichever page."""
+
     def unread_notifications(self, tenant_id: str) -> int:
-        """How many of the tenant's notifications are unread."""
+        """How many of the tenant's notifications are unread (the head's counter:
+        incremented with each notification, decremented by exactly what a read-mark changed)."""
 
     def unknown_notifications(self, tenant_id: str, ids: Sequence[str]) -> list[str]:
         """Of ``ids`` (at most 100), those that are not this tenant's notifications."""
@@ -459,7 +479,8 @@ class NotificationStore(Protocol):
         Web Push subscriptions, in one read."""
 
     def put_notify_preferences(self, tenant_id: str, prefs: dict[str, Any]) -> None:
-        """Store (overwrite) the tenant's preferences."""
+        """Store (overwrite) the tenant's preferences (where the feed's first page
+        and ``notify_settings`` each read them)."""
 
     def put_device(self, tenant_id: str, record: dict[str, Any]) -> None:
         """Store a device (``record["id"]``), overwriting one with that id."""

@@ -7,13 +7,14 @@ case service's (``CaseService._require_stored_attachments`` asks this store).
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import attachments, auth, quotas, uploads
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import Upload, UploadRejected
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.ports import QuotaExceeded
@@ -54,25 +55,63 @@ class UploadService:
             raise NotFound("no such case", code="case_not_found")
 
     def start(self, principal: auth.Principal, property_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        """A new upload slot and the presigned POST that fills it. Counts
-        against the caller's uploads-per-hour quota (``RateLimited``)."""
+        """A new upload slot and the presigned POST that fills it (``start_once`` without a key)."""
+        return self.start_once(principal, property_id, params, None)[0]
+
+    def start_once(self, principal: auth.Principal, property_id: str, params: dict[str, Any],
+                   idempotency_key: str | None) -> tuple[dict[str, Any], bool]:
+        """A new upload slot and the presigned POST that fills it; (answer, replayed).
+        Counts against the caller's uploads-per-hour quota (``RateLimited``).
+
+        With an Idempotency-Key the slot's id is derived from (caller, property,
+        key): the upload record is its own idempotency record (written conditional
+        on not existing), so a retry makes no second slot and takes no second
+        quota step; it is answered with the same slot (a fresh presigned POST while
+        it is pending). The same key for another file is 422 idempotency_key_reused."""
         auth.authorize(principal, "upload.create", property_id)
+        upload_id = self.new_id()
+        if idempotency_key is not None:
+            from chalicelib.services.case_service import _require_key
+            _require_key(idempotency_key)
+            upload_id = hashlib.sha256("\x1f".join(("upload", principal.subject, property_id, idempotency_key))
+                                       .encode()).hexdigest()[:32]
+            earlier = self.store.get_upload(property_id, upload_id)
+            if earlier is not None:
+                return self._replay_start(earlier, principal, params), True
         prop = self.cases.property(property_id)
         if params.get("case_id"):
             self._require_case(principal, property_id, params["case_id"])
         now = self.clock()
-        upload = uploads.start(upload_id=self.new_id(), property_id=property_id, subject=principal.subject,
+        upload = uploads.start(upload_id=upload_id, property_id=property_id, subject=principal.subject,
                                role=principal.role, params=params, now=now)
         quota = quotas.upload(prop.quotas, property_id, principal.subject, now)
         try:
             self.store.create_upload(upload, quota=quota)
         except QuotaExceeded:
             raise quota.exceeded(now) from None
+        except Exception:
+            earlier = self.store.get_upload(property_id, upload_id) if idempotency_key is not None else None
+            if earlier is None:
+                raise
+            return self._replay_start(earlier, principal, params), True  # a concurrent retry made it first
+        record_metric("UploadStarted", dimensions={"content_type": upload.content_type}, property_id=property_id)
+        return self._slot(upload), False
+
+    def _slot(self, upload: Upload) -> dict[str, Any]:
         form = self.objects.presigned_post(upload.key, content_type=upload.content_type, max_bytes=upload.max_bytes,
                                            expires_in=uploads.POST_SECONDS)
-        record_metric("UploadStarted", dimensions={"content_type": upload.content_type}, property_id=property_id)
         return {**view(upload, self.objects.bucket), "url": form["url"], "fields": form["fields"],
                 "expires_in": uploads.POST_SECONDS}
+
+    def _replay_start(self, earlier: Upload, principal: auth.Principal, params: dict[str, Any]) -> dict[str, Any]:
+        asked = (params.get("content_type"), params.get("size"), params.get("case_id"))
+        if earlier.owner != principal.subject or asked != (earlier.content_type, earlier.declared_size,
+                                                           earlier.case_id):
+            raise ValidationFailed("this Idempotency-Key was used for a different request",
+                                   code="idempotency_key_reused")
+        if earlier.status == "pending":
+            return self._slot(earlier)
+        return view(earlier, self.objects.bucket)
 
     def _own(self, principal: auth.Principal, property_id: str, upload_id: str) -> Upload:
         upload = self.store.get_upload(property_id, upload_id)

@@ -161,3 +161,16 @@ def test_every_action_on_an_unknown_key_is_404_and_a_refused_loss_makes_no_case(
     status, body = call(client, "POST", url, DESK, {"reason": "   "})
     assert status in (409, 422)
     assert _open_cases(client) == [lost["lock_change_case"]] and len(mailbox()) == 2
+
+
+def test_a_retried_entry_permission_is_stored_once_and_a_reused_key_refused(client):
+    status, case = call(client, "POST", "/v1/properties/P1/cases", TENANT, {"unit": "3栋1201", "content": "厨房漏水"})
+    assert status == 201
+    url, key = case_url(case["case_id"], "/entry-permission"), {"Idempotency-Key": "entry-1"}
+    first = call(client, "POST", url, TENANT, {"granted": True, "note": "钥匙在前台"}, headers=key)
+    again = call(client, "POST", url, TENANT, {"granted": True, "note": "钥匙在前台"}, headers=key)
+    assert first[0] == again[0] == 200 and again[1]["entry_permission"]["granted"] is True
+    status, body = call(client, "POST", url, TENANT, {"granted": False}, headers=key)
+    assert (status, body["code"]) == (422, "idempotency_key_reused")
+    seen = read_case(client, case["case_id"], TENANT)
+    assert [e["data"]["granted"] for e in seen["timeline"] if e["action"] == "entry_permission"] == [True]

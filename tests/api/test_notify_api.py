@@ -76,6 +76,7 @@ def test_the_feed_lists_newest_first_with_unread_count_and_marks_read(client):
     assert page["items"][0]["title"] == "已转交处理" and "张师傅" not in json.dumps(page, ensure_ascii=False)
     status, rest = call(client, "GET", f"/v1/me/notifications?cursor={page['next_cursor']}", TENANT)
     assert [i["kind"] for i in rest["items"]] == ["received"]
+    assert rest["unread_count"] is None  # a later page: one Query, no count (the first page's stands)
     status, body = call(client, "POST", "/v1/me/notifications/read", TENANT, {"ids": [page["items"][0]["id"]]})
     assert status == 200 and body == {"marked": 1, "unread_count": 1}
     status, body = call(client, "POST", "/v1/me/notifications/read", TENANT, {"up_to": page["items"][0]["id"]})
@@ -218,3 +219,13 @@ def test_staff_see_the_unread_marker_in_the_queue_until_they_open_the_case(clien
     assert all(e["action"] != "staff_read" for e in tenant_view["timeline"])
     assert read_case(client, cid, DESK)["unread_for_staff"] == 0
     assert call(client, "GET", "/v1/properties/P1/queue", DESK)[1]["items"][0]["unread_for_staff"] == 0
+
+
+def test_a_later_page_speaks_the_language_the_first_page_did(client):
+    for _ in range(2):
+        submitted(client)
+    assert call(client, "PUT", "/v1/me/preferences", TENANT, {"lang": "zh-Hant"})[0] == 200
+    status, page = call(client, "GET", "/v1/me/notifications?limit=1", TENANT)
+    assert status == 200 and page["unread_count"] == 2 and page["items"][0]["title"] == "已收到您的案件"
+    status, rest = call(client, "GET", f"/v1/me/notifications?limit=1&cursor={page['next_cursor']}", TENANT)
+    assert status == 200 and rest["items"][0]["title"] == "已收到您的案件" and rest["unread_count"] is None

@@ -206,3 +206,24 @@ def test_uploads_per_person_per_hour_are_limited(client):
     start(client, b"x" * 10)
     status, answer = call(client, "POST", UPLOADS, TENANT, {"content_type": "image/png", "size": 10})
     assert status == 429 and answer["details"]["quota"] == "uploads_per_principal", answer
+
+
+def test_a_retried_start_is_the_same_slot_and_a_reused_key_is_refused(client):
+    photo = files.jpeg((400, 300))
+    body, key = {"content_type": "image/jpeg", "size": len(photo)}, {"Idempotency-Key": "photo-1"}
+    status, first = call(client, "POST", UPLOADS, TENANT, body, headers=key)
+    assert status == 201, first
+    status, again = call(client, "POST", UPLOADS, TENANT, body, headers=key)
+    assert status == 200 and again["upload_id"] == first["upload_id"]
+    assert again["fields"]["key"] == first["fields"]["key"]
+    status, out = call(client, "POST", UPLOADS, TENANT, {**body, "size": len(photo) + 1}, headers=key)
+    assert (status, out["code"]) == (422, "idempotency_key_reused")
+    status, theirs = call(client, "POST", UPLOADS, TENANT2, body, headers=key)  # keys are the caller's own
+    assert status == 201 and theirs["upload_id"] != first["upload_id"]
+    post(again, photo)
+    status, done = call(client, "POST", f"{UPLOADS}/{first['upload_id']}/complete", TENANT, {})
+    assert status == 200 and done["status"] == "complete"
+    status, late = call(client, "POST", UPLOADS, TENANT, body, headers=key)  # answered as it is now
+    assert status == 200 and late == done
+    status, out = call(client, "POST", UPLOADS, TENANT, body, headers={"Idempotency-Key": "bad key ✗"})
+    assert (status, out["code"]) == (400, "invalid_idempotency_key")

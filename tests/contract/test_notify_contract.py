@@ -112,4 +112,67 @@ def test_a_failed_change_writes_no_notification(repo):
     with pytest.raises(VersionConflict):
         repo.save_change(stale, expected_version=case.version)
     assert len(repo.notifications("tenant-1", limit=10, cursor=None)[0]) == 2
+    assert repo.unread_notifications("tenant-1") == 2  # the failed change did not count either
     assert new  # the contract suite's helpers are shared
+
+
+def test_the_first_feed_page_carries_the_unread_count_and_preferences_later_pages_the_language(repo):
+    for n in range(5):
+        created(repo, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))
+    repo.put_notify_preferences("tenant-1", {"lang": "en"})
+    first = repo.feed_page("tenant-1", limit=2, cursor=None)
+    assert [n.case_id for _, n, _ in first.rows] == ["TD-20261123-0005", "TD-20261123-0004"]
+    assert (first.unread_count, first.prefs) == (5, {"lang": "en"})
+    second = repo.feed_page("tenant-1", limit=2, cursor=first.next_cursor)
+    assert [n.case_id for _, n, _ in second.rows] == ["TD-20261123-0003", "TD-20261123-0002"]
+    assert (second.unread_count, second.prefs) == (None, {"lang": "en"})
+    third = repo.feed_page("tenant-1", limit=2, cursor=second.next_cursor)
+    assert [n.case_id for _, n, _ in third.rows] == ["TD-20261123-0001"] and third.next_cursor is None
+    # the head is no notification: never in a page, never markable
+    assert repo.unknown_notifications("tenant-1", ["~HEAD"]) == ["~HEAD"]
+    assert repo.mark_notifications_read("tenant-1", ["~HEAD"]) == 0
+    assert repo.feed_page("tenant-2", limit=2, cursor=None) == type(first)([], None, 0, None)
+
+
+def test_the_unread_count_follows_adds_and_marks_exactly(repo):
+    for n in range(4):
+        created(repo, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))
+    ids = [i for i, _, _ in repo.notifications("tenant-1", limit=10, cursor=None)[0]]
+    assert repo.mark_notifications_read("tenant-1", [ids[0], "nope", ids[0]]) == 1
+    assert repo.unread_notifications("tenant-1") == 3
+    assign(repo, repo.get_case("P1", "TD-20261123-0001"))
+    page = repo.feed_page("tenant-1", limit=1, cursor=None)
+    assert page.unread_count == 4 and page.rows[0][1].kind == "assigned"
+    assert repo.mark_notifications_read_up_to("tenant-1", ids[0], limit=100) == 3  # older or equal only
+    assert repo.mark_notifications_read_up_to("tenant-1", page.rows[0][0], limit=100) == 1
+    assert repo.unread_notifications("tenant-1") == 0
+    assert repo.mark_notifications_read_up_to("tenant-1", page.rows[0][0], limit=100) == 0
+    assert repo.feed_page("tenant-1", limit=1, cursor=None).unread_count == 0
+
+
+def test_concurrent_read_marks_count_each_notification_once(repo):
+    from concurrent.futures import ThreadPoolExecutor
+    for n in range(8):
+        created(repo, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))
+    ids = [i for i, _, _ in repo.notifications("tenant-1", limit=10, cursor=None)[0]]
+    jobs = [lambda: repo.mark_notifications_read("tenant-1", ids),
+            lambda: repo.mark_notifications_read("tenant-1", ids[::-1]),
+            lambda: repo.mark_notifications_read("tenant-1", ids[:4]),
+            lambda: repo.mark_notifications_read_up_to("tenant-1", ids[0], limit=100),
+            lambda: repo.mark_notifications_read_up_to("tenant-1", ids[0], limit=100)]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        marked = [f.result() for f in [pool.submit(job) for job in jobs]]
+    assert sum(marked) == 8  # each one marked by exactly one of the calls
+    assert repo.unread_notifications("tenant-1") == 0
+    assert repo.feed_page("tenant-1", limit=10, cursor=None).unread_count == 0
+
+
+def test_a_feed_page_is_one_query_whichever_page(store, aws_calls):
+    for n in range(5):
+        created(store, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))
+    store.put_notify_preferences("tenant-1", {"lang": "zh-Hant"})
+    del aws_calls[:]
+    first = store.feed_page("tenant-1", limit=2, cursor=None)
+    assert [op for _, op in aws_calls] == ["Query"]
+    store.feed_page("tenant-1", limit=2, cursor=first.next_cursor)
+    assert [op for _, op in aws_calls] == ["Query", "Query"]
