@@ -66,6 +66,10 @@ app.register_blueprint(edges_routes)
 from chalicelib.http.routes_notify import notify_routes  # noqa: E402
 
 app.register_blueprint(notify_routes)
+# The public web form (/p/{property}) for visitors without an account, and its QR codes.
+from chalicelib.http.routes_public import public_routes  # noqa: E402
+
+app.register_blueprint(public_routes)
 
 
 @app.middleware("http")

@@ -235,6 +235,26 @@ ROUTES.update({
     ("GET", "/console/{name}"): ("Staff console asset (a fixed list of files)", None, None, 200),
 })
 
+# The public web form (routes_public.py): no token; limited per address and per contact.
+ROUTES.update({
+    ("GET", "/p/{property_id}"): ("The public web form's page (visitors; no data in it)", None, None, 200),
+    ("GET", "/public/{name}"): ("The public web form's script and style (a fixed list of files)", None, None, 200),
+    ("GET", "/v1/public/properties/{property_id}"): (
+        "A property's public information for the web form (name, hours, categories, phones); 404 unknown property",
+        None, None, 200),
+    ("POST", "/v1/public/properties/{property_id}/submissions"): (
+        "A visitor files a complaint or request: 202 with submission_id; a 6-digit code goes to the email (and "
+        "phone, where SMS is configured). Nothing is a case until verified; unverified submissions expire in 30 "
+        "minutes. 429 with Retry-After per source address per hour and per contact per day",
+        None, "PublicSubmission", 202),
+    ("POST", "/v1/public/properties/{property_id}/submissions/{submission_id}/verify"): (
+        "The code: 201 with the new web case's number (200 on a repeat); 422 wrong_code with attempts_left, "
+        "code_attempts_used_up after 5; 410 submission_expired", None, "VerifySubmission", 201),
+    ("GET", "/v1/properties/{property_id}/qr"): (
+        "The complaint box: an SVG QR code opening the web form (area / unit / building query fills the place)",
+        "property.qr", None, 200),
+})
+
 # --- operation ids: what a generated client calls each operation ------------------
 # A route without one here gets a camelCase id made from its method and path; name it.
 OPERATION_IDS: dict[tuple[str, str], str] = {
@@ -553,6 +573,8 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
         "overdue": {"type": "boolean"}, "limit": _limit(100), "cursor": _CURSOR},
 }
 # Query parameters a route cannot do without (a GET that validates its input answers 422 otherwise).
+_QUERY["/v1/properties/{property_id}/qr"] = {k: {"type": "string", "maxLength": 40} for k in ("area", "unit",
+                                                                                              "building")}
 _REQUIRED_QUERY = {(ARCHIVE + "/lookup", "phone")}
 
 
@@ -699,7 +721,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
-                                 "resident_id", "device_id", "subscription_id")
+                                 "resident_id", "device_id", "subscription_id", "submission_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],
