@@ -36,7 +36,6 @@ _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 's
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache",
             "Content-Security-Policy": _CSP}
-SUBMISSIONS = "/v1/public/properties/{property_id}/submissions"
 
 
 def _request():
@@ -84,7 +83,7 @@ def form_information(property_id):
     return web.conditional(req, web.json_response(info), "public")
 
 
-@public_routes.route(SUBMISSIONS, methods=["POST"])
+@public_routes.route("/v1/public/properties/{property_id}/submissions", methods=["POST"])
 @web.api
 def submit(property_id):
     """202: a pending submission; the code goes to the contact given. Nothing is a case yet."""
@@ -95,7 +94,8 @@ def submit(property_id):
     return web.json_response(result, 202)
 
 
-@public_routes.route(SUBMISSIONS + "/{submission_id}/verify", methods=["POST"])
+@public_routes.route("/v1/public/properties/{property_id}/submissions/{submission_id}/verify",
+                      methods=["POST"])
 @web.api
 def verify(property_id, submission_id):
     """201 with the case number once the code is right (200 on a repeat); 422 wrong_code
