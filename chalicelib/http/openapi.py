@@ -13,6 +13,7 @@ from chalicelib.domain import cases
 from chalicelib.domain.auth import PERMISSIONS, ROLES
 from chalicelib.domain.public import PHONE_KINDS, WEEKDAYS
 from chalicelib.http.routes_console import ASSETS
+from chalicelib.http.routes_public import ASSETS as FORM_ASSETS
 from chalicelib.schemas import SCHEMAS
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
@@ -586,6 +587,9 @@ _RATE_LIMITED = {
     ("POST", "/v1/properties/{property_id}/cases"): "a tenant's cases per hour (cases_per_tenant_per_hour; "
                                                     "staff-logged cases are not limited)",
     ("POST", CASE + "/messages"): "messages per case per minute (messages_per_case_per_minute)",
+    ("POST", "/v1/public/properties/{property_id}/submissions"): (
+        "web-form submissions per source address per hour (public_submissions_per_ip_per_hour) and per contact "
+        "per day (public_submissions_per_contact_per_day)"),
 }
 
 
@@ -635,6 +639,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "404": ("NotFound", "missing, or not visible to the caller (never says which)"),
     "405": ("MethodNotAllowed", "the path does not take this method (method_not_allowed)"),
     "409": ("Conflict", "the resource's state does not allow it (version_conflict, illegal_transition, ...)"),
+    "410": ("Gone", "the public web form's submission expired or never existed (submission_expired)"),
     "413": ("PayloadTooLarge", "the body is too large"),
     "415": ("UnsupportedMediaType", "the body is not application/json"),
     "422": ("Unprocessable", "well-formed but breaks a rule (validation_error with details.field, "
@@ -709,6 +714,29 @@ def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | No
     return out
 
 
+def _public_form_responses(path: str, op: dict[str, Any], responses: dict[str, Any]) -> None:
+    """The public web form's page and files (not JSON), its QR code (SVG), and its statuses."""
+    def text(media: list[str], what: str) -> dict[str, Any]:
+        return {"description": what, "content": {m: {"schema": {"type": "string"}} for m in sorted(set(media))}}
+    if path == "/p/{property_id}":
+        responses["200"] = text(["text/html"], "the form's page")
+    elif path == "/public/{name}":
+        responses["200"] = text([t.split(";")[0] for t in FORM_ASSETS.values()], "the file")
+        op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(n for n in FORM_ASSETS if n != "form.html")}
+        responses["404"] = error("404")
+    elif path == "/v1/properties/{property_id}/qr":
+        responses["200"] = text(["image/svg+xml"], "the QR code; its <title> is the URL it opens")
+        responses["200"]["content"]["application/json"] = {"schema": {  # Accept: application/json
+            "type": "object", "required": ["url", "label", "svg"],
+            "properties": {"url": {"type": "string"}, "label": {"type": "string"}, "svg": {"type": "string"}}}}
+        responses["200"]["content"] = dict(sorted(responses["200"]["content"].items()))
+        responses["422"] = error("422")  # an area / unit / building the archive does not hold
+    elif path.startswith("/v1/public/"):
+        responses["404"] = error("404")  # property_not_found
+        if path.endswith("/verify"):
+            responses["410"] = error("410")
+
+
 def _operation(method: str, path: str) -> dict[str, Any]:
     summary, permission, schema, status = ROUTES[(method, path)]
     key = (method, path)
@@ -761,6 +789,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         if "{name}" in path:
             op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(_console_assets())}
             responses["404"] = error("404")
+    _public_form_responses(path, op, responses)
     if schema:
         body_schema: dict[str, Any] = _ref(schema)
         if schema == "SubmitCase":

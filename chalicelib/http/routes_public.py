@@ -114,7 +114,8 @@ def verify(property_id, submission_id):
 @web.api
 def qr_code(property_id):
     """The complaint box: an SVG QR code opening the form (``?area=`` / ``unit=`` / ``building=``
-    fills the place in); its title and description carry the URL in plain text."""
+    fills the place in); its title and description carry the URL in plain text. ``Accept:
+    application/json`` answers ``{url, label, svg}`` instead."""
     req = _request()
     params = web.query(req)
     location = {f"{k}_id": params[k] for k in ("area", "unit", "building") if params.get(k)}
@@ -124,7 +125,11 @@ def qr_code(property_id):
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, title=url, desc=target["label"],
                                     encoding="utf-8")
-    return Response(body=out.getvalue().decode("utf-8"), status_code=200,
+    svg = out.getvalue().decode("utf-8")
+    accept = (req.headers or {}).get("accept") or ""
+    if "application/json" in accept and "image/svg+xml" not in accept:  # a client that wants the parts
+        return web.json_response({"url": url, "label": target["label"], "svg": svg})
+    return Response(body=svg, status_code=200,
                     headers={"Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "no-cache",
                              "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"})
 

@@ -143,6 +143,9 @@ def test_a_qr_link_fills_in_an_archive_area(api, mailbox, runtime_wired, tokens)
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("image/svg+xml")
     svg = resp.body.decode()
     assert "<title>http://desk.example/p/P1?area=lobby</title>" in svg and "大堂" in svg
+    status, parts = call(api, "GET", "/v1/properties/P1/qr?area=lobby", tokens["front_desk"],
+                         headers={"Accept": "application/json", "Host": "desk.example"})
+    assert status == 200 and parts["url"] == "http://desk.example/p/P1?area=lobby" and parts["svg"].startswith("<?xml")
     resp = api.http.get("/v1/properties/P1/qr", headers={"Authorization": f"Bearer {tokens['tenant']}"})
     assert resp.status_code == 403
 
