@@ -75,6 +75,10 @@ def test_packaging_with_a_user_pool_protects_every_route_but_health_and_openapi(
            "TD_USER_POOL_ARN": "arn:aws:cognito-idp:ap-southeast-1:111111111111:userpool/ap-southeast-1_abc"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     protected = json.loads(out.stdout)
-    public = {"/v1/health GET", "/v1/openapi.json GET", "/console GET", "/console/{name} GET"}
+    public = {"/v1/health GET", "/v1/openapi.json GET", "/console GET", "/console/{name} GET",
+              # the public web form: visitors have no account (chalicelib/http/routes_public.py)
+              "/p/{property_id} GET", "/public/{name} GET", "/v1/public/properties/{property_id} GET",
+              "/v1/public/properties/{property_id}/submissions POST",
+              "/v1/public/properties/{property_id}/submissions/{submission_id}/verify POST"}
     assert {k for k, v in protected.items() if not v} == public
     assert all(v for k, v in protected.items() if k not in public)
