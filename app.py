@@ -70,6 +70,10 @@ app.register_blueprint(notify_routes)
 from chalicelib.http.routes_app import app_routes  # noqa: E402
 
 app.register_blueprint(app_routes)
+# The public web form (/p/{property}) for visitors without an account, and its QR codes.
+from chalicelib.http.routes_public import public_routes  # noqa: E402
+
+app.register_blueprint(public_routes)
 
 
 @app.middleware("http")

@@ -206,3 +206,13 @@ def vapid_subject() -> str:
 def webpush_allow_local() -> bool:
     """Admit Web Push endpoints on http://127.0.0.1 (the local stack and tests only)."""
     return _env("TD_WEBPUSH_ALLOW_LOCAL") == "1"
+
+
+def public_sms() -> bool:
+    """Send the public web form's codes by SMS too (SNS; needs SMS set up in the account)."""
+    return _env("TD_PUBLIC_SMS") == "1"
+
+
+def public_base_url() -> str | None:
+    """Where visitors open the public web form (the QR codes' URLs), e.g. https://service.example.cn."""
+    return _env("TD_PUBLIC_BASE_URL")

@@ -22,6 +22,7 @@ _onboarding = None
 _keys = None
 _archive = None
 _notify = None
+_public = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -199,9 +200,24 @@ def notifications():
     return _notify
 
 
+def public_form():
+    """The public web form: pending submissions, codes by mail (and SMS), the case on verify."""
+    global _public
+    if _public is None:
+        from chalicelib.adapters.public_store import DynamoPublicFormStore
+        from chalicelib.services.public_form_service import PublicFormService
+        sms = None
+        if config.public_sms():
+            from chalicelib.adapters.sms import SnsSms
+            sms = lambda: SnsSms(aws_client("sns"))  # noqa: E731
+        _public = PublicFormService(service(), DynamoPublicFormStore(service().store.m), clock, mailer=mailer,
+                                    sms=sms, resolve_location=lambda pid, req: archive().resolve(pid, req))
+    return _public
+
+
 def reset() -> None:
     global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding, _keys, _archive
-    global _notify
+    global _notify, _public
     _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = _keys = None
-    _archive = _notify = None
+    _archive = _notify = _public = None
     _clients.clear()

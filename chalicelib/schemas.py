@@ -95,6 +95,13 @@ _SES_NOTIFICATION = {
 }
 
 SCHEMAS: dict[str, dict[str, Any]] = {
+    # The public web form (chalicelib/domain/public_form.py): a visitor, no account.
+    "PublicSubmission": _body(["content"], {
+        "email": _EMAIL, "phone": _PHONE, "name": {"type": "string", "maxLength": 100},
+        "place": {**_SHORT, "description": "where it is, free text; or a location from the QR link"},
+        "location": _LOCATION, "content": _TEXT, "category": _enum(cases.CATEGORIES),
+        "lang": {**_enum(["zh-Hans", "zh-Hant", "en"]), "description": "the visitor's language (mail, updates)"}}),
+    "VerifySubmission": _body(["code"], {"code": {"type": "string", "pattern": r"^[0-9]{6}$"}}),
     "SubmitCase": _body(["content"], {
         "channel": {**_enum(cases.TENANT_CHANNELS), "default": "app"},
         "unit": {**_SHORT, "description": "free text; required unless a location is given"}, "title": _SHORT,

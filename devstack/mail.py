@@ -247,3 +247,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def sent_sms_printer(out: TextIO):
+    """Show every text message SNS accepted (the public web form's codes) as an ``sms |`` line."""
+    def loop(stopping: threading.Event) -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        from chalicelib import config
+        shown = 0
+        while not stopping.wait(1):
+            sent = list(sns_backends[DEFAULT_ACCOUNT_ID][config.region()].sms_messages.values())
+            for phone, message in sent[shown:]:
+                out.write(f"sms | sent → {phone}  「{message}」\n")
+            if len(sent) > shown:
+                out.flush()
+                shown = len(sent)
+    return loop

@@ -111,6 +111,7 @@ class Stack:
         self.add_worker("mail-intake", mail.intake_worker(self.out))
         self.add_worker("outbox", mail.outbox_worker(self.out))
         self.add_worker("sent-mail", mail.sent_mail_printer(self.out))
+        self.add_worker("sent-sms", mail.sent_sms_printer(self.out))  # the web form's codes by SMS
         from devstack import engine
         for name, loop in engine.workers(self.out):
             self.add_worker(name, loop)
@@ -256,6 +257,7 @@ class Stack:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
+            "TD_PUBLIC_SMS": "1",  # the web form's codes go by SMS too (SNS; printed as `sms |` lines)
             # Pinned to the checkout, not the working directory, so that
             # `python -m chalicelib.cli token` run from the repo root finds it.
             "TD_DEV_KEY_FILE": os.environ.get("TD_DEV_KEY_FILE") or str(self.root / ".tenantdesk" / "dev-key"),

@@ -169,6 +169,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "archive.read_full": APPROVER_ROLES,
     "archive.write": APPROVER_ROLES,
     "archive.access_log": frozenset({"manager", "admin"}),
+    # The public web form's QR codes (the complaint box, printed for a property or one
+    # of its areas): the front desk and up print them. Visitors need no permission.
+    "property.qr": _FRONT_AND_UP,
     # Match a case's free-text unit to an archive location.
     "case.locate": _FRONT_AND_UP,
     # Being told (chalicelib/domain/notify.py): a tenant's own feed, devices and

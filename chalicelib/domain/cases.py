@@ -20,6 +20,8 @@ KINDS = ("consultation", "complaint", "request")
 CHANNELS = ("app", "web", "email", "phone", "walk_in", "letter")
 TENANT_CHANNELS = ("app", "web")
 STAFF_CHANNELS = ("phone", "walk_in", "letter", "email")
+# A visitor without an account, through the public web form (chalicelib/domain/public_form.py).
+VISITOR_CHANNELS = ("web",)
 WRITTEN_CHANNELS = frozenset({"email", "letter"})
 CATEGORIES = (
     "air_conditioning", "security", "cleaning", "noise_renovation", "public_facility",
@@ -280,7 +282,8 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
     staff log entry; ``actor`` is the tenant or the staff member recording it."""
     _require_aware(now)
     channel = params.get("channel") or ("app" if actor.role == "tenant" else "")
-    allowed = TENANT_CHANNELS if actor.role == "tenant" else STAFF_CHANNELS
+    allowed = (TENANT_CHANNELS if actor.role == "tenant" else VISITOR_CHANNELS if actor.role == "visitor"
+               else STAFF_CHANNELS)
     if channel not in allowed:
         raise ValidationFailed(f"channel must be one of {', '.join(allowed)}", details={"field": "channel"})
     content = _clean_text(params.get("content"), "content", max_len=MAX_CONTENT)

@@ -27,7 +27,11 @@ from chalicelib.domain.errors import RateLimited, ValidationFailed
 DEFAULTS = {"cases_per_tenant_per_hour": 30, "messages_per_case_per_minute": 10,
             # Photo uploads started by one person (tenant or staff), counted when the API
             # issues the presigned POST: a phone sending a dozen photos of a leak fits.
-            "uploads_per_principal_per_hour": 60}
+            "uploads_per_principal_per_hour": 60,
+            # The public web form (domain/public_form.py): submissions from one source
+            # address per hour, and to one contact (email or phone) per day. Each costs
+            # a mail or an SMS to an address nobody has proved yet: keep them low.
+            "public_submissions_per_ip_per_hour": 10, "public_submissions_per_contact_per_day": 5}
 MAX_LIMIT = 10_000
 # The counter item outlives its window a little: DynamoDB deletes expired
 # items within a day or two, and the condition never reads an old window anyway.
@@ -41,6 +45,8 @@ class Limits:
     cases_per_tenant_per_hour: int = DEFAULTS["cases_per_tenant_per_hour"]
     messages_per_case_per_minute: int = DEFAULTS["messages_per_case_per_minute"]
     uploads_per_principal_per_hour: int = DEFAULTS["uploads_per_principal_per_hour"]
+    public_submissions_per_ip_per_hour: int = DEFAULTS["public_submissions_per_ip_per_hour"]
+    public_submissions_per_contact_per_day: int = DEFAULTS["public_submissions_per_contact_per_day"]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Limits:
@@ -90,9 +96,12 @@ class Quota:
 
 
 _PERIODS = {"cases_per_tenant": timedelta(hours=1), "messages_per_case": timedelta(minutes=1),
-            "uploads_per_principal": timedelta(hours=1)}
+            "uploads_per_principal": timedelta(hours=1), "public_per_ip": timedelta(hours=1),
+            "public_per_contact": timedelta(days=1)}
 _WHAT = {"cases_per_tenant": "cases per tenant per hour", "messages_per_case": "messages per case per minute",
-         "uploads_per_principal": "uploads per person per hour"}
+         "uploads_per_principal": "uploads per person per hour",
+         "public_per_ip": "web-form submissions per address per hour",
+         "public_per_contact": "web-form submissions per contact per day"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -115,4 +124,15 @@ def case_message(limits: Limits, property_id: str, case_id: str, now: datetime) 
 def upload(limits: Limits, property_id: str, principal_id: str, now: datetime) -> Quota:
     """The quota a new upload (a presigned POST issued) counts against at ``now``."""
     return _window("uploads_per_principal", f"{property_id}#{principal_id}", limits.uploads_per_principal_per_hour,
+                   now)
+
+
+def public_by_ip(limits: Limits, property_id: str, source: str, now: datetime) -> Quota:
+    """The quota a web-form submission counts against for its source address (per hour)."""
+    return _window("public_per_ip", f"{property_id}#{source}", limits.public_submissions_per_ip_per_hour, now)
+
+
+def public_by_contact(limits: Limits, property_id: str, contact_key: str, now: datetime) -> Quota:
+    """The quota a web-form submission counts against for its contact (per day, UTC)."""
+    return _window("public_per_contact", f"{property_id}#{contact_key}", limits.public_submissions_per_contact_per_day,
                    now)

@@ -178,6 +178,15 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "diary_version_conflict": ("日记已被他人修改，请刷新后重试。", "日記已被他人修改，請重新整理後再試。",
                                "Someone else changed the entry; reload and try again."),
     # the owner archive (chalicelib/domain/archive.py)
+    # the public web form
+    "submission_expired": ("提交已过期，请重新填写表单。", "提交已過期，請重新填寫表單。",
+                           "This submission has expired; please fill in the form again."),
+    "wrong_code": ("验证码不正确，请重试。", "驗證碼不正確，請再試。", "The code is not right; try again."),
+    "code_attempts_used_up": ("验证码错误次数过多，请重新填写表单。", "驗證碼錯誤次數過多，請重新填寫表單。",
+                              "Too many wrong codes; please fill in the form again."),
+    "contact_required": ("请留下邮箱或手机号码，以便我们联系您。", "請留下電郵或手機號碼，以便我們聯絡您。",
+                         "Give an email address or a phone number so we can reach you."),
+    "place_required": ("请说明发生的地点。", "請說明發生的地點。", "Say where it is."),
     "unknown_location": ("业主档案里没有这个位置。", "業主檔案裡沒有這個位置。", "The archive has no such place."),
     "unknown_building": ("业主档案里没有这栋楼。", "業主檔案裡沒有這棟樓。", "The archive has no such building."),
     "unknown_unit": ("业主档案里没有这个单元。", "業主檔案裡沒有這個單位。", "The archive has no such unit."),

@@ -14,6 +14,7 @@ from chalicelib.domain.auth import PERMISSIONS, ROLES
 from chalicelib.domain.public import PHONE_KINDS, WEEKDAYS
 from chalicelib.http.routes_app import ASSETS as APP_ASSETS
 from chalicelib.http.routes_console import ASSETS
+from chalicelib.http.routes_public import ASSETS as FORM_ASSETS
 from chalicelib.schemas import SCHEMAS
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
@@ -245,6 +246,26 @@ ROUTES.update({
                                   None, None, 200),
     ("GET", "/app/{name}"): ("Tenant app file (a fixed list: page, modules, service worker, manifest, icon)",
                              None, None, 200),
+})
+
+# The public web form (routes_public.py): no token; limited per address and per contact.
+ROUTES.update({
+    ("GET", "/p/{property_id}"): ("The public web form's page (visitors; no data in it)", None, None, 200),
+    ("GET", "/public/{name}"): ("The public web form's script and style (a fixed list of files)", None, None, 200),
+    ("GET", "/v1/public/properties/{property_id}"): (
+        "A property's public information for the web form (name, hours, categories, phones); 404 unknown property",
+        None, None, 200),
+    ("POST", "/v1/public/properties/{property_id}/submissions"): (
+        "A visitor files a complaint or request: 202 with submission_id; a 6-digit code goes to the email (and "
+        "phone, where SMS is configured). Nothing is a case until verified; unverified submissions expire in 30 "
+        "minutes. 429 with Retry-After per source address per hour and per contact per day",
+        None, "PublicSubmission", 202),
+    ("POST", "/v1/public/properties/{property_id}/submissions/{submission_id}/verify"): (
+        "The code: 201 with the new web case's number (200 on a repeat); 422 wrong_code with attempts_left, "
+        "code_attempts_used_up after 5; 410 submission_expired", None, "VerifySubmission", 201),
+    ("GET", "/v1/properties/{property_id}/qr"): (
+        "The complaint box: an SVG QR code opening the web form (area / unit / building query fills the place)",
+        "property.qr", None, 200),
 })
 
 # --- operation ids: what a generated client calls each operation ------------------
@@ -568,6 +589,8 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
         "overdue": {"type": "boolean"}, "limit": _limit(100), "cursor": _CURSOR},
 }
 # Query parameters a route cannot do without (a GET that validates its input answers 422 otherwise).
+_QUERY["/v1/properties/{property_id}/qr"] = {k: {"type": "string", "maxLength": 40} for k in ("area", "unit",
+                                                                                              "building")}
 _REQUIRED_QUERY = {(ARCHIVE + "/lookup", "phone")}
 
 
@@ -579,6 +602,9 @@ _RATE_LIMITED = {
     ("POST", "/v1/properties/{property_id}/cases"): "a tenant's cases per hour (cases_per_tenant_per_hour; "
                                                     "staff-logged cases are not limited)",
     ("POST", CASE + "/messages"): "messages per case per minute (messages_per_case_per_minute)",
+    ("POST", "/v1/public/properties/{property_id}/submissions"): (
+        "web-form submissions per source address per hour (public_submissions_per_ip_per_hour) and per contact "
+        "per day (public_submissions_per_contact_per_day)"),
 }
 
 
@@ -632,6 +658,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "404": ("NotFound", "missing, or not visible to the caller (never says which)"),
     "405": ("MethodNotAllowed", "the path does not take this method (method_not_allowed)"),
     "409": ("Conflict", "the resource's state does not allow it (version_conflict, illegal_transition, ...)"),
+    "410": ("Gone", "the public web form's submission expired or never existed (submission_expired)"),
     "413": ("PayloadTooLarge", "the body is too large"),
     "415": ("UnsupportedMediaType", "the body is not application/json"),
     "422": ("Unprocessable", "well-formed but breaks a rule (validation_error with details.field, "
@@ -706,6 +733,29 @@ def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | No
     return out
 
 
+def _public_form_responses(path: str, op: dict[str, Any], responses: dict[str, Any]) -> None:
+    """The public web form's page and files (not JSON), its QR code (SVG), and its statuses."""
+    def text(media: list[str], what: str) -> dict[str, Any]:
+        return {"description": what, "content": {m: {"schema": {"type": "string"}} for m in sorted(set(media))}}
+    if path == "/p/{property_id}":
+        responses["200"] = text(["text/html"], "the form's page")
+    elif path == "/public/{name}":
+        responses["200"] = text([t.split(";")[0] for t in FORM_ASSETS.values()], "the file")
+        op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(n for n in FORM_ASSETS if n != "form.html")}
+        responses["404"] = error("404")
+    elif path == "/v1/properties/{property_id}/qr":
+        responses["200"] = text(["image/svg+xml"], "the QR code; its <title> is the URL it opens")
+        responses["200"]["content"]["application/json"] = {"schema": {  # Accept: application/json
+            "type": "object", "required": ["url", "label", "svg"],
+            "properties": {"url": {"type": "string"}, "label": {"type": "string"}, "svg": {"type": "string"}}}}
+        responses["200"]["content"] = dict(sorted(responses["200"]["content"].items()))
+        responses["422"] = error("422")  # an area / unit / building the archive does not hold
+    elif path.startswith("/v1/public/"):
+        responses["404"] = error("404")  # property_not_found
+        if path.endswith("/verify"):
+            responses["410"] = error("410")
+
+
 def _operation(method: str, path: str) -> dict[str, Any]:
     summary, permission, schema, status = ROUTES[(method, path)]
     key = (method, path)
@@ -718,7 +768,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
-                                 "resident_id", "device_id", "subscription_id")
+                                 "resident_id", "device_id", "subscription_id", "submission_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],
@@ -764,6 +814,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
             assets = _app_assets() if path.startswith("/app") else _console_assets()
             op["parameters"][0]["schema"] = {"type": "string", "enum": sorted(assets)}
             responses["404"] = error("404")
+    _public_form_responses(path, op, responses)
     if schema:
         body_schema: dict[str, Any] = _ref(schema)
         if schema == "SubmitCase":

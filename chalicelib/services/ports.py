@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
     from chalicelib.domain.keys import Entry, Key, KeyChange
     from chalicelib.domain.notify import Notification
+    from chalicelib.domain.public_form import Submission
     from chalicelib.domain.quotas import Quota
     from chalicelib.domain.replies import Reply
     from chalicelib.domain.uploads import Upload
@@ -617,3 +618,21 @@ class ArchiveStore(Protocol):
 
     def access_log(self, property_id: str, *, limit: int, cursor: str | None = None) -> Page:
         """Access-log entries, newest first."""
+
+
+class PublicFormStore(Protocol):
+    """The public web form's pending submissions (chalicelib/domain/public_form.py):
+    records of their own with a TTL, never cases, until their code is confirmed."""
+
+    def create_submission(self, sub: Submission, *, quotas: Sequence[Quota] = ()) -> None:
+        """Atomic: the submission (at version 1) and one step of each quota's
+        counter, only while each is under its limit; else ``QuotaExceeded(name)``
+        naming the first quota at its limit, and nothing is written."""
+
+    def get_submission(self, property_id: str, submission_id: str) -> Submission | None:
+        """The submission, or None (unknown, or deleted by its TTL). An expired
+        one TTL has not deleted yet is still returned: the domain checks the time."""
+
+    def save_submission(self, sub: Submission, *, expected_version: int) -> None:
+        """Conditional on the stored version being ``expected_version`` (else
+        ``VersionConflict``): a try at the code, or the case it became."""

@@ -78,6 +78,10 @@ def test_packaging_with_a_user_pool_protects_every_route_but_health_and_openapi(
     # The API's description and health, and the static files of the staff console and the tenant app
     # (they hold no data; every call they make carries a token).
     public = {"/v1/health GET", "/v1/openapi.json GET", "/console GET", "/console/{name} GET",
-              "/app GET", "/app/config.json GET", "/app/{name} GET"}
+              "/app GET", "/app/config.json GET", "/app/{name} GET",
+              # the public web form: visitors have no account (chalicelib/http/routes_public.py)
+              "/p/{property_id} GET", "/public/{name} GET", "/v1/public/properties/{property_id} GET",
+              "/v1/public/properties/{property_id}/submissions POST",
+              "/v1/public/properties/{property_id}/submissions/{submission_id}/verify POST"}
     assert {k for k, v in protected.items() if not v} == public
     assert all(v for k, v in protected.items() if k not in public)

@@ -16,7 +16,8 @@ MAY_LOAD_LATE = ("boto3", "botocore", "jwt", "fastjsonschema", "email", "html", 
                  "chalicelib.services", "chalicelib.mail.outgoing",
                  "urllib.request",  # urllib.request (http.client, email): the JWKS fetch only
                  # Web Push (chalicelib/adapters/push.py): only the delivery worker and key set-up load them.
-                 "pywebpush", "py_vapid", "cryptography")
+                 "pywebpush", "py_vapid", "cryptography",
+                 "segno")  # QR codes: the staff's QR route only (chalicelib/http/routes_public.py)
 HEAVY = ("boto3", "pynamodb", "jwt", "fastjsonschema", "email", "html.parser", "PIL", "chalicelib.services",
          "chalicelib.adapters")
 

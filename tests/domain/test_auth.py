@@ -493,6 +493,7 @@ EXPECTED_PERMISSIONS = {
     "archive.read_full": {"manager", "director", "admin"},
     "archive.write": {"manager", "director", "admin"},
     "archive.access_log": {"manager", "admin"},
+    "property.qr": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "notify.read": {"tenant"},
     "notify.settings": {"tenant"},

@@ -47,6 +47,9 @@ PROTECTED = sorted((method, path) for (method, path), (_s, permission, _b, _st) 
 
 # A minimal valid body per schema name (checked against the schema below, so it cannot rot).
 BODIES: dict[str, dict] = {
+    # The public web form (no token; tests/api/test_public_form_api.py covers it).
+    "PublicSubmission": {"email": "visitor@example.cn", "place": "大堂", "content": "大堂的灯坏了"},
+    "VerifySubmission": {"code": "123456"},
     "PutProperty": {"name": "滨江花园 Riverside Garden", "email": "service@riverside.example",
                     "contacts": contacts_of("riverside.example"),
                     "departments": ["engineering", "security", "cleaning", "customer_service"]},
@@ -349,7 +352,8 @@ class World:
                   "shift_end": self.shift_end, "day": "2026-11-22", "month": "2026-11", "n": "1",
                   "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id,
                   "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1",
-                  "device_id": self.device, "subscription_id": self.subscription}
+                  "device_id": self.device, "subscription_id": self.subscription,
+                  "submission_id": "pending-1"}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"

@@ -12,6 +12,7 @@ import "/console/keys.js";
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
 import "/console/logbook.js";
+import "/console/qr.js";
 import { locationPicker, locateForm, zonedIso } from "/console/archive.js";
 
 // Enumerations (chalicelib/domain/cases.py).

@@ -1,0 +1,99 @@
+"""The public web form on a phone (iPhone-sized viewport, touch) in headless
+Chromium against the running local stack: file → code from the stack's mail
+output → verified, with `<script>` in every field staying text; and the console's
+QR page showing an SVG code whose URL opens the form for the chosen place."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.test_console import sign_in
+from tests.e2e.test_devstack import launch
+from tests.e2e.test_devstack_mail import wait_for
+
+XSS = "<script>window.__pwned=1</script>"
+IPHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+          "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    yield from launch(tmp_path_factory.mktemp("public-form-stack"))
+
+
+def _context(browser, **extra):
+    context = browser.new_context(timezone_id="UTC", **extra)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss()))
+    page.set_default_timeout(10_000)
+    return context, page, errors
+
+
+def test_a_visitor_files_on_a_phone_and_script_stays_text(browser, stack):
+    context, page, errors = _context(browser, locale="zh-TW", **IPHONE)
+    page.goto(stack.url + "/p/P1")
+    page.locator("#category option").nth(1).wait_for(state="attached")
+    assert page.evaluate("document.documentElement.lang") == "zh-Hant"
+    assert page.text_content("label[for=email]") == "電郵"
+    page.click("#langs button[lang=en]")
+    assert page.text_content("label[for=email]") == "Email"
+    email = "kwan.visitor@example.hk"
+    page.tap("#email")
+    page.fill("#email", email)
+    page.fill("#name", XSS)
+    page.fill("#place", XSS + "大堂")
+    page.select_option("#category", "cleaning")
+    page.fill("#content", XSS + "地板濕滑")
+    page.tap("#send")
+    page.wait_for_selector("#verify:not([hidden])")
+    assert "k***@example.hk" in page.text_content("#sent-to")
+    output = wait_for(stack, f"mail | sent → {email}")
+    code = re.search(rf"mail \| sent → {re.escape(email)}\s+「(\d{{6}}) ", output).group(1)
+    page.fill("#code", "000000" if code != "000000" else "111111")
+    page.tap("#confirm")
+    page.wait_for_selector("#error:has-text('(4)')")
+    page.fill("#code", code)
+    page.tap("#confirm")
+    page.wait_for_selector("#done:not([hidden])")
+    case_id = page.text_content("#case-id")
+    assert re.fullmatch(r"TD-\d{8}-\d{4}", case_id)
+    # The page never ran the visitor's script, and fits the phone's width.
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+    assert not errors, errors
+
+    # The desk sees the text exactly as typed, as text, on its case page.
+    context, desk, errors = _context(browser, locale="en-US")
+    desk.goto(stack.url + "/console")
+    desk.select_option("#lang", "en")
+    sign_in(desk, stack, "DESK", "front_desk")
+    desk.goto(stack.url + f"/console#/case/{case_id}")
+    desk.wait_for_selector(f"text={XSS}地板濕滑")
+    assert desk.evaluate("window.__pwned") is None
+    context.close()
+    assert not errors, errors
+
+
+def test_the_console_prints_a_qr_code_that_opens_the_form(browser, stack):
+    context, page, errors = _context(browser, locale="en-US")
+    page.goto(stack.url + "/console")
+    page.select_option("#lang", "en")
+    sign_in(page, stack, "DESK", "front_desk")
+    page.goto(stack.url + "/console#/qr")
+    page.wait_for_selector("#qr-image")
+    assert page.text_content("#qr-url").startswith(f"{stack.url}/p/P1")
+    areas = page.eval_on_selector_all("#qr-location option[data-kind=area]", "els => els.map(e => e.value)")
+    if areas:
+        page.select_option("#qr-location", areas[0])
+        page.click("#qr-make")
+        page.wait_for_selector("#qr-url:has-text('?area=')")
+    src = page.get_attribute("#qr-image", "src")
+    assert src.startswith("data:image/svg+xml")
+    assert page.evaluate("document.getElementById('qr-image').naturalWidth") > 0  # the SVG drew
+    context.close()
+    assert not errors, errors
