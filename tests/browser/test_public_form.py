@@ -1,4 +1,4 @@
-"""The public web form on a phone (iPhone-sized viewport, touch) in headless
+"""The public web form on a phone (iPhone- and Android-sized descriptors, touch) in headless
 Chromium against the running local stack: file → code from the stack's mail
 output → verified, with `<script>` in every field staying text; and the console's
 QR page showing an SVG code whose URL opens the form for the chosen place."""
@@ -9,13 +9,11 @@ import re
 import pytest
 
 from tests.browser.test_console import sign_in
+from tests.browser.test_tenant_app import DEVICES
 from tests.e2e.test_devstack import launch
 from tests.e2e.test_devstack_mail import wait_for
 
 XSS = "<script>window.__pwned=1</script>"
-IPHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
-          "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-                        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +31,16 @@ def _context(browser, **extra):
     return context, page, errors
 
 
-def test_a_visitor_files_on_a_phone_and_script_stays_text(browser, stack):
-    context, page, errors = _context(browser, locale="zh-TW", **IPHONE)
+@pytest.mark.parametrize("device", sorted(DEVICES))
+def test_a_visitor_files_on_a_phone_and_script_stays_text(browser, stack, device):
+    context, page, errors = _context(browser, locale="zh-TW", **DEVICES[device])
     page.goto(stack.url + "/p/P1")
     page.locator("#category option").nth(1).wait_for(state="attached")
     assert page.evaluate("document.documentElement.lang") == "zh-Hant"
     assert page.text_content("label[for=email]") == "電郵"
     page.click("#langs button[lang=en]")
     assert page.text_content("label[for=email]") == "Email"
-    email = "kwan.visitor@example.hk"
+    email = f"kwan.{device}@example.hk"  # one visitor per device: each has their own per-contact quota
     page.tap("#email")
     page.fill("#email", email)
     page.fill("#name", XSS)
@@ -63,7 +62,7 @@ def test_a_visitor_files_on_a_phone_and_script_stays_text(browser, stack):
     assert re.fullmatch(r"TD-\d{8}-\d{4}", case_id)
     # The page never ran the visitor's script, and fits the phone's width.
     assert page.evaluate("window.__pwned") is None
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= DEVICES[device]["viewport"]["width"]
     context.close()
     assert not errors, errors
 
