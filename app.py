@@ -2,9 +2,7 @@
 domain operation, shape the response. Rules live in chalicelib/."""
 from __future__ import annotations
 
-import os
-
-from chalice import Chalice, CognitoUserPoolAuthorizer
+from chalice import Chalice
 
 from chalicelib import resources
 from chalicelib.domain import auth, cases
@@ -12,20 +10,12 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.domain.replies import view as reply_view
 from chalicelib.domain.views import case_actions, case_view, event_view
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 from chalicelib.observability import logger, record_metric
 from chalicelib.runtime import aws_client, clock, intake, replies, service, uploads, watch_service
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
-
-# In deployed stages API Gateway verifies Cognito tokens and hands us their
-# claims (TD_AUTH_MODE=cognito); infra sets TD_USER_POOL_ARN when it packages
-# the app, which attaches the authorizer to every protected route. Locally and
-# in tests there is none (chalice local would decode, unverified, any bearer
-# token as a Cognito one): TD_AUTH_MODE=local checks our own HS256 tokens.
-# Without the authorizer, cognito mode finds no claims and refuses: it fails closed.
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
 # The queue and topic the event handlers below subscribe to, by name: Chalice needs

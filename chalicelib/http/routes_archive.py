@@ -7,21 +7,18 @@ app.py, so a bad body is reported first.
 """
 from __future__ import annotations
 
-import os
 import re
 
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.domain.errors import BadRequest
 from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 
 archive_routes = Blueprint(__name__)
 
-# The same Cognito authorizer app.py attaches (same name, same pool).
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 PROPERTY = "/v1/properties/{property_id}"
 ARCHIVE = PROPERTY + "/archive"

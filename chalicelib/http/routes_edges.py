@@ -7,19 +7,15 @@ authorises), shape the response; reads carry an ETag (If-None-Match: 304).
 """
 from __future__ import annotations
 
-import os
-
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.domain.views import event_view
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 
 edges_routes = Blueprint(__name__)
 
-# The same Cognito authorizer app.py attaches (same name, same pool).
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 CASE = "/v1/properties/{property_id}/cases/{case_id}"
 TIMELINE_LIMIT = 50

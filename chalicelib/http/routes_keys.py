@@ -7,21 +7,18 @@ action (``CaseService.act``), shaped as every case response is.
 """
 from __future__ import annotations
 
-import os
-
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.keys import KEY_ID, STATES, key_view, out_view
 from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 from chalicelib.observability import logger
 
 keys_routes = Blueprint(__name__)
 
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 PROPERTY = "/v1/properties/{property_id}"
 KEYS = PROPERTY + "/keys"

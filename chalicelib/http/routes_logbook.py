@@ -8,19 +8,17 @@ authorises), shape the response; the body is checked before path values.
 """
 from __future__ import annotations
 
-import os
 import re
 
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.domain.errors import NotFound
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 
 logbook_routes = Blueprint(__name__)
 
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 PROPERTY = "/v1/properties/{property_id}"
 HANDOVER = PROPERTY + "/handovers/{shift_end}"

@@ -6,21 +6,18 @@ authorises: tenants only; staff get 403 ``forbidden``), shape the response.
 """
 from __future__ import annotations
 
-import os
 import re
 
-from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
+from chalice import Blueprint, Response
 
 from chalicelib import runtime
 from chalicelib.domain.errors import NotFound
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 from chalicelib.observability import logger
 
 notify_routes = Blueprint(__name__)
 
-# The same Cognito authorizer app.py attaches (same name, same pool).
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 NOTIFICATIONS = "/v1/me/notifications"
 DEVICES = "/v1/me/devices"

@@ -9,20 +9,18 @@ anything becomes a case. The QR route is staff's (``property.qr``).
 from __future__ import annotations
 
 import io
-import os
 from functools import cache
 from pathlib import Path
 
-from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
+from chalice import Blueprint, Response
 
 from chalicelib import config, runtime
 from chalicelib.domain.public_form import SubmissionExpired, pick_lang
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 
 public_routes = Blueprint(__name__)
 
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 ROOT = Path(__file__).resolve().parent / "public"
 # file name -> Content-Type; anything else is a 404 (no request path reaches the file system).

@@ -7,12 +7,11 @@ as in app.py, so a bad body is reported first.
 """
 from __future__ import annotations
 
-import os
-
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 from chalicelib.observability import logger
 
 # chalicelib.services.report_service (with the handover and statistics rules, ~10 ms to import)
@@ -20,10 +19,6 @@ from chalicelib.observability import logger
 
 reports_routes = Blueprint(__name__)
 
-# The same Cognito authorizer app.py attaches (same name, same pool): infra
-# sets TD_USER_POOL_ARN when it packages the app; locally there is none.
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 PROPERTY = "/v1/properties/{property_id}"
 HANDOVERS = PROPERTY + "/handovers"

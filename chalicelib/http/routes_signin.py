@@ -6,18 +6,14 @@ authorises), shape the response.
 """
 from __future__ import annotations
 
-import os
-
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 
 signin_routes = Blueprint(__name__)
 
-# The same Cognito authorizer app.py attaches (same name, same pool).
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 
 TENANT = "/v1/properties/{property_id}/tenants/{tenant_id}"
 

@@ -11,24 +11,20 @@ pumps the same queue to this handler.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import unquote_plus
 
-from chalice import Blueprint, CognitoUserPoolAuthorizer
+from chalice import Blueprint
 
 from chalicelib import config, resources, runtime
 from chalicelib.domain.errors import NotFound
 from chalicelib.http import web
+from chalicelib.http.authorizer import users
 from chalicelib.observability import logger
 
 uploads_routes = Blueprint(__name__)
 
-# The same Cognito authorizer app.py attaches (same name, same pool): infra
-# sets TD_USER_POOL_ARN when it packages the app; locally there is none.
-_POOL_ARN = os.environ.get("TD_USER_POOL_ARN")
-users = CognitoUserPoolAuthorizer("TenantdeskUsers", provider_arns=[_POOL_ARN]) if _POOL_ARN else None
 # The queue the thumbnail handler subscribes to, by name, known at import (resources.names_at_import).
 NAMES = resources.names_at_import()
 
