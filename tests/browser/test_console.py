@@ -21,19 +21,25 @@ def token(stack, variable: str) -> str:
     return re.search(rf"export {variable}=(\S+)", stack.output()).group(1)
 
 
-@pytest.fixture
-def page(browser, stack):
-    context = browser.new_context(locale="en-US", timezone_id="UTC")
+def console_page(browser, stack, *, locale: str = "en-US", timezone_id: str = "UTC", lang: str = "en"):
+    """A console page in ``lang`` for a fixture to yield; a script error or a dialog fails the test
+    when the fixture ends (tests/browser/test_keys.py, test_logbook.py use it too)."""
+    context = browser.new_context(locale=locale, timezone_id=timezone_id)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss()))
     page.set_default_timeout(10_000)
     page.goto(stack.url + "/console")
-    page.select_option("#lang", "en")
+    page.select_option("#lang", lang)
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser, stack):
+    yield from console_page(browser, stack)
 
 
 def sign_in(page, stack, variable: str, role: str) -> None:

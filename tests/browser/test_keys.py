@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_console import XSS, sign_in, token
+from tests.browser.test_console import XSS, console_page, sign_in, token
 from tests.e2e.test_devstack import launch
 
 
@@ -20,17 +20,7 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(locale="en-US", timezone_id="UTC")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    page.goto(stack.url + "/console")
-    page.select_option("#lang", "en")
-    yield page
-    context.close()
-    assert not errors, errors
+    yield from console_page(browser, stack)
 
 
 def _post(stack, path, who, body):

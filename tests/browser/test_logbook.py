@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console import sign_in
+from tests.browser.test_console import console_page, sign_in
 from tests.e2e.test_devstack import launch
 
 PEOPLE = {"customer_service": ("DESK", "front_desk"), "control_room": ("SECURITY", "security")}
@@ -19,17 +19,7 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    page.goto(stack.url + "/console")
-    page.select_option("#lang", "zh-Hans")
-    yield page
-    context.close()
-    assert not errors, errors
+    yield from console_page(browser, stack, locale="zh-CN", timezone_id="Asia/Shanghai", lang="zh-Hans")
 
 
 def as_side(page, stack, side: str, url: str) -> None:
