@@ -226,8 +226,11 @@ class Functions:
         """
         from chalice.cdk import Chalice
 
-        # app.py and the blueprints read TD_USER_POOL_ARN when imported.
-        fresh = ["app", *(m for m in sys.modules if m.startswith("chalicelib.http.routes_"))]
+        # app.py and the blueprints attach chalicelib/http/authorizer.py's authorizer, which reads
+        # TD_USER_POOL_ARN when imported.
+        def reread(m: str) -> bool:
+            return m == "app" or m == "chalicelib.http.authorizer" or m.startswith("chalicelib.http.routes_")
+        fresh = [m for m in sys.modules if reread(m)]
         # chalice also copies the stage's environment variables (CDK token strings here)
         # into os.environ while it loads the app: put the whole environment back after.
         saved_env = dict(os.environ)
@@ -249,10 +252,10 @@ class Functions:
             return construct
         finally:
             sys.path[:] = saved_path
-            for m in [m for m in sys.modules if m == "app" or m.startswith("chalicelib.http.routes_")]:
+            for m in [m for m in sys.modules if reread(m)]:
                 sys.modules.pop(m, None)
             sys.modules.update(saved_mods)
-            for name, module in saved_mods.items():  # keep `import chalicelib.http.routes_x` consistent
+            for name, module in saved_mods.items():  # keep `import chalicelib.http.<module>` consistent
                 parent, _, child = name.rpartition(".")
                 if parent in sys.modules:
                     setattr(sys.modules[parent], child, module)
