@@ -5,7 +5,7 @@ import { t, label, setLang, getLang } from "/console/i18n.js";
 import { barChart } from "/console/charts.js";
 import {
   state, may, hooks, PAGES, h, append, clear, $, main, options, tz, fmt, localParts, countdown, ApiError, api, P,
-  caseUrl, errorText, showError, newKey, CASE_PANELS,
+  caseUrl, errorText, showError, newKey, CASE_PANELS, QUEUE_MARKS,
 } from "/console/ui.js";
 import "/console/keys.js";
 
@@ -180,7 +180,7 @@ async function viewQueue() {
         h("td", {}, h("a", { href: `#/case/${encodeURIComponent(c.case_id)}` }, c.case_id)),
         h("td", {}, countdown(c.next_due)), h("td", {}, statusBadge(c.status)), h("td", {}, tierBadge(c.tier)),
         h("td", {}, label("kind", c.kind)), h("td", {}, label("category", c.category)),
-        h("td", {}, label("channel", c.channel)), h("td", {}, c.unit || "—"), h("td", {}, c.title || c.content.slice(0, 40)),
+        h("td", {}, label("channel", c.channel)), h("td", {}, c.unit || "—"), h("td", {}, c.title || c.content.slice(0, 40), QUEUE_MARKS.map((mark) => mark(c))),
         h("td", {}, c.department || "—"), h("td", {}, c.assignee || "—")));
     }
     clear(pager);

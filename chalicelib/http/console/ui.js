@@ -145,3 +145,8 @@ export { t, label };
 // casePanel((c, reload) => node). keys.js adds the tenant's entry permission.
 export const CASE_PANELS = [];
 export function casePanel(render) { CASE_PANELS.push(render); }
+
+// Marks other modules add to a queue row's title cell (app.js viewQueue shows each, in order):
+// queueMark((c) => node | null), e.g. "possible duplicate of TD-…".
+export const QUEUE_MARKS = [];
+export function queueMark(render) { QUEUE_MARKS.push(render); }
