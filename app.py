@@ -26,6 +26,10 @@ NAMES = resources.names_at_import()
 from chalicelib.http.routes_reports import reports_routes  # noqa: E402
 
 app.register_blueprint(reports_routes)
+# Report schedules per property (fired through the reminder queue: callback_reminders below).
+from chalicelib.http.routes_report_mail import report_mail_routes  # noqa: E402
+
+app.register_blueprint(report_mail_routes)
 # The shift-handover logbook: diary, checklist, refusals, review.
 from chalicelib.http.routes_logbook import logbook_routes  # noqa: E402
 
@@ -546,6 +550,10 @@ def callback_reminders(event):
     for record in event:
         try:
             data = json.loads(record.body)
+            if isinstance(data, dict) and data.get("type") == "report_due":  # a report schedule fired
+                from chalicelib.http.routes_report_mail import deliver
+                logger.info("report schedule", extra={"result": deliver(data)})
+                continue
             property_id, case_id = web.case_ids(data["property_id"], data["case_id"])
         except (ValueError, KeyError, TypeError, DomainError):
             logger.error("unusable reminder", extra={"body": record.body[:300]})

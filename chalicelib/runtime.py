@@ -128,6 +128,24 @@ def reports():
     return _reports
 
 
+_report_mail = None
+
+
+def report_mail():
+    """Report schedules per property and the reports they mail (services/report_mail_service.py)."""
+    global _report_mail
+    if _report_mail is None:
+        from chalicelib.adapters.report_schedule_store import DynamoReportScheduleStore
+        from chalicelib.services.report_mail_service import ReportMailService
+        scheduler = None
+        if config.reminder_queue_arn():
+            from chalicelib.adapters.scheduler import ReportSchedules
+            scheduler = ReportSchedules(lambda: aws_client("scheduler"))
+        _report_mail = ReportMailService(reports(), DynamoReportScheduleStore(service().store.m), clock=clock,
+                                         mailer=mailer, scheduler=scheduler)
+    return _report_mail
+
+
 def logbook():
     global _logbook
     if _logbook is None:
@@ -220,4 +238,6 @@ def reset() -> None:
     global _notify, _public
     _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = _keys = None
     _archive = _notify = _public = None
+    global _report_mail
+    _report_mail = None
     _clients.clear()

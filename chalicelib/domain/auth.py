@@ -125,6 +125,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Mail to an address no property owns: only admins, who may know whose it is.
     "mail.unrouted": frozenset({"admin"}),
     "report.read": STAFF_ROLES,
+    # Who gets which report when (per-property report schedules, issue 17): management.
+    "report.schedule": frozenset({"manager", "director", "admin"}),
     # A handover is signed by both sides, each by its own people: customer
     # service and the security control room. The route takes either side.
     "handover.sign": _FRONT_AND_UP | {"security"},

@@ -126,6 +126,20 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
         "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
+# Report schedules per property (chalicelib/http/routes_report_mail.py).
+ROUTES.update({
+    ("GET", "/v1/properties/{property_id}/report-schedules"): (
+        "The property's report schedules (who gets which report when, in which language)", "report.schedule",
+        None, 200),
+    ("PUT", "/v1/properties/{property_id}/report-schedules"): (
+        "Replace the report schedules (version read; 409 report_schedules_version_conflict, 422 "
+        "invalid_report_schedule); each becomes a recurring schedule in the property's zone",
+        "report.schedule", "PutReportSchedules", 200),
+    ("POST", "/v1/properties/{property_id}/report-schedules/{schedule_id}/send"): (
+        "Mail the schedule's report now, for the period a fire now would name (201; 200 already_sent)",
+        "report.schedule", None, 201),
+})
+
 # Onboarding and sign-in (chalicelib/http/routes_signin.py).
 ROUTES.update({
     ("POST", "/v1/properties/{property_id}/tenants/{tenant_id}/invite"): (
@@ -768,7 +782,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
-                                 "resident_id", "device_id", "subscription_id", "submission_id")
+                                 "resident_id", "device_id", "subscription_id", "submission_id", "schedule_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

@@ -544,6 +544,25 @@ class LogbookStore(Protocol):
                          expected_version: int) -> int:
         """Conditional as ``save_logbook`` (``VersionConflict(diary_version_conflict)``):
         a new entry must not exist, a correction must find the version it read."""
+class ReportScheduleStore(Protocol):
+    """A property's report schedules (one versioned record) and the "sent" marks
+    that keep a retried fire from mailing a period twice."""
+
+    def report_schedules(self, property_id: str) -> dict[str, Any] | None:
+        """``{"schedules": [...], "version": n}`` (strongly consistent), or None."""
+
+    def save_report_schedules(self, property_id: str, data: dict[str, Any], *, expected_version: int) -> int:
+        """Conditional as ``LogbookStore.save_logbook``
+        (``VersionConflict(report_schedules_version_conflict)``). Returns the stored version."""
+
+    def claim_report_sent(self, property_id: str, schedule_id: str, period: str, data: dict[str, Any]) -> bool:
+        """Mark the schedule's period as sent: True if this call marked it, False if
+        it was marked already (a conditional put, never an overwrite)."""
+
+    def release_report_sent(self, property_id: str, schedule_id: str, period: str) -> None:
+        """Remove a mark (the mail failed: the next fire may try again)."""
+
+
 # --- sign-in: the user directory (Cognito) -----------------------------------------
 
 @dataclass(frozen=True)

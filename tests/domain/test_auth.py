@@ -473,6 +473,7 @@ EXPECTED_PERMISSIONS = {
     "mail.quarantine": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "mail.unrouted": {"admin"},
     "report.read": set(STAFF_ROLES),
+    "report.schedule": {"manager", "director", "admin"},
     "handover.sign": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
     "handover.sign.customer_service": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "handover.sign.control_room": {"security"},
