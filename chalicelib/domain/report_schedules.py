@@ -116,8 +116,8 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
         return None
     values: set[int] = set()
     for part in text.split(","):
-        step = 1
-        if "/" in part:
+        step, stepped = 1, "/" in part
+        if stepped:
             part, step_text = part.split("/", 1)
             step = int(step_text)
         if part == "*":
@@ -126,7 +126,8 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
             a, b = part.split("-", 1)
             first, last = _value(a, names), _value(b, names)
         else:
-            first = last = _value(part, names)
+            first = _value(part, names)
+            last = high if stepped else first  # "0/15": from 0, every 15
         if not low <= first <= high or not low <= last <= high or step < 1:
             raise ValueError(f"cron field {text!r} out of range")
         values.update(range(first, last + 1, step))

@@ -68,7 +68,8 @@ def build(mail: Outgoing) -> bytes:
         msg.add_alternative(mail.html, subtype="html", charset="utf-8")
     for filename, mime, data in mail.attachments:
         maintype, subtype = mime.split("/", 1)
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
+                           params={"charset": "utf-8"} if maintype == "text" else None)
     return msg.as_bytes()
 
 
