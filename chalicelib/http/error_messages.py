@@ -177,6 +177,12 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
                    "Only its author may correct this entry."),
     "diary_version_conflict": ("日记已被他人修改，请刷新后重试。", "日記已被他人修改，請重新整理後再試。",
                                "Someone else changed the entry; reload and try again."),
+    # report schedules (chalicelib/domain/report_schedules.py)
+    "invalid_report_schedule": ("报表计划有误，请检查标出的字段。", "報表計劃有誤，請檢查標出的欄位。",
+                                "A report schedule is not valid; check the field named."),
+    "report_schedules_version_conflict": ("报表计划已被他人修改，请刷新后重试。", "報表計劃已被他人修改，請重新整理後再試。",
+                                          "Someone else changed the report schedules; reload and try again."),
+    "report_schedule_not_found": ("找不到该报表计划。", "找不到該報表計劃。", "No such report schedule."),
     # the owner archive (chalicelib/domain/archive.py)
     # the public web form
     "submission_expired": ("提交已过期，请重新填写表单。", "提交已過期，請重新填寫表單。",
