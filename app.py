@@ -545,7 +545,8 @@ def watch_outbox(event):
 @app.on_sqs_message(queue=NAMES.reminder_queue, batch_size=1)
 def callback_reminders(event):
     """A callback reminder schedule fired: remind the front desk, unless the
-    callback was made meanwhile."""
+    callback was made meanwhile. A report schedule's fire (``report_due``) arrives
+    here too: the report is mailed once per period (routes_report_mail.deliver)."""
     import json
     for record in event:
         try:
