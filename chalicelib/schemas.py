@@ -224,7 +224,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     # Report schedules (domain/report_schedules.py checks the content: 422 invalid_report_schedule).
     "PutReportSchedules": _body(["schedules"], {
-        "version": {"type": "integer", "minimum": 0, "description": "the version read; 0 when there are none"},
+        "version": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000,
+                    "description": "the version read; 0 when there are none"},
         "schedules": {"type": "array", "maxItems": 10, "items": {
             "type": "object", "additionalProperties": False, "required": ["schedule_id", "report", "recipients"],
             "properties": {
@@ -234,9 +235,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "items": {"type": "string", "minLength": 3, "maxLength": 254}},
                 "time": {"type": "string", "maxLength": 5, "description": "HH:MM, property-local"},
                 "weekday": {"type": "string", "maxLength": 3, "description": "MON..SUN (weekly)"},
-                "day": {"type": "integer", "description": "1..28 (monthly)"},
+                "day": {"type": "integer", "minimum": 1, "maximum": 28, "description": "1..28 (monthly)"},
                 "lang": {"enum": ["zh-Hans", "zh-Hant", "en"]},
                 "enabled": {"type": "boolean"}}}}}),
+    "SendReport": _body([], {}),
     # The type is checked by the domain (422 unsupported_content_type), the size against the type's limit.
     "StartUpload": _body(["content_type", "size"], {
         "content_type": {"type": "string", "minLength": 1, "maxLength": 100,

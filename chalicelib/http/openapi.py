@@ -137,7 +137,7 @@ ROUTES.update({
         "report.schedule", "PutReportSchedules", 200),
     ("POST", "/v1/properties/{property_id}/report-schedules/{schedule_id}/send"): (
         "Mail the schedule's report now, for the period a fire now would name (201; 200 already_sent)",
-        "report.schedule", None, 201),
+        "report.schedule", "SendReport", 201),
 })
 
 # Onboarding and sign-in (chalicelib/http/routes_signin.py).

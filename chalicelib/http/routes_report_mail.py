@@ -39,7 +39,9 @@ def put_report_schedules(property_id):
 @web.api
 def send_report_now(property_id, schedule_id):
     """Mail the schedule's report for the period a fire now would name (once per period)."""
-    who = web.principal(report_mail_routes.current_request)
+    req = report_mail_routes.current_request
+    who = web.principal(req)
+    web.body(req, "SendReport")
     result = runtime.report_mail().send_now(who, web.property_id(property_id), schedule_id)
     return web.json_response(result, 201 if "sent" in result else 200)
 

@@ -85,6 +85,9 @@ BODIES: dict[str, dict] = {
     "MarkPosted": {},
     "ReturnReply": {"comment": "请补充维修时间"},
     "ProduceHandover": {},
+    "SendReport": {},
+    "PutReportSchedules": {"schedules": [{"schedule_id": "matrix-weekly", "report": "weekly",
+                                          "recipients": ["manager@riverside.example"], "lang": "zh-Hans"}]},
     "SignHandover": {"side": "customer_service"},
     "AddDiaryEntry": {"text": "3栋电梯困人，已通知工程部", "urgent": True},
     "CorrectDiaryEntry": {"text": "3栋2号电梯困人，已救出"},
@@ -162,6 +165,8 @@ MAY_CONFLICT = {
     # The logbook's order and sides follow the handover's time and state (08:00: the control room
     # hands over): not_outgoing_side, not_incoming_side, outgoing_signs_first, not_refused, not_accepted.
     ("PUT", CASES.replace("/cases", "") + "/handovers/{shift_end}/checklist"),
+    # Report schedules are versioned: the second allowed role writes over version 0 (report_schedules_version_conflict).
+    ("PUT", CASES.replace("/cases", "") + "/report-schedules"),
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/refuse"),
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/answer"),
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/review"),
@@ -237,7 +242,7 @@ class World:
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
         self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = self.upload = self.key_id = None
-        self.device = self.subscription = None
+        self.device = self.subscription = self.schedule_id = None
 
     def _upload_as(self, token: str) -> str:
         """An upload of ``token``'s holder with its file in place (as S3 stores a presigned POST's)."""
@@ -308,6 +313,11 @@ class World:
                           BODIES["SubscribeWebPush"])
             assert s == 201, sub
             self.subscription = sub["id"]
+        if "{schedule_id}" in path and self.schedule_id is None:  # a report schedule of P1
+            s, out = call(c, "PUT", f"/v1/properties/{OWN}/report-schedules", make_token("admin", subject="admin-prep"),
+                          BODIES["PutReportSchedules"])
+            assert s == 200, out
+            self.schedule_id = "matrix-weekly"
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
@@ -353,7 +363,7 @@ class World:
                   "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id,
                   "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1",
                   "device_id": self.device, "subscription_id": self.subscription,
-                  "submission_id": "pending-1"}
+                  "submission_id": "pending-1", "schedule_id": self.schedule_id}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"
