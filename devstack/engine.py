@@ -7,7 +7,8 @@
 - EventBridge rules and Scheduler schedules are stored by moto but never fired,
   so workers fire them: the watch-outbox sweeper (every minute), the handover
   and statistics job (hourly on AWS; every minute here, it is idempotent), and
-  one-time Scheduler schedules (callback reminders) when their time comes.
+  one-time Scheduler schedules (callback reminders) when their time comes, and
+  recurring ``cron(...)`` ones (report schedules) each time their local minute passes.
 """
 from __future__ import annotations
 
