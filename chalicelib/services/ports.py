@@ -556,8 +556,9 @@ class ReportScheduleStore(Protocol):
         (``VersionConflict(report_schedules_version_conflict)``). Returns the stored version."""
 
     def claim_report_sent(self, property_id: str, schedule_id: str, period: str, data: dict[str, Any]) -> bool:
-        """Mark the schedule's period as sent: True if this call marked it, False if
-        it was marked already (a conditional put, never an overwrite)."""
+        """Mark the schedule's ``period`` key (the service appends the recipient) as sent:
+        True if this call marked it, False if it was marked already (a conditional put,
+        never an overwrite)."""
 
     def release_report_sent(self, property_id: str, schedule_id: str, period: str) -> None:
         """Remove a mark (the mail failed: the next fire may try again)."""

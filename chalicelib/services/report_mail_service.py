@@ -5,9 +5,10 @@ EventBridge Scheduler schedule in the property's zone, whose fire mails the repo
 (HTML with the figures' tables, CSV and XLSX attached) to its recipients.
 
 Idempotent: a fire reports on the period its scheduled time names
-(``domain/report_schedules.period``) and first writes a "sent" mark for
-schedule + period, only if absent; a retried or duplicated fire finds the mark and
-sends nothing. A failed mail removes the mark, so the retry sends it.
+(``domain/report_schedules.period``) and, before each recipient's mail, writes a
+"sent" mark for schedule + period + recipient, only if absent; a retried or
+duplicated fire finds the marks and sends nothing. A failed mail removes its mark
+and the fire fails after trying the others, so the retry mails only those not reached.
 """
 from __future__ import annotations
 
@@ -114,27 +115,36 @@ class ReportMailService:
         prop = self.reports._property(property_id)
         local_day = fired_at.astimezone(prop.policy.tz).date()
         period = report_schedules.period(schedule["report"], local_day)[0]
-        if not self.store.claim_report_sent(property_id, schedule_id, period,
-                                            {"at": iso(self.clock()), "recipients": schedule["recipients"]}):
+        report: dict[str, Any] | None = None
+        sent: list[str] = []
+        failure: Exception | None = None
+        for address in schedule["recipients"]:
+            # One mark per recipient and period: a retry after a partial failure mails only those not reached.
+            mark = f"{period}#{address}"
+            if not self.store.claim_report_sent(property_id, schedule_id, mark, {"at": iso(self.clock())}):
+                continue
+            try:
+                report = report or self.build(property_id, schedule, fired_at)
+                self._send(prop, address, report)
+                sent.append(address)
+            except Exception as exc:  # noqa: BLE001 - the others still get theirs; raised below for a retry
+                self.store.release_report_sent(property_id, schedule_id, mark)
+                failure = failure or exc
+        if failure is not None:
+            record_metric("ReportMailFailed", property_id=property_id, schedule_id=schedule_id)
+            raise failure
+        if not sent or report is None:
             return {"skipped": "already_sent", "period": period}
-        try:
-            report = self.build(property_id, schedule, fired_at)
-            self._send(prop, schedule["recipients"], report)
-        except Exception:
-            self.store.release_report_sent(property_id, schedule_id, period)
-            raise
         record_metric("ReportMailed", property_id=property_id, schedule_id=schedule_id)
         logger.info("report mailed", extra={"property_id": property_id, "schedule_id": schedule_id,
-                                            "period": period})
-        return {"sent": schedule["recipients"], "period": period, "subject": report["subject"]}
+                                            "period": period, "recipients": len(sent)})
+        return {"sent": sent, "period": period, "subject": report["subject"]}
 
-    def _send(self, prop: Any, recipients: list[str], report: dict[str, Any]) -> None:
+    def _send(self, prop: Any, address: str, report: dict[str, Any]) -> None:
         if self._mailer is None:
             return
         from chalicelib.mail.outgoing import Outgoing, new_message_id
         sender = prop.email or config.mail_from()
-        mailer = self._mailer()
-        for address in recipients:  # SendFailed propagates: the mark is released, the fire retried
-            mailer.send(Outgoing(sender=sender, sender_name=prop.name, to=address,
-                                 message_id=new_message_id(sender), subject=report["subject"],
-                                 text=report["text"], html=report["html"], attachments=report["attachments"]))
+        self._mailer().send(Outgoing(sender=sender, sender_name=prop.name, to=address,
+                                     message_id=new_message_id(sender), subject=report["subject"],
+                                     text=report["text"], html=report["html"], attachments=report["attachments"]))

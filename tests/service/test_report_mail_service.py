@@ -154,3 +154,24 @@ def test_a_manager_sends_now_for_the_current_period(parts, clock):
     with pytest.raises(Forbidden):
         service.send_now(DESK, "P1", "weekly-quality")
     assert len(mailer.sent) == 2
+
+
+def test_a_retry_after_a_partial_failure_mails_only_the_recipient_not_reached(parts, clock):
+    service, mailer, _ = parts
+    service.put(MANAGER, "P1", [WEEKLY], 0)
+    fired = datetime(2026, 11, 30, 0, 30, tzinfo=timezone.utc)
+    clock.now = fired
+    real_send = mailer.send
+
+    def quality_inbox_down(mail):
+        if mail.to == "quality@riverside.example":
+            raise SendFailed("mailbox unavailable")
+        return real_send(mail)
+
+    mailer.send = quality_inbox_down
+    with pytest.raises(SendFailed):
+        service.fire("P1", "weekly-quality", fired)
+    assert [m["To"] for m in mailer.sent] == ["manager@riverside.example"]
+    mailer.send = real_send
+    assert service.fire("P1", "weekly-quality", fired)["sent"] == ["quality@riverside.example"]
+    assert [m["To"] for m in mailer.sent] == ["manager@riverside.example", "quality@riverside.example"]
