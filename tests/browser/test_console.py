@@ -57,6 +57,9 @@ def open_action(page, action: str) -> None:
     """Open an action's form on the case page: the next step is first (#next-step), every
     other action is behind the "More actions" disclosure (#more-actions)."""
     page.wait_for_selector(f"#action-{action}", state="attached")
+    if page.locator(f"#next-step #action-{action}").count():
+        page.click("#primary-action")  # the next step: its button opens its form
+        return
     if page.locator(f"#more-actions #action-{action}").count() and not page.evaluate(
             "document.querySelector('#more-actions').open"):
         page.click("#more-actions > summary")

@@ -166,8 +166,9 @@ async function viewQueue() {
   const pager = h("div", { class: "pager" });
   // Columns a tablet leaves out (app.css hides .col-opt below 1100 px): the row's title cell still names them.
   const OPTIONAL = new Set(["kind", "channel", "department"]);
+  const NARROW = new Set(["tier", "unit", "assignee"]);  // below 900 px: named under the title instead
   const table = h("table", { id: "queue" }, h("thead", {}, h("tr", {}, ["case", "next_due", "status", "tier", "kind",
-    "category", "channel", "unit", "title", "department", "assignee"].map((k) => h("th", { class: `col-${k}${OPTIONAL.has(k) ? " col-opt" : ""}` }, t(k))))), body);
+    "category", "channel", "unit", "title", "department", "assignee"].map((k) => h("th", { class: `col-${k}${OPTIONAL.has(k) ? " col-opt" : ""}${NARROW.has(k) ? " col-opt2" : ""}` }, t(k))))), body);
   clear(main()).append(h("h1", {}, t("queue"), " · ", state.pid), form, h("div", { class: "table-wrap" }, table), pager);
 
   async function load() {
@@ -181,19 +182,20 @@ async function viewQueue() {
     for (const c of page.items) {
       // What needs a look: the tenant wrote and no staff member read it; the case waits on the tenant.
       const unread = c.unread_for_staff ? h("span", { class: "badge unread queue-unread", title: fmt(c.tenant_wrote_at),
-        dataset: { unread: c.unread_for_staff } }, "✉ ", t("unread_messages").replace("{n}", c.unread_for_staff)) : "";
+        dataset: { unread: c.unread_for_staff } }, t("unread_messages").replace("{n}", c.unread_for_staff)) : "";
       const waiting = c.waiting ? h("span", { class: "badge waiting queue-waiting", title: fmt(c.waiting.since),
-        dataset: { reason: c.waiting.reason } }, "⏸ ", t("waiting_on_tenant"), " · ", label("await", c.waiting.reason)) : "";
+        dataset: { reason: c.waiting.reason } }, t("waiting_on_tenant"), " · ", label("await", c.waiting.reason)) : "";
       const promised = c.promise ? h("span", { class: "badge promised", title: fmt(c.promise.due) }, t("promised"), " ", fmt(c.promise.due)) : "";
       const rowClass = [c.overdue ? "overdue" : "", c.unread_for_staff ? "unread" : "", c.waiting ? "waiting" : ""].filter(Boolean).join(" ");
       body.append(h("tr", { class: rowClass, dataset: { caseId: c.case_id } },
         h("td", { class: "col-case" }, h("a", { href: `#/case/${encodeURIComponent(c.case_id)}` }, c.case_id)),
-        h("td", {}, countdown(c.next_due)), h("td", {}, statusBadge(c.status)), h("td", {}, tierBadge(c.tier)),
+        h("td", {}, countdown(c.next_due)), h("td", {}, statusBadge(c.status)), h("td", { class: "col-opt2" }, tierBadge(c.tier)),
         h("td", { class: "col-opt" }, label("kind", c.kind)), h("td", {}, label("category", c.category)),
-        h("td", { class: "col-opt" }, label("channel", c.channel)), h("td", {}, c.unit || "—"),
+        h("td", { class: "col-opt" }, label("channel", c.channel)), h("td", { class: "col-opt2" }, c.unit || "—"),
         h("td", { class: "col-title" }, h("span", { class: "title-text" }, c.title || c.content.slice(0, 80)),
+          h("div", { class: "row-sub narrow-only muted" }, c.unit || "—", " · ", c.tier ? tierBadge(c.tier) : "", " · ", c.assignee || "—"),
           unread || waiting || promised ? h("div", { class: "row-marks" }, unread, waiting, promised) : "", QUEUE_MARKS.map((mark) => mark(c))),
-        h("td", { class: "col-opt" }, c.department || "—"), h("td", {}, c.assignee || "—")));
+        h("td", { class: "col-opt" }, c.department || "—"), h("td", { class: "col-opt2" }, c.assignee || "—")));
     }
     clear(pager);
     if (queueState.cursors.length) pager.append(h("button", { type: "button", class: "secondary", id: "queue-first",
@@ -338,6 +340,7 @@ function fieldValue(c, k) {
   if (k.endsWith("_at")) return fmt(v);
   if (k === "promise") return [fmt(v.due), v.moves ? ` (${v.moves}×)` : ""];
   if (k === "waiting") return [label("await", v.reason), " · ", fmt(v.since)];
+  if (typeof v === "string") return v;
   if (k === "reporter" || k === "contact") {
     return Object.entries(v).filter(([, x]) => !isEmpty(x) && typeof x !== "object").map(([, x]) => String(x)).join(" · ");
   }
@@ -431,7 +434,7 @@ async function viewCase(caseId) {
       h("p", { class: "muted" }, t("shortcuts_hint")));
     const actionsCard = h("div", { class: "card", id: "actions-card" }, h("h2", {}, t("actions")),
       next ? h("div", { id: "next-step" },
-        h("button", { type: "button", class: "primary", id: "primary-action", dataset: { action: next }, onclick: () => openAction(next) },
+        h("button", { type: "button", class: "primary", id: "primary-action", dataset: { action: next }, onclick: () => { if (forms[next].open) forms[next].open = false; else openAction(next); } },
           t(`action.${next}`), " ", h("kbd", {}, "n")), forms[next]) : h("p", { class: "muted", id: "no-next-step" }, t("no_next_step")),
       others.length ? h("details", { id: "more-actions" }, h("summary", {}, t("more_actions"), ` (${others.length})`),
         others.map((a) => { if (keyOf[a]) forms[a].querySelector("summary")?.append(" ", h("kbd", {}, keyOf[a])); return forms[a]; })) : "",

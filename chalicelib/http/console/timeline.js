@@ -65,6 +65,8 @@ addStrings({
     "tl.role.security": "control room", "tl.role.front_desk": "front desk", "tl.role.manager": "manager",
     "tl.role.director": "director", "tl.role.dept_staff": "department staff", "tl.role.admin": "admin", "tl.role.tenant": "tenant",
     "tl.channel.walk_in": "walk-in",
+    "tl.contact.on_duty": "the on-duty room", "tl.contact.front_desk": "the front desk", "tl.contact.manager": "the manager",
+    "tl.contact.director": "the director",
   },
   "zh-Hans": {
     "tl.system": "系统", "tl.today": "今天", "tl.tenant_sees": "住户可见", "tl.internal": "内部",
@@ -113,6 +115,7 @@ addStrings({
     "via.app": "App", "via.phone": "电话", "via.in_person": "当面", "via.email": "邮件", "via.sms": "短信", "via.letter": "信函",
     "await.question": "需业主答复问题", "await.unreachable": "联系不上业主", "await.access": "需业主开门",
     "deadline.major": "重大投诉研判",
+    "tl.contact.on_duty": "监控室", "tl.contact.front_desk": "前台", "tl.contact.manager": "经理", "tl.contact.director": "总监",
   },
   "zh-Hant": {
     "tl.system": "系統", "tl.today": "今天", "tl.tenant_sees": "住戶可見", "tl.internal": "內部",
@@ -161,6 +164,7 @@ addStrings({
     "via.app": "App", "via.phone": "電話", "via.in_person": "當面", "via.email": "電郵", "via.sms": "短訊", "via.letter": "信函",
     "await.question": "需業主答覆問題", "await.unreachable": "聯絡不上業主", "await.access": "需業主開門",
     "deadline.major": "重大投訴研判",
+    "tl.contact.on_duty": "監控室", "tl.contact.front_desk": "前台", "tl.contact.manager": "經理", "tl.contact.director": "總監",
   },
 });
 
@@ -211,8 +215,10 @@ const strong = (text) => h("strong", {}, text);
 // Who an escalation notice went to: the property's contact name for the address, else the address.
 function recipientName(address) {
   const contacts = state.property?.contacts || {};
-  const role = Object.keys(contacts).find((k) => contacts[k] === address);
-  return role ? lab("role", role) : address;
+  const role = address in contacts ? address : Object.keys(contacts).find((k) => contacts[k] === address);
+  if (!role) return address;
+  const key = `tl.contact.${role}`;
+  return t(key) === key ? role : t(key);
 }
 
 // event -> [template key, values]. One entry per event type; the Python test checks
