@@ -10,9 +10,9 @@ import uuid
 import pytest
 
 from chalicelib.domain.views import event_view
-from tests.browser.test_console import console_page, open_action, sign_in, token
-from tests.domain.test_timeline_sentences import event_types
+from tests.browser.test_console import console_page, sign_in, token
 from tests.domain.test_tenant_view import trails
+from tests.domain.test_timeline_sentences import event_types
 from tests.e2e.test_devstack import launch
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
