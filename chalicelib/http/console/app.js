@@ -342,7 +342,9 @@ function fieldValue(c, k) {
   if (k === "waiting") return [label("await", v.reason), " · ", fmt(v.since)];
   if (typeof v === "string") return v;
   if (k === "reporter" || k === "contact") {
-    return Object.entries(v).filter(([, x]) => !isEmpty(x) && typeof x !== "object").map(([, x]) => String(x)).join(" · ");
+    // Who and how to reach them; ids (tenant_id) stay out of the way.
+    return Object.entries(v).filter(([name, x]) => name !== "tenant_id" && !isEmpty(x) && typeof x !== "object")
+      .map(([, x]) => String(x)).join(" · ");
   }
   if (k === "callback") {
     return [v.reached ? t("reached") : `${t("reached")}: ${t("no")}`, v.reached ? ` · ${t("satisfied")}: ${v.satisfied ? t("yes") : t("no")}` : "",
@@ -456,9 +458,9 @@ async function viewCase(caseId) {
         h("div", {},
           h("div", { class: "card" }, h("h2", { id: "case-title" }, c.title || "—"), h("div", { class: "content", id: "case-content" }, c.content)),
           groupedFields(c),
+          h("div", { class: "card" }, h("h2", {}, t("timeline")), timelineNode(c)),
           Object.keys(c.deadlines || {}).length ? h("div", { class: "card" }, h("h2", {}, t("deadlines")), deadlines) : "",
-          attachments.length ? h("div", { class: "card" }, h("h2", {}, t("attachments")), h("ul", { class: "plain", id: "attachments" }, attachments.map((a, i) => attachmentNode(c, a, i + 1)))) : "",
-          h("div", { class: "card" }, h("h2", {}, t("timeline")), timelineNode(c))),
+          attachments.length ? h("div", { class: "card" }, h("h2", {}, t("attachments")), h("ul", { class: "plain", id: "attachments" }, attachments.map((a, i) => attachmentNode(c, a, i + 1)))) : ""),
         h("div", {},
           actionsCard,
           CASE_PANELS.map((panel) => panel(c, () => viewCase(c.case_id))),

@@ -279,6 +279,8 @@ export const EVENT_TYPES = Object.keys(SENTENCES);
 
 // Free text an event carries, in the order shown under its sentence.
 const TEXTS = ["content", "text", "message", "resolution", "reason", "note", "comment", "summary"];
+// Events whose `reason` is a code the sentence already says (await_tenant: question/unreachable/access).
+const CODED_REASON_OF = new Set(["await_tenant", "close_unreachable", "watch_renewed", "escalation_unrouted", "policy_changed"]);
 const CODED_REASONS = new Set(["missed_deadline", "major_not_judged", "execution_age", "no_recipient", "policy_changed", "unreachable"]);
 
 function mark(tenantSees) {
@@ -336,7 +338,7 @@ export function timelineNode(c) {
     const thisDay = day(e.at);
     if (thisDay !== lastDay) { list.append(h("li", { class: "tl-day" }, thisDay)); lastDay = thisDay; }
     const texts = TEXTS.filter((k) => typeof data[k] === "string" && data[k].trim() && !(k === "reason" && CODED_REASONS.has(data[k]))
-      && !(k === "content" && e.action === "submitted"))
+      && !(k === "content" && e.action === "submitted") && !(k === "reason" && CODED_REASON_OF.has(e.action)))
       .map((k) => h("div", { class: "tl-text", dataset: { field: k } }, h("span", { class: "tl-quote" }, data[k]), " ",
         mark(Array.isArray(seen) && seen.includes(k))));
     const files = (data.attachments || []).map((a) => { n += 1; return thumbnail(c, a, n); });
