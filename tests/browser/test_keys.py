@@ -94,4 +94,5 @@ def test_the_front_desk_records_a_tenants_refusal_on_the_case_page(page, stack):
     page.click("#submit-entry_permission")
     page.wait_for_selector("#entry-permission-state[data-granted=false]")
     assert "Entry refused" in page.text_content("#entry-permission-state")
-    assert "entry with the spare key refused (recorded for the tenant)" in page.text_content("#timeline .ev-entry_permission")
+    sentence = page.text_content("#timeline .ev-entry_permission .tl-sentence")
+    assert sentence == "entry with the spare key refused (recorded for the tenant)"
