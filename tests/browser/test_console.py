@@ -323,6 +323,10 @@ def test_a_tenants_script_is_shown_as_text(page, stack):
     assert "X-Amz-Signature=" in src and "/attachments/P1/browser-test/1-ceiling.png" in src
     page.wait_for_function("document.querySelector('#attachments img').naturalWidth === 1")  # the CSP let it load
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    # On the timeline the photo is a thumbnail beside the sentence that brought it; its name is text.
+    page.wait_for_function("document.querySelector('#timeline .ev-submitted img.thumb')?.naturalWidth === 1")
+    assert page.get_attribute("#timeline .ev-submitted img.thumb", "alt") == "<b>x</b>.png"
+    assert page.locator("#timeline b").count() == 0
     # Which staff text the tenant will read is labelled; the rest is marked internal.
     assert page.locator("#form-answer [data-visibility=tenant]").count() == 1
     assert page.locator("#form-assign [data-visibility=internal]").count() == 1

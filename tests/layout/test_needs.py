@@ -53,3 +53,9 @@ def test_dev_warns_and_goes_on_outside_ci_and_stops_in_ci():
     assert "warning: npm is needed -- the tests that need it are skipped" in outside.stderr
     inside = _dev_missing("true")
     assert inside.returncode == 1 and "still-running" not in inside.stdout and "error: npm is needed" in inside.stderr
+
+
+def test_ci_runs_with_ci_true():
+    """.ci/run sets CI=true itself, so a CI machine without the tools fails rather than skips."""
+    script = (needs.ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "export CI=true" in script and script.index("export CI=true") < script.index("exec ./dev test")
