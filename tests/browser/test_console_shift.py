@@ -260,3 +260,21 @@ def test_chinese_labels_render_with_real_glyphs(browser, stack, lang):
         assert result["distinct"] == result["count"]  # distinct characters, distinct shapes
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_case_page_fits_desk_and_tablet_with_the_next_step_in_view(browser, stack, width):
+    case = _new_case(stack, title="平板上看案件")
+    context = browser.new_context(locale="en-US", timezone_id="UTC", viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(stack.url + "/console")
+        page.select_option("#lang", "en")
+        sign_in(page, stack, "DESK", "front_desk")
+        page.goto(f"{stack.url}/console#/case/{case['case_id']}")
+        page.wait_for_selector("#primary-action[data-action=classify]")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        button = page.locator("#primary-action").bounding_box()
+        assert button["y"] + button["height"] < 900  # on the first screen, desk or tablet
+    finally:
+        context.close()
