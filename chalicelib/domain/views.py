@@ -150,17 +150,31 @@ def tenant_sees(event: Event) -> bool:
     return event.action in TENANT_EVENT_DATA
 
 
-def _tenant_data(event: Event) -> dict[str, Any]:
+def _tenant_allowed(event: Event) -> frozenset[str]:
     allowed = TENANT_EVENT_DATA.get(event.action, frozenset())
     if event.actor.role == "tenant":
         allowed = allowed | TENANT_OWN_EVENT_DATA.get(event.action, frozenset())
+    return allowed
+
+
+def _tenant_data(event: Event) -> dict[str, Any]:
+    allowed = _tenant_allowed(event)
     return {k: v for k, v in (event.data or {}).items() if k in allowed}
+
+
+def tenant_visibility(event: Event) -> list[str] | None:
+    """For staff: which of the event's data fields its tenant reads (sorted), or
+    None when the event is not on the tenant's timeline at all. The console marks
+    the tenant-visible parts of a timeline sentence with it."""
+    if not tenant_sees(event):
+        return None
+    return sorted(k for k in (event.data or {}) if k in _tenant_allowed(event))
 
 
 def event_view(event: Event, *, staff: bool) -> dict[str, Any]:
     if staff:
         return {"seq": event.seq, "at": iso(event.at), "action": event.action,
                 "actor": {"id": event.actor.id, "role": event.actor.role, "name": event.actor.name},
-                "data": event.data, "changes": event.changes}
+                "data": event.data, "changes": event.changes, "tenant_sees": tenant_visibility(event)}
     return {"seq": event.seq, "at": iso(event.at), "action": event.action,
             "actor": {"role": event.actor.role, "name": event.actor.name}, "data": _tenant_data(event)}

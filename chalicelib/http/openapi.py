@@ -490,7 +490,10 @@ _TIMELINE_ITEM = {"type": "object", "required": ["seq", "at", "action", "actor",
                                                           "role": _STR, "name": _STR}},
                                  "data": {"type": "object", "description": "what the event says; for tenants only "
                                                                             "the fields written for them"},
-                                 "changes": {"type": "object", "description": _STAFF_ONLY}}}
+                                 "changes": {"type": "object", "description": _STAFF_ONLY},
+                                 "tenant_sees": {"type": ["array", "null"], "items": _STR,
+                                                 "description": "staff only: the data fields the tenant reads "
+                                                                "of this event; null: not on their timeline"}}}
 
 
 def _page_of(item: dict[str, Any], description: str = "") -> dict[str, Any]:

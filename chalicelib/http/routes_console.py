@@ -31,6 +31,7 @@ ASSETS: dict[str, str] = {
     "archive.js": "text/javascript; charset=utf-8",
     "qr.js": "text/javascript; charset=utf-8",
     "reports.js": "text/javascript; charset=utf-8",
+    "timeline.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 
