@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.models import Models, RecordModel
@@ -119,7 +120,7 @@ class DynamoLibraryStore:
         sk = category_sk(entry)
         head = record(lib_pk(entry.property_id), entry_sk(entry.entry_id))
         head.version = expected_version  # pynamodb conditions the update on it and adds 1
-        actions = [record.data.set(entry.to_dict())]
+        actions: list[Action] = [record.data.set(entry.to_dict())]
         if sk:
             actions += [record.lookup_pk.set(category_pk(entry.property_id, entry.category)),
                         record.lookup_sk.set(sk)]

@@ -43,6 +43,7 @@ TAG_MAX = 30
 # Statuses of a case whose story is complete enough to teach from.
 PROPOSABLE_STATUSES = frozenset({"callback_done", "closed"})
 SUGGESTIONS = 5
+ENTRY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MIN_SCORE = 0.08  # below this an entry shares too little with the case to be worth a look
 
 # --------------------------------------------------------------------------- redaction
@@ -62,8 +63,8 @@ _UNIT_PATTERNS = (
     # 3-1201, B2-015, 12-3-801
     re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]{0,2}\d{1,3}(?:-\d{1,4})?-\d{2,5}[A-Za-z]?(?![A-Za-z0-9-])"),
     # 3栋1201, 3號樓2單元1201室, 5座12楼, B座1201
-    re.compile(rf"[A-Za-z0-9一二三四五六七八九十]+\s*(?:栋|棟|号楼|號樓|幢|座)\s*"
-               rf"(?:\d+\s*(?:单元|單元))?\s*(?:\d+\s*(?:楼|樓|层|層)\s*)?\d*\s*(?:室|号|號|房)?"),
+    re.compile(r"[A-Za-z0-9一二三四五六七八九十]+\s*(?:栋|棟|号楼|號樓|幢|座)\s*"
+               r"(?:\d+\s*(?:单元|單元))?\s*(?:\d+\s*(?:楼|樓|层|層)\s*)?\d*\s*(?:室|号|號|房)?"),
     # 1201室, 801房
     re.compile(r"\d{3,5}\s*(?:室|房)"),
     # Unit 12B, Flat 5A, Room 1201, Apt. 3, Shop L2-15
