@@ -20,10 +20,10 @@ TEXT = {"title": "空调不制冷", "problem": "夏天空调不制冷", "what_wo
 
 
 def a_case(**changes):
-    fields = dict(property_id="P1", case_id="TD-1", unit="3-1201", contact="13800138000", channel="phone",
-                  content="3-1201 李秀英：空调不制冷，回电13800138000", created_at=T0, category="air_conditioning",
-                  reporter={"name": "李秀英", "phone": "138 0013 8000", "email": "li.xy@example.cn"},
-                  status="closed", title="空调不制冷")
+    fields = {"property_id": "P1", "case_id": "TD-1", "unit": "3-1201", "contact": "13800138000", "channel": "phone",
+                  "content": "3-1201 李秀英：空调不制冷，回电13800138000", "created_at": T0, "category": "air_conditioning",
+                  "reporter": {"name": "李秀英", "phone": "138 0013 8000", "email": "li.xy@example.cn"},
+                  "status": "closed", "title": "空调不制冷"}
     fields.update(changes)
     return Case(**fields)
 
