@@ -255,11 +255,11 @@ def content_of(params: dict[str, Any], base: dict[str, Any] | None = None) -> di
                 raise ValidationFailed(f"{name} must be text", details={"field": name})
             value = value.strip()
             if len(value) > TEXT_MAX[name]:
-                raise ValidationFailed(f"{name} is too long", code="too_long", details={"field": name})
+                raise ValidationFailed(f"{name} is too long", details={"field": name})
             merged[name] = value
     for name in REQUIRED_FIELDS:
         if not merged.get(name):
-            raise ValidationFailed(f"{name} is required", code="required", details={"field": name})
+            raise ValidationFailed(f"{name} is required", details={"field": name})
     for name in TEXT_FIELDS:
         merged.setdefault(name, "")
     category = params.get("category", merged.get("category"))
