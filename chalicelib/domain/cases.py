@@ -1113,7 +1113,8 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "confirm_invalid": confirm_invalid, "reject_invalid": reject_invalid,
     "move_promise": move_promise, "await_tenant": await_tenant, "resume": resume,
     "close_unreachable": close_unreachable, "entry_permission": entry_permission, "key_entry": key_entry,
-    "locate": locate, "library_proposed": library_record("library_proposed"), "used_entry": library_record("used_entry"),
+    "locate": locate,
+    "library_proposed": library_record("library_proposed"), "used_entry": library_record("used_entry"),
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

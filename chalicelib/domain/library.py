@@ -422,7 +422,8 @@ def entry_text(content: dict[str, Any]) -> str:
         content.get("tags", []))
 
 
-def suggest(case: Case, entries: Iterable[LibraryEntry], *, limit: int = SUGGESTIONS) -> list[tuple[float, LibraryEntry]]:
+def suggest(case: Case, entries: Iterable[LibraryEntry], *,
+            limit: int = SUGGESTIONS) -> list[tuple[float, LibraryEntry]]:
     """Approved entries of the case's category ranked by ``similarity`` of the
     case's title and content to the entry's text (more uses break ties)."""
     features = similarity.shingles(f"{case.title} {case.content}")
