@@ -124,3 +124,19 @@ def test_a_draft_is_never_counted_or_suggested(client):
     assert (status, body["code"]) == (404, "unknown_entry")
     status, page = call(client, "GET", LIB + "?status=draft", DESK)
     assert [e["entry_id"] for e in page["items"]] == [entry["entry_id"]]
+
+
+def test_suggestions_for_a_case_are_one_query_on_its_category(client, aws_calls):
+    status, entry = call(client, "POST", LIB, DESK, {"title": "地库积水", "problem": "暴雨后地库入口积水",
+                                                     "what_worked": "开启排水泵，设置挡水板", "category": "public_facility"})
+    call(client, "POST", f"{LIB}/{entry['entry_id']}/submit", DESK, {})
+    call(client, "POST", f"{LIB}/{entry['entry_id']}/approve", MANAGER, {})
+    status, case = call(client, "POST", "/v1/properties/P1/cases", DESK,
+                        {"channel": "phone", "unit": "B2", "content": "地库入口积水很深", "reporter": REPORTER})
+    call(client, "POST", case_url(case["case_id"], "/classify"), DESK, {"kind": "complaint",
+                                                                         "category": "public_facility"})
+    del aws_calls[:]
+    status, out = call(client, "GET", case_url(case["case_id"], "/library-suggestions"), DESK)
+    assert status == 200 and [e["entry_id"] for e in out["items"]] == [entry["entry_id"]]
+    operations = [op for _service, op in aws_calls]
+    assert operations.count("Query") == 1 and "Scan" not in operations, operations
