@@ -376,6 +376,12 @@ RESPONSE_SCHEMAS: dict[tuple[str, str], str] = {
     ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): "Handover",
     ("GET", "/v1/properties/{property_id}/quarantine"): "QuarantinePage",
     ("GET", "/v1/quarantine/unrouted"): "QuarantinePage",
+    # The case library (routes_library.py): entries, not cases, also under a case's path.
+    ("GET", LIBRARY): "LibraryList", ("POST", LIBRARY): "LibraryEntry", ("GET", LIBRARY_ENTRY): "LibraryEntry",
+    ("PUT", LIBRARY_ENTRY): "LibraryEntry", ("POST", LIBRARY_ENTRY + "/submit"): "LibraryEntry",
+    ("POST", LIBRARY_ENTRY + "/approve"): "LibraryEntry", ("POST", LIBRARY_ENTRY + "/return"): "LibraryEntry",
+    ("POST", LIBRARY_ENTRY + "/retire"): "LibraryEntry", ("GET", CASE + "/library-suggestions"): "LibraryList",
+    ("POST", CASE + "/library-used"): "LibraryEntry",
 }
 for _key in ROUTES:
     if _key[1].startswith(REPLY):
@@ -569,7 +575,19 @@ _ATTACHMENT_URL = {"type": "object", "required": ["url", "expires_in"],
                    "properties": {"url": _STR, "expires_in": {"type": "integer"}, "name": _NSTR,
                                   "content_type": _NSTR}}
 
+_LIBRARY_ENTRY = {"type": "object", "required": ["entry_id", "property_id", "status", "title", "category", "lang",
+                                                "uses", "version"],
+                  "description": "a case library entry as staff read it: the approved text (the newest before "
+                                 "approval); `draft`: a newer version not yet approved; `score`: in suggestions",
+                  "properties": {"entry_id": _STR, "property_id": _STR, "title": _STR, "category": _STR, "lang": _STR,
+                                 "status": {"type": "string", "enum": ["draft", "pending", "approved", "retired"]},
+                                 "uses": {"type": "integer"}, "version": {"type": "integer"},
+                                 "score": {"type": "number"}, "counted": {"type": "boolean"}}}
+
 COMPONENTS: dict[str, dict[str, Any]] = {
+    "LibraryEntry": _LIBRARY_ENTRY,
+    "LibraryList": {"type": "object", "required": ["items"],
+                    "properties": {"items": {"type": "array", "items": _ref("LibraryEntry")}}},
     **{name: {"type": "string", "enum": list(values)} for name, values in _ENUMS.items()},
     "Case": _CASE, "CasePage": _page_of(_ref("Case"), "cases; each without actions or timeline"),
     "Deadline": _DEADLINE, "TimelineItem": _TIMELINE_ITEM,
