@@ -68,6 +68,10 @@ app.register_blueprint(app_routes)
 from chalicelib.http.routes_public import public_routes  # noqa: E402
 
 app.register_blueprint(public_routes)
+# The case library: entries proposed from closed cases, approved by managers, suggested on cases.
+from chalicelib.http.routes_library import library_routes  # noqa: E402
+
+app.register_blueprint(library_routes)
 
 
 @app.middleware("http")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from chalicelib.domain import cases, keys, quotas, uploads
+from chalicelib.domain import cases, keys, library, quotas, uploads
 from chalicelib.domain.errors import ValidationFailed
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
@@ -318,6 +318,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "description": "property-local HH:MM; may cross midnight (22:00 to 07:00)"},
         "lang": {"oneOf": [{"type": "null"}, _enum(cases.LANGS)]}}),
 }
+
+# The case library (chalicelib/domain/library.py; chalicelib/http/routes_library.py).
+_LIBRARY_TEXT: dict[str, Any] = {name: {"type": "string", "maxLength": library.TEXT_MAX[name]}
+                                 for name in library.TEXT_FIELDS}
+_LIBRARY_CONTENT: dict[str, Any] = {
+    **_LIBRARY_TEXT, "category": _enum(cases.CATEGORIES), "lang": _enum(cases.LANGS),
+    "tags": {"type": "array", "maxItems": library.MAX_TAGS,
+             "items": {"type": "string", "minLength": 1, "maxLength": library.TAG_MAX}}}
+_ENTRY_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
+                  "description": "the entry version you saw; 409 if it moved"}
+SCHEMAS.update({
+    "AddLibraryEntry": _body([], {**_LIBRARY_CONTENT, "case_id": {
+        **_CASE_ID, "description": "propose this closed case: the text is prefilled from it, tenant data masked"}}),
+    "EditLibraryEntry": _body([], {**_LIBRARY_CONTENT, "note": {"type": "string", "maxLength": 200},
+                                   "version": _ENTRY_VERSION}),
+    "LibraryStep": _body([], {"version": _ENTRY_VERSION}),
+    "UseLibraryEntry": _body(["entry_id"], {"entry_id": {"type": "string", "minLength": 1, "maxLength": 40,
+                                                         "pattern": library.ENTRY_ID.pattern}}),
+})
 
 
 @cache

@@ -180,6 +180,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # preferences. Staff have no feed: they are told through the queue's unread marker.
     "notify.read": frozenset({"tenant"}),
     "notify.settings": frozenset({"tenant"}),
+    # The case library (chalicelib/domain/library.py), kept per property: every staff
+    # member reads it (training, suggestions); the staff who handle cases write and
+    # propose entries and record which one helped; managers and up approve, never
+    # their own entry. Tenants never read it.
+    "library.read": STAFF_ROLES,
+    "library.write": STAFF_ROLES - {"security"},
+    "library.approve": APPROVER_ROLES,
 }
 
 

@@ -96,6 +96,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "key_entry": frozenset(STATUSES),
     # Staff match a case's free-text unit to a place in the owner archive (chalicelib/domain/archive.py).
     "locate": frozenset(STATUSES),
+    # The case library (chalicelib/domain/library.py): the case was proposed as an entry, an entry helped.
+    "library_proposed": frozenset(STATUSES),
+    "used_entry": frozenset(STATUSES),
     "staff_read": frozenset(STATUSES),  # a staff member opened a case the tenant wrote on (``staff_read``)
 }
 
@@ -1094,6 +1097,15 @@ def key_entry(case: Case, actor: Actor, params: dict[str, Any], now: datetime, p
     return _apply(case, "key_entry", actor, now, policy, lambda c: data)
 
 
+def library_record(action: str) -> Callable[..., Change]:
+    """The case library's records on the case's trail (staff only): the case was
+    proposed for the library (``entry_id``), or a library entry helped with it."""
+    def record(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+        data = {k: params[k] for k in ("entry_id", "title", "version") if params.get(k) is not None}
+        return _apply(case, action, actor, now, policy, lambda c: data)
+    return record
+
+
 ACTIONS: dict[str, Callable[..., Change]] = {
     "classify": classify, "assign": assign, "start": start, "respond": respond, "resolve": resolve,
     "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
@@ -1102,6 +1114,7 @@ ACTIONS: dict[str, Callable[..., Change]] = {
     "move_promise": move_promise, "await_tenant": await_tenant, "resume": resume,
     "close_unreachable": close_unreachable, "entry_permission": entry_permission, "key_entry": key_entry,
     "locate": locate,
+    "library_proposed": library_record("library_proposed"), "used_entry": library_record("used_entry"),
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

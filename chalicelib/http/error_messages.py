@@ -215,6 +215,19 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "invalid_push_keys": ("推送订阅的密钥不正确。", "推送訂閱的密鑰不正確。", "The push subscription's keys are not valid."),
     "push_unavailable": ("本环境没有配置手机推送。", "本環境沒有設定手機推送。", "Mobile push is not configured here."),
     "webpush_unavailable": ("本环境没有配置浏览器推送。", "本環境沒有設定瀏覽器推送。", "Web Push is not configured here."),
+    # the case library (chalicelib/domain/library.py)
+    "unknown_entry": ("案例库中没有该条目。", "案例庫中沒有該條目。", "No such entry in this property's library."),
+    "entry_exists": ("该条目编号已存在。", "該條目編號已存在。", "An entry with this id exists."),
+    "case_not_closed": ("只有回访完成或已结案的案件才能推荐到案例库。", "只有回訪完成或已結案的案件才能推薦到案例庫。",
+                        "Only a case whose callback is done, or that is closed, is proposed for the library."),
+    "not_draft": ("只有草稿可以提交审批。", "只有草稿可以提交審批。", "Only a draft is submitted for approval."),
+    "not_pending": ("该条目不在待审批状态。", "該條目不在待審批狀態。", "The entry is not waiting for approval."),
+    "own_entry": ("作者不能审批自己的条目。", "作者不能審批自己的條目。", "The author of an entry does not approve it."),
+    "tenant_data_left": ("内容中仍有该案件住户的姓名、电话或房号，请先删除。", "內容中仍有該案件住戶的姓名、電話或房號，請先刪除。",
+                         "The text still contains the case's tenant data (name, phone or unit): remove it first."),
+    "entry_not_approved": ("只有已审批的条目才能记录使用。", "只有已審批的條目才能記錄使用。",
+                           "Only an approved entry is recorded as used."),
+    "entry_retired": ("该条目已停用。", "該條目已停用。", "The entry is retired."),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {code: dict(zip(LANGS, texts, strict=True))

@@ -180,6 +180,35 @@ ROUTES.update({
         "preferred time slots", "case.entry_permission", "EntryPermission", 200),
 })
 
+# The case library (chalicelib/http/routes_library.py; chalicelib/domain/library.py), per property.
+LIBRARY = "/v1/properties/{property_id}/library"
+LIBRARY_ENTRY = LIBRARY + "/{library_id}"
+ROUTES.update({
+    ("GET", LIBRARY): ("The library: approved entries by category, newest and most used first (the training "
+                       "view); `status` (draft, pending, approved, retired, all) for entries by the state of "
+                       "their newest version; `category` to filter", "library.read", None, 200),
+    ("POST", LIBRARY): ("A draft entry, or (`case_id`) a closed case proposed for the library: prefilled from "
+                        "the case with tenant data masked (409 case_not_closed)", "library.write",
+                        "AddLibraryEntry", 201),
+    ("GET", LIBRARY_ENTRY): ("An entry (the approved version, and the newer draft if any) with every version; "
+                             "404 unknown_entry", "library.read", None, 200),
+    ("PUT", LIBRARY_ENTRY): ("Edit: a new version, a draft again (staff keep reading the approved one)",
+                             "library.write", "EditLibraryEntry", 200),
+    ("POST", LIBRARY_ENTRY + "/submit"): ("Ask for approval (409 not_draft)", "library.write", "LibraryStep", 200),
+    ("POST", LIBRARY_ENTRY + "/approve"): (
+        "Manager: approve the pending version; never the author's own (403 own_entry); 422 tenant_data_left "
+        "while the text carries the source case's reporter, contact or unit", "library.approve", "LibraryStep", 200),
+    ("POST", LIBRARY_ENTRY + "/return"): ("Manager: back to draft (409 not_pending)", "library.approve",
+                                          "LibraryStep", 200),
+    ("POST", LIBRARY_ENTRY + "/retire"): ("Manager: take the entry out of the library", "library.approve",
+                                          "LibraryStep", 200),
+    ("GET", CASE + "/library-suggestions"): ("Approved entries of the case's category like the case, best first",
+                                             "library.read", None, 200),
+    ("POST", CASE + "/library-used"): ("This entry helped with the case: `used_entry` on the case, one more use "
+                                       "of the entry (once per case; 409 entry_not_approved)", "library.write",
+                                       "UseLibraryEntry", 200),
+})
+
 # The owner archive (chalicelib/http/routes_archive.py; chalicelib/domain/archive.py).
 ARCHIVE = "/v1/properties/{property_id}/archive"
 ROUTES.update({
@@ -361,6 +390,12 @@ RESPONSE_SCHEMAS: dict[tuple[str, str], str] = {
     ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): "Handover",
     ("GET", "/v1/properties/{property_id}/quarantine"): "QuarantinePage",
     ("GET", "/v1/quarantine/unrouted"): "QuarantinePage",
+    # The case library (routes_library.py): entries, not cases, also under a case's path.
+    ("GET", LIBRARY): "LibraryList", ("POST", LIBRARY): "LibraryEntry", ("GET", LIBRARY_ENTRY): "LibraryEntry",
+    ("PUT", LIBRARY_ENTRY): "LibraryEntry", ("POST", LIBRARY_ENTRY + "/submit"): "LibraryEntry",
+    ("POST", LIBRARY_ENTRY + "/approve"): "LibraryEntry", ("POST", LIBRARY_ENTRY + "/return"): "LibraryEntry",
+    ("POST", LIBRARY_ENTRY + "/retire"): "LibraryEntry", ("GET", CASE + "/library-suggestions"): "LibraryList",
+    ("POST", CASE + "/library-used"): "LibraryEntry",
 }
 for _key in ROUTES:
     if _key[1].startswith(REPLY):
@@ -557,7 +592,19 @@ _ATTACHMENT_URL = {"type": "object", "required": ["url", "expires_in"],
                    "properties": {"url": _STR, "expires_in": {"type": "integer"}, "name": _NSTR,
                                   "content_type": _NSTR}}
 
+_LIBRARY_ENTRY = {"type": "object", "required": ["entry_id", "property_id", "status", "title", "category", "lang",
+                                                "uses", "version"],
+                  "description": "a case library entry as staff read it: the approved text (the newest before "
+                                 "approval); `draft`: a newer version not yet approved; `score`: in suggestions",
+                  "properties": {"entry_id": _STR, "property_id": _STR, "title": _STR, "category": _STR, "lang": _STR,
+                                 "status": {"type": "string", "enum": ["draft", "pending", "approved", "retired"]},
+                                 "uses": {"type": "integer"}, "version": {"type": "integer"},
+                                 "score": {"type": "number"}, "counted": {"type": "boolean"}}}
+
 COMPONENTS: dict[str, dict[str, Any]] = {
+    "LibraryEntry": _LIBRARY_ENTRY,
+    "LibraryList": {"type": "object", "required": ["items"],
+                    "properties": {"items": {"type": "array", "items": _ref("LibraryEntry")}}},
     **{name: {"type": "string", "enum": list(values)} for name, values in _ENUMS.items()},
     "Case": _CASE, "CasePage": _page_of(_ref("Case"), "cases; each without actions or timeline"),
     "Deadline": _DEADLINE, "TimelineItem": _TIMELINE_ITEM,
@@ -596,6 +643,8 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
         "type": "boolean", "description": "only handovers the shift lead has not reviewed (a page may be short)"}},
     "/v1/properties/{property_id}/keys": {"state": _choice(("in_cabinet", "lent", "damaged", "lost", "retired"))},
     ARCHIVE + "/residents/{resident_id}": {"view": _choice(("full", "service"))},
+    LIBRARY: {"status": _choice(("visible", "draft", "pending", "approved", "retired", "all")),
+              "category": _choice(cases.CATEGORIES)},
     ARCHIVE + "/lookup": {"phone": {"type": "string", "minLength": 3, "maxLength": 30,
                                     "description": "required; any format: 138 1234 5678, +86-138-1234-5678; "
                                                    "422 invalid_phone"}},
@@ -785,7 +834,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
-                                 "resident_id", "device_id", "subscription_id", "submission_id", "schedule_id")
+                                 "resident_id", "device_id", "subscription_id", "submission_id", "schedule_id",
+                                 "library_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

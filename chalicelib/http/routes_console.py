@@ -32,6 +32,7 @@ ASSETS: dict[str, str] = {
     "qr.js": "text/javascript; charset=utf-8",
     "reports.js": "text/javascript; charset=utf-8",
     "timeline.js": "text/javascript; charset=utf-8",
+    "library.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
     from chalicelib.domain.keys import Entry, Key, KeyChange
+    from chalicelib.domain.library import EntryChange, LibraryEntry, Version
     from chalicelib.domain.notify import Notification
     from chalicelib.domain.public_form import Submission
     from chalicelib.domain.quotas import Quota
@@ -656,3 +657,36 @@ class PublicFormStore(Protocol):
     def save_submission(self, sub: Submission, *, expected_version: int) -> None:
         """Conditional on the stored version being ``expected_version`` (else
         ``VersionConflict``): a try at the code, or the case it became."""
+
+
+class LibraryStore(Protocol):
+    """The case library (chalicelib/domain/library.py), kept per property:
+    entries with every version, the approved ones by category, and a use
+    counter. Implemented by ``adapters.library_store.DynamoLibraryStore`` and
+    ``adapters.library_memory.MemoryLibraryStore``."""
+
+    def get_entry(self, property_id: str, entry_id: str) -> LibraryEntry:
+        """Strongly consistent, with its use count; ``NotFound(unknown_entry)`` when absent."""
+
+    def entries_of(self, property_id: str) -> list[LibraryEntry]:
+        """Every entry of the property, any status, by entry id (one Query)."""
+
+    def versions(self, property_id: str, entry_id: str) -> list[Version]:
+        """Every version of the entry, oldest first."""
+
+    def create_entry(self, change: EntryChange) -> None:
+        """Atomic and conditional: the new entry (must not exist: ``Conflict(entry_exists)``)
+        and its first version."""
+
+    def save_entry(self, change: EntryChange, *, expected_version: int) -> None:
+        """Atomic and conditional: the changed entry (only if still at
+        ``expected_version``, else ``VersionConflict``) and its new version if
+        any; the use count is left as it is; nothing written on failure."""
+
+    def approved_in(self, property_id: str, category: str) -> list[LibraryEntry]:
+        """The entries staff see (approved, not retired) of one category: an
+        index Query, never a Scan."""
+
+    def count_use(self, property_id: str, entry_id: str) -> int:
+        """Conditional: one more use of an entry staff see (else
+        ``Conflict(entry_not_approved)``, or ``NotFound(unknown_entry)``); the new count."""

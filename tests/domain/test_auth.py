@@ -498,6 +498,9 @@ EXPECTED_PERMISSIONS = {
     "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "notify.read": {"tenant"},
     "notify.settings": {"tenant"},
+    "library.read": set(ROLES) - {"tenant"},
+    "library.write": {"front_desk", "shift_lead", "dept_staff", "manager", "director", "admin"},
+    "library.approve": {"manager", "director", "admin"},
 }
 
 

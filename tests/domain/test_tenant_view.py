@@ -97,7 +97,10 @@ def trails() -> list[Trail]:
     unrouted.apply(lambda c: escalation.mark_unrouted(c, "major", unrouted.now, POLICY))
     answered = (Trail(TENANT, {"unit": "3栋1201", "content": "物业费怎么交？"})
                 .act("classify", DESK, kind="consultation", reason="INTERNAL-reason")
-                .act("answer", DESK, message="FOR-TENANT-answer"))
+                .act("answer", DESK, message="FOR-TENANT-answer")
+                # the case library (chalicelib/domain/library.py): staff's records, never the tenant's
+                .act("used_entry", DESK, entry_id="INTERNAL-L1", title="INTERNAL-entry-title", version=2)
+                .act("library_proposed", DESK, entry_id="INTERNAL-L2", title="INTERNAL-proposed-title"))
     explained = (Trail(TENANT, {"unit": "3栋1201", "content": "隔壁装修太吵"})
                  .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-reason")
                  .act("confirm_invalid", MANAGER, reason="INTERNAL-confirm-reason")

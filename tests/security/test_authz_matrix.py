@@ -119,6 +119,11 @@ BODIES: dict[str, dict] = {
                          "keys": {"p256dh": "BA" + "a" * 85, "auth": "a" * 22}},
     "PutPreferences": {"quiet_hours": {"from": "22:00", "to": "07:00"}, "lang": "zh-Hant"},
     "Empty": {},
+    "AddLibraryEntry": {"title": "空调不制冷", "problem": "室温30度", "what_worked": "补充冷媒",
+                        "category": "air_conditioning"},
+    "EditLibraryEntry": {"lessons": "夏季前巡检"},
+    "LibraryStep": {},
+    "UseLibraryEntry": {"entry_id": "L0"},  # World.library_entry() puts the approved entry's id here
 }
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # what the uploads in the matrix "post"
 
@@ -242,7 +247,7 @@ class World:
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
         self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = self.upload = self.key_id = None
-        self.device = self.subscription = self.schedule_id = None
+        self.device = self.subscription = self.schedule_id = self.library = None
 
     def _upload_as(self, token: str) -> str:
         """An upload of ``token``'s holder with its file in place (as S3 stores a presigned POST's)."""
@@ -318,10 +323,29 @@ class World:
                           BODIES["PutReportSchedules"])
             assert s == 200, out
             self.schedule_id = "matrix-weekly"
+        if "{library_id}" in path or path.endswith("/library-used"):
+            self.library = self.library_entry(path.endswith("/library-used"))
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
             self.shift_end = doc["shift_end"]
+
+    def library_entry(self, approved: bool = False, pending: bool = False) -> str:
+        """A library entry of P1 written by the front desk (never a matrix caller's own),
+        pending approval or approved (its id then in the UseLibraryEntry body)."""
+        base = f"/v1/properties/{OWN}/library"
+        s, entry = call(self.client, "POST", base, self.desk, BODIES["AddLibraryEntry"])
+        assert s == 201, entry
+        entry_id = entry["entry_id"]
+        if approved or pending:
+            s, out = call(self.client, "POST", f"{base}/{entry_id}/submit", self.desk, {})
+            assert s == 200, out
+        if approved:
+            s, out = call(self.client, "POST", f"{base}/{entry_id}/approve",
+                          make_token("admin", properties=(OWN,), subject="admin-prep"), {})
+            assert s == 200, out
+            BODIES["UseLibraryEntry"]["entry_id"] = entry_id
+        return entry_id
 
     def add_entry(self, token: str) -> str:
         s, entry = call(self.client, "POST", f"/v1/properties/{OWN}/shift/diary", token, BODIES["AddDiaryEntry"])
@@ -346,6 +370,9 @@ class World:
             for step, body in KEY_PREPARE.get(action, []):
                 s, out = call(self.client, "POST", f"/v1/properties/{OWN}/keys/{self.key_id}/{step}", admin, body)
                 assert s == 200, (step, out)
+        if "{library_id}" in path or path.endswith("/library-used"):
+            self.library = self.library_entry(approved=action == "library-used",
+                                              pending=action in ("approve", "return"))
         if action == "revise":
             # only the author revises a returned reply: the caller drafts it, another approver returns it
             base = f"/v1/properties/{OWN}/cases/{self.email_case}/replies"
@@ -363,7 +390,7 @@ class World:
                   "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id,
                   "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1",
                   "device_id": self.device, "subscription_id": self.subscription,
-                  "submission_id": "pending-1", "schedule_id": self.schedule_id}
+                  "submission_id": "pending-1", "schedule_id": self.schedule_id, "library_id": self.library}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"

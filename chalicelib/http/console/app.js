@@ -15,6 +15,7 @@ import { timelineNode } from "/console/timeline.js";
 import "/console/logbook.js";
 import "/console/qr.js";
 import "/console/reports.js";
+import "/console/library.js";
 import { locationPicker, locateForm, zonedIso } from "/console/archive.js";
 
 // Enumerations (chalicelib/domain/cases.py).
