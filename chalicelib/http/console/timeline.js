@@ -49,6 +49,7 @@ addStrings({
     "tl.key_entry.returned": "key {key} returned",
     "tl.locate": "located at {place}",
     "tl.staff_read": "read what the tenant wrote",
+    "tl.library_proposed": "proposed the case for the case library ({entry})", "tl.used_entry": "library entry {entry} helped with this case",
     "tl.f.unit": " · unit {unit}", "tl.f.department": " ({department})", "tl.f.promise": ", promised by {due}",
     "tl.f.deferred": "; {who} hears of it in the morning digest", "tl.f.slots": " ({slots})",
     "tl.f.behalf": " (recorded for the tenant)", "tl.f.resumed": " (the wait ends)", "tl.f.sep": ", ",
@@ -107,6 +108,7 @@ addStrings({
     "tl.key_entry.returned": "钥匙 {key} 已归还",
     "tl.locate": "定位到 {place}",
     "tl.staff_read": "已阅读业主留言",
+    "tl.library_proposed": "将本案提交案例库（{entry}）", "tl.used_entry": "案例库条目 {entry} 对本案有帮助",
     "tl.f.unit": "，房号 {unit}", "tl.f.department": "（{department}）", "tl.f.promise": "，承诺 {due} 前解决",
     "tl.f.deferred": "；{who}将在早间汇总中获悉", "tl.f.slots": "（{slots}）",
     "tl.f.behalf": "（代业主登记）", "tl.f.resumed": "（等待结束）", "tl.f.sep": "，",
@@ -156,6 +158,7 @@ addStrings({
     "tl.key_entry.returned": "鑰匙 {key} 已歸還",
     "tl.locate": "定位到 {place}",
     "tl.staff_read": "已閱讀業主留言",
+    "tl.library_proposed": "將本案提交案例庫（{entry}）", "tl.used_entry": "案例庫條目 {entry} 對本案有幫助",
     "tl.f.unit": "，單位 {unit}", "tl.f.department": "（{department}）", "tl.f.promise": "，承諾 {due} 前解決",
     "tl.f.deferred": "；{who}將在早間匯總中獲悉", "tl.f.slots": "（{slots}）",
     "tl.f.behalf": "（代業主登記）", "tl.f.resumed": "（等待結束）", "tl.f.sep": "，",
@@ -274,6 +277,8 @@ const SENTENCES = {
     { key: strong(e.data.key_id || "—"), borrower: e.data.borrower || "—" }],
   locate: (e) => ["tl.locate", { place: strong(e.data.location?.label || "—") }],
   staff_read: () => ["tl.staff_read", {}],
+  library_proposed: (e) => ["tl.library_proposed", { entry: strong(e.data.title || e.data.entry_id || "—") }],
+  used_entry: (e) => ["tl.used_entry", { entry: strong(e.data.title || e.data.entry_id || "—") }],
 };
 export const EVENT_TYPES = Object.keys(SENTENCES);
 
