@@ -77,7 +77,7 @@ def test_proposed_approved_and_suggested_on_a_new_case(page, stack):
     suggestion.locator(".library-helped").click()
     page.wait_for_selector(".library-helped[disabled]")
     page.reload()
-    page.wait_for_selector("#timeline :text('Library entry helped')")
+    page.wait_for_selector("#timeline :text('helped with this case')")
 
 
 def test_the_training_view_in_three_languages(page, stack):
