@@ -64,6 +64,10 @@ app.register_blueprint(app_routes)
 from chalicelib.http.routes_public import public_routes  # noqa: E402
 
 app.register_blueprint(public_routes)
+# The tenant app's own steps: confirming the callback, the places a new case may name.
+from chalicelib.http.routes_tenant import tenant_routes  # noqa: E402
+
+app.register_blueprint(tenant_routes)
 
 
 @app.middleware("http")
