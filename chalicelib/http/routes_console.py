@@ -30,6 +30,7 @@ ASSETS: dict[str, str] = {
     "keys.js": "text/javascript; charset=utf-8",
     "archive.js": "text/javascript; charset=utf-8",
     "qr.js": "text/javascript; charset=utf-8",
+    "flags.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 

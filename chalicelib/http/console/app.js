@@ -13,6 +13,7 @@ import "/console/keys.js";
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
 import "/console/logbook.js";
 import "/console/qr.js";
+import "/console/flags.js";
 import { locationPicker, locateForm, zonedIso } from "/console/archive.js";
 
 // Enumerations (chalicelib/domain/cases.py).
