@@ -315,6 +315,7 @@ def test_a_shop_tenant_picks_the_shop_ticks_business_and_confirms_the_callback(b
         page.wait_for_selector("#timeline .ev-submitted")
         assert page.text_content("#business-flag") == "Affects business"
         assert "黃記茶餐廳 廚房" in page.text_content("#case-place")
+        assert "null" not in page.text_content("main")  # absent parts (no promise yet) are not drawn
         case_id = page.text_content("#page-title")
         case = f"/v1/properties/P2/cases/{case_id}"
         staff = api(stack, "GET", case, "ADMIN")

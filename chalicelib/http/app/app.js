@@ -42,7 +42,8 @@ function pager() {
 
 function render(title, ...content) {
   clearError();
-  main.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, title), ...content);
+  // Optional parts are null when absent: never drawn (replaceChildren would write "null").
+  main.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, title), ...content.filter((c) => c !== null && c !== undefined && c !== false));
   $("#page-title").focus();
 }
 
