@@ -137,3 +137,16 @@ def test_a_flat_owner_keeps_no_shop_and_an_unlinked_tenant_gets_the_areas_only()
     assert none["linked"] is False and [p["kind"] for p in none["items"]] == ["area", "area"]
     moved = [{**owner[0], "moved_out": "2026-11-01"}]
     assert places.tenant_places(moved, UNITS, [], today="2026-11-23")["items"] == []
+
+
+def test_the_tenants_answer_counts_as_a_reached_callback_in_the_days_figures():
+    from datetime import date
+
+    from chalicelib.domain import stats
+    case = resolved()
+    change = act(case, "confirm", TENANT, 45, satisfied=True, score=4)
+    figures = stats.daily_stats(property_id="P2", day=date(2026, 11, 23), policy=POLICY, cases=[change.case],
+                                events={change.case.key: [change.event]}, now=T0 + timedelta(days=1))
+    assert (figures["callbacks"]["attempts"], figures["callbacks"]["reached"]) == (1, 1)
+    assert figures["on_time"]["callback"]["met_on_time"] == 1
+
