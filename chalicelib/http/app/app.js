@@ -23,7 +23,16 @@ function h(tag, attrs = {}, ...children) {
 }
 const field = (id, label, input) => h("div", { class: "field" }, h("label", { for: id }, label), input);
 
-let me = null, tenant = null, info = null, places = null, extras = Promise.resolve();
+let me = null, tenant = null, info = null, places = null, placesRead = null, extras = Promise.resolve();
+
+// The places a new case may name (GET /v1/me/places): read once the first page is drawn (not
+// competing with the case list), kept for offline use; a failed read is tried again next time.
+function loadPlaces() {
+  if (!me) return Promise.resolve(null);
+  placesRead = placesRead || api.myPlaces(me.properties[0]).then((p) => (places = p))
+    .catch(() => { placesRead = null; return places; });
+  return placesRead;
+}
 
 function showError(err) {
   const box = $("#error");
@@ -265,7 +274,7 @@ export async function flushDrafts() {
 
 async function newCasePage() {
   const page = pager();
-  await extras;
+  await Promise.all([extras, loadPlaces()]);
   const categories = (info && info.categories) || [];
   const photos = [];
   const previews = h("div", { id: "previews", class: "photos" });
@@ -420,8 +429,9 @@ async function start(go = true) {
   me = await api.me();
   if (me.role !== "tenant") { api.signOut(); me = null; throw new api.ApiError(403, "error", "tenants only"); }
   // The tenant record and the property's categories are needed by the new-case page only: not waited for here.
-  extras = Promise.all([api.myTenant().catch(() => null), api.publicInfo(me.properties[0]).catch(() => null),
-    api.myPlaces(me.properties[0]).catch(() => null)]).then(([tr, pi, pl]) => { tenant = tr; info = pi; places = pl; });
+  extras = Promise.all([api.myTenant().catch(() => null), api.publicInfo(me.properties[0]).catch(() => null)])
+    .then(([tr, pi]) => { tenant = tr; info = pi; });
+  placesRead = null; places = null;
   $("#who").textContent = me.name || "";
   flushDrafts();
   if (go) { if (location.hash.startsWith("#/signin") || !location.hash) location.hash = "#/cases"; else route(); }
@@ -446,6 +456,7 @@ async function boot() {
   await route();
   document.body.dataset.ready = "1";
   performance.mark("app-ready"); // bench/app_weight.py reads it: the first page drawn
+  loadPlaces();
 }
 
 boot();
