@@ -73,6 +73,11 @@ from chalicelib.http.routes_library import library_routes  # noqa: E402
 
 app.register_blueprint(library_routes)
 
+# The tenant app's own steps: confirming the callback, the places a new case may name.
+from chalicelib.http.routes_tenant import tenant_routes  # noqa: E402
+
+app.register_blueprint(tenant_routes)
+
 
 @app.middleware("http")
 def observe(event, get_response):

@@ -4,7 +4,8 @@ devstack`` on free ports, its own signing key in a temporary directory),
 signs in in headless Chromium (Debian's /usr/bin/chromium, never a Playwright
 download) and saves the queue, a case page and the dashboard as PNGs, then the
 tenant app (/app) on a phone-sized screen: my cases, a case waiting for the
-tenant, new case, notifications.
+tenant, new case (the place chosen from the archive), notifications, and a
+resolved case whose follow-up the tenant answers in the app.
 
     .venv/bin/python bench/screenshots.py [--out screenshots] [--lang zh-Hans|zh-Hant|en] [--readme]
 
@@ -96,11 +97,27 @@ def start_stack(tmp: Path) -> tuple[subprocess.Popen, Path, str]:
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
-def app_shots(browser, url: str, tenant_token: str, lang: str, out: Path) -> list[Path]:
-    request = urllib.request.Request(url + "/v1/me/cases?limit=30", headers={"Authorization": f"Bearer {tenant_token}"})
+def call(url: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(url + path, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        data=None if body is None else json.dumps(body, ensure_ascii=False).encode())
     with urllib.request.urlopen(request, timeout=10) as response:
-        cases = json.load(response)["items"]
+        return json.load(response)
+
+
+def app_shots(browser, url: str, tenant_token: str, lang: str, out: Path, desk_token: str | None = None) -> list[Path]:
+    cases = call(url, "GET", "/v1/me/cases?limit=30", tenant_token)["items"]
     waiting = next((c for c in cases if c["status"] == "awaiting_tenant"), cases[0])
+    pages = [("cases", "#/cases", "#case-list"),
+             ("case", f"#/case/{waiting['property_id']}/{waiting['case_id']}", "#timeline"),
+             ("new", "#/new", "#case-form"), ("notifications", "#/notifications", "#feed")]
+    if desk_token:
+        # A case the desk resolved: the tenant answers the follow-up callback in the app.
+        fixed = call(url, "POST", "/v1/properties/P1/cases", tenant_token,
+                     {"content": "走廊灯不亮 / Corridor light is off", "category": "public_facility", "unit": "3栋1201"})
+        call(url, "POST", f"/v1/properties/P1/cases/{fixed['case_id']}/resolve", desk_token,
+             {"resolution": "已更换灯管 / The tube was replaced."})
+        pages.append(("confirm", f"#/case/P1/{fixed['case_id']}", "#confirm-form"))
     context = browser.new_context(**PHONE, service_workers="block")
     page = context.new_page()
     page.goto(url + "/app")
@@ -110,9 +127,7 @@ def app_shots(browser, url: str, tenant_token: str, lang: str, out: Path) -> lis
     page.click("#use-token")
     page.wait_for_selector("#case-list")
     shots = []
-    for name, hash_, ready in (("cases", "#/cases", "#case-list"),
-                               ("case", f"#/case/{waiting['property_id']}/{waiting['case_id']}", "#timeline"),
-                               ("new", "#/new", "#case-form"), ("notifications", "#/notifications", "#feed")):
+    for name, hash_, ready in pages:
         page.goto(f"{url}/app/index.html{hash_}")
         page.wait_for_selector(ready)
         page.wait_for_timeout(300)
@@ -173,7 +188,7 @@ def main() -> int:
                         README_SHOTS.mkdir(parents=True, exist_ok=True)
                         shots.append(compress(raw, README_SHOTS / f"console-{name}.png"))
                         page.set_viewport_size({"width": 1360, "height": 900})
-                shots += app_shots(browser, url, tokens["TENANT"], args.lang, out)
+                shots += app_shots(browser, url, tokens["TENANT"], args.lang, out, tokens["DESK"])
                 browser.close()
         finally:
             proc.terminate()

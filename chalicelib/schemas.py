@@ -110,6 +110,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "contact": _SHORT, "category": _enum(cases.CATEGORIES), "kind": _enum(cases.KINDS),
         "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
         "repeat_of": {**_ID, "description": "the closed case this problem repeats (past its reopen period)"},
+        "business_affected": {"type": "boolean", "default": False,
+                              "description": "it affects the tenant's shop's business: the desk's classification "
+                                             "then defaults to cause business_affected (1-hour reply)"},
     }),
     "LogCase": _body(["channel", "content", "reporter"], {
         "channel": _enum(cases.STAFF_CHANNELS),
@@ -148,6 +151,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Message": _body([], {"text": {"type": "string", "maxLength": 2000}, "attachments": _ATTACHMENTS}),
     "Rate": _body(["score"], {"score": {"type": "integer", "minimum": 1, "maximum": 5},
                               "comment": {"type": "string", "maxLength": 2000}}),
+    # The tenant answers the follow-up callback in the app (chalicelib/domain/cases.py confirm).
+    "Confirm": _body(["satisfied"], {"satisfied": {"type": "boolean"},
+                                     "comment": {"type": "string", "maxLength": cases.MAX_CONFIRM_COMMENT},
+                                     "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                                     "version": _VERSION}),
     "DraftReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000}}),
     "ReviseReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000},
                                     "version": _VERSION}),

@@ -33,7 +33,7 @@ class CallbackReminders:
     def after_change(self, action: str, case: Case, timezone: str) -> None:
         if action == "resolve":
             self.schedule(case, timezone)
-        elif action in ("callback", "reopen") and case.status != "resolved":
+        elif action in ("callback", "confirm", "reopen") and case.status != "resolved":
             self.cancel(case)
 
     def schedule(self, case: Case, timezone: str) -> None:

@@ -86,6 +86,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.read": frozenset(ROLES),  # tenants further limited to their own cases by the caller
     "case.message": frozenset({"tenant"}),
     "case.rate": frozenset({"tenant"}),
+    # The tenant answers the follow-up callback in the app, on their own resolved case (domain/cases.py confirm).
+    "case.confirm": frozenset({"tenant"}),
     "case.reopen": frozenset({"tenant"}) | _FRONT_AND_UP,
     "queue.read": STAFF_ROLES,
     "case.classify": _FRONT_AND_UP,
@@ -116,6 +118,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "property.read_public": frozenset(ROLES),
     # A tenant's own tenant record (allow-listed fields, chalicelib/domain/public.py).
     "tenant.read_own": frozenset({"tenant"}),
+    # The places a tenant's new case may name: their own units and the public areas (domain/places.py).
+    "places.read_own": frozenset({"tenant"}),
     "policy.write": frozenset({"admin"}),
     "reply.approve": APPROVER_ROLES,
     "reply.draft": STAFF_ROLES,

@@ -159,7 +159,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                 continue
             if event.action == "escalate":
                 _count(by_tier, handover.escalation_tier(event))
-            elif event.action == "callback":
+            elif event.action in ("callback", "confirm"):  # confirm: the tenant answered it in the app
                 attempts += 1
                 reached += 1 if event.data.get("reached") else 0
             elif event.action == "resolve":

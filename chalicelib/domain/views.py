@@ -33,7 +33,14 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "entry_permission",
     # Where and when it happened: the place's label only (TENANT_LOCATION_FIELDS), the time they gave.
     "location", "occurred_at",
+    # Their own word that it affects their shop's business (not the desk's cause).
+    "business_affected",
+    # Their own answer to the follow-up, when they gave it in the app (TENANT_CALLBACK_FIELDS).
+    "callback",
 })
+# Of the callback: only what the tenant answered themselves in the app (``confirm``);
+# staff's call records (who called, their comment, attempts) stay internal.
+TENANT_CALLBACK_FIELDS: frozenset[str] = frozenset({"satisfied", "comment", "at", "channel"})
 # Of a case's archive location (chalicelib/domain/archive.py): the tenant reads
 # its label, never the archive's ids.
 TENANT_LOCATION_FIELDS: frozenset[str] = frozenset({"label"})
@@ -46,7 +53,8 @@ TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone"
 # policy changed...) is not shown at all.
 TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     # the complaint as received (a location: shown as the case's own field, label only)
-    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of", "occurred_at"}),
+    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of", "occurred_at",
+                            "business_affected"}),
     "assign": frozenset(),  # that it was handed on; the hand-off note is internal
     "respond": frozenset({"message", "via", "promised_by"}),
     "move_promise": frozenset({"promised_by", "previous", "reason"}),  # the reason is written for the tenant
@@ -62,6 +70,7 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     "reopen": frozenset(),  # staff's reason is internal; the tenant's own is below
     "message": frozenset({"text", "attachments"}),  # only tenants write messages
     "rate": frozenset({"score", "comment"}),  # only tenants rate
+    "confirm": frozenset({"satisfied", "comment", "score", "channel"}),  # only tenants confirm the callback
     "entry_permission": frozenset({"granted", "slots", "note", "on_behalf"}),  # their word on entering the unit
     # The unit entered with a key of the register (lent) and the key back (returned):
     # who and when (the event's time), never the cabinet slot or who issued it.
@@ -133,6 +142,7 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "occurred_at": iso(case.occurred_at) if case.occurred_at else None,
         # Staff only: the tenant wrote and no staff member has read it yet (queue and case).
         "unread_for_staff": case.unread_for_staff, "tenant_wrote_at": case.tenant_wrote_at,
+        "business_affected": case.business_affected,
     }
     if actions is not None:
         view["actions"] = list(actions)
@@ -142,6 +152,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
     view["reporter"] = {k: v for k, v in (case.reporter or {}).items() if k in TENANT_REPORTER_FIELDS}
     if case.location:
         view["location"] = {k: v for k, v in case.location.items() if k in TENANT_LOCATION_FIELDS}
+    own = case.callback if case.callback and case.callback.get("by_tenant") else None
+    view["callback"] = {k: v for k, v in own.items() if k in TENANT_CALLBACK_FIELDS} if own else None
     return view
 
 

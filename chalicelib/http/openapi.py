@@ -311,6 +311,18 @@ ROUTES.update({
         "property.qr", None, 200),
 })
 
+# The tenant app's own steps (chalicelib/http/routes_tenant.py): answering the callback, the places to choose.
+ROUTES.update({
+    ("POST", CASE + "/confirm"): (
+        "The tenant answers the follow-up callback on their resolved case (satisfied true/false, comment, optional "
+        "score): the callback reached by the tenant in the app; callback_done. Not satisfied: a manager closes",
+        "case.confirm", "Confirm", 200),
+    ("GET", "/v1/me/places"): (
+        "The places the tenant's new case may name (location): their own units from the owner archive and the "
+        "property's public areas, labels and ids only; business: a shop tenant's (show 'affects my business')",
+        "places.read_own", None, 200),
+})
+
 # --- operation ids: what a generated client calls each operation ------------------
 # A route without one here gets a camelCase id made from its method and path; name it.
 OPERATION_IDS: dict[tuple[str, str], str] = {
@@ -369,6 +381,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/app"): "getTenantApp",
     ("GET", "/app/config.json"): "getTenantAppConfig",
     ("GET", "/app/{name}"): "getTenantAppAsset",
+    ("POST", CASE + "/confirm"): "confirmCallback",
+    ("GET", "/v1/me/places"): "listMyPlaces",
 }
 
 # The response body of each route's success, by component name (see COMPONENTS); unnamed: a plain object.
@@ -475,7 +489,11 @@ _CASE: dict[str, Any] = {
         "rating": _nullable({"type": "object", "properties": {"score": {"type": "integer", "minimum": 1,
                                                                          "maximum": 5},
                                                                "comment": _STR, "at": _TIME}}),
-        "callback": _nullable(_OBJ),
+        "callback": _nullable({**_OBJ, "description": "staff see the follow-up's record; a tenant sees only "
+                               "their own answer from the app (satisfied, comment, at, channel)"}),
+        "business_affected": {"type": "boolean", "description": "the tenant said it affects their shop's business "
+                              "(their word; the desk's classification defaults cause business_affected). "
+                              + _TENANT_SEES},
         "created_at": _TIME, "updated_at": _TIME, "closed_at": _NTIME,
         "deadlines": {"type": "object", "additionalProperties": _ref("Deadline"),
                       "description": "by window name: handoff, response, feedback, promise, callback, ..."},
@@ -508,7 +526,7 @@ _CASE: dict[str, Any] = {
                             "description": "GET case only: pass to GET .../timeline?cursor= for older events"},
     },
 }
-for _name in ("severity", "department", "assignee", "tier", "validity_confirmed", "recorder", "verified", "callback",
+for _name in ("severity", "department", "assignee", "tier", "validity_confirmed", "recorder", "verified",
               "cause", "validity"):
     _CASE["properties"][_name] = {**_CASE["properties"][_name], "description": _STAFF_ONLY}
 # An enum's own schema cannot take a description beside "$ref" in every generator: wrap it.

@@ -33,6 +33,7 @@ ASSETS: dict[str, str] = {
     "reports.js": "text/javascript; charset=utf-8",
     "timeline.js": "text/javascript; charset=utf-8",
     "library.js": "text/javascript; charset=utf-8",
+    "flags.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 

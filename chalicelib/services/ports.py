@@ -634,6 +634,14 @@ class ArchiveStore(Protocol):
         """The current residents with this normalised number (an index Query
         and one batch read, never a Scan)."""
 
+    def residents_of_tenant(self, property_id: str, tenant_id: str) -> list[dict[str, Any]]:
+        """The current residents linked to app account ``tenant_id``, each only
+        ``resident_id``, ``unit_id``, ``role``, ``tenant_id`` (an index Query, never a Scan);
+        a resident who moved out or was unlinked is not listed."""
+
+    def get_units(self, property_id: str, unit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The named units' records by id, in one batch read; absent ones are left out."""
+
     def append_access(self, property_id: str, entry: dict[str, Any]) -> None:
         """Append one access-log entry (``entry['at']``, an ISO time, orders the log)."""
 

@@ -443,6 +443,7 @@ EXPECTED_PERMISSIONS = {
     "case.read": set(ROLES),
     "case.message": {"tenant"},
     "case.rate": {"tenant"},
+    "case.confirm": {"tenant"},  # the tenant answers the follow-up callback in the app
     "case.reopen": {"tenant", "front_desk", "shift_lead", "manager", "director", "admin"},
     "queue.read": set(STAFF_ROLES),
     "case.classify": {"front_desk", "shift_lead", "manager", "director", "admin"},
@@ -465,6 +466,7 @@ EXPECTED_PERMISSIONS = {
     "policy.read": set(STAFF_ROLES),
     "property.read_public": set(ROLES),
     "tenant.read_own": {"tenant"},
+    "places.read_own": {"tenant"},  # GET /v1/me/places: own units, public areas
     "policy.write": {"admin"},
     "reply.approve": {"manager", "director", "admin"},
     "reply.draft": set(STAFF_ROLES),

@@ -16,6 +16,7 @@ import "/console/logbook.js";
 import "/console/qr.js";
 import "/console/reports.js";
 import "/console/library.js";
+import "/console/flags.js";
 import { locationPicker, locateForm, zonedIso } from "/console/archive.js";
 
 // Enumerations (chalicelib/domain/cases.py).
