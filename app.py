@@ -64,6 +64,10 @@ app.register_blueprint(app_routes)
 from chalicelib.http.routes_public import public_routes  # noqa: E402
 
 app.register_blueprint(public_routes)
+# Duplicates across channels: link, merge, dismiss a suggestion (chalicelib/domain/dedupe.py).
+from chalicelib.http.routes_dedupe import dedupe_routes  # noqa: E402
+
+app.register_blueprint(dedupe_routes)
 
 
 @app.middleware("http")

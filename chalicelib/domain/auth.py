@@ -178,6 +178,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # preferences. Staff have no feed: they are told through the queue's unread marker.
     "notify.read": frozenset({"tenant"}),
     "notify.settings": frozenset({"tenant"}),
+    # Duplicates and repeats (chalicelib/domain/dedupe.py): the front desk and up link a
+    # case to an owner, merge the same reporter's duplicate, dismiss a suggestion.
+    "case.link_duplicate": _FRONT_AND_UP,
+    "case.merge_duplicate": _FRONT_AND_UP,
+    "case.dismiss_duplicate": _FRONT_AND_UP,
 }
 
 

@@ -33,6 +33,8 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "entry_permission",
     # Where and when it happened: the place's label only (TENANT_LOCATION_FIELDS), the time they gave.
     "location", "occurred_at",
+    # The case staff merged theirs into (the same problem they reported twice): "merged into TD-…".
+    "merged_into",
 })
 # Of a case's archive location (chalicelib/domain/archive.py): the tenant reads
 # its label, never the archive's ids.
@@ -66,6 +68,9 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     # The unit entered with a key of the register (lent) and the key back (returned):
     # who and when (the event's time), never the cabinet slot or who issued it.
     "key_entry": frozenset({"stage", "key_id", "borrower"}),
+    # Their case was merged into another of theirs (chalicelib/domain/dedupe.py); links,
+    # suggestions and what was merged in are staff-only.
+    "merge": frozenset({"merged_into"}),
 }
 # The actions on a tenant's timeline: the filter of the Query that pages it.
 TENANT_TIMELINE_ACTIONS: frozenset[str] = frozenset(TENANT_EVENT_DATA)
@@ -133,6 +138,10 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "occurred_at": iso(case.occurred_at) if case.occurred_at else None,
         # Staff only: the tenant wrote and no staff member has read it yet (queue and case).
         "unread_for_staff": case.unread_for_staff, "tenant_wrote_at": case.tenant_wrote_at,
+        # Duplicates (chalicelib/domain/duplicates.py): suggestions, links and merges are
+        # staff-only; the tenant sees only ``merged_into``.
+        "possible_duplicates": list(case.possible_duplicates), "follows": case.follows,
+        "followers": list(case.followers), "merged_into": case.merged_into, "merged": list(case.merged),
     }
     if actions is not None:
         view["actions"] = list(actions)

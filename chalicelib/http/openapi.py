@@ -194,6 +194,12 @@ ROUTES.update({
                                    "open cases", "archive.read", None, 200),
     ("GET", ARCHIVE + "/access-log"): ("Who read which full record, when, from which route; newest first",
                                        "archive.access_log", None, 200),
+    ("POST", CASE + "/duplicate/link"): ("The case follows an owner case (the same problem, another reporter)",
+                                         "case.link_duplicate", "DuplicateTarget", 200),
+    ("POST", CASE + "/duplicate/merge"): ("The same reporter's duplicate closes as merged into the target",
+                                          "case.merge_duplicate", "DuplicateTarget", 200),
+    ("POST", CASE + "/duplicate/dismiss"): ("A suggested duplicate is not one: the suggestion is dropped",
+                                            "case.dismiss_duplicate", "DuplicateTarget", 200),
     ("POST", CASE + "/locate"): ("Match the case's free-text unit to a place in the archive (audited)",
                                  "case.locate", "LocateCase", 200),
 })

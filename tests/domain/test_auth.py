@@ -495,6 +495,9 @@ EXPECTED_PERMISSIONS = {
     "archive.access_log": {"manager", "admin"},
     "property.qr": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.link_duplicate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.merge_duplicate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.dismiss_duplicate": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "notify.read": {"tenant"},
     "notify.settings": {"tenant"},
 }
