@@ -8,19 +8,20 @@ Query reads small items, never whole cases, and nothing scans.
 """
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import duplicates
 from chalicelib.domain.cases import Case, Change, iso, parse_iso
 from chalicelib.domain.errors import VersionConflict
 
 if TYPE_CHECKING:
-    import threading
-
     from chalicelib.adapters.models import CaseModel, Models
 
+# The in-memory twin (service tests) is chalicelib/adapters/dedupe_memory.py.
 # One Query page is at most 1 MB; at ~0.5 KB an item that is ~2000 candidates. A busier
 # property+category partition would need more pages: we stop at this many items (README).
 MAX_CANDIDATES = 500
@@ -59,10 +60,6 @@ class DynamoDuplicates:
     def save_pair(self, first: Change, second: Change) -> None:
         """Two case changes (link, merge) and their events in one transaction, each
         only if its case is still at the version it was changed from."""
-        # pynamodb here, not at module level: the memory store (service tests) imports this module too.
-        from pynamodb.exceptions import TransactWriteError
-        from pynamodb.transactions import TransactWrite
-
         store: Any = self  # DynamoStore: the item builders and the notifications
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -85,30 +82,3 @@ class DynamoDuplicates:
         result = m.dedupe_index.query(f"{property_id}#{category}", m.created_key >= iso(since),
                                       scan_index_forward=False, limit=MAX_CANDIDATES, page_size=MAX_CANDIDATES)
         return [_candidate(item) for item in result]
-
-
-class MemoryDuplicates:
-    """``ports.DuplicateStore`` in memory (mixed into MemoryStore)."""
-
-    _lock: threading.RLock
-    _cases: dict[tuple[str, str], Case]
-
-    def save_pair(self, first: Change, second: Change) -> None:
-        store: Any = self  # MemoryStore: events and notifications
-        with self._lock:
-            for change in (first, second):
-                current = self._cases.get((change.case.property_id, change.case.case_id))
-                if current is None or current.version != change.case.version - 1:
-                    raise VersionConflict("one of the cases was changed by someone else; reload and try again")
-            for change in (first, second):
-                self._cases[(change.case.property_id, change.case.case_id)] = copy.deepcopy(change.case)
-                store._events.setdefault(change.case.key, []).append(copy.deepcopy(change.event))
-                store._add_notifications(change)
-
-    def duplicate_candidates(self, property_id: str, category: str, since: datetime) -> list[duplicates.Candidate]:
-        with self._lock:
-            found = [copy.deepcopy(c) for c in self._cases.values()
-                     if c.property_id == property_id and dedupe_key(c) == f"{property_id}#{category}"
-                     and c.created_at >= since]
-        found.sort(key=lambda c: (c.created_at, c.case_id), reverse=True)
-        return [duplicates.candidate_of(c) for c in found[:MAX_CANDIDATES]]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dedupe_store import MemoryDuplicates
+from chalicelib.adapters.dedupe_memory import MemoryDuplicates
 from chalicelib.adapters.memory_notify import MemoryNotifications
 from chalicelib.domain.cases import Case, Change, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
