@@ -128,3 +128,23 @@ def test_dismiss_drops_only_a_suggestion_the_case_has():
     with pytest.raises(ValidationFailed) as err:
         dedupe.dismiss(change.case, "TD-20261123-0001", DESK, T0)
     assert err.value.code == "not_suggested"
+
+
+def test_statistics_give_the_duplicate_rate_by_channel_and_repeats_by_category_and_unit():
+    from chalicelib.domain import stats
+    app1 = _case("TD-20261123-0001", content="空调漏水")
+    app2 = _case("TD-20261123-0002", content="冷氣漏水")
+    app2.possible_duplicates = [{"case_id": app1.case_id, "score": 0.6, "kind": "duplicate"}]
+    phone = _case("TD-20261123-0003", content="空调漏水", tenant="tenant-2")
+    phone.channel, phone.follows = "phone", app1.case_id
+    repeat = _case("TD-20261123-0004", content="插座没电", category="in_unit_repair", unit="5-502")
+    repeat.repeat_of = "TD-20261101-0001"
+    day = stats.duplicate_figures([app1, app2, phone, repeat])
+    assert day["by_channel"] == {"app": {"received": 3, "duplicates": 1, "rate": 0.3333},
+                                 "phone": {"received": 1, "duplicates": 1, "rate": 1.0}}
+    assert (day["duplicates"], day["duplicate_rate"], day["repeats"], day["repeat_rate"]) == (2, 0.5, 1, 0.25)
+    assert day["repeats_by_category"]["in_unit_repair"] == {"received": 1, "repeats": 1, "rate": 1.0}
+    assert day["repeats_by_unit"] == {"text:5-502": {"received": 1, "repeats": 1, "rate": 1.0}}
+    month = stats.rollup_duplicate_figures([day, day, {}])
+    assert month["by_channel"]["app"] == {"received": 6, "duplicates": 2, "rate": 0.3333}
+    assert month["duplicate_rate"] == 0.5 and month["repeats"] == 2
