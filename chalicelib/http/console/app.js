@@ -8,6 +8,7 @@ import {
   caseUrl, errorText, showError, newKey, CASE_PANELS, QUEUE_MARKS,
 } from "/console/ui.js";
 import "/console/keys.js";
+import "/console/dedupe.js";
 
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
