@@ -544,6 +544,9 @@ class CaseService:
                                       details={"current_version": case.version, "your_version": expected_version})
             now = self.clock()
             change = cases.ACTIONS[action](case, actor_of(principal), params, now, prop.policy)
+            if action == "classify" and change.case.category != case.category:
+                # Classified now (an email, a call): its duplicates are looked for now, in the same write.
+                dedupe_service.suggest(self.store, change.case, now, None)
             outbox = self._watch_outbox(case, change.case, prop.policy)
             quota = quotas.case_message(prop.quotas, property_id, case_id, now) if action == "message" else None
             idem = (IdempotencyRecord(principal.subject, idempotency_key, case.key, digest, action, change.case.version)

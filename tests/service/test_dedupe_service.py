@@ -26,6 +26,8 @@ def test_a_new_case_from_any_channel_carries_its_suggestions_in_its_first_write(
     assert other.possible_duplicates == []
     unclassified, _ = submit(svc, content="空调漏水，滴到桌子上了", unit="3-301")
     assert unclassified.possible_duplicates == []  # no category yet: nothing to compare with
+    classified = svc.act(DESK, "P1", unclassified.case_id, "classify", {"category": "air_conditioning"})
+    assert first.case_id in [d["case_id"] for d in classified.possible_duplicates]  # looked for on classify
 
 
 def test_a_tenant_never_sees_suggestions_and_staff_merge_their_own_second_report(svc, clock):
