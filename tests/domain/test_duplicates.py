@@ -49,6 +49,8 @@ def test_traditional_and_simplified_floors_and_english_forms_compare_as_one():
     assert similarity.similarity(similarity.shingles("我是3-301的，空调不制冷"),
                                  similarity.shingles("空调不制冷")) == 1.0  # the reporter's preamble is not text
     assert similarity.similarity(frozenset(), similarity.shingles("空调")) == 0.0
+    assert duplicates.place_key("3棟 1201", None) == duplicates.place_key("3栋1201", None)  # one unit, two scripts
+    assert duplicates.place_key("x", {"area_id": "lobby", "label": "大堂"}) == "area:lobby"
 
 
 def _case(case_id, *, content, unit="3-301", category="air_conditioning", tenant="tenant-1", now=T0):
