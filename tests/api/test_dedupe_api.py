@@ -53,3 +53,17 @@ def test_another_reporter_is_linked_not_merged_and_a_wrong_dismissal_is_a_422(cl
     assert read_case(client, first, DESK)["followers"] == [second]
     status, body = call(client, "POST", url(second, "/duplicate/link"), DESK, {})
     assert status == 400 or status == 422, body
+
+
+def test_the_days_statistics_show_the_duplicate_rate_by_channel(client):
+    first = _submit(client, TENANT, FIRST)
+    _submit(client, TENANT2, SECOND)
+    status, body = call(client, "POST", url(first, "/classify"), DESK, {"kind": "complaint"})
+    assert status == 200, body
+    day = read_case(client, first, DESK)["created_at"][:10]
+    status, figures = call(client, "GET", f"/v1/properties/P1/stats/daily/{day}", MANAGER)
+    assert status == 200, figures
+    dups = figures["duplicates"]
+    assert dups["by_channel"]["app"] == {"received": 2, "duplicates": 1, "rate": 0.5}
+    assert dups["duplicate_rate"] == 0.5
+
