@@ -73,10 +73,10 @@ def link(case: Case, owner: Case, actor: Actor, now: datetime) -> tuple[Change, 
 
 
 def merge(case: Case, target: Case, actor: Actor, now: datetime, *,
-          attachments: list[dict[str, Any]]) -> tuple[Change, Change]:
+          attachments: list[dict[str, Any]], messages: list[str] | None = None) -> tuple[Change, Change]:
     """Close ``case`` as merged into ``target`` (the same reporter; ``case`` open and
     without followers). ``attachments``: the references ``case`` holds (its submission
-    and messages), listed on ``target``."""
+    and messages) and ``messages`` the tenant's messages on it, listed on ``target``."""
     _require_pair(case, target)
     if not case.is_open:
         raise IllegalTransition("only an open case is merged into another", code="not_open",
@@ -97,7 +97,7 @@ def merge(case: Case, target: Case, actor: Actor, now: datetime, *,
 
     def absorb(c: Case) -> dict[str, Any]:
         c.merged = [*c.merged, {"case_id": case.case_id, "channel": case.channel, "content": case.content,
-                                "attachments": attachments}]
+                                "attachments": attachments, "messages": list(messages or [])}]
         _drop_suggestion(c, case.case_id)
         return {}
     return (_change(case, actor, "merge", now, {"merged_into": target.case_id}, close),

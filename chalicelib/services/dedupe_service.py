@@ -71,8 +71,11 @@ class DedupeService:
         """``case_id`` closes as merged into ``target_id`` (the same reporter)."""
         for attempt in range(ATTEMPTS):
             case, target = self._pair(principal, property_id, case_id, target_id, "case.merge_duplicate")
-            refs = [a for e in self.store.events(case) for a in (e.data or {}).get("attachments") or []]
-            first, second = dedupe.merge(case, target, _actor(principal), self.cases.clock(), attachments=refs)
+            events = self.store.events(case)
+            refs = [a for e in events for a in (e.data or {}).get("attachments") or []]
+            said = [str(e.data["text"]) for e in events if e.action == "message" and (e.data or {}).get("text")]
+            first, second = dedupe.merge(case, target, _actor(principal), self.cases.clock(), attachments=refs,
+                                         messages=said)
             try:
                 self.store.save_pair(first, second)
                 return first.case

@@ -109,7 +109,7 @@ def test_merge_is_for_the_same_reporter_and_the_tenant_sees_only_merged_into():
     assert (merged.status, merged.closed_at, merged.merged_into) == ("closed", T0, target.case_id)
     assert merged.next_due() is None  # nothing left to watch: the watcher ends on a closed case
     assert second.case.merged == [{"case_id": dup.case_id, "channel": "app", "content": "五樓廁所沒人打掃",
-                                   "attachments": refs}]
+                                   "attachments": refs, "messages": []}]
     tenant = views.case_view(merged, now=T0, staff=False)
     assert tenant["merged_into"] == target.case_id and tenant["status"] == "closed"
     assert not {"possible_duplicates", "follows", "followers", "merged"} & set(tenant)

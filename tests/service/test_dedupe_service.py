@@ -37,6 +37,7 @@ def test_a_tenant_never_sees_suggestions_and_staff_merge_their_own_second_report
     assert second.possible_duplicates[0]["case_id"] == first.case_id
     assert second.possible_duplicates[0]["same_reporter"] is True
     assert "possible_duplicates" not in svc_view(svc, TENANT, second.case_id)
+    svc.act(TENANT, "P1", second.case_id, "message", {"text": "纸巾也用完了 Out of tissues"})
     dedupe = DedupeService(svc)
     with pytest.raises(Forbidden):
         dedupe.merge(TENANT, "P1", second.case_id, first.case_id)
@@ -46,6 +47,7 @@ def test_a_tenant_never_sees_suggestions_and_staff_merge_their_own_second_report
     assert seen["merged_into"] == first.case_id and seen["status"] == "closed"
     target, events = svc.get(DESK, "P1", first.case_id)
     assert target.merged[0]["case_id"] == second.case_id and events[-1].action == "merged_in"
+    assert target.merged[0]["messages"] == ["纸巾也用完了 Out of tissues"]  # its messages are listed on the target
     with pytest.raises(IllegalTransition):
         dedupe.merge(DESK, "P1", second.case_id, first.case_id)
 

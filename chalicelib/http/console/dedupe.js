@@ -62,7 +62,8 @@ casePanel((c, reload) => {
       c.followers.map((id, n) => [n ? ", " : "", open(id)])) : "",
     (c.merged || []).length ? h("div", { id: "dup-merged" }, h("p", {}, `${t("dup_merged")}:`),
       h("ul", {}, c.merged.map((m) => h("li", {}, open(m.case_id), ` — ${m.content}`,
-        (m.attachments || []).length ? ` (${m.attachments.length} 📎)` : "")))) : "",
+        (m.attachments || []).length ? ` (${m.attachments.length} 📎)` : "",
+        (m.messages || []).map((text) => h("div", { class: "muted merged-message" }, text)))))) : "",
     suggestions.length ? h("ul", { id: "dup-suggestions" }, rows) : "",
     err);
 });
