@@ -151,6 +151,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
     view["reporter"] = {k: v for k, v in (case.reporter or {}).items() if k in TENANT_REPORTER_FIELDS}
     if case.location:
         view["location"] = {k: v for k, v in case.location.items() if k in TENANT_LOCATION_FIELDS}
+    if any(s.get("case_id") == case.repeat_of and not s.get("same_reporter") for s in case.possible_duplicates):
+        view["repeat_of"] = None  # a repeat found of another reporter's case (duplicates.py): not theirs to see
     return view
 
 

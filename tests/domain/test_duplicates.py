@@ -150,3 +150,14 @@ def test_statistics_give_the_duplicate_rate_by_channel_and_repeats_by_category_a
     month = stats.rollup_duplicate_figures([day, day, {}])
     assert month["by_channel"]["app"] == {"received": 6, "duplicates": 2, "rate": 0.3333}
     assert month["duplicate_rate"] == 0.5 and month["repeats"] == 2
+
+
+def test_a_repeat_found_of_another_reporters_case_is_not_shown_to_the_tenant():
+    case = _case("TD-20261123-0001", content="办公室插座没电了", category="in_unit_repair")
+    case.repeat_of = "TD-20261101-0001"
+    case.possible_duplicates = [{"case_id": "TD-20261101-0001", "score": 0.7, "kind": "repeat", "same_reporter": False}]
+    assert views.case_view(case, now=T0, staff=False)["repeat_of"] is None
+    assert views.case_view(case, now=T0, staff=True)["repeat_of"] == "TD-20261101-0001"  # staff and statistics
+    case.possible_duplicates[0]["same_reporter"] = True  # their own earlier case: they see it
+    assert views.case_view(case, now=T0, staff=False)["repeat_of"] == "TD-20261101-0001"
+
