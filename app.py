@@ -78,6 +78,11 @@ from chalicelib.http.routes_tenant import tenant_routes  # noqa: E402
 
 app.register_blueprint(tenant_routes)
 
+# Duplicates across channels: link, merge, dismiss a suggestion (chalicelib/domain/dedupe.py).
+from chalicelib.http.routes_dedupe import dedupe_routes  # noqa: E402
+
+app.register_blueprint(dedupe_routes)
+
 
 @app.middleware("http")
 def observe(event, get_response):

@@ -229,6 +229,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "started_on": _DAY, "ended_on": _DAY, "contractor": {"type": "string", "minLength": 1, "maxLength": 200},
         "permit_no": {"type": "string", "maxLength": 60}, "notes": {"type": "string", "maxLength": 2000}}),
     "LocateCase": _body(["location"], {"location": _LOCATION, "version": _VERSION}),
+    # Duplicates (chalicelib/domain/dedupe.py): the other case of a link, merge or dismissal.
+    "DuplicateTarget": _body(["target"], {"target": {**_ID, "description": "the owner / target / suggested case"}}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
     # Report schedules (domain/report_schedules.py checks the content: 422 invalid_report_schedule).
     "PutReportSchedules": _body(["schedules"], {

@@ -191,6 +191,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "library.read": STAFF_ROLES,
     "library.write": STAFF_ROLES - {"security"},
     "library.approve": APPROVER_ROLES,
+    # Duplicates and repeats (chalicelib/domain/dedupe.py): the front desk and up link a
+    # case to an owner, merge the same reporter's duplicate, dismiss a suggestion.
+    "case.link_duplicate": _FRONT_AND_UP,
+    "case.merge_duplicate": _FRONT_AND_UP,
+    "case.dismiss_duplicate": _FRONT_AND_UP,
 }
 
 

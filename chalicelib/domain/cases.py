@@ -206,6 +206,16 @@ class Case:
     # their word, not a classification; ``classify`` takes cause business_affected from it
     # when the classifier names no cause (``default_cause``).
     business_affected: bool = False
+    # Duplicates and repeats across channels (chalicelib/domain/duplicates.py and dedupe.py):
+    # the suggestions found on submit ({"case_id", "score", "kind", "same_reporter"}, staff
+    # only), the owner case a linked case follows and the cases following an owner (staff
+    # only), the case this one was merged into (its tenant sees it) and the cases merged
+    # into this one ({"case_id", "attachments", "messages"}, staff only).
+    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
+    follows: str | None = None
+    followers: list[str] = field(default_factory=list)
+    merged_into: str | None = None
+    merged: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> str:

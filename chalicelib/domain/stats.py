@@ -47,6 +47,11 @@ Definitions (the figures of one day):
     ``rate`` events in the day: ``count``, ``sum``, ``by_score`` and
     ``average = sum / count`` (``null`` without ratings).
 
+``duplicates``
+    Of the cases received: ``by_channel`` how many are duplicates (linked, merged,
+    or a duplicate suggestion standing: :func:`duplicate_figures`) and the rate;
+    ``repeats_by_category`` / ``repeats_by_unit`` how many repeat a closed case.
+
 The monthly rollup (:func:`rollup`) adds the daily counts and recomputes each
 rate and average from the summed counts, never by averaging daily rates.
 """
@@ -60,6 +65,7 @@ from typing import Any
 from chalicelib.domain import cases as case_rules
 from chalicelib.domain import deadlines, handover
 from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.duplicates import place_key
 from chalicelib.domain.handover import unique_latest
 
 WINDOWS = ("handoff", "response", "callback")
@@ -196,6 +202,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                       "rate": _rate(reached, resolved)},
         "ratings": {"count": rating_count, "sum": rating_sum, "by_score": by_score,
                     "average": _rate(rating_sum, rating_count, 2)},
+        "duplicates": duplicate_figures(received),
     }
 
 
@@ -248,6 +255,7 @@ def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping
         "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
         "callbacks": {**callbacks, "rate": _rate(callbacks["reached"], callbacks["resolved"])},
         "ratings": {**ratings, "by_score": by_score, "average": _rate(ratings["sum"], ratings["count"], 2)},
+        "duplicates": rollup_duplicate_figures([d.get("duplicates") or {} for d in ordered]),
     }
 
 
@@ -399,3 +407,67 @@ def rollup_report_figures(dailies: Sequence[Mapping[str, Any]]) -> dict[str, Any
         "after_hours": {"received": out_of_hours, "share": _rate(out_of_hours, received),
                         "by_category": dict(sorted(after_hours.items()))},
     }
+
+
+# --- duplicates and repeats (chalicelib/domain/duplicates.py) ----------------------------
+
+def _is_duplicate(case: Case) -> bool:
+    """Staff linked or merged it, or a duplicate suggestion still stands on it."""
+    return bool(case.follows or case.merged_into
+                or any(s.get("kind") == "duplicate" for s in case.possible_duplicates))
+
+
+def _rated(counts: Mapping[str, Mapping[str, int]], part: str) -> dict[str, dict[str, Any]]:
+    return {key: {"received": c["received"], part: c[part], "rate": _rate(c[part], c["received"])}
+            for key, c in sorted(counts.items())}
+
+
+def duplicate_figures(received: Iterable[Case]) -> dict[str, Any]:
+    """Of the cases received in a period: the duplicate rate by channel (the seed's
+    41.2% "handled twice" to shrink) and the repeat rate (``repeat_of``: the problem
+    came back after a closed case) by category and by unit/area (units with a repeat)."""
+    by_channel: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    by_unit: dict[str, dict[str, int]] = {}
+    for case in received:
+        channel = by_channel.setdefault(case.channel, {"received": 0, "duplicates": 0})
+        channel["received"] += 1
+        channel["duplicates"] += int(_is_duplicate(case))
+        category = by_category.setdefault(case.category or UNCLASSIFIED, {"received": 0, "repeats": 0})
+        category["received"] += 1
+        category["repeats"] += int(bool(case.repeat_of))
+        unit = by_unit.setdefault(place_key(case.unit, case.location), {"received": 0, "repeats": 0})
+        unit["received"] += 1
+        unit["repeats"] += int(bool(case.repeat_of))
+    return _duplicate_block(by_channel, by_category, by_unit)
+
+
+def _duplicate_block(by_channel: Mapping[str, Mapping[str, int]], by_category: Mapping[str, Mapping[str, int]],
+                     by_unit: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
+    received = sum(c["received"] for c in by_channel.values())
+    dups = sum(c["duplicates"] for c in by_channel.values())
+    repeats = sum(c["repeats"] for c in by_category.values())
+    return {"received": received, "duplicates": dups, "duplicate_rate": _rate(dups, received),
+            "repeats": repeats, "repeat_rate": _rate(repeats, received),
+            "by_channel": _rated(by_channel, "duplicates"), "repeats_by_category": _rated(by_category, "repeats"),
+            "repeats_by_unit": _rated({k: v for k, v in by_unit.items() if v["repeats"]}, "repeats")}
+
+
+def rollup_duplicate_figures(blocks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The sums of daily ``duplicate_figures``, rates recomputed from the sums. (A unit's
+    figures count only days it had a repeat: the daily block keeps only those.)"""
+    sums: dict[str, dict[str, dict[str, int]]] = {"by_channel": {}, "repeats_by_category": {},
+                                                   "repeats_by_unit": {}}
+    for block in blocks:
+        for name, total in sums.items():
+            for key, figures in (block.get(name) or {}).items():
+                into = total.setdefault(key, {})
+                for part, value in figures.items():
+                    if part != "rate":
+                        into[part] = into.get(part, 0) + int(value)
+    for name, part in (("by_channel", "duplicates"), ("repeats_by_category", "repeats"),
+                       ("repeats_by_unit", "repeats")):
+        for figures in sums[name].values():
+            figures.setdefault("received", 0)
+            figures.setdefault(part, 0)
+    return _duplicate_block(sums["by_channel"], sums["repeats_by_category"], sums["repeats_by_unit"])

@@ -37,6 +37,8 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "business_affected",
     # Their own answer to the follow-up, when they gave it in the app (TENANT_CALLBACK_FIELDS).
     "callback",
+    # The case staff merged theirs into (the same problem they reported twice): "merged into TD-…".
+    "merged_into",
 })
 # Of the callback: only what the tenant answered themselves in the app (``confirm``);
 # staff's call records (who called, their comment, attempts) stay internal.
@@ -75,6 +77,9 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     # The unit entered with a key of the register (lent) and the key back (returned):
     # who and when (the event's time), never the cabinet slot or who issued it.
     "key_entry": frozenset({"stage", "key_id", "borrower"}),
+    # Their case was merged into another of theirs (chalicelib/domain/dedupe.py); links,
+    # suggestions and what was merged in are staff-only.
+    "merge": frozenset({"merged_into"}),
 }
 # The actions on a tenant's timeline: the filter of the Query that pages it.
 TENANT_TIMELINE_ACTIONS: frozenset[str] = frozenset(TENANT_EVENT_DATA)
@@ -143,6 +148,10 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         # Staff only: the tenant wrote and no staff member has read it yet (queue and case).
         "unread_for_staff": case.unread_for_staff, "tenant_wrote_at": case.tenant_wrote_at,
         "business_affected": case.business_affected,
+        # Duplicates (chalicelib/domain/duplicates.py): suggestions, links and merges are
+        # staff-only; the tenant sees only ``merged_into``.
+        "possible_duplicates": list(case.possible_duplicates), "follows": case.follows,
+        "followers": list(case.followers), "merged_into": case.merged_into, "merged": list(case.merged),
     }
     if actions is not None:
         view["actions"] = list(actions)
@@ -154,6 +163,8 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         view["location"] = {k: v for k, v in case.location.items() if k in TENANT_LOCATION_FIELDS}
     own = case.callback if case.callback and case.callback.get("by_tenant") else None
     view["callback"] = {k: v for k, v in own.items() if k in TENANT_CALLBACK_FIELDS} if own else None
+    if any(s.get("case_id") == case.repeat_of and not s.get("same_reporter") for s in case.possible_duplicates):
+        view["repeat_of"] = None  # a repeat found of another reporter's case (duplicates.py): not theirs to see
     return view
 
 

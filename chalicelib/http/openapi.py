@@ -237,6 +237,12 @@ ROUTES.update({
                                    "open cases", "archive.read", None, 200),
     ("GET", ARCHIVE + "/access-log"): ("Who read which full record, when, from which route; newest first",
                                        "archive.access_log", None, 200),
+    ("POST", CASE + "/duplicate/link"): ("The case follows an owner case (the same problem, another reporter)",
+                                         "case.link_duplicate", "DuplicateTarget", 200),
+    ("POST", CASE + "/duplicate/merge"): ("The same reporter's duplicate closes as merged into the target",
+                                          "case.merge_duplicate", "DuplicateTarget", 200),
+    ("POST", CASE + "/duplicate/dismiss"): ("A suggested duplicate is not one: the suggestion is dropped",
+                                            "case.dismiss_duplicate", "DuplicateTarget", 200),
     ("POST", CASE + "/locate"): ("Match the case's free-text unit to a place in the archive (audited)",
                                  "case.locate", "LocateCase", 200),
 })
@@ -509,6 +515,16 @@ _CASE: dict[str, Any] = {
         "unread_for_staff": {"type": "integer", "description": "messages, ratings and reopenings from the tenant no "
                              "staff member has read yet. " + _STAFF_ONLY},
         "tenant_wrote_at": {**_NTIME, "description": "when the tenant last wrote. " + _STAFF_ONLY},
+        "possible_duplicates": {"type": "array", "description": "suggested duplicates / repeats found on submit "
+                                "(case_id, score, kind, same_reporter). " + _STAFF_ONLY,
+                                "items": {"type": "object", "properties": {
+                                    "case_id": _STR, "score": {"type": "number"}, "kind": _STR,
+                                    "same_reporter": {"type": "boolean"}}}},
+        "follows": {**_NSTR, "description": "the owner case this linked case follows. " + _STAFF_ONLY},
+        "followers": {"type": "array", "items": _STR, "description": "linked cases following this one. " + _STAFF_ONLY},
+        "merged_into": {**_NSTR, "description": "the case this one was merged into (its tenant sees it)"},
+        "merged": {"type": "array", "description": "cases merged into this one, with their text and attachment "
+                   "references. " + _STAFF_ONLY, "items": _OBJ},
         "entry_permission": _nullable({"type": "object", "description": "the tenant's word on entering the unit "
                                        "with the spare key (the key register)",
                                        "properties": {"granted": {"type": "boolean"}, "note": _STR, "at": _TIME,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
+    from chalicelib.domain.duplicates import Candidate
     from chalicelib.domain.keys import Entry, Key, KeyChange
     from chalicelib.domain.library import EntryChange, LibraryEntry, Version
     from chalicelib.domain.notify import Notification
@@ -511,11 +512,24 @@ class NotificationStore(Protocol):
         """The tenant as registered at the property (email, language), or None."""
 
 
+class DuplicateStore(Protocol):
+    """A new case's duplicate candidates (chalicelib/domain/duplicates.py), read in one Query."""
+
+    def duplicate_candidates(self, property_id: str, category: str, since: datetime) -> list[Candidate]:
+        """The property's cases of ``category`` created at or after ``since`` (not merged
+        away), newest first, as the index keeps them."""
+
+    def save_pair(self, first: Change, second: Change) -> None:
+        """Two case changes and their events in one transaction, each conditional on
+        its case's version before it (``VersionConflict``, nothing written)."""
+
+
 class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):
     """What the report service reads (cases, properties) and writes (reports)."""
 
 
-class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, NotificationStore, Protocol):
+class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, NotificationStore, DuplicateStore,
+              Protocol):
     """Everything at once: what the runtime builds and hands to the services."""
 
 

@@ -100,3 +100,15 @@ def test_email_intake_script_prints_its_rates():
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"^messages: \d+ in [\d.]+ s of intake time → [\d.]+ messages/s", proc.stdout, re.M), proc.stdout
     assert re.search(r"^parse\(\) alone: [\d.]+ messages/s", proc.stdout, re.M), proc.stdout
+
+
+def test_the_duplicate_finder_bench_reports_precision_recall_and_one_query_per_new_case():
+    proc = _run("dedupe.py", "--json", "--check", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    overall = fig["by_language"]["overall"]
+    assert fig["pairs"] >= 200 and overall["precision"] >= 0.9 and overall["recall"] >= 0.8, fig
+    assert {"zh-Hans", "zh-Hant", "en", "mixed"} <= set(fig["by_language"])
+    d = fig["dynamodb_per_new_case"]
+    assert (d["queries"], d["scans"]) == (1, 0) and d["operations"].count("TransactWriteItems") == 1, d
+    assert d["suggested"], d  # the three earlier reports of the same problem

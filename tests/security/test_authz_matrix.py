@@ -114,6 +114,9 @@ BODIES: dict[str, dict] = {
     "PutResident": {"unit_id": "3-1201", "name": "李女士", "role": "owner", "phones": ["138 1234 5678"]},
     "AddRenovation": {"started_on": "2024-03-01", "contractor": "美家装饰"},
     "LocateCase": {"location": {"unit_id": "3-1201", "room_id": "kitchen"}},
+    # The world's first tenant case (the clock is fixed): each later fresh case of the same tenant,
+    # unit and text is its suggested duplicate (classified with a category, below).
+    "DuplicateTarget": {"target": "TD-20261123-0001"},
     "MarkNotificationsRead": {"up_to": "~"},
     "RegisterDevice": {"platform": "fcm", "token": "matrix-fcm-token"},
     "SubscribeWebPush": {"endpoint": "https://fcm.googleapis.com/fcm/send/matrix",
@@ -273,7 +276,7 @@ class World:
             self.tenant_case = case["case_id"]
             # The front desk says whose it is: engineering's (not yet assigned to anyone).
             s, out = call(c, "POST", f"/v1/properties/{OWN}/cases/{self.tenant_case}/classify", self.desk,
-                          {"department": DEPT})
+                          {"department": DEPT, **({"category": "air_conditioning"} if "/duplicate/" in path else {})})
             assert s == 200, out
         if "/replies" in path or path == "/v1/approvals":
             s, letter = call(c, "POST", f"/v1/properties/{OWN}/cases", self.desk, LETTER)

@@ -9,6 +9,7 @@ import {
 } from "/console/ui.js";
 import "/console/keys.js";
 import { timelineNode } from "/console/timeline.js";
+import "/console/dedupe.js";
 
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
