@@ -23,6 +23,8 @@ from chalicelib.domain.cases import Actor, Case, Change, Event
 from chalicelib.domain.errors import IllegalTransition, ValidationFailed
 
 ACTIONS = ("link", "merge", "dismiss")
+# The events these write on the two cases' trails (the console has a sentence for each).
+EVENTS = ("link", "linked", "merge", "merged_in", "dismiss_duplicate")
 
 
 def _change(case: Case, actor: Actor, action: str, now: datetime, data: dict[str, Any],
