@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console import console_page, sign_in, token
+from tests.browser.test_console import console_page, open_action, sign_in, token
 from tests.e2e.test_devstack import launch
 
 
@@ -30,7 +30,7 @@ def test_a_business_affected_case_is_badged_and_classified_business_affected(pag
     assert "Affects business" in row.text_content()
     page.click(f"#queue-rows tr[data-case-id='{case_id}'] a")
     page.wait_for_selector("#business-affected")
-    page.click("#action-classify summary")
+    open_action(page, "classify")
     assert page.input_value("#classify-cause") == "business_affected"
     page.select_option("#classify-kind", "complaint")
     page.click("#submit-classify")
