@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.domain.views import event_view
 from tests.browser.test_console import console_page, sign_in, token
+from tests.domain.test_duplicates import dedupe_events
 from tests.domain.test_tenant_view import trails
 from tests.domain.test_timeline_sentences import event_types
 from tests.e2e.test_devstack import launch
@@ -32,11 +33,10 @@ def page(browser, stack):
 def _events() -> list[dict]:
     """One real staff view of every event type the domain records (the walk of test_tenant_view)."""
     seen: dict[str, dict] = {}
-    for trail in trails():
-        for event in trail.events:
-            view = event_view(event, staff=True)
-            view["data"] = {k: v for k, v in (view["data"] or {}).items() if k != "attachments"}
-            seen.setdefault(event.action, view)
+    for event in [e for trail in trails() for e in trail.events] + dedupe_events():
+        view = event_view(event, staff=True)
+        view["data"] = {k: v for k, v in (view["data"] or {}).items() if k != "attachments"}
+        seen.setdefault(event.action, view)
     return list(seen.values())
 
 

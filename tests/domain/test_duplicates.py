@@ -161,3 +161,21 @@ def test_a_repeat_found_of_another_reporters_case_is_not_shown_to_the_tenant():
     case.possible_duplicates[0]["same_reporter"] = True  # their own earlier case: they see it
     assert views.case_view(case, now=T0, staff=False)["repeat_of"] == "TD-20261101-0001"
 
+
+
+def dedupe_events() -> list[cases.Event]:
+    """One real event of each type dedupe.py records (dedupe.EVENTS), for the console's
+    timeline sentences (tests/browser/test_console_shift.py)."""
+    owner = _case("TD-20261123-0001", content="2号电梯坏了", tenant="tenant-1")
+    follower = _case("TD-20261123-0002", content="二號電梯又故障", tenant="tenant-2")
+    linked = dedupe.link(follower, owner, DESK, T0)
+    dup = _case("TD-20261123-0003", content="2号电梯还是坏的", tenant="tenant-1")
+    merged = dedupe.merge(dup, owner, DESK, T0, attachments=[])
+    suggested = _case("TD-20261123-0004", content="空调漏水")
+    suggested.possible_duplicates = [{"case_id": owner.case_id, "score": 0.4, "kind": "duplicate"}]
+    dismissed = dedupe.dismiss(suggested, owner.case_id, DESK, T0)
+    return [c.event for c in (*linked, *merged, dismissed)]
+
+
+def test_dedupe_events_cover_every_type_dedupe_records():
+    assert [e.action for e in dedupe_events()] == list(dedupe.EVENTS)
