@@ -100,3 +100,26 @@ def test_email_intake_script_prints_its_rates():
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"^messages: \d+ in [\d.]+ s of intake time → [\d.]+ messages/s", proc.stdout, re.M), proc.stdout
     assert re.search(r"^parse\(\) alone: [\d.]+ messages/s", proc.stdout, re.M), proc.stdout
+
+
+def test_submit_path_is_two_requests_and_the_rest_of_the_report_runs():
+    """bench/submit_path.py: the request counts are deterministic and asserted; the CPU and
+    simulated-latency figures are timings, only smoke-tested (they are printed, not judged here)."""
+    proc = _run("submit_path.py", "--runs", "10", "--samples", "2000", "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    requests = fig["requests"]
+    # A submit with the watcher on: one read, one transaction; the watcher starts off the path.
+    assert requests["submit"] == ["BatchGetItem", "TransactWriteItems"]
+    for action in ("classify", "assign", "respond", "resolve", "callback", "close", "classify major (new watcher)"):
+        assert requests[action] == ["GetItem", "TransactWriteItems"], (action, requests[action])
+    assert not any(c.startswith("stepfunctions:") or c == "DeleteItem"
+                   for name, calls in requests.items() if "stream consumer" not in name for c in calls)
+    assert requests["stream consumer, per watcher start (off the path)"] == ["stepfunctions:StartExecution",
+                                                                             "DeleteItem"]
+    assert fig["stream_calls"] == 2 * fig["stream_starts"]  # each outbox record: one start, one delete
+    assert fig["cpu"]["submit_cpu_ms"] > 0 and fig["cpu"]["putitem_cpu_ms"] > 0 and fig["cpu"]["profile"]
+    after, before = fig["latency"]["after"], fig["latency"]["before"]
+    assert after["path"] == ["BatchGetItem", "TransactWriteItems"] and len(before["path"]) == 4
+    assert 0 < after["p50"] <= after["p99"] and after["p99"] < before["p99"]
+    assert [g["goal"] for g in fig["goals"]][0] == "submit: sequential AWS requests" and fig["goals"][0]["pass"]
