@@ -10,8 +10,10 @@ Idempotency-Key, timing every request. Then the floor, against the same moto
 server (the banner's ``AWS (moto)`` address): a bare DynamoDB ``PutItem`` loop
 into a scratch table, same concurrency and duration, one boto3 client per
 thread. Printed: submissions/s, p50/p95/p99, errors by status, the floor's
-puts/s and p50/p99, and ours/floor against the goals (≥ 0.5 of the floor;
-p99 ≤ 50 ms on 2 cores), PASS/MISS. A report, not a test.
+puts/s and p50/p99, and ours/floor. A report of the local stack, with no
+verdict: the emulator spends several times a PutItem's CPU on each of a
+submit's requests, which caps ours/floor whatever the product does; the
+submit path's goals are judged by bench/submit_path.py, as AWS will see it.
 
 Every case of one property shares that day's case-number counter, which is
 optimistic-locked: concurrent submits race for it and the loser re-reads and
@@ -46,8 +48,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # chalicelib.domain.quotas: the ceiling an operator may set
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 10.0
-GOAL_RATIO = 0.5
-GOAL_P99_MS = 50.0
 CONTENT = "楼道灯坏了，晚上很黑，老人上下楼不安全，请尽快派师傅维修。谢谢！"
 
 
@@ -332,10 +332,10 @@ def report(level: dict) -> tuple[float, float]:
         k = (ours_cpu / level["ok"]) / (floor_cpu / len(floor["latencies"]))
         print(f"        the emulator spends {k:.1f}× a PutItem's CPU on one submit: while its one core is the "
               f"bottleneck, ours/floor cannot exceed {1 / k:.2f}")
-    cores_note = "" if os.cpu_count() == 2 else f"; measured on {os.cpu_count()} cores, goal is stated for 2"
-    print(f"{'PASS' if ratio >= GOAL_RATIO else 'MISS'}  throughput ours/floor = {ratio:.2f} (goal ≥ {GOAL_RATIO}); "
-          f"{'PASS' if p99 <= GOAL_P99_MS else 'MISS'}  submit p99 = {p99:.1f} ms (goal ≤ {GOAL_P99_MS:.0f} ms on "
-          f"2 cores{cores_note})")
+    # No verdict: on the emulator, ours/floor measures moto's CPU per request more than the app's
+    # (see the per-request costs below); bench/submit_path.py judges the submit path as AWS sees it.
+    print(f"(report) throughput ours/floor = {ratio:.2f}; submit p99 = {p99:.1f} ms on {os.cpu_count()} cores, "
+          "local stack (bench/submit_path.py has the goals)")
     print()
     return ratio, p99
 
@@ -388,7 +388,8 @@ def main() -> int:
         print("emulator CPU per request (stack process, one client, serial; 200 each):")
         for label, cost in costs:
             print(f"  {cost:5.2f} ms  {label}")
-        print("  a submit makes the last four: BatchGetItem, TransactWriteItems, StartExecution, DeleteItem")
+        print("  a submit makes two of them: BatchGetItem, TransactWriteItems; the stream consumer makes "
+              "StartExecution and DeleteItem after it, off the request path (the local stack's worker)")
         print()
     answered = sum(r["ok"] for r in results) + warm["statuses"].get(201, 0)
     print(f"stored: {stored.get('items', 0)} bench cases in the cases table after the run; 201 answers incl. "
