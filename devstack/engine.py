@@ -190,10 +190,13 @@ DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_sta
 def watch_stream(out: TextIO):
     """The meta table's stream to ``watch_stream`` (starts case watchers), as Lambda's
     event source mapping delivers it; from what is written once the stack is up."""
-    from chalicelib import config
-    from chalicelib.adapters.watch_stream import stream_filter  # the filter infra sets on the mapping
-    return streams.stream_pump(config.meta_table(), "watch_stream", out, client=_client, handler=handler,
-                               context=_context, region=config.region(), pattern=stream_filter())
+    def loop(stopping: threading.Event) -> None:
+        # Named when the worker starts: the stack's environment (table prefix, region) is set by then.
+        from chalicelib import config
+        from chalicelib.adapters.watch_stream import stream_filter  # the filter infra sets on the mapping
+        streams.stream_pump(config.meta_table(), "watch_stream", out, client=_client, handler=handler,
+                            context=_context, region=config.region(), pattern=stream_filter())(stopping)
+    return loop
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
