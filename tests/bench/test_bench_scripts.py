@@ -75,7 +75,7 @@ def test_cold_start_script_prints_a_ratio():
 
 
 def test_load_script_runs_against_the_local_stack_and_loses_no_case():
-    """A short run: every level reports its figures and verdicts, and every
+    """A short run: every level reports its figures (no verdicts), and every
     submission answered 201 under concurrency is in the table afterwards."""
     proc = _run("load.py", "--seconds", "2", "--concurrency", "1,4", timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
