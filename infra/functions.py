@@ -44,7 +44,7 @@ STARTS_WATCHERS = {"watch_stream", "watch_outbox"}
 # CPU in proportion to memory (one vCPU at 1,769 MB), so a cold start's CPU time shrinks
 # as memory grows, while a warm request's cost (GB-s) grows with it.
 MEMORY_MB = {
-    "api_handler": 1024,  # a person waits: the cold start (~0.4 s of one vCPU here) stays under 1 s
+    "api_handler": 1024,  # a person waits on a cold start: ~0.58 vCPU, about half the wait of 512 MB
     "inbound_mail": 1024,  # MIME parsing, charsets, attachments to S3: CPU-bound, up to 10 MB mails
     "make_thumbnails": 1024,  # Pillow decodes and scales photos: CPU- and memory-bound
     "watch_tasks": 512,
