@@ -13,11 +13,13 @@ same number): the watcher's outbox sweep starts what is left.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
 MAX_RETRIES = 3  # infra/functions.py STREAM_MAX_RETRIES
+REDISCOVER_S = 5.0  # how often the reader looks for new shards (DescribeStream)
 
 
 def stream_lambda_event(records: list[dict[str, Any]], stream_arn: str, region: str) -> dict[str, Any]:
@@ -41,9 +43,11 @@ class StreamReader:
         self._start = start
         self._iterators: dict[str, str | None] = {}  # shard -> its next iterator (None: closed, read)
         self._after: dict[str, str] = {}  # shard -> last sequence number handed out
+        self._discovered = 0.0
         self._discover()
 
     def _discover(self) -> None:
+        self._discovered = time.monotonic()
         shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
         for shard in shards:
             shard_id = shard["ShardId"]
@@ -53,8 +57,9 @@ class StreamReader:
         self._start = "TRIM_HORIZON"  # shards found later are read whole
 
     def read(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The next records (possibly none)."""
-        self._discover()
+        """The next records (possibly none). New shards are looked for every ``REDISCOVER_S``."""
+        if time.monotonic() - self._discovered > REDISCOVER_S:
+            self._discover()
         for shard_id, iterator in self._iterators.items():
             if iterator is None:
                 continue
@@ -100,7 +105,7 @@ def deliver(handle: Callable[[dict[str, Any], Any], Any], records: list[dict[str
 def stream_pump(table: str, handler_name: str, out: TextIO, *, client: Callable[[str], Any],
                 handler: Callable[[str], Callable[[dict[str, Any], Any], Any]],
                 context: Callable[[str], Any], region: str, pattern: dict[str, Any] | None = None,
-                idle: float = 0.2):
+                idle: float = 0.5):
     """A worker feeding the table's stream, from what is written after it starts, to an
     ``on_dynamodb_record`` handler of the app."""
     def loop(stopping: threading.Event) -> None:
