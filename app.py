@@ -26,6 +26,10 @@ NAMES = resources.names_at_import()
 from chalicelib.http.routes_reports import reports_routes  # noqa: E402
 
 app.register_blueprint(reports_routes)
+# Report schedules per property (fired through the reminder queue: callback_reminders below).
+from chalicelib.http.routes_report_mail import report_mail_routes  # noqa: E402
+
+app.register_blueprint(report_mail_routes)
 # The shift-handover logbook: diary, checklist, refusals, review.
 from chalicelib.http.routes_logbook import logbook_routes  # noqa: E402
 
@@ -68,6 +72,21 @@ app.register_blueprint(public_routes)
 from chalicelib.http.routes_watch_stream import watch_stream_routes  # noqa: E402
 
 app.register_blueprint(watch_stream_routes)
+
+# The case library: entries proposed from closed cases, approved by managers, suggested on cases.
+from chalicelib.http.routes_library import library_routes  # noqa: E402
+
+app.register_blueprint(library_routes)
+
+# The tenant app's own steps: confirming the callback, the places a new case may name.
+from chalicelib.http.routes_tenant import tenant_routes  # noqa: E402
+
+app.register_blueprint(tenant_routes)
+
+# Duplicates across channels: link, merge, dismiss a suggestion (chalicelib/domain/dedupe.py).
+from chalicelib.http.routes_dedupe import dedupe_routes  # noqa: E402
+
+app.register_blueprint(dedupe_routes)
 
 
 @app.middleware("http")
@@ -545,11 +564,16 @@ def watch_outbox(event):
 @app.on_sqs_message(queue=NAMES.reminder_queue, batch_size=1)
 def callback_reminders(event):
     """A callback reminder schedule fired: remind the front desk, unless the
-    callback was made meanwhile."""
+    callback was made meanwhile. A report schedule's fire (``report_due``) arrives
+    here too: the report is mailed once per period (routes_report_mail.deliver)."""
     import json
     for record in event:
         try:
             data = json.loads(record.body)
+            if isinstance(data, dict) and data.get("type") == "report_due":  # a report schedule fired
+                from chalicelib.http.routes_report_mail import deliver
+                logger.info("report schedule", extra={"result": deliver(data)})
+                continue
             property_id, case_id = web.case_ids(data["property_id"], data["case_id"])
         except (ValueError, KeyError, TypeError, DomainError):
             logger.error("unusable reminder", extra={"body": record.body[:300]})

@@ -23,6 +23,7 @@ _keys = None
 _archive = None
 _notify = None
 _public = None
+_library = None
 _clients: dict[str, Any] = {}
 _clock: Callable[[], datetime] | None = None
 
@@ -135,6 +136,24 @@ def reports():
     return _reports
 
 
+_report_mail = None
+
+
+def report_mail():
+    """Report schedules per property and the reports they mail (services/report_mail_service.py)."""
+    global _report_mail
+    if _report_mail is None:
+        from chalicelib.adapters.report_schedule_store import DynamoReportScheduleStore
+        from chalicelib.services.report_mail_service import ReportMailService
+        scheduler = None
+        if config.reminder_queue_arn():
+            from chalicelib.adapters.scheduler import ReportSchedules
+            scheduler = ReportSchedules(lambda: aws_client("scheduler"))
+        _report_mail = ReportMailService(reports(), DynamoReportScheduleStore(service().store.m), clock=clock,
+                                         mailer=mailer, scheduler=scheduler)
+    return _report_mail
+
+
 def logbook():
     global _logbook
     if _logbook is None:
@@ -222,9 +241,23 @@ def public_form():
     return _public
 
 
+def library():
+    """The case library (per property) on the records table, beside the case store's tables."""
+    global _library
+    if _library is None:
+        from chalicelib.adapters.library_store import DynamoLibraryStore
+        from chalicelib.adapters.models import bind
+        from chalicelib.services.library_service import LibraryService
+        models = getattr(service().store, "m", None) or bind()
+        _library = LibraryService(service(), DynamoLibraryStore(models), clock)
+    return _library
+
+
 def reset() -> None:
     global _service, _replies, _intake, _watch, _reports, _logbook, _clock, _uploads, _onboarding, _keys, _archive
-    global _notify, _public
+    global _notify, _public, _library
     _service = _replies = _intake = _watch = _reports = _logbook = _clock = _uploads = _onboarding = _keys = None
-    _archive = _notify = _public = None
+    _archive = _notify = _public = _library = None
+    global _report_mail
+    _report_mail = None
     _clients.clear()

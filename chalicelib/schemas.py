@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from chalicelib.domain import cases, keys, quotas, uploads
+from chalicelib.domain import cases, keys, library, quotas, uploads
 from chalicelib.domain.errors import ValidationFailed
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.:@-]+$"}
@@ -110,6 +110,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "contact": _SHORT, "category": _enum(cases.CATEGORIES), "kind": _enum(cases.KINDS),
         "lang": _enum(cases.LANGS), "attachments": _ATTACHMENTS,
         "repeat_of": {**_ID, "description": "the closed case this problem repeats (past its reopen period)"},
+        "business_affected": {"type": "boolean", "default": False,
+                              "description": "it affects the tenant's shop's business: the desk's classification "
+                                             "then defaults to cause business_affected (1-hour reply)"},
     }),
     "LogCase": _body(["channel", "content", "reporter"], {
         "channel": _enum(cases.STAFF_CHANNELS),
@@ -148,6 +151,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Message": _body([], {"text": {"type": "string", "maxLength": 2000}, "attachments": _ATTACHMENTS}),
     "Rate": _body(["score"], {"score": {"type": "integer", "minimum": 1, "maximum": 5},
                               "comment": {"type": "string", "maxLength": 2000}}),
+    # The tenant answers the follow-up callback in the app (chalicelib/domain/cases.py confirm).
+    "Confirm": _body(["satisfied"], {"satisfied": {"type": "boolean"},
+                                     "comment": {"type": "string", "maxLength": cases.MAX_CONFIRM_COMMENT},
+                                     "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                                     "version": _VERSION}),
     "DraftReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000}}),
     "ReviseReply": _body(["body"], {"subject": _SHORT, "body": {"type": "string", "minLength": 1, "maxLength": 10000},
                                     "version": _VERSION}),
@@ -221,7 +229,26 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "started_on": _DAY, "ended_on": _DAY, "contractor": {"type": "string", "minLength": 1, "maxLength": 200},
         "permit_no": {"type": "string", "maxLength": 60}, "notes": {"type": "string", "maxLength": 2000}}),
     "LocateCase": _body(["location"], {"location": _LOCATION, "version": _VERSION}),
+    # Duplicates (chalicelib/domain/dedupe.py): the other case of a link, merge or dismissal.
+    "DuplicateTarget": _body(["target"], {"target": {**_ID, "description": "the owner / target / suggested case"}}),
     "ProduceHandover": _body([], {"at": {"type": "string", "minLength": 1, "maxLength": 40}}),
+    # Report schedules (domain/report_schedules.py checks the content: 422 invalid_report_schedule).
+    "PutReportSchedules": _body(["schedules"], {
+        "version": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000,
+                    "description": "the version read; 0 when there are none"},
+        "schedules": {"type": "array", "maxItems": 10, "items": {
+            "type": "object", "additionalProperties": False, "required": ["schedule_id", "report", "recipients"],
+            "properties": {
+                "schedule_id": {"type": "string", "minLength": 1, "maxLength": 32},
+                "report": {"enum": ["daily", "weekly", "monthly"]},
+                "recipients": {"type": "array", "minItems": 1, "maxItems": 20,
+                               "items": {"type": "string", "minLength": 3, "maxLength": 254}},
+                "time": {"type": "string", "maxLength": 5, "description": "HH:MM, property-local"},
+                "weekday": {"type": "string", "maxLength": 3, "description": "MON..SUN (weekly)"},
+                "day": {"type": "integer", "minimum": 1, "maximum": 28, "description": "1..28 (monthly)"},
+                "lang": {"enum": ["zh-Hans", "zh-Hant", "en"]},
+                "enabled": {"type": "boolean"}}}}}),
+    "SendReport": _body([], {}),
     # The type is checked by the domain (422 unsupported_content_type), the size against the type's limit.
     "StartUpload": _body(["content_type", "size"], {
         "content_type": {"type": "string", "minLength": 1, "maxLength": 100,
@@ -301,6 +328,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "description": "property-local HH:MM; may cross midnight (22:00 to 07:00)"},
         "lang": {"oneOf": [{"type": "null"}, _enum(cases.LANGS)]}}),
 }
+
+# The case library (chalicelib/domain/library.py; chalicelib/http/routes_library.py).
+_LIBRARY_TEXT: dict[str, Any] = {name: {"type": "string", "maxLength": library.TEXT_MAX[name]}
+                                 for name in library.TEXT_FIELDS}
+_LIBRARY_CONTENT: dict[str, Any] = {
+    **_LIBRARY_TEXT, "category": _enum(cases.CATEGORIES), "lang": _enum(cases.LANGS),
+    "tags": {"type": "array", "maxItems": library.MAX_TAGS,
+             "items": {"type": "string", "minLength": 1, "maxLength": library.TAG_MAX}}}
+_ENTRY_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION,
+                  "description": "the entry version you saw; 409 if it moved"}
+SCHEMAS.update({
+    "AddLibraryEntry": _body([], {**_LIBRARY_CONTENT, "case_id": {
+        **_CASE_ID, "description": "propose this closed case: the text is prefilled from it, tenant data masked"}}),
+    "EditLibraryEntry": _body([], {**_LIBRARY_CONTENT, "note": {"type": "string", "maxLength": 200},
+                                   "version": _ENTRY_VERSION}),
+    "LibraryStep": _body([], {"version": _ENTRY_VERSION}),
+    "UseLibraryEntry": _body(["entry_id"], {"entry_id": {"type": "string", "minLength": 1, "maxLength": 40,
+                                                         "pattern": library.ENTRY_ID.pattern}}),
+})
 
 
 @cache

@@ -10,7 +10,8 @@
 - EventBridge rules and Scheduler schedules are stored by moto but never fired,
   so workers fire them: the watch-outbox sweeper (every minute), the handover
   and statistics job (hourly on AWS; every minute here, it is idempotent), and
-  one-time Scheduler schedules (callback reminders) when their time comes.
+  one-time Scheduler schedules (callback reminders) when their time comes, and
+  recurring ``cron(...)`` ones (report schedules) each time their local minute passes.
 """
 from __future__ import annotations
 
@@ -155,16 +156,44 @@ def every(seconds: float, handler_name: str, out: TextIO, report: Callable[[Any]
     return loop
 
 
-def due_schedules(out: TextIO):
+def due_schedules(out: TextIO, clock: Callable[[], datetime] | None = None, poll: float = 2):
     """Fire one-time Scheduler schedules (``at(...)``) whose time has come, to
-    their SQS target, then delete them (ActionAfterCompletion DELETE)."""
+    their SQS target, then delete them (ActionAfterCompletion DELETE); and
+    recurring ``cron(...)`` schedules (report schedules) each time the expression
+    matches a local minute in the schedule's zone since the loop last looked
+    (first look: from then on), with ``<aws.scheduler.scheduled-time>`` in the
+    input replaced as Scheduler does. ``clock``: the stack's (tests drive it)."""
+    from chalicelib.domain.report_schedules import last_fire
+    now_of = clock or (lambda: datetime.now(timezone.utc))
+    seen: dict[str, datetime] = {}
+
+    def fire_cron(sqs: Any, name: str, schedule: dict[str, Any], now: datetime) -> None:
+        since = seen.setdefault(name, now)
+        seen[name] = now
+        if schedule.get("State") == "DISABLED":
+            return
+        fired = last_fire(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone") or "UTC",
+                          since, now)
+        if fired is None:
+            return
+        target = schedule["Target"]
+        body = (target.get("Input") or "{}").replace("<aws.scheduler.scheduled-time>",
+                                                      fired.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        url = sqs.get_queue_url(QueueName=target["Arn"].rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+        out.write(f"engine | schedule {name} fired ({fired.strftime('%Y-%m-%dT%H:%MZ')})\n")
+        out.flush()
+
     def loop(stopping: threading.Event) -> None:
         scheduler, sqs = _client("scheduler"), _client("sqs")
-        while not stopping.wait(2):
-            now = datetime.now(timezone.utc)
+        while not stopping.wait(poll):
+            now = now_of()
             for summary in scheduler.list_schedules(GroupName=SCHEDULE_GROUP).get("Schedules", []):
                 schedule = scheduler.get_schedule(GroupName=SCHEDULE_GROUP, Name=summary["Name"])
                 expression = schedule.get("ScheduleExpression", "")
+                if expression.startswith("cron("):
+                    fire_cron(sqs, summary["Name"], schedule, now)
+                    continue
                 if not expression.startswith("at("):
                     continue
                 local = datetime.fromisoformat(expression[3:-1])

@@ -344,6 +344,13 @@ def _seed(store: DynamoStore, now: datetime, fast: bool = False) -> Counter:
     seed_logbook(store, service, clock, now)
     for case in seed_keys(service, clock, now):
         statuses[case.status] += 1
+    # The case library: three approved entries of P1 (devstack/seed_library.py).
+    from chalicelib.adapters.library_store import DynamoLibraryStore
+    from chalicelib.services.library_service import LibraryService
+    from devstack.seed_library import seed_library
+    seed_library(LibraryService(service, DynamoLibraryStore(store.m), clock), clock, now, PEOPLE["DESK"].principal(),
+                 PEOPLE["MANAGER"].principal())
+    clock.now = now
     return statuses
 
 

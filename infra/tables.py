@@ -14,7 +14,8 @@ _TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb
 
 def key_schemas() -> dict[str, dict]:
     """Table suffix -> {"hash", "range": (name, "S"|"N"|"B"), "indexes": {name: (hash, range)},
-    "ttl": attribute or None, "stream": view type or None}, read from the models (``models.bind()``; only keys are read,
+    "include": {index: [non-key attributes]} for INCLUDE projections, "ttl": attribute or None,
+    "stream": view type or None}, read from the models (``models.bind()``; only keys are read,
     so whatever table names config gives at synth time do not matter)."""
     from chalicelib.adapters import models as pynamodb_models
 
@@ -27,7 +28,7 @@ def key_schemas() -> dict[str, dict]:
         def key(name: str) -> tuple[str, str]:
             return name, attrs[name].attr_type  # noqa: B023 - called in this iteration only
 
-        indexes = {}
+        indexes, include = {}, {}
         for index in model._indexes.values():  # pynamodb keeps the model's indexes here
             iattrs = index.Meta.attributes
             ihash = next(a for a in iattrs.values() if a.is_hash_key)
@@ -36,10 +37,12 @@ def key_schemas() -> dict[str, dict]:
                 (ihash.attr_name, ihash.attr_type),
                 (irange.attr_name, irange.attr_type) if irange else None,
                 type(index.Meta.projection).__name__)
+            if index.Meta.projection.non_key_attributes:
+                include[index.Meta.index_name] = list(index.Meta.projection.non_key_attributes)
         ttl = model._ttl_attribute()
         out[suffix] = {"hash": key(model._hash_keyname),
                        "range": key(model._range_keyname) if model._range_keyname else None,
-                       "indexes": indexes, "ttl": ttl.attr_name if ttl else None,
+                       "indexes": indexes, "include": include, "ttl": ttl.attr_name if ttl else None,
                        "stream": getattr(model.Meta, "stream_view_type", None)}
     return out
 
@@ -76,11 +79,17 @@ class Tables:
                 removal_policy=keep,
             )
             for index_name, (ihash, irange, projection) in schema["indexes"].items():
-                if projection != "AllProjection":
-                    raise ValueError(f"{suffix}.{index_name}: only ALL projections are built here")
-                t.add_global_secondary_index(
-                    index_name=index_name, projection_type=ddb.ProjectionType.ALL,
-                    partition_key=attribute(ihash), sort_key=attribute(irange))
+                if projection == "AllProjection":
+                    t.add_global_secondary_index(
+                        index_name=index_name, projection_type=ddb.ProjectionType.ALL,
+                        partition_key=attribute(ihash), sort_key=attribute(irange))
+                elif projection == "IncludeProjection":
+                    t.add_global_secondary_index(
+                        index_name=index_name, projection_type=ddb.ProjectionType.INCLUDE,
+                        non_key_attributes=schema["include"][index_name],
+                        partition_key=attribute(ihash), sort_key=attribute(irange))
+                else:
+                    raise ValueError(f"{suffix}.{index_name}: only ALL and INCLUDE projections are built here")
             return t
 
         self.cases = table("cases")

@@ -100,6 +100,17 @@ class MemoryArchiveStore:
             ids = sorted(self._phones.get((property_id, digits), set()))[:limit]
             return [_copy(self._residents[(property_id, i)]) for i in ids]
 
+    def residents_of_tenant(self, property_id: str, tenant_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{k: r.get(k) for k in ("resident_id", "unit_id", "role", "tenant_id")}
+                    for (p, _), r in sorted(self._residents.items())
+                    if p == property_id and r.get("tenant_id") == tenant_id and not r.get("moved_out")]
+
+    def get_units(self, property_id: str, unit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {u: _copy(self._structure[(property_id, "unit", u)]) for u in unit_ids
+                    if (property_id, "unit", u) in self._structure}
+
     # --- access log -------------------------------------------------------------
 
     def append_access(self, property_id: str, entry: dict[str, Any]) -> None:

@@ -12,6 +12,10 @@ Items, one partition per property and kind (the key formats live here only):
   ``PHONE#<property>#<digits>``: a caller's number is one Query, never a Scan.
   Written in the resident's own transaction, so the index never disagrees
   with the record;
+- the tenant index: ``RESIDENT_TENANTS#<property>`` / ``<resident id>``, one item per
+  current resident linked to an app account (``tenant_id``), on ``lookup`` under
+  ``TENANT_RESIDENTS#<property>#<tenant>``: a tenant's own units are one Query
+  (``GET /v1/me/places``). Written in the resident's own transaction;
 - the access log: ``ARCHIVE_ACCESS#<property>`` / ``<at>#<random>``, newest first.
 
 Every record write is conditional on the version read (``VersionAttribute``).
@@ -61,6 +65,14 @@ def phones_pk(property_id: str) -> str:
 
 def phone_key(property_id: str, digits: str) -> str:
     return f"PHONE#{property_id}#{digits}"
+
+
+def tenant_residents_pk(property_id: str) -> str:
+    return f"RESIDENT_TENANTS#{property_id}"
+
+
+def tenant_residents_key(property_id: str, tenant_id: str) -> str:
+    return f"TENANT_RESIDENTS#{property_id}#{tenant_id}"
 
 
 def access_pk(property_id: str) -> str:
@@ -147,6 +159,15 @@ class DynamoArchiveStore:
                                          {"resident_id": resident_id, "unit_id": record["unit_id"]}, None,
                                          lookup=(phone_key(property_id, digits), resident_id))
                     tx.save(pointer)
+                link = self.m(tenant_residents_pk(property_id), resident_id)
+                if record.get("tenant_id") and not record.get("moved_out"):
+                    # An upsert: the link follows the resident's record, whatever it said before.
+                    data = {k: record.get(k) for k in ("resident_id", "unit_id", "role", "tenant_id")}
+                    tx.update(link, [self.m.data.set(data),
+                                     self.m.lookup_pk.set(tenant_residents_key(property_id, record["tenant_id"])),
+                                     self.m.lookup_sk.set(resident_id)], add_version_condition=False)
+                else:
+                    tx.delete(link, add_version_condition=False)
         except TransactWriteError as exc:
             raise _conflict("resident", expected_version) from exc
         return {**record, "version": (expected_version or 0) + 1}
@@ -158,6 +179,16 @@ class DynamoArchiveStore:
         keys = [(residents_pk(property_id), p.lookup_sk) for p in pointers]
         found = {i.sk: _record(i) for i in self.m.batch_get(keys)}
         return [found[k] for _, k in keys if k in found]
+
+    def residents_of_tenant(self, property_id: str, tenant_id: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in _record(i).items() if k != "version"}
+                for i in self.m.lookup.query(tenant_residents_key(property_id, tenant_id), limit=LOOKUP_PAGE)]
+
+    def get_units(self, property_id: str, unit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        keys = [(structure_pk(property_id), structure_sk("unit", u)) for u in dict.fromkeys(unit_ids)]
+        if not keys:
+            return {}
+        return {r["unit_id"]: r for r in (_record(i) for i in self.m.batch_get(keys))}
 
     # --- access log -------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.dedupe_store import DynamoDuplicates, dedupe_attributes, dedupe_key
 from chalicelib.adapters.models import NO_DUE, CaseModel, EventModel, MetaModel, Models, ReplyModel
 from chalicelib.adapters.notify_store import DynamoNotifications
 from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
@@ -226,7 +227,7 @@ def _raise_if_only_the_feed_head_was_busy(ops: list[str], exc: TransactWriteErro
         raise _FeedHeadBusy() from exc
 
 
-class DynamoStore(DynamoNotifications):
+class DynamoStore(DynamoNotifications, DynamoDuplicates):
     """Cases, events and meta records in DynamoDB through pynamodb; tenant
     notifications (written with the events that make them) in notify_store."""
 
@@ -248,7 +249,8 @@ class DynamoStore(DynamoNotifications):
             updated_key=f"{iso(case.updated_at or case.created_at)}#{case.case_id}",
             next_due_key=(f"{iso(due) if due else NO_DUE}#{case.case_id}") if case.is_open else None,
             status=case.status, kind=case.kind, department=case.department, category=case.category,
-            channel=case.channel, tier=case.tier, body=case_to_body(case))
+            channel=case.channel, tier=case.tier, body=case_to_body(case),
+            dedupe_key=dedupe_key(case), dedupe=dedupe_attributes(case))
         return item
 
     def _event_item(self, case: Case, event: Event) -> EventModel:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.dedupe_memory import MemoryDuplicates
 from chalicelib.adapters.memory_notify import MemoryNotifications
 from chalicelib.domain.cases import Case, Change, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
@@ -75,7 +76,7 @@ def _page(rows: list[tuple[list, Any]], scope: str, *, limit: int, cursor: str |
     return items, (_encode(scope, read[-1][0]) if rest and read else None)
 
 
-class MemoryStore(MemoryNotifications):
+class MemoryStore(MemoryNotifications, MemoryDuplicates):
     """``ports.Storage`` in memory (tenant notifications: memory_notify)."""
 
     def __init__(self) -> None:

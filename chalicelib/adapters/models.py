@@ -10,6 +10,11 @@
   while the case is open and has a department;
 - a property's cases by last change: GSI ``by_activity`` (``activity_property``,
   ``updated_key`` = ``<updated_at>#<case_id>``), for what a shift or day touched;
+- duplicate candidates of a new case: sparse GSI ``dedupe`` (``dedupe_key`` =
+  ``<property>#<category>``, ``created_key``), set while the case has a category and
+  was not merged away; an INCLUDE projection of ``status`` and ``dedupe`` (the place,
+  reporter, a compact text, closed_at: chalicelib/domain/duplicates.py ``Candidate``),
+  so one Query reads small items (about 0.5 KB each), not whole cases;
 - a case's audit trail in order: ``case_events`` table (``case_key``, ``seq``);
 - property settings, case-number counters, idempotency records, mail
   threading ids, tenant addresses and quarantined mail: ``meta`` table
@@ -37,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib import config
@@ -93,6 +98,16 @@ class ByActivity(GlobalSecondaryIndex["CaseModel"]):
     updated_key = UnicodeAttribute(range_key=True)
 
 
+class Dedupe(GlobalSecondaryIndex["CaseModel"]):
+    # A new case's duplicate candidates: the property's cases of its category, newest
+    # first, one Query (chalicelib/adapters/dynamodb.py duplicate_candidates).
+    class Meta:
+        index_name = "dedupe"
+        projection = IncludeProjection(["status", "dedupe"])
+    dedupe_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class CaseModel(Model):
     class Meta:
         table_name: str | None = None  # set by bind()
@@ -114,11 +129,14 @@ class CaseModel(Model):
     channel = UnicodeAttribute()
     tier = UnicodeAttribute()
     body = TextJSONAttribute()
+    dedupe_key = UnicodeAttribute(null=True)  # "<property>#<category>" while categorised and not merged
+    dedupe = TextJSONAttribute(null=True)  # what the dedupe index projects (duplicates.Candidate)
     version = VersionAttribute()
     by_tenant = ByTenant()
     open_queue = OpenQueue()
     dept_queue_index = DeptQueue()
     by_activity = ByActivity()
+    dedupe_index = Dedupe()
 
 
 # --- a case's audit trail ------------------------------------------------------

@@ -33,7 +33,7 @@ class CallbackReminders:
     def after_change(self, action: str, case: Case, timezone: str) -> None:
         if action == "resolve":
             self.schedule(case, timezone)
-        elif action in ("callback", "reopen") and case.status != "resolved":
+        elif action in ("callback", "confirm", "reopen") and case.status != "resolved":
             self.cancel(case)
 
     def schedule(self, case: Case, timezone: str) -> None:
@@ -58,5 +58,45 @@ class CallbackReminders:
         client = self._scheduler()
         try:
             client.delete_schedule(Name=schedule_name(case), GroupName=config.schedule_group())
+        except client.exceptions.ResourceNotFoundException:
+            pass
+
+
+def report_schedule_name(property_id: str, schedule_id: str) -> str:
+    return f"report-{property_id}-{schedule_id}"[:64]
+
+
+class ReportSchedules:
+    """A property's report schedules on EventBridge Scheduler: one recurring
+    ``cron(...)`` schedule each, in the property's zone (``ScheduleExpressionTimezone``),
+    delivered to the reminder queue (``app.callback_reminders`` hands ``report_due``
+    to the report mail service). The input carries the fire's scheduled time
+    (Scheduler's ``<aws.scheduler.scheduled-time>``), so a retried delivery names
+    the same period and the "sent" mark stops a second mail."""
+
+    def __init__(self, scheduler: Callable[[], Any]):
+        self._scheduler = scheduler
+
+    def put(self, property_id: str, schedule_id: str, expression: str, timezone: str, enabled: bool) -> None:
+        client = self._scheduler()
+        request = {
+            "Name": report_schedule_name(property_id, schedule_id), "GroupName": config.schedule_group(),
+            "ScheduleExpression": expression, "ScheduleExpressionTimezone": timezone,
+            "FlexibleTimeWindow": {"Mode": "OFF"}, "State": "ENABLED" if enabled else "DISABLED",
+            "Target": {"Arn": config.reminder_queue_arn(), "RoleArn": config.scheduler_role_arn(),
+                       "Input": json.dumps({"type": "report_due", "property_id": property_id,
+                                            "schedule_id": schedule_id,
+                                            "scheduled_time": "<aws.scheduler.scheduled-time>"})},
+        }
+        try:
+            client.create_schedule(**request)
+        except client.exceptions.ConflictException:
+            client.update_schedule(**request)
+
+    def delete(self, property_id: str, schedule_id: str) -> None:
+        client = self._scheduler()
+        try:
+            client.delete_schedule(Name=report_schedule_name(property_id, schedule_id),
+                                   GroupName=config.schedule_group())
         except client.exceptions.ResourceNotFoundException:
             pass

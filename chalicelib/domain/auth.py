@@ -86,6 +86,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.read": frozenset(ROLES),  # tenants further limited to their own cases by the caller
     "case.message": frozenset({"tenant"}),
     "case.rate": frozenset({"tenant"}),
+    # The tenant answers the follow-up callback in the app, on their own resolved case (domain/cases.py confirm).
+    "case.confirm": frozenset({"tenant"}),
     "case.reopen": frozenset({"tenant"}) | _FRONT_AND_UP,
     "queue.read": STAFF_ROLES,
     "case.classify": _FRONT_AND_UP,
@@ -116,6 +118,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "property.read_public": frozenset(ROLES),
     # A tenant's own tenant record (allow-listed fields, chalicelib/domain/public.py).
     "tenant.read_own": frozenset({"tenant"}),
+    # The places a tenant's new case may name: their own units and the public areas (domain/places.py).
+    "places.read_own": frozenset({"tenant"}),
     "policy.write": frozenset({"admin"}),
     "reply.approve": APPROVER_ROLES,
     "reply.draft": STAFF_ROLES,
@@ -125,6 +129,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Mail to an address no property owns: only admins, who may know whose it is.
     "mail.unrouted": frozenset({"admin"}),
     "report.read": STAFF_ROLES,
+    # Who gets which report when (per-property report schedules, issue 17): management.
+    "report.schedule": frozenset({"manager", "director", "admin"}),
     # A handover is signed by both sides, each by its own people: customer
     # service and the security control room. The route takes either side.
     "handover.sign": _FRONT_AND_UP | {"security"},
@@ -178,6 +184,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # preferences. Staff have no feed: they are told through the queue's unread marker.
     "notify.read": frozenset({"tenant"}),
     "notify.settings": frozenset({"tenant"}),
+    # The case library (chalicelib/domain/library.py), kept per property: every staff
+    # member reads it (training, suggestions); the staff who handle cases write and
+    # propose entries and record which one helped; managers and up approve, never
+    # their own entry. Tenants never read it.
+    "library.read": STAFF_ROLES,
+    "library.write": STAFF_ROLES - {"security"},
+    "library.approve": APPROVER_ROLES,
+    # Duplicates and repeats (chalicelib/domain/dedupe.py): the front desk and up link a
+    # case to an owner, merge the same reporter's duplicate, dismiss a suggestion.
+    "case.link_duplicate": _FRONT_AND_UP,
+    "case.merge_duplicate": _FRONT_AND_UP,
+    "case.dismiss_duplicate": _FRONT_AND_UP,
 }
 
 

@@ -65,6 +65,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "respond": frozenset({"received", "routed", "in_progress", "responded"}),
     "resolve": frozenset({"received", "in_progress", "responded"}),
     "callback": frozenset({"resolved"}),
+    # The tenant answers the follow-up in the app (``confirm``): the callback, by them.
+    "confirm": frozenset({"resolved"}),
     "close": frozenset({"callback_done"}),
     "answer": frozenset({"received", "routed", "in_progress", "responded"}),  # responded: a written reply went out
     "explain": frozenset({"received", "routed", "in_progress", "responded"}),
@@ -96,6 +98,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "key_entry": frozenset(STATUSES),
     # Staff match a case's free-text unit to a place in the owner archive (chalicelib/domain/archive.py).
     "locate": frozenset(STATUSES),
+    # The case library (chalicelib/domain/library.py): the case was proposed as an entry, an entry helped.
+    "library_proposed": frozenset(STATUSES),
+    "used_entry": frozenset(STATUSES),
     "staff_read": frozenset(STATUSES),  # a staff member opened a case the tenant wrote on (``staff_read``)
 }
 
@@ -197,6 +202,20 @@ class Case:
     # the last came. Staff-only fields (chalicelib/domain/views.py).
     unread_for_staff: int = 0
     tenant_wrote_at: str | None = None
+    # The tenant says it affects their shop's business (the app's checkbox, the web form's):
+    # their word, not a classification; ``classify`` takes cause business_affected from it
+    # when the classifier names no cause (``default_cause``).
+    business_affected: bool = False
+    # Duplicates and repeats across channels (chalicelib/domain/duplicates.py and dedupe.py):
+    # the suggestions found on submit ({"case_id", "score", "kind", "same_reporter"}, staff
+    # only), the owner case a linked case follows and the cases following an owner (staff
+    # only), the case this one was merged into (its tenant sees it) and the cases merged
+    # into this one ({"case_id", "attachments", "messages"}, staff only).
+    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
+    follows: str | None = None
+    followers: list[str] = field(default_factory=list)
+    merged_into: str | None = None
+    merged: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -316,6 +335,7 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
         mail_thread=[params["mail_message_id"]] if params.get("mail_message_id") else [],
         repeat_of=params.get("repeat_of"),
         location=location, occurred_at=occurred_time(params.get("occurred_at"), now),
+        business_affected=params.get("business_affected") is True,
         clock_start=now, version=0, updated_at=now,
     )
     if actor.role != "tenant":
@@ -336,6 +356,8 @@ def new_case(*, property_id: str, case_id: str, actor: Actor, params: dict[str, 
         data["location"] = case.location
     if case.occurred_at:
         data["occurred_at"] = iso(case.occurred_at)
+    if case.business_affected:
+        data["business_affected"] = True
     event = Event(seq=1, at=now, actor=actor, action="submitted", changes={}, data=data)
     case.version = 1
     return Change(case, event)
@@ -526,7 +548,8 @@ def written_reply_outstanding(case: Case) -> bool:
 
 
 _TRACKED = ("status", "kind", "validity", "severity", "category", "cause", "department", "assignee", "tier",
-            "validity_confirmed", "deadlines", "rating", "callback", "escalations", "promise", "pause", "location")
+            "validity_confirmed", "deadlines", "rating", "callback", "escalations", "promise", "pause", "location",
+            "business_affected")
 
 
 def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlines.Policy,
@@ -552,7 +575,7 @@ def _apply(case: Case, action: str, actor: Actor, now: datetime, policy: deadlin
 # --- staff are told when the tenant writes ---------------------------------------
 
 # What a tenant writes on their case that staff should read.
-TENANT_WRITES = frozenset({"message", "rate", "reopen"})
+TENANT_WRITES = frozenset({"message", "rate", "reopen", "confirm"})
 
 
 def staff_attention(case: Case, actor: Actor, action: str, now: datetime) -> None:
@@ -590,6 +613,7 @@ def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
         for name in ("kind", "validity", "severity", "category", "cause", "department"):
             if name in params:
                 setattr(c, name, params[name])
+        c.cause = default_cause(c, params)
         if c.kind != "complaint":
             c.validity = None
         if (c.kind, c.validity) != (case.kind, case.validity):
@@ -604,6 +628,16 @@ def classify(case: Case, actor: Actor, params: dict[str, Any], now: datetime, po
     if params.get("validity") and params.get("kind", case.kind) != "complaint":
         raise ValidationFailed("only complaints are judged valid or invalid", details={"field": "validity"})
     return _apply(case, "classify", actor, now, policy, mutate)
+
+
+def default_cause(case: Case, params: dict[str, Any]) -> str | None:
+    """The cause a classification leaves on ``case``: the one it names, else the
+    case's own, else ``business_affected`` when the tenant said it affects their
+    business (the 1-hour reply window, deadlines.response_window). The desk
+    names another cause to overrule the tenant's word."""
+    if params.get("cause") or case.cause:
+        return params.get("cause") or case.cause
+    return "business_affected" if case.business_affected else None
 
 
 def assign(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
@@ -793,6 +827,41 @@ def record_callback(case: Case, actor: Actor, params: dict[str, Any], now: datet
         raise ValidationFailed("a callback that reached the tenant records whether they were satisfied",
                                details={"field": "satisfied"})
     return _apply(case, "callback", actor, now, policy, mutate)
+
+
+MAX_CONFIRM_COMMENT = 2000
+
+
+def confirm(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+    """The tenant answers the follow-up in the app (seed 000/003: every resolved
+    case is called back, the result and the tenant's rating recorded): the
+    callback, reached, by the tenant themselves (channel ``app``). It moves the
+    case to ``callback_done`` and meets the callback window exactly as
+    ``record_callback`` does; a "not satisfied" answer leaves the case to a
+    manager (``close``). An optional ``score`` rates the handling too (once:
+    409 ``already_rated``)."""
+    satisfied = params.get("satisfied")
+    if not isinstance(satisfied, bool):
+        raise ValidationFailed("satisfied is true or false", details={"field": "satisfied"})
+    comment = _clean_text(params.get("comment"), "comment", max_len=MAX_CONFIRM_COMMENT, required=False)
+    score = params.get("score")
+    if score is not None and (not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5):
+        raise ValidationFailed("score is 1 to 5", details={"field": "score"})
+    if score is not None and case.rating is not None:
+        raise Conflict("this case has already been rated", code="already_rated")
+
+    def mutate(c: Case) -> dict[str, Any]:
+        attempts = (c.callback or {}).get("attempts", 0) + 1
+        c.callback = {"reached": True, "satisfied": satisfied, "comment": comment, "attempts": attempts,
+                      "by": actor.id, "at": iso(now), "channel": "app", "by_tenant": True}
+        c.status = "callback_done"
+        c.callback_done_at = now
+        data: dict[str, Any] = {"reached": True, "satisfied": satisfied, "comment": comment, "channel": "app"}
+        if score is not None:
+            c.rating = {"score": score, "comment": comment, "at": iso(now)}
+            data["score"] = score
+        return data
+    return _apply(case, "confirm", actor, now, policy, mutate)
 
 
 def close(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
@@ -1094,14 +1163,25 @@ def key_entry(case: Case, actor: Actor, params: dict[str, Any], now: datetime, p
     return _apply(case, "key_entry", actor, now, policy, lambda c: data)
 
 
+def library_record(action: str) -> Callable[..., Change]:
+    """The case library's records on the case's trail (staff only): the case was
+    proposed for the library (``entry_id``), or a library entry helped with it."""
+    def record(case: Case, actor: Actor, params: dict[str, Any], now: datetime, policy: deadlines.Policy) -> Change:
+        data = {k: params[k] for k in ("entry_id", "title", "version") if params.get(k) is not None}
+        return _apply(case, action, actor, now, policy, lambda c: data)
+    return record
+
+
 ACTIONS: dict[str, Callable[..., Change]] = {
     "classify": classify, "assign": assign, "start": start, "respond": respond, "resolve": resolve,
-    "callback": record_callback, "close": close, "answer": answer, "explain": explain, "reopen": reopen,
+    "callback": record_callback, "confirm": confirm, "close": close, "answer": answer, "explain": explain,
+    "reopen": reopen,
     "escalate": escalate, "note": note, "message": message, "rate": rate, "written_reply": written_reply,
     "confirm_invalid": confirm_invalid, "reject_invalid": reject_invalid,
     "move_promise": move_promise, "await_tenant": await_tenant, "resume": resume,
     "close_unreachable": close_unreachable, "entry_permission": entry_permission, "key_entry": key_entry,
     "locate": locate,
+    "library_proposed": library_record("library_proposed"), "used_entry": library_record("used_entry"),
 }
 
 # What a tenant sees of each action lives in chalicelib/domain/views.py (an allow-list per field).

@@ -47,6 +47,11 @@ Definitions (the figures of one day):
     ``rate`` events in the day: ``count``, ``sum``, ``by_score`` and
     ``average = sum / count`` (``null`` without ratings).
 
+``duplicates``
+    Of the cases received: ``by_channel`` how many are duplicates (linked, merged,
+    or a duplicate suggestion standing: :func:`duplicate_figures`) and the rate;
+    ``repeats_by_category`` / ``repeats_by_unit`` how many repeat a closed case.
+
 The monthly rollup (:func:`rollup`) adds the daily counts and recomputes each
 rate and average from the summed counts, never by averaging daily rates.
 """
@@ -60,6 +65,7 @@ from typing import Any
 from chalicelib.domain import cases as case_rules
 from chalicelib.domain import deadlines, handover
 from chalicelib.domain.cases import Case, Event, iso
+from chalicelib.domain.duplicates import place_key
 from chalicelib.domain.handover import unique_latest
 
 WINDOWS = ("handoff", "response", "callback")
@@ -159,7 +165,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                 continue
             if event.action == "escalate":
                 _count(by_tier, handover.escalation_tier(event))
-            elif event.action == "callback":
+            elif event.action in ("callback", "confirm"):  # confirm: the tenant answered it in the app
                 attempts += 1
                 reached += 1 if event.data.get("reached") else 0
             elif event.action == "resolve":
@@ -183,6 +189,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
         "final": now >= end,
         "received": len(received),
         "received_after_hours": after_hours,
+        **report_figures(start=start, end=end, now=now, policy=policy, cases=everything, events=events),
         "by_kind": by_kind,
         "by_category": by_category,
         "by_channel": by_channel,
@@ -195,6 +202,7 @@ def daily_stats(*, property_id: str, day: date, policy: deadlines.Policy, cases:
                       "rate": _rate(reached, resolved)},
         "ratings": {"count": rating_count, "sum": rating_sum, "by_score": by_score,
                     "average": _rate(rating_sum, rating_count, 2)},
+        "duplicates": duplicate_figures(received),
     }
 
 
@@ -239,6 +247,7 @@ def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping
         "days": [d["day"] for d in ordered],
         "received": received,
         "received_after_hours": after_hours,
+        **rollup_report_figures(ordered),
         **{name: dict(sorted(counts.items())) if name == "by_department" else counts for name, counts in by.items()},
         "on_time": {w: _on_time_block(**parts) for w, parts in on_time.items()},
         "reopened": reopened,
@@ -246,4 +255,219 @@ def rollup(*, property_id: str, year: int, month: int, dailies: Sequence[Mapping
         "escalations": {"total": sum(by_tier.values()), "by_tier": dict(sorted(by_tier.items()))},
         "callbacks": {**callbacks, "rate": _rate(callbacks["reached"], callbacks["resolved"])},
         "ratings": {**ratings, "by_score": by_score, "average": _rate(ratings["sum"], ratings["count"], 2)},
+        "duplicates": rollup_duplicate_figures([d.get("duplicates") or {} for d in ordered]),
     }
+
+
+# --- the report figures (issue 17): satisfaction, reopen rate, on time per department
+# and window, top categories with their shares, after-hours volume --------------------
+#
+# ``satisfaction``: answers the tenants gave, from callbacks that reached them
+# (``satisfied`` true/false) and ratings (a score of ``SATISFIED_SCORE`` or more
+# is satisfied): ``rate = satisfied / answers`` over both, and per source.
+# ``reopen_rate``: reopen events / resolve events in the period (a flow ratio,
+# like the callback rate). ``on_time_by_window``: the ``on_time`` blocks of
+# ``REPORT_WINDOWS`` (feedback, the 1 working day, among them);
+# ``on_time_by_department``: the same per the case's department, and
+# ``response_by_cause``: the response window per the case's cause.
+# ``top_categories``: the received cases' categories, most first, with their share
+# of the received (seed 002's table). ``after_hours``: cases received outside the
+# property's working time (its hours, weekends, holidays and make-up days,
+# ``deadlines.is_working_time``), their share and categories.
+
+REPORT_WINDOWS = ("handoff", "feedback", "response", "callback")
+SATISFIED_SCORE = 4
+_PARTS = ("met_on_time", "met_late", "missed", "pending")
+
+
+def _tally(block: dict[str, int], deadline: case_rules.Deadline, now: datetime) -> None:
+    if deadline.met_at is not None:
+        block["met_on_time" if deadline.met_at <= deadline.due else "met_late"] += 1
+    elif now > deadline.due:
+        block["missed"] += 1
+    else:
+        block["pending"] += 1
+
+
+def _blocks(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, Any]]:
+    return {name: _on_time_block(**{p: int(c.get(p, 0)) for p in _PARTS}) for name, c in sorted(counts.items())}
+
+
+def _shares(counts: Mapping[str, int], total: int) -> list[dict[str, Any]]:
+    """Categories with at least one case, most first (ties by name), with their share."""
+    ranked = sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+    return [{"category": k, "count": v, "share": _rate(v, total)} for k, v in ranked]
+
+
+def _satisfaction(callback_answers: int, callback_satisfied: int, ratings: int,
+                  ratings_satisfied: int) -> dict[str, Any]:
+    answers, satisfied = callback_answers + ratings, callback_satisfied + ratings_satisfied
+    return {"answers": answers, "satisfied": satisfied, "rate": _rate(satisfied, answers),
+            "callbacks": {"answers": callback_answers, "satisfied": callback_satisfied,
+                          "rate": _rate(callback_satisfied, callback_answers)},
+            "ratings": {"answers": ratings, "satisfied": ratings_satisfied, "rate": _rate(ratings_satisfied, ratings)}}
+
+
+def report_figures(*, start: datetime, end: datetime, now: datetime, policy: deadlines.Policy,
+                   cases: Iterable[Case], events: Mapping[str, Sequence[Event]]) -> dict[str, Any]:
+    """The report's figures of ``[start, end)`` (see the comment above); part of
+    :func:`daily_stats`, summed by :func:`rollup_report_figures`."""
+    everything = unique_latest(cases)
+    received = [c for c in everything if start <= c.created_at < end]
+    by_window: dict[str, dict[str, int]] = {w: _zeroed(_PARTS) for w in REPORT_WINDOWS}
+    by_department: dict[str, dict[str, dict[str, int]]] = {}
+    by_cause: dict[str, dict[str, int]] = {}
+    for case in everything:
+        for window in REPORT_WINDOWS:
+            for d in _windows(case, window):
+                if not start <= d.due < end:
+                    continue
+                _tally(by_window[window], d, now)
+                dept = by_department.setdefault(case.department or UNASSIGNED,
+                                                {w: _zeroed(_PARTS) for w in REPORT_WINDOWS})
+                _tally(dept[window], d, now)
+                if window == "response":
+                    _tally(by_cause.setdefault(case.cause or UNCLASSIFIED, _zeroed(_PARTS)), d, now)
+    cb_answers = cb_satisfied = rated = rated_satisfied = reopened = resolved = 0
+    for trail in events.values():
+        for event in trail:
+            if not start <= event.at < end:
+                continue
+            if event.action == "callback" and event.data.get("reached") and \
+                    isinstance(event.data.get("satisfied"), bool):
+                cb_answers += 1
+                cb_satisfied += 1 if event.data["satisfied"] else 0
+            elif event.action == "rate" and isinstance(event.data.get("score"), int):
+                rated += 1
+                rated_satisfied += 1 if event.data["score"] >= SATISFIED_SCORE else 0
+            elif event.action == "reopen":
+                reopened += 1
+            elif event.action == "resolve":
+                resolved += 1
+    categories: dict[str, int] = {}
+    after_hours: dict[str, int] = {}
+    for case in received:
+        _count(categories, case.category or UNCLASSIFIED)
+        if not deadlines.is_working_time(case.created_at, policy):
+            _count(after_hours, case.category or UNCLASSIFIED)
+    out_of_hours = sum(after_hours.values())
+    return {
+        "satisfaction": _satisfaction(cb_answers, cb_satisfied, rated, rated_satisfied),
+        "reopen_rate": {"reopened": reopened, "resolved": resolved, "rate": _rate(reopened, resolved)},
+        "on_time_by_window": _blocks(by_window),
+        "on_time_by_department": {dept: _blocks(windows) for dept, windows in sorted(by_department.items())},
+        "response_by_cause": _blocks(by_cause),
+        "top_categories": _shares(categories, len(received)),
+        "after_hours": {"received": out_of_hours, "share": _rate(out_of_hours, len(received)),
+                        "by_category": dict(sorted(after_hours.items()))},
+    }
+
+
+def _sum_blocks(total: dict[str, dict[str, int]], blocks: Mapping[str, Mapping[str, Any]]) -> None:
+    for name, block in (blocks or {}).items():
+        into = total.setdefault(name, _zeroed(_PARTS))
+        for part in _PARTS:
+            into[part] += int(block.get(part, 0))
+
+
+def rollup_report_figures(dailies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The report figures over several days (any order): counts summed, every rate and
+    share recomputed from the sums. Days stored before these figures count none."""
+    sat = {"cb_answers": 0, "cb_satisfied": 0, "rated": 0, "rated_satisfied": 0}
+    reopen = {"reopened": 0, "resolved": 0}
+    by_window: dict[str, dict[str, int]] = {w: _zeroed(_PARTS) for w in REPORT_WINDOWS}
+    by_department: dict[str, dict[str, dict[str, int]]] = {}
+    by_cause: dict[str, dict[str, int]] = {}
+    categories: dict[str, int] = {}
+    after_hours: dict[str, int] = {}
+    received = 0
+    for daily in dailies:
+        received += int(daily.get("received", 0))
+        s = daily.get("satisfaction") or {}
+        sat["cb_answers"] += int((s.get("callbacks") or {}).get("answers", 0))
+        sat["cb_satisfied"] += int((s.get("callbacks") or {}).get("satisfied", 0))
+        sat["rated"] += int((s.get("ratings") or {}).get("answers", 0))
+        sat["rated_satisfied"] += int((s.get("ratings") or {}).get("satisfied", 0))
+        for part in reopen:
+            reopen[part] += int((daily.get("reopen_rate") or {}).get(part, 0))
+        _sum_blocks(by_window, daily.get("on_time_by_window") or {})
+        for dept, windows in (daily.get("on_time_by_department") or {}).items():
+            _sum_blocks(by_department.setdefault(dept, {w: _zeroed(_PARTS) for w in REPORT_WINDOWS}), windows)
+        _sum_blocks(by_cause, daily.get("response_by_cause") or {})
+        _add(categories, daily.get("by_category") or {})  # every stored day has these
+        _add(after_hours, (daily.get("after_hours") or {}).get("by_category") or {})
+    out_of_hours = sum(after_hours.values())
+    return {
+        "satisfaction": _satisfaction(sat["cb_answers"], sat["cb_satisfied"], sat["rated"], sat["rated_satisfied"]),
+        "reopen_rate": {**reopen, "rate": _rate(reopen["reopened"], reopen["resolved"])},
+        "on_time_by_window": _blocks(by_window),
+        "on_time_by_department": {dept: _blocks(windows) for dept, windows in sorted(by_department.items())},
+        "response_by_cause": _blocks(by_cause),
+        "top_categories": _shares(categories, received),
+        "after_hours": {"received": out_of_hours, "share": _rate(out_of_hours, received),
+                        "by_category": dict(sorted(after_hours.items()))},
+    }
+
+
+# --- duplicates and repeats (chalicelib/domain/duplicates.py) ----------------------------
+
+def _is_duplicate(case: Case) -> bool:
+    """Staff linked or merged it, or a duplicate suggestion still stands on it."""
+    return bool(case.follows or case.merged_into
+                or any(s.get("kind") == "duplicate" for s in case.possible_duplicates))
+
+
+def _rated(counts: Mapping[str, Mapping[str, int]], part: str) -> dict[str, dict[str, Any]]:
+    return {key: {"received": c["received"], part: c[part], "rate": _rate(c[part], c["received"])}
+            for key, c in sorted(counts.items())}
+
+
+def duplicate_figures(received: Iterable[Case]) -> dict[str, Any]:
+    """Of the cases received in a period: the duplicate rate by channel (the seed's
+    41.2% "handled twice" to shrink) and the repeat rate (``repeat_of``: the problem
+    came back after a closed case) by category and by unit/area (units with a repeat)."""
+    by_channel: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    by_unit: dict[str, dict[str, int]] = {}
+    for case in received:
+        channel = by_channel.setdefault(case.channel, {"received": 0, "duplicates": 0})
+        channel["received"] += 1
+        channel["duplicates"] += int(_is_duplicate(case))
+        category = by_category.setdefault(case.category or UNCLASSIFIED, {"received": 0, "repeats": 0})
+        category["received"] += 1
+        category["repeats"] += int(bool(case.repeat_of))
+        unit = by_unit.setdefault(place_key(case.unit, case.location), {"received": 0, "repeats": 0})
+        unit["received"] += 1
+        unit["repeats"] += int(bool(case.repeat_of))
+    return _duplicate_block(by_channel, by_category, by_unit)
+
+
+def _duplicate_block(by_channel: Mapping[str, Mapping[str, int]], by_category: Mapping[str, Mapping[str, int]],
+                     by_unit: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
+    received = sum(c["received"] for c in by_channel.values())
+    dups = sum(c["duplicates"] for c in by_channel.values())
+    repeats = sum(c["repeats"] for c in by_category.values())
+    return {"received": received, "duplicates": dups, "duplicate_rate": _rate(dups, received),
+            "repeats": repeats, "repeat_rate": _rate(repeats, received),
+            "by_channel": _rated(by_channel, "duplicates"), "repeats_by_category": _rated(by_category, "repeats"),
+            "repeats_by_unit": _rated({k: v for k, v in by_unit.items() if v["repeats"]}, "repeats")}
+
+
+def rollup_duplicate_figures(blocks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The sums of daily ``duplicate_figures``, rates recomputed from the sums. (A unit's
+    figures count only days it had a repeat: the daily block keeps only those.)"""
+    sums: dict[str, dict[str, dict[str, int]]] = {"by_channel": {}, "repeats_by_category": {},
+                                                   "repeats_by_unit": {}}
+    for block in blocks:
+        for name, total in sums.items():
+            for key, figures in (block.get(name) or {}).items():
+                into = total.setdefault(key, {})
+                for part, value in figures.items():
+                    if part != "rate":
+                        into[part] = into.get(part, 0) + int(value)
+    for name, part in (("by_channel", "duplicates"), ("repeats_by_category", "repeats"),
+                       ("repeats_by_unit", "repeats")):
+        for figures in sums[name].values():
+            figures.setdefault("received", 0)
+            figures.setdefault(part, 0)
+    return _duplicate_block(sums["by_channel"], sums["repeats_by_category"], sums["repeats_by_unit"])

@@ -33,7 +33,16 @@ TENANT_CASE_FIELDS: frozenset[str] = frozenset({
     "entry_permission",
     # Where and when it happened: the place's label only (TENANT_LOCATION_FIELDS), the time they gave.
     "location", "occurred_at",
+    # Their own word that it affects their shop's business (not the desk's cause).
+    "business_affected",
+    # Their own answer to the follow-up, when they gave it in the app (TENANT_CALLBACK_FIELDS).
+    "callback",
+    # The case staff merged theirs into (the same problem they reported twice): "merged into TD-…".
+    "merged_into",
 })
+# Of the callback: only what the tenant answered themselves in the app (``confirm``);
+# staff's call records (who called, their comment, attempts) stay internal.
+TENANT_CALLBACK_FIELDS: frozenset[str] = frozenset({"satisfied", "comment", "at", "channel"})
 # Of a case's archive location (chalicelib/domain/archive.py): the tenant reads
 # its label, never the archive's ids.
 TENANT_LOCATION_FIELDS: frozenset[str] = frozenset({"label"})
@@ -46,7 +55,8 @@ TENANT_REPORTER_FIELDS: frozenset[str] = frozenset({"tenant_id", "name", "phone"
 # policy changed...) is not shown at all.
 TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     # the complaint as received (a location: shown as the case's own field, label only)
-    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of", "occurred_at"}),
+    "submitted": frozenset({"channel", "content", "unit", "attachments", "repeat_of", "occurred_at",
+                            "business_affected"}),
     "assign": frozenset(),  # that it was handed on; the hand-off note is internal
     "respond": frozenset({"message", "via", "promised_by"}),
     "move_promise": frozenset({"promised_by", "previous", "reason"}),  # the reason is written for the tenant
@@ -62,10 +72,14 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     "reopen": frozenset(),  # staff's reason is internal; the tenant's own is below
     "message": frozenset({"text", "attachments"}),  # only tenants write messages
     "rate": frozenset({"score", "comment"}),  # only tenants rate
+    "confirm": frozenset({"satisfied", "comment", "score", "channel"}),  # only tenants confirm the callback
     "entry_permission": frozenset({"granted", "slots", "note", "on_behalf"}),  # their word on entering the unit
     # The unit entered with a key of the register (lent) and the key back (returned):
     # who and when (the event's time), never the cabinet slot or who issued it.
     "key_entry": frozenset({"stage", "key_id", "borrower"}),
+    # Their case was merged into another of theirs (chalicelib/domain/dedupe.py); links,
+    # suggestions and what was merged in are staff-only.
+    "merge": frozenset({"merged_into"}),
 }
 # The actions on a tenant's timeline: the filter of the Query that pages it.
 TENANT_TIMELINE_ACTIONS: frozenset[str] = frozenset(TENANT_EVENT_DATA)
@@ -133,6 +147,11 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
         "occurred_at": iso(case.occurred_at) if case.occurred_at else None,
         # Staff only: the tenant wrote and no staff member has read it yet (queue and case).
         "unread_for_staff": case.unread_for_staff, "tenant_wrote_at": case.tenant_wrote_at,
+        "business_affected": case.business_affected,
+        # Duplicates (chalicelib/domain/duplicates.py): suggestions, links and merges are
+        # staff-only; the tenant sees only ``merged_into``.
+        "possible_duplicates": list(case.possible_duplicates), "follows": case.follows,
+        "followers": list(case.followers), "merged_into": case.merged_into, "merged": list(case.merged),
     }
     if actions is not None:
         view["actions"] = list(actions)
@@ -142,6 +161,10 @@ def case_view(case: Case, *, now: datetime, staff: bool, actions: list[str] | No
     view["reporter"] = {k: v for k, v in (case.reporter or {}).items() if k in TENANT_REPORTER_FIELDS}
     if case.location:
         view["location"] = {k: v for k, v in case.location.items() if k in TENANT_LOCATION_FIELDS}
+    own = case.callback if case.callback and case.callback.get("by_tenant") else None
+    view["callback"] = {k: v for k, v in own.items() if k in TENANT_CALLBACK_FIELDS} if own else None
+    if any(s.get("case_id") == case.repeat_of and not s.get("same_reporter") for s in case.possible_duplicates):
+        view["repeat_of"] = None  # a repeat found of another reporter's case (duplicates.py): not theirs to see
     return view
 
 
@@ -150,17 +173,31 @@ def tenant_sees(event: Event) -> bool:
     return event.action in TENANT_EVENT_DATA
 
 
-def _tenant_data(event: Event) -> dict[str, Any]:
+def _tenant_allowed(event: Event) -> frozenset[str]:
     allowed = TENANT_EVENT_DATA.get(event.action, frozenset())
     if event.actor.role == "tenant":
         allowed = allowed | TENANT_OWN_EVENT_DATA.get(event.action, frozenset())
+    return allowed
+
+
+def _tenant_data(event: Event) -> dict[str, Any]:
+    allowed = _tenant_allowed(event)
     return {k: v for k, v in (event.data or {}).items() if k in allowed}
+
+
+def tenant_visibility(event: Event) -> list[str] | None:
+    """For staff: which of the event's data fields its tenant reads (sorted), or
+    None when the event is not on the tenant's timeline at all. The console marks
+    the tenant-visible parts of a timeline sentence with it."""
+    if not tenant_sees(event):
+        return None
+    return sorted(k for k in (event.data or {}) if k in _tenant_allowed(event))
 
 
 def event_view(event: Event, *, staff: bool) -> dict[str, Any]:
     if staff:
         return {"seq": event.seq, "at": iso(event.at), "action": event.action,
                 "actor": {"id": event.actor.id, "role": event.actor.role, "name": event.actor.name},
-                "data": event.data, "changes": event.changes}
+                "data": event.data, "changes": event.changes, "tenant_sees": tenant_visibility(event)}
     return {"seq": event.seq, "at": iso(event.at), "action": event.action,
             "actor": {"role": event.actor.role, "name": event.actor.name}, "data": _tenant_data(event)}

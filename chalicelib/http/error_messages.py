@@ -66,6 +66,21 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "handover_not_found": ("找不到该交班记录。", "找不到該交班記錄。", "No such handover."),
     "tenant_not_found": ("您尚未登记为该物业的住户。", "您尚未登記為該物業的住戶。",
                          "You are not registered as a tenant of this property."),
+    # duplicates (chalicelib/domain/dedupe.py)
+    "target_not_found": ("找不到目标案件。", "找不到目標案件。", "No such target case."),
+    "same_case": ("不能与同一案件关联或合并。", "不能與同一案件關聯或合併。",
+                  "A case is linked or merged with another case of its property."),
+    "already_merged": ("该案件已合并到其他案件。", "該案件已合併到其他案件。", "That case was already merged."),
+    "already_linked": ("该案件已关联，一个案件只能跟随一个主案件。", "該案件已關聯，一個案件只能跟隨一個主案件。",
+                       "A case follows one owner, and an owner follows nobody."),
+    "not_open": ("只有处理中的案件可以关联或合并。", "只有處理中的案件可以關聯或合併。",
+                 "Only open cases are linked or merged."),
+    "has_followers": ("有其他案件跟随此案件，不能合并。", "有其他案件跟隨此案件，不能合併。",
+                      "Other cases follow this one; it is not merged away."),
+    "not_same_reporter": ("只有同一报告人的案件可以合并，其他人的请关联。", "只有同一報告人的案件可以合併，其他人的請關聯。",
+                          "Only the same reporter's cases are merged; link another reporter's."),
+    "not_suggested": ("该案件不在此案件的疑似重复列表中。", "該案件不在此案件的疑似重複列表中。",
+                      "That case is not suggested as a duplicate of this one."),
     # cases
     "unknown_case": ("所引用的案件不是您的案件。", "所引用的案件不是您的案件。", "That case is not one of yours."),
     "unknown_tenant": ("该住户未在本物业登记。", "該住戶未在本物業登記。", "That tenant is not registered here."),
@@ -177,6 +192,12 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
                    "Only its author may correct this entry."),
     "diary_version_conflict": ("日记已被他人修改，请刷新后重试。", "日記已被他人修改，請重新整理後再試。",
                                "Someone else changed the entry; reload and try again."),
+    # report schedules (chalicelib/domain/report_schedules.py)
+    "invalid_report_schedule": ("报表计划有误，请检查标出的字段。", "報表計劃有誤，請檢查標出的欄位。",
+                                "A report schedule is not valid; check the field named."),
+    "report_schedules_version_conflict": ("报表计划已被他人修改，请刷新后重试。", "報表計劃已被他人修改，請重新整理後再試。",
+                                          "Someone else changed the report schedules; reload and try again."),
+    "report_schedule_not_found": ("找不到该报表计划。", "找不到該報表計劃。", "No such report schedule."),
     # the owner archive (chalicelib/domain/archive.py)
     # the public web form
     "submission_expired": ("提交已过期，请重新填写表单。", "提交已過期，請重新填寫表單。",
@@ -209,6 +230,19 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "invalid_push_keys": ("推送订阅的密钥不正确。", "推送訂閱的密鑰不正確。", "The push subscription's keys are not valid."),
     "push_unavailable": ("本环境没有配置手机推送。", "本環境沒有設定手機推送。", "Mobile push is not configured here."),
     "webpush_unavailable": ("本环境没有配置浏览器推送。", "本環境沒有設定瀏覽器推送。", "Web Push is not configured here."),
+    # the case library (chalicelib/domain/library.py)
+    "unknown_entry": ("案例库中没有该条目。", "案例庫中沒有該條目。", "No such entry in this property's library."),
+    "entry_exists": ("该条目编号已存在。", "該條目編號已存在。", "An entry with this id exists."),
+    "case_not_closed": ("只有回访完成或已结案的案件才能推荐到案例库。", "只有回訪完成或已結案的案件才能推薦到案例庫。",
+                        "Only a case whose callback is done, or that is closed, is proposed for the library."),
+    "not_draft": ("只有草稿可以提交审批。", "只有草稿可以提交審批。", "Only a draft is submitted for approval."),
+    "not_pending": ("该条目不在待审批状态。", "該條目不在待審批狀態。", "The entry is not waiting for approval."),
+    "own_entry": ("作者不能审批自己的条目。", "作者不能審批自己的條目。", "The author of an entry does not approve it."),
+    "tenant_data_left": ("内容中仍有该案件住户的姓名、电话或房号，请先删除。", "內容中仍有該案件住戶的姓名、電話或房號，請先刪除。",
+                         "The text still contains the case's tenant data (name, phone or unit): remove it first."),
+    "entry_not_approved": ("只有已审批的条目才能记录使用。", "只有已審批的條目才能記錄使用。",
+                           "Only an approved entry is recorded as used."),
+    "entry_retired": ("该条目已停用。", "該條目已停用。", "The entry is retired."),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {code: dict(zip(LANGS, texts, strict=True))

@@ -126,6 +126,20 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None, str | None, int]] = {
         "Monthly rollup of the daily statistics (YYYY-MM)", "report.read", None, 200),
 }
 
+# Report schedules per property (chalicelib/http/routes_report_mail.py).
+ROUTES.update({
+    ("GET", "/v1/properties/{property_id}/report-schedules"): (
+        "The property's report schedules (who gets which report when, in which language)", "report.schedule",
+        None, 200),
+    ("PUT", "/v1/properties/{property_id}/report-schedules"): (
+        "Replace the report schedules (version read; 409 report_schedules_version_conflict, 422 "
+        "invalid_report_schedule); each becomes a recurring schedule in the property's zone",
+        "report.schedule", "PutReportSchedules", 200),
+    ("POST", "/v1/properties/{property_id}/report-schedules/{schedule_id}/send"): (
+        "Mail the schedule's report now, for the period a fire now would name (201; 200 already_sent)",
+        "report.schedule", "SendReport", 201),
+})
+
 # Onboarding and sign-in (chalicelib/http/routes_signin.py).
 ROUTES.update({
     ("POST", "/v1/properties/{property_id}/tenants/{tenant_id}/invite"): (
@@ -166,6 +180,35 @@ ROUTES.update({
         "preferred time slots", "case.entry_permission", "EntryPermission", 200),
 })
 
+# The case library (chalicelib/http/routes_library.py; chalicelib/domain/library.py), per property.
+LIBRARY = "/v1/properties/{property_id}/library"
+LIBRARY_ENTRY = LIBRARY + "/{library_id}"
+ROUTES.update({
+    ("GET", LIBRARY): ("The library: approved entries by category, newest and most used first (the training "
+                       "view); `status` (draft, pending, approved, retired, all) for entries by the state of "
+                       "their newest version; `category` to filter", "library.read", None, 200),
+    ("POST", LIBRARY): ("A draft entry, or (`case_id`) a closed case proposed for the library: prefilled from "
+                        "the case with tenant data masked (409 case_not_closed)", "library.write",
+                        "AddLibraryEntry", 201),
+    ("GET", LIBRARY_ENTRY): ("An entry (the approved version, and the newer draft if any) with every version; "
+                             "404 unknown_entry", "library.read", None, 200),
+    ("PUT", LIBRARY_ENTRY): ("Edit: a new version, a draft again (staff keep reading the approved one)",
+                             "library.write", "EditLibraryEntry", 200),
+    ("POST", LIBRARY_ENTRY + "/submit"): ("Ask for approval (409 not_draft)", "library.write", "LibraryStep", 200),
+    ("POST", LIBRARY_ENTRY + "/approve"): (
+        "Manager: approve the pending version; never the author's own (403 own_entry); 422 tenant_data_left "
+        "while the text carries the source case's reporter, contact or unit", "library.approve", "LibraryStep", 200),
+    ("POST", LIBRARY_ENTRY + "/return"): ("Manager: back to draft (409 not_pending)", "library.approve",
+                                          "LibraryStep", 200),
+    ("POST", LIBRARY_ENTRY + "/retire"): ("Manager: take the entry out of the library", "library.approve",
+                                          "LibraryStep", 200),
+    ("GET", CASE + "/library-suggestions"): ("Approved entries of the case's category like the case, best first",
+                                             "library.read", None, 200),
+    ("POST", CASE + "/library-used"): ("This entry helped with the case: `used_entry` on the case, one more use "
+                                       "of the entry (once per case; 409 entry_not_approved)", "library.write",
+                                       "UseLibraryEntry", 200),
+})
+
 # The owner archive (chalicelib/http/routes_archive.py; chalicelib/domain/archive.py).
 ARCHIVE = "/v1/properties/{property_id}/archive"
 ROUTES.update({
@@ -194,6 +237,12 @@ ROUTES.update({
                                    "open cases", "archive.read", None, 200),
     ("GET", ARCHIVE + "/access-log"): ("Who read which full record, when, from which route; newest first",
                                        "archive.access_log", None, 200),
+    ("POST", CASE + "/duplicate/link"): ("The case follows an owner case (the same problem, another reporter)",
+                                         "case.link_duplicate", "DuplicateTarget", 200),
+    ("POST", CASE + "/duplicate/merge"): ("The same reporter's duplicate closes as merged into the target",
+                                          "case.merge_duplicate", "DuplicateTarget", 200),
+    ("POST", CASE + "/duplicate/dismiss"): ("A suggested duplicate is not one: the suggestion is dropped",
+                                            "case.dismiss_duplicate", "DuplicateTarget", 200),
     ("POST", CASE + "/locate"): ("Match the case's free-text unit to a place in the archive (audited)",
                                  "case.locate", "LocateCase", 200),
 })
@@ -268,6 +317,18 @@ ROUTES.update({
         "property.qr", None, 200),
 })
 
+# The tenant app's own steps (chalicelib/http/routes_tenant.py): answering the callback, the places to choose.
+ROUTES.update({
+    ("POST", CASE + "/confirm"): (
+        "The tenant answers the follow-up callback on their resolved case (satisfied true/false, comment, optional "
+        "score): the callback reached by the tenant in the app; callback_done. Not satisfied: a manager closes",
+        "case.confirm", "Confirm", 200),
+    ("GET", "/v1/me/places"): (
+        "The places the tenant's new case may name (location): their own units from the owner archive and the "
+        "property's public areas, labels and ids only; business: a shop tenant's (show 'affects my business')",
+        "places.read_own", None, 200),
+})
+
 # --- operation ids: what a generated client calls each operation ------------------
 # A route without one here gets a camelCase id made from its method and path; name it.
 OPERATION_IDS: dict[tuple[str, str], str] = {
@@ -326,6 +387,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/app"): "getTenantApp",
     ("GET", "/app/config.json"): "getTenantAppConfig",
     ("GET", "/app/{name}"): "getTenantAppAsset",
+    ("POST", CASE + "/confirm"): "confirmCallback",
+    ("GET", "/v1/me/places"): "listMyPlaces",
 }
 
 # The response body of each route's success, by component name (see COMPONENTS); unnamed: a plain object.
@@ -347,6 +410,12 @@ RESPONSE_SCHEMAS: dict[tuple[str, str], str] = {
     ("POST", "/v1/properties/{property_id}/handovers/{shift_end}/sign"): "Handover",
     ("GET", "/v1/properties/{property_id}/quarantine"): "QuarantinePage",
     ("GET", "/v1/quarantine/unrouted"): "QuarantinePage",
+    # The case library (routes_library.py): entries, not cases, also under a case's path.
+    ("GET", LIBRARY): "LibraryList", ("POST", LIBRARY): "LibraryEntry", ("GET", LIBRARY_ENTRY): "LibraryEntry",
+    ("PUT", LIBRARY_ENTRY): "LibraryEntry", ("POST", LIBRARY_ENTRY + "/submit"): "LibraryEntry",
+    ("POST", LIBRARY_ENTRY + "/approve"): "LibraryEntry", ("POST", LIBRARY_ENTRY + "/return"): "LibraryEntry",
+    ("POST", LIBRARY_ENTRY + "/retire"): "LibraryEntry", ("GET", CASE + "/library-suggestions"): "LibraryList",
+    ("POST", CASE + "/library-used"): "LibraryEntry",
 }
 for _key in ROUTES:
     if _key[1].startswith(REPLY):
@@ -426,7 +495,11 @@ _CASE: dict[str, Any] = {
         "rating": _nullable({"type": "object", "properties": {"score": {"type": "integer", "minimum": 1,
                                                                          "maximum": 5},
                                                                "comment": _STR, "at": _TIME}}),
-        "callback": _nullable(_OBJ),
+        "callback": _nullable({**_OBJ, "description": "staff see the follow-up's record; a tenant sees only "
+                               "their own answer from the app (satisfied, comment, at, channel)"}),
+        "business_affected": {"type": "boolean", "description": "the tenant said it affects their shop's business "
+                              "(their word; the desk's classification defaults cause business_affected). "
+                              + _TENANT_SEES},
         "created_at": _TIME, "updated_at": _TIME, "closed_at": _NTIME,
         "deadlines": {"type": "object", "additionalProperties": _ref("Deadline"),
                       "description": "by window name: handoff, response, feedback, promise, callback, ..."},
@@ -442,6 +515,16 @@ _CASE: dict[str, Any] = {
         "unread_for_staff": {"type": "integer", "description": "messages, ratings and reopenings from the tenant no "
                              "staff member has read yet. " + _STAFF_ONLY},
         "tenant_wrote_at": {**_NTIME, "description": "when the tenant last wrote. " + _STAFF_ONLY},
+        "possible_duplicates": {"type": "array", "description": "suggested duplicates / repeats found on submit "
+                                "(case_id, score, kind, same_reporter). " + _STAFF_ONLY,
+                                "items": {"type": "object", "properties": {
+                                    "case_id": _STR, "score": {"type": "number"}, "kind": _STR,
+                                    "same_reporter": {"type": "boolean"}}}},
+        "follows": {**_NSTR, "description": "the owner case this linked case follows. " + _STAFF_ONLY},
+        "followers": {"type": "array", "items": _STR, "description": "linked cases following this one. " + _STAFF_ONLY},
+        "merged_into": {**_NSTR, "description": "the case this one was merged into (its tenant sees it)"},
+        "merged": {"type": "array", "description": "cases merged into this one, with their text and attachment "
+                   "references. " + _STAFF_ONLY, "items": _OBJ},
         "entry_permission": _nullable({"type": "object", "description": "the tenant's word on entering the unit "
                                        "with the spare key (the key register)",
                                        "properties": {"granted": {"type": "boolean"}, "note": _STR, "at": _TIME,
@@ -459,7 +542,7 @@ _CASE: dict[str, Any] = {
                             "description": "GET case only: pass to GET .../timeline?cursor= for older events"},
     },
 }
-for _name in ("severity", "department", "assignee", "tier", "validity_confirmed", "recorder", "verified", "callback",
+for _name in ("severity", "department", "assignee", "tier", "validity_confirmed", "recorder", "verified",
               "cause", "validity"):
     _CASE["properties"][_name] = {**_CASE["properties"][_name], "description": _STAFF_ONLY}
 # An enum's own schema cannot take a description beside "$ref" in every generator: wrap it.
@@ -476,7 +559,10 @@ _TIMELINE_ITEM = {"type": "object", "required": ["seq", "at", "action", "actor",
                                                           "role": _STR, "name": _STR}},
                                  "data": {"type": "object", "description": "what the event says; for tenants only "
                                                                             "the fields written for them"},
-                                 "changes": {"type": "object", "description": _STAFF_ONLY}}}
+                                 "changes": {"type": "object", "description": _STAFF_ONLY},
+                                 "tenant_sees": {"type": ["array", "null"], "items": _STR,
+                                                 "description": "staff only: the data fields the tenant reads "
+                                                                "of this event; null: not on their timeline"}}}
 
 
 def _page_of(item: dict[str, Any], description: str = "") -> dict[str, Any]:
@@ -540,7 +626,19 @@ _ATTACHMENT_URL = {"type": "object", "required": ["url", "expires_in"],
                    "properties": {"url": _STR, "expires_in": {"type": "integer"}, "name": _NSTR,
                                   "content_type": _NSTR}}
 
+_LIBRARY_ENTRY = {"type": "object", "required": ["entry_id", "property_id", "status", "title", "category", "lang",
+                                                "uses", "version"],
+                  "description": "a case library entry as staff read it: the approved text (the newest before "
+                                 "approval); `draft`: a newer version not yet approved; `score`: in suggestions",
+                  "properties": {"entry_id": _STR, "property_id": _STR, "title": _STR, "category": _STR, "lang": _STR,
+                                 "status": {"type": "string", "enum": ["draft", "pending", "approved", "retired"]},
+                                 "uses": {"type": "integer"}, "version": {"type": "integer"},
+                                 "score": {"type": "number"}, "counted": {"type": "boolean"}}}
+
 COMPONENTS: dict[str, dict[str, Any]] = {
+    "LibraryEntry": _LIBRARY_ENTRY,
+    "LibraryList": {"type": "object", "required": ["items"],
+                    "properties": {"items": {"type": "array", "items": _ref("LibraryEntry")}}},
     **{name: {"type": "string", "enum": list(values)} for name, values in _ENUMS.items()},
     "Case": _CASE, "CasePage": _page_of(_ref("Case"), "cases; each without actions or timeline"),
     "Deadline": _DEADLINE, "TimelineItem": _TIMELINE_ITEM,
@@ -579,6 +677,8 @@ _QUERY: dict[str, dict[str, dict[str, Any]]] = {
         "type": "boolean", "description": "only handovers the shift lead has not reviewed (a page may be short)"}},
     "/v1/properties/{property_id}/keys": {"state": _choice(("in_cabinet", "lent", "damaged", "lost", "retired"))},
     ARCHIVE + "/residents/{resident_id}": {"view": _choice(("full", "service"))},
+    LIBRARY: {"status": _choice(("visible", "draft", "pending", "approved", "retired", "all")),
+              "category": _choice(cases.CATEGORIES)},
     ARCHIVE + "/lookup": {"phone": {"type": "string", "minLength": 3, "maxLength": 30,
                                     "description": "required; any format: 138 1234 5678, +86-138-1234-5678; "
                                                    "422 invalid_phone"}},
@@ -768,7 +868,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
                        for n in ("property_id", "case_id", "reply_id", "tenant_id", "shift_end", "day", "month",
                                  "upload_id", "name", "n", "key_id", "entry_id", "building_id", "unit_id", "area_id",
-                                 "resident_id", "device_id", "subscription_id", "submission_id")
+                                 "resident_id", "device_id", "subscription_id", "submission_id", "schedule_id",
+                                 "library_id")
                        if "{" + n + "}" in path]
         + [{"name": n, "in": "query", "required": (path, n) in _REQUIRED_QUERY, "schema": query_schema}
            for n, query_schema in (_QUERY.get(path, {}) if method == "GET" else {}).items()],

@@ -29,7 +29,12 @@ ASSETS: dict[str, str] = {
     "charts.js": "text/javascript; charset=utf-8",
     "keys.js": "text/javascript; charset=utf-8",
     "archive.js": "text/javascript; charset=utf-8",
+    "dedupe.js": "text/javascript; charset=utf-8",
     "qr.js": "text/javascript; charset=utf-8",
+    "reports.js": "text/javascript; charset=utf-8",
+    "timeline.js": "text/javascript; charset=utf-8",
+    "library.js": "text/javascript; charset=utf-8",
+    "flags.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 

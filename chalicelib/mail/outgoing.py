@@ -32,6 +32,8 @@ class Outgoing:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     message_id: str | None = None  # ours; SES may replace it with its own, so record both
+    html: str | None = None  # an HTML alternative to ``text`` (scheduled reports)
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (file name, MIME type, bytes)
 
 
 def new_message_id(sender: str) -> str:
@@ -62,6 +64,12 @@ def build(mail: Outgoing) -> bytes:
     if refs:
         msg["References"] = " ".join(refs[-20:])
     msg.set_content(mail.text, charset="utf-8")
+    if mail.html is not None:
+        msg.add_alternative(mail.html, subtype="html", charset="utf-8")
+    for filename, mime, data in mail.attachments:
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
+                           params={"charset": "utf-8"} if maintype == "text" else None)
     return msg.as_bytes()
 
 

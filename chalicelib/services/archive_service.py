@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain import archive, auth
+from chalicelib.domain import archive, auth, places
 from chalicelib.domain.cases import Case, iso
-from chalicelib.domain.errors import NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
 from chalicelib.services.case_service import actor_of
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -110,6 +110,23 @@ class ArchiveService:
         return archive.locations(self.store.structure(property_id, "building"),
                                  self.store.structure(property_id, "unit"),
                                  self.store.structure(property_id, "area"))
+
+    def tenant_places(self, principal: auth.Principal, property_id: str | None) -> dict[str, Any]:
+        """The places the tenant's new case may name (``places.tenant_places``): their
+        own units (the tenant index: one Query, their units in one batch read) and
+        the public areas (one Query). ``property_id``: which, when the token names several."""
+        auth.authorize(principal, "places.read_own")
+        if property_id is None:
+            if len(principal.properties) != 1:
+                raise BadRequest("name the property: ?property_id=", code="invalid_query",
+                                 details={"field": "property_id", "allowed": sorted(principal.properties)})
+            property_id = next(iter(principal.properties))
+        auth.authorize(principal, "places.read_own", property_id)
+        own = self.store.residents_of_tenant(property_id, principal.subject)
+        units = self.store.get_units(property_id, [r["unit_id"] for r in own])
+        found = places.tenant_places(own, units, self.store.structure(property_id, "area"),
+                                     today=self._today(property_id))
+        return {"property_id": property_id, **found}
 
     def resolve(self, property_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """A case's location as the archive knows it: one read

@@ -20,6 +20,7 @@ from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, Ver
 from chalicelib.domain.escalation import wake_time
 from chalicelib.domain.properties import Property
 from chalicelib.observability import logger, record_metric
+from chalicelib.services import dedupe_service
 from chalicelib.services.ports import (
     CaseNumberTaken,
     CounterRace,
@@ -366,6 +367,7 @@ class CaseService:
         prop = self.property(property_id)
         digest = fingerprint(property_id, params)
         read_first = True
+        candidates = None
         for _ in range(MAX_SUBMIT_ATTEMPTS):
             now = self.clock()
             day = now.astimezone(prop.policy.tz).strftime("%Y%m%d")
@@ -381,6 +383,8 @@ class CaseService:
                 number, counter = self.store.next_case_number(property_id, day), None
             change = cases.new_case(property_id=property_id, case_id=f"TD-{day}-{number:04d}", actor=actor,
                                     params=params, now=now, policy=prop.policy)
+            # Possible duplicates and repeats: one Query, written with the case (dedupe_service).
+            candidates = dedupe_service.suggest(self.store, change.case, now, candidates)
             idem = IdempotencyRecord(actor.id, idempotency_key, change.case.key, digest) if idempotency_key else None
             quota = quotas.case_submission(prop.quotas, property_id, actor.id, now) if limit_actor else None
             try:
@@ -558,6 +562,9 @@ class CaseService:
                                       details={"current_version": case.version, "your_version": expected_version})
             now = self.clock()
             change = cases.ACTIONS[action](case, actor_of(principal), params, now, prop.policy)
+            if action == "classify" and change.case.category != case.category:
+                # Classified now (an email, a call): its duplicates are looked for now, in the same write.
+                dedupe_service.suggest(self.store, change.case, now, None)
             outbox = self._watch_outbox(case, change.case, prop.policy)
             quota = quotas.case_message(prop.quotas, property_id, case_id, now) if action == "message" else None
             idem = (IdempotencyRecord(principal.subject, idempotency_key, case.key, digest, action, change.case.version)
@@ -582,6 +589,7 @@ class CaseService:
             break
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
         self._after_change(action, change.case, prop)
+        dedupe_service.follow_owner(self, action, change.case, params)  # linked cases resolve with their owner
         return change.case, False
 
     def _replay_action(self, principal: auth.Principal, record: dict[str, Any], digest: str) -> Case:

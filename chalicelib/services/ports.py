@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.domain.cases import Case, Change, Event
+    from chalicelib.domain.duplicates import Candidate
     from chalicelib.domain.keys import Entry, Key, KeyChange
+    from chalicelib.domain.library import EntryChange, LibraryEntry, Version
     from chalicelib.domain.notify import Notification
     from chalicelib.domain.public_form import Submission
     from chalicelib.domain.quotas import Quota
@@ -528,11 +530,24 @@ class NotificationStore(Protocol):
         """The tenant as registered at the property (email, language), or None."""
 
 
+class DuplicateStore(Protocol):
+    """A new case's duplicate candidates (chalicelib/domain/duplicates.py), read in one Query."""
+
+    def duplicate_candidates(self, property_id: str, category: str, since: datetime) -> list[Candidate]:
+        """The property's cases of ``category`` created at or after ``since`` (not merged
+        away), newest first, as the index keeps them."""
+
+    def save_pair(self, first: Change, second: Change) -> None:
+        """Two case changes and their events in one transaction, each conditional on
+        its case's version before it (``VersionConflict``, nothing written)."""
+
+
 class ReportStorage(CaseStore, PropertyStore, ReportStore, Protocol):
     """What the report service reads (cases, properties) and writes (reports)."""
 
 
-class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, NotificationStore, Protocol):
+class Storage(CaseStore, PropertyStore, MailStore, ReplyStore, ReportStore, NotificationStore, DuplicateStore,
+              Protocol):
     """Everything at once: what the runtime builds and hands to the services."""
 
 
@@ -562,6 +577,26 @@ class LogbookStore(Protocol):
                          expected_version: int) -> int:
         """Conditional as ``save_logbook`` (``VersionConflict(diary_version_conflict)``):
         a new entry must not exist, a correction must find the version it read."""
+class ReportScheduleStore(Protocol):
+    """A property's report schedules (one versioned record) and the "sent" marks
+    that keep a retried fire from mailing a period twice."""
+
+    def report_schedules(self, property_id: str) -> dict[str, Any] | None:
+        """``{"schedules": [...], "version": n}`` (strongly consistent), or None."""
+
+    def save_report_schedules(self, property_id: str, data: dict[str, Any], *, expected_version: int) -> int:
+        """Conditional as ``LogbookStore.save_logbook``
+        (``VersionConflict(report_schedules_version_conflict)``). Returns the stored version."""
+
+    def claim_report_sent(self, property_id: str, schedule_id: str, period: str, data: dict[str, Any]) -> bool:
+        """Mark the schedule's ``period`` key (the service appends the recipient) as sent:
+        True if this call marked it, False if it was marked already (a conditional put,
+        never an overwrite)."""
+
+    def release_report_sent(self, property_id: str, schedule_id: str, period: str) -> None:
+        """Remove a mark (the mail failed: the next fire may try again)."""
+
+
 # --- sign-in: the user directory (Cognito) -----------------------------------------
 
 @dataclass(frozen=True)
@@ -631,6 +666,14 @@ class ArchiveStore(Protocol):
         """The current residents with this normalised number (an index Query
         and one batch read, never a Scan)."""
 
+    def residents_of_tenant(self, property_id: str, tenant_id: str) -> list[dict[str, Any]]:
+        """The current residents linked to app account ``tenant_id``, each only
+        ``resident_id``, ``unit_id``, ``role``, ``tenant_id`` (an index Query, never a Scan);
+        a resident who moved out or was unlinked is not listed."""
+
+    def get_units(self, property_id: str, unit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The named units' records by id, in one batch read; absent ones are left out."""
+
     def append_access(self, property_id: str, entry: dict[str, Any]) -> None:
         """Append one access-log entry (``entry['at']``, an ISO time, orders the log)."""
 
@@ -654,3 +697,36 @@ class PublicFormStore(Protocol):
     def save_submission(self, sub: Submission, *, expected_version: int) -> None:
         """Conditional on the stored version being ``expected_version`` (else
         ``VersionConflict``): a try at the code, or the case it became."""
+
+
+class LibraryStore(Protocol):
+    """The case library (chalicelib/domain/library.py), kept per property:
+    entries with every version, the approved ones by category, and a use
+    counter. Implemented by ``adapters.library_store.DynamoLibraryStore`` and
+    ``adapters.library_memory.MemoryLibraryStore``."""
+
+    def get_entry(self, property_id: str, entry_id: str) -> LibraryEntry:
+        """Strongly consistent, with its use count; ``NotFound(unknown_entry)`` when absent."""
+
+    def entries_of(self, property_id: str) -> list[LibraryEntry]:
+        """Every entry of the property, any status, by entry id (one Query)."""
+
+    def versions(self, property_id: str, entry_id: str) -> list[Version]:
+        """Every version of the entry, oldest first."""
+
+    def create_entry(self, change: EntryChange) -> None:
+        """Atomic and conditional: the new entry (must not exist: ``Conflict(entry_exists)``)
+        and its first version."""
+
+    def save_entry(self, change: EntryChange, *, expected_version: int) -> None:
+        """Atomic and conditional: the changed entry (only if still at
+        ``expected_version``, else ``VersionConflict``) and its new version if
+        any; the use count is left as it is; nothing written on failure."""
+
+    def approved_in(self, property_id: str, category: str) -> list[LibraryEntry]:
+        """The entries staff see (approved, not retired) of one category: an
+        index Query, never a Scan."""
+
+    def count_use(self, property_id: str, entry_id: str) -> int:
+        """Conditional: one more use of an entry staff see (else
+        ``Conflict(entry_not_approved)``, or ``NotFound(unknown_entry)``); the new count."""

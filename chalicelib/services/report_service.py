@@ -376,6 +376,17 @@ class ReportService:
         return {**result, "timezone": prop.policy.timezone, "complete": len(finished) == len(days),
                 "computed_days": [d.isoformat() for d in missing]}
 
+    def dailies_for(self, property_id: str, days: Iterable[date], now: datetime) -> list[dict[str, Any]]:
+        """The stored figures of finished days (a missing one computed, from one load,
+        and stored): what a scheduled report sums. No authorisation: the scheduler's."""
+        prop = self._property(property_id)
+        finished = [d for d in sorted(set(days)) if stats.day_window(d, prop.policy)[1] <= now]
+        found = self.store.dailies(property_id, [d.isoformat() for d in finished])
+        missing = [d for d in finished if d.isoformat() not in found]
+        for day, doc in self._compute_days(prop, missing, now).items():
+            found[day.isoformat()] = self._store_daily(property_id, day, doc, refresh=False)
+        return [found[d.isoformat()] for d in finished if d.isoformat() in found]
+
     # --- the scheduler -----------------------------------------------------------
 
     def _due_handovers(self, prop: Any, now: datetime) -> list[datetime]:

@@ -56,12 +56,12 @@ def test_the_response_to_an_action_carries_the_actions_after_it(client, case_id)
                                "entry_permission", "locate"]
 
 
-def test_resolved_case_offers_the_tenant_reopen_message_and_rating(client, case_id):
+def test_resolved_case_offers_the_tenant_the_callback_answer_reopen_message_and_rating(client, case_id):
     for action, body in (("assign", {"assignee": "dept_staff-1", "department": "engineering"}), ("start", {}),
                          ("resolve", {"resolution": "已更换压缩机"})):
         status, out = call(client, "POST", url(case_id, f"/{action}"), DESK, body)
         assert status == 200, out
-    assert actions(client, case_id, TENANT) == ["reopen", "message", "rate"]
+    assert actions(client, case_id, TENANT) == ["confirm", "reopen", "message", "rate"]
     assert actions(client, case_id, DESK) == ["classify", "callback", "reopen", "escalate", "note", "locate"]
 
 
@@ -135,7 +135,7 @@ def test_the_openapi_document_describes_actions_and_permissions():
     case = doc["components"]["schemas"]["Case"]["properties"]["actions"]
     assert case["items"] == {"$ref": "#/components/schemas/CaseAction"}
     enum = doc["components"]["schemas"]["CaseAction"]["enum"]
-    assert set(enum) == {"classify", "assign", "start", "respond", "resolve", "callback", "close",
+    assert set(enum) == {"classify", "assign", "start", "respond", "resolve", "callback", "confirm", "close",
                                           "answer", "explain", "reopen", "escalate", "note", "message", "rate",
                                           "confirm_invalid", "reject_invalid",
                                           "move_promise", "await_tenant", "resume", "close_unreachable",

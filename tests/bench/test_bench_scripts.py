@@ -126,3 +126,15 @@ def test_submit_path_is_two_requests_and_the_rest_of_the_report_runs():
     assert after["path"] == ["BatchGetItem", "TransactWriteItems"] and len(before["path"]) == 4
     assert 0 < after["p50"] <= after["p99"] and after["p99"] < before["p99"]
     assert [g["goal"] for g in fig["goals"]][0] == "submit: sequential AWS requests" and fig["goals"][0]["pass"]
+
+
+def test_the_duplicate_finder_bench_reports_precision_recall_and_one_query_per_new_case():
+    proc = _run("dedupe.py", "--json", "--check", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    overall = fig["by_language"]["overall"]
+    assert fig["pairs"] >= 200 and overall["precision"] >= 0.9 and overall["recall"] >= 0.8, fig
+    assert {"zh-Hans", "zh-Hant", "en", "mixed"} <= set(fig["by_language"])
+    d = fig["dynamodb_per_new_case"]
+    assert (d["queries"], d["scans"]) == (1, 0) and d["operations"].count("TransactWriteItems") == 1, d
+    assert d["suggested"], d  # the three earlier reports of the same problem

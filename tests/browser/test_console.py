@@ -53,6 +53,19 @@ def sign_in(page, stack, variable: str, role: str) -> None:
     assert token(stack, variable) not in page.url  # the token never goes into the URL
 
 
+def open_action(page, action: str) -> None:
+    """Open an action's form on the case page: the next step is first (#next-step), every
+    other action is behind the "More actions" disclosure (#more-actions)."""
+    page.wait_for_selector(f"#action-{action}", state="attached")
+    if page.locator(f"#next-step #action-{action}").count():
+        page.click("#primary-action")  # the next step: its button opens its form
+        return
+    if page.locator(f"#more-actions #action-{action}").count() and not page.evaluate(
+            "document.querySelector('#more-actions').open"):
+        page.click("#more-actions > summary")
+    page.click(f"#action-{action} summary")
+
+
 def test_static_files_are_served_and_nothing_else(stack):
     import urllib.error
     import urllib.request
@@ -84,7 +97,7 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
     assert re.fullmatch(r"TD-\d{8}-\d{4,6}", case_id)
     assert page.get_attribute("#case-status", "data-status") == "received"
 
-    page.click("#action-classify summary")
+    open_action(page, "classify")
     page.select_option("#classify-kind", "complaint")
     page.select_option("#classify-validity", "valid")
     page.select_option("#classify-cause", "other")
@@ -93,7 +106,7 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
     page.wait_for_selector("#notice")
     assert page.text_content("[data-field=kind]") == "complaint"
 
-    page.click("#action-assign summary")
+    open_action(page, "assign")
     page.fill("#assign-assignee", "dept_staff-3")
     page.fill("#assign-note", "请今天处理")
     page.click("#submit-assign")
@@ -104,7 +117,7 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
     status, _, _ = stack.call("POST", f"/v1/properties/P1/cases/{case_id}/notes", token(stack, "DESK"),
                               {"note": "另一位同事的备注"})
     assert status == 200
-    page.click("#action-note summary")
+    open_action(page, "note")
     page.fill("#note-note", "我的备注")
     page.click("#submit-note")
     page.wait_for_selector("#form-note .form-error:has-text('409 version_conflict')")
@@ -124,10 +137,10 @@ def test_the_manager_confirms_the_front_desks_invalid_before_the_desk_can_explai
 
     sign_in(page, stack, "MANAGER", "manager")
     page.evaluate(open_case)
-    page.wait_for_selector("#action-confirm_invalid")
+    page.wait_for_selector("#action-confirm_invalid", state="attached")
     assert page.locator("#action-reject_invalid").count() == 1 and page.locator("#action-explain").count() == 0
     assert page.text_content("[data-field=validity_confirmed]") == "no"
-    page.click("#action-confirm_invalid summary")
+    open_action(page, "confirm_invalid")
     page.fill("#confirm_invalid-reason", "市政工程，不属物业服务范围")
     page.click("#submit-confirm_invalid")
     page.wait_for_selector("#notice")
@@ -136,8 +149,8 @@ def test_the_manager_confirms_the_front_desks_invalid_before_the_desk_can_explai
 
     sign_in(page, stack, "DESK", "front_desk")
     page.evaluate(open_case)
-    page.wait_for_selector("#action-explain")
-    page.click("#action-explain summary")
+    page.wait_for_selector("#action-explain", state="attached")
+    open_action(page, "explain")
     page.fill("#explain-message", "吴先生您好，该路段施工由市政负责，我们已向街道反映。")
     page.click("#submit-explain")
     page.wait_for_selector("#case-status[data-status=closed]")
@@ -310,6 +323,10 @@ def test_a_tenants_script_is_shown_as_text(page, stack):
     assert "X-Amz-Signature=" in src and "/attachments/P1/browser-test/1-ceiling.png" in src
     page.wait_for_function("document.querySelector('#attachments img').naturalWidth === 1")  # the CSP let it load
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    # On the timeline the photo is a thumbnail beside the sentence that brought it; its name is text.
+    page.wait_for_function("document.querySelector('#timeline .ev-submitted img.thumb')?.naturalWidth === 1")
+    assert page.get_attribute("#timeline .ev-submitted img.thumb", "alt") == "<b>x</b>.png"
+    assert page.locator("#timeline b").count() == 0
     # Which staff text the tenant will read is labelled; the rest is marked internal.
     assert page.locator("#form-answer [data-visibility=tenant]").count() == 1
     assert page.locator("#form-assign [data-visibility=internal]").count() == 1

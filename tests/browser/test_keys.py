@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_console import XSS, console_page, sign_in, token
+from tests.browser.test_console import XSS, console_page, open_action, sign_in, token
 from tests.e2e.test_devstack import launch
 
 
@@ -88,10 +88,11 @@ def test_the_front_desk_records_a_tenants_refusal_on_the_case_page(page, stack):
     page.goto(stack.url + f"/console#/case/{case['case_id']}")
     page.wait_for_selector("#entry-permission")
     assert page.text_content("#entry-permission-state") == "Not asked yet"
-    page.click("#action-entry_permission summary")
+    open_action(page, "entry_permission")
     page.select_option("#entry-granted", "false")
     page.fill("#entry-note", "业主电话：不同意用备用钥匙入户")
     page.click("#submit-entry_permission")
     page.wait_for_selector("#entry-permission-state[data-granted=false]")
     assert "Entry refused" in page.text_content("#entry-permission-state")
-    assert "Entry permission" in page.text_content("#timeline")
+    sentence = page.text_content("#timeline .ev-entry_permission .tl-sentence")
+    assert sentence == "entry with the spare key refused (recorded for the tenant)"

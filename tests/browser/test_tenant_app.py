@@ -2,7 +2,9 @@
 iPhone-sized and an Android-sized device, touch), against the real local stack
 (``python -m devstack``, as ``./dev run`` starts it): Cognito sign-in on moto,
 photos resized on the device and uploaded by presigned POST, the staff's
-answer, entry permission, rating, a draft written offline sent once."""
+answer, entry permission, the callback confirmed with a rating, a draft written
+offline sent once; a shop tenant picks the shop from the archive, ticks
+"affects my business" and answers the follow-up."""
 from __future__ import annotations
 
 import json
@@ -122,7 +124,10 @@ def test_report_with_a_photo_see_the_answer_grant_entry_and_rate(browser, stack,
         sign_in_with_password(page, email)
         new_case(page, title=f"Bathroom ceiling leaks ({device})", content="Water drips from the ceiling.",
                  photo=photo)
-        assert page.input_value("#case-unit")  # prefilled from the tenant record
+        if page.locator("#case-unit").is_visible():
+            assert page.input_value("#case-unit")  # not in the archive: prefilled from the tenant record
+        else:
+            assert page.input_value("#case-place")  # their own unit from the archive, chosen already
         preview = page.locator("#previews img").first
         assert (preview.get_attribute("data-width"), preview.get_attribute("data-height")) == ("1600", "1200")
         page.tap("#case-submit")
@@ -157,16 +162,21 @@ def test_report_with_a_photo_see_the_answer_grant_entry_and_rate(browser, stack,
             api(stack, "POST", case + "/resume", "DESK", {})
         api(stack, "POST", case + "/resolve", "DESK", {"resolution": "Pipe joint replaced upstairs."})
         page.reload()
-        page.wait_for_selector("#rate-form")
-        page.tap("label:has(#score-5)")
-        page.fill("#rate-comment", "Quick and tidy.")
-        page.tap("#rate-send")
+        # the follow-up callback, answered in the app, with the rating
+        page.wait_for_selector("#confirm-form")
+        assert page.locator("#rate-form").count() == 0
+        page.tap("label:has(#confirm-yes)")
+        page.tap("label:has(#confirm-score-5)")
+        page.fill("#confirm-comment", "Quick and tidy.")
+        page.tap("#confirm-send")
         page.wait_for_selector("#rating")
-        assert "5" in page.text_content("#rating")
-        assert api(stack, "GET", case, "DESK")["rating"]["score"] == 5
+        assert "5" in page.text_content("#rating") and "Satisfied" in page.text_content("#callback-answer")
+        staff_view = api(stack, "GET", case, "DESK")
+        assert staff_view["rating"]["score"] == 5 and staff_view["status"] == "callback_done"
+        assert staff_view["callback"]["by_tenant"] is True and staff_view["callback"]["satisfied"] is True
         # the list shows it with its status
         page.tap("#nav-cases")
-        page.wait_for_selector(f"li[data-case='{case_id}'] .status[data-status=resolved]")
+        page.wait_for_selector(f"li[data-case='{case_id}'] .status[data-status=callback_done]")
     finally:
         context.close()
     assert not problems, problems
@@ -238,6 +248,7 @@ def test_script_in_every_field_stays_text(browser, stack):
     try:
         sign_in_with_token(page, stack, "TENANT")
         new_case(page, title=XSS + "title", content=XSS + "content")
+        page.select_option("#case-place", "")  # somewhere else: typed
         page.fill("#case-unit", XSS + "unit")
         page.tap("#case-submit")
         page.wait_for_selector("#timeline .ev-submitted")
@@ -281,6 +292,50 @@ def test_settings_save_channels_quiet_hours_and_language(browser, stack):
         assert prefs["lang"] == "zh-Hant" and page.text_content("#nav-cases") == "我的個案"
         api(stack, "PUT", "/v1/me/preferences", "TENANT", {"channels": {"email": True}, "quiet_hours": None,
                                                            "lang": None})
+    finally:
+        context.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("device", ["iphone", "android"])
+def test_a_shop_tenant_picks_the_shop_ticks_business_and_confirms_the_callback(browser, stack, device):
+    """黃小姐 keeps a tea restaurant in the mall (P2, linked in the archive): her shop's kitchen
+    comes from the list, "affects my business" is on the case, and she answers the follow-up."""
+    context, page, problems = open_app(browser, stack, device)
+    title = f"Kitchen exhaust fan stopped ({device})"
+    try:
+        sign_in_with_password(page, "wong.shop@example.com.hk")
+        new_case(page, title=title, content="The exhaust fan stopped during lunch service.",
+                 category="public_facility")
+        assert not page.locator("#case-unit").is_visible()  # her own shop is chosen: no typing
+        kitchen = page.locator("#case-place option", has_text="廚房").get_attribute("value")
+        page.select_option("#case-place", kitchen)
+        page.tap("label:has(#case-business)")
+        page.tap("#case-submit")
+        page.wait_for_selector("#timeline .ev-submitted")
+        assert page.text_content("#business-flag") == "Affects business"
+        assert "黃記茶餐廳 廚房" in page.text_content("#case-place")
+        assert "null" not in page.text_content("main")  # absent parts (no promise yet) are not drawn
+        case_id = page.text_content("#page-title")
+        case = f"/v1/properties/P2/cases/{case_id}"
+        staff = api(stack, "GET", case, "ADMIN")
+        assert staff["business_affected"] is True
+        assert (staff["location"]["unit_id"], staff["location"]["room_id"]) == ("L2-15", "kitchen")
+        classified = api(stack, "POST", case + "/classify", "ADMIN", {"kind": "complaint", "validity": "valid"})
+        assert classified["cause"] == "business_affected"  # the 1-hour reply window applies
+        api(stack, "POST", case + "/resolve", "ADMIN", {"resolution": "Fan motor replaced."})
+        page.reload()
+        page.wait_for_selector("#confirm-form")
+        page.tap("label:has(#confirm-no)")
+        page.fill("#confirm-comment", "Still noisy.")
+        page.tap("#confirm-send")
+        page.wait_for_selector("#callback-answer")
+        assert "Not satisfied" in page.text_content("#callback-answer")
+        assert page.locator("#confirm-form").count() == 0
+        staff = api(stack, "GET", case, "ADMIN")
+        assert staff["status"] == "callback_done" and staff["callback"]["satisfied"] is False
+        assert staff["deadlines"]["callback"]["met_at"]
+        assert "confirm" in [e["action"] for e in staff["timeline"]]
     finally:
         context.close()
     assert not problems, problems

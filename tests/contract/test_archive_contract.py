@@ -107,3 +107,31 @@ def test_chinese_text_round_trips(repo):
                       expected_version=None)
     found = repo.get_resident("P1", "R1")
     assert found["name"] == "陳大文" and found["contacts"][0]["relation"] == "兒子"
+
+
+def test_a_tenants_own_residents_follow_the_link_and_moving_out(repo):
+    """GET /v1/me/places reads a tenant's units through this index: linked, relinked, moved out."""
+    repo.put_resident("P1", resident(tenant_id="tenant-1"), expected_version=None)
+    repo.put_resident("P1", resident("R2", unit="L2-15", role="shop_tenant", tenant_id="tenant-1"),
+                      expected_version=None)
+    repo.put_resident("P1", resident("R3", unit="3-1202", tenant_id="tenant-9"), expected_version=None)
+    repo.put_resident("P1", resident("R4", unit="3-1203"), expected_version=None)  # no app account
+    mine = sorted(repo.residents_of_tenant("P1", "tenant-1"), key=lambda r: r["resident_id"])
+    assert mine == [{"resident_id": "R1", "unit_id": "3-1201", "role": "owner", "tenant_id": "tenant-1"},
+                    {"resident_id": "R2", "unit_id": "L2-15", "role": "shop_tenant", "tenant_id": "tenant-1"}]
+    assert repo.residents_of_tenant("P2", "tenant-1") == []
+    # relinked to another account, and moved out: no longer the tenant's
+    repo.put_resident("P1", resident(tenant_id="tenant-9"), expected_version=1, previous_phones=["13812345678"])
+    repo.put_resident("P1", resident("R2", unit="L2-15", role="shop_tenant", tenant_id="tenant-1",
+                                     moved_out="2026-11-20"), expected_version=1, previous_phones=["13812345678"])
+    assert repo.residents_of_tenant("P1", "tenant-1") == []
+    assert sorted(r["resident_id"] for r in repo.residents_of_tenant("P1", "tenant-9")) == ["R1", "R3"]
+
+
+def test_units_are_read_by_id_in_one_batch(repo):
+    for uid in ("3-1201", "3-1202"):
+        repo.put_structure("P1", "unit", {"unit_id": uid, "building_id": "B3", "label": f"3栋 {uid}", "rooms": []},
+                           expected_version=None)
+    found = repo.get_units("P1", ["3-1201", "3-9999", "3-1201"])
+    assert list(found) == ["3-1201"] and found["3-1201"]["label"] == "3栋 3-1201"
+    assert repo.get_units("P1", []) == {}

@@ -443,6 +443,7 @@ EXPECTED_PERMISSIONS = {
     "case.read": set(ROLES),
     "case.message": {"tenant"},
     "case.rate": {"tenant"},
+    "case.confirm": {"tenant"},  # the tenant answers the follow-up callback in the app
     "case.reopen": {"tenant", "front_desk", "shift_lead", "manager", "director", "admin"},
     "queue.read": set(STAFF_ROLES),
     "case.classify": {"front_desk", "shift_lead", "manager", "director", "admin"},
@@ -465,6 +466,7 @@ EXPECTED_PERMISSIONS = {
     "policy.read": set(STAFF_ROLES),
     "property.read_public": set(ROLES),
     "tenant.read_own": {"tenant"},
+    "places.read_own": {"tenant"},  # GET /v1/me/places: own units, public areas
     "policy.write": {"admin"},
     "reply.approve": {"manager", "director", "admin"},
     "reply.draft": set(STAFF_ROLES),
@@ -473,6 +475,7 @@ EXPECTED_PERMISSIONS = {
     "mail.quarantine": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "mail.unrouted": {"admin"},
     "report.read": set(STAFF_ROLES),
+    "report.schedule": {"manager", "director", "admin"},
     "handover.sign": {"front_desk", "shift_lead", "manager", "director", "admin", "security"},
     "handover.sign.customer_service": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "handover.sign.control_room": {"security"},
@@ -495,8 +498,14 @@ EXPECTED_PERMISSIONS = {
     "archive.access_log": {"manager", "admin"},
     "property.qr": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "case.locate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.link_duplicate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.merge_duplicate": {"front_desk", "shift_lead", "manager", "director", "admin"},
+    "case.dismiss_duplicate": {"front_desk", "shift_lead", "manager", "director", "admin"},
     "notify.read": {"tenant"},
     "notify.settings": {"tenant"},
+    "library.read": set(ROLES) - {"tenant"},
+    "library.write": {"front_desk", "shift_lead", "dept_staff", "manager", "director", "admin"},
+    "library.approve": {"manager", "director", "admin"},
 }
 
 

@@ -97,7 +97,10 @@ def trails() -> list[Trail]:
     unrouted.apply(lambda c: escalation.mark_unrouted(c, "major", unrouted.now, POLICY))
     answered = (Trail(TENANT, {"unit": "3栋1201", "content": "物业费怎么交？"})
                 .act("classify", DESK, kind="consultation", reason="INTERNAL-reason")
-                .act("answer", DESK, message="FOR-TENANT-answer"))
+                .act("answer", DESK, message="FOR-TENANT-answer")
+                # the case library (chalicelib/domain/library.py): staff's records, never the tenant's
+                .act("used_entry", DESK, entry_id="INTERNAL-L1", title="INTERNAL-entry-title", version=2)
+                .act("library_proposed", DESK, entry_id="INTERNAL-L2", title="INTERNAL-proposed-title"))
     explained = (Trail(TENANT, {"unit": "3栋1201", "content": "隔壁装修太吵"})
                  .act("classify", DESK, kind="complaint", validity="invalid", reason="INTERNAL-reason")
                  .act("confirm_invalid", MANAGER, reason="INTERNAL-confirm-reason")
@@ -156,8 +159,16 @@ def trails() -> list[Trail]:
     located = (Trail(TENANT, {"content": "厨房水管漏水", "occurred_at": "2026-11-23T09:30:00+08:00",
                               "location": LOCATION_PICKED})
                .act("locate", DESK, location=LOCATION_MATCHED))
+    # A shop tenant's case that affects their business; the desk's call misses them, and the
+    # tenant answers the follow-up in the app themselves (confirm): they see their own answer only.
+    confirmed = (Trail(TENANT, {"unit": "L2-15", "content": "店门口冷气坏了", "business_affected": True})
+                 .act("classify", DESK, kind="complaint", validity="valid")
+                 .act("assign", DESK, assignee="dept_staff-1", department="engineering")
+                 .act("start", ENGINEER).act("resolve", ENGINEER, resolution="FOR-TENANT-cooling-fixed")
+                 .act("callback", DESK, reached=False, comment="INTERNAL-confirm-callback-missed")
+                 .act("confirm", TENANT, satisfied=False, comment="tenant-confirm-comment", score=2))
     return [full, reopened, escalated, unrouted, answered, explained, rejected, back, repeat, shortened, waited,
-            unreachable, entered, located]
+            unreachable, entered, confirmed, located]
 
 
 LOCATION_PICKED = {"kind": "unit", "building_id": "INTERNAL-b3", "unit_id": "INTERNAL-3-1201",
@@ -198,6 +209,7 @@ def test_tenant_sees_every_text_written_for_them_and_their_own_words():
                  "FOR-TENANT-subject", "FOR-TENANT-answer", "FOR-TENANT-explain", "FOR-TENANT-fixed",
                  "tenant-message", "tenant-rating", "tenant-reopen-reason", "业主来电：空调不制冷",
                  "tenant-reopen-after-close", "TD-20261101-0001", "FOR-TENANT-3栋 1201 厨房",
+                 "FOR-TENANT-cooling-fixed", "tenant-confirm-comment",
                  "2026-11-23T01:30:00.000000Z"):
         assert text in seen, text
 
@@ -251,3 +263,21 @@ def test_the_tenant_never_sees_that_the_front_desk_proposed_their_complaint_inva
     assert not {"validity", "validity_confirmed"} & set(view)
     staff = case_view(proposed.case, now=proposed.now, staff=True)
     assert staff["validity"] == "invalid" and staff["validity_confirmed"] is False
+
+
+def test_the_tenant_sees_their_own_callback_answer_and_flag_not_the_desks_call():
+    confirmed = next(t for t in trails() if t.case.unit == "L2-15")
+    view = tenant_view(confirmed)
+    assert view["status"] == "callback_done" and view["business_affected"] is True
+    assert view["callback"] == {"satisfied": False, "comment": "tenant-confirm-comment", "at": view["callback"]["at"],
+                                "channel": "app"}
+    assert view["rating"]["score"] == 2
+    actions = [e["action"] for e in view["timeline"]]
+    assert actions[-2:] == ["callback", "confirm"]
+    assert view["timeline"][-1]["data"] == {"satisfied": False, "comment": "tenant-confirm-comment", "score": 2,
+                                            "channel": "app"}
+    assert view["timeline"][0]["data"]["business_affected"] is True
+    # staff see the whole record: the tenant reached in the app, after one unanswered call
+    staff = case_view(confirmed.case, now=confirmed.now, staff=True)
+    assert staff["callback"]["by_tenant"] is True and staff["callback"]["attempts"] == 2
+    assert staff["business_affected"] is True and staff["cause"] == "business_affected"

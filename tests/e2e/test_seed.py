@@ -104,3 +104,12 @@ def test_seed_writes_an_owner_archive_for_both_properties_and_locates_cases(stor
     assert {a["name"] for a in archive.structure("P2", "area")} == {"中庭", "停車場", "正門大堂"}
     located = [c.location["label"] for c in _all_cases(store) if c.location]
     assert sorted(located) == ["2栋地下车库入口", "3栋 1201 客厅", "港灣廣場 L3-18 陳記時裝"]
+
+
+def test_seed_has_approved_library_entries_in_three_languages(store):
+    from chalicelib.adapters.library_store import DynamoLibraryStore
+    seed(store, T0)
+    entries = DynamoLibraryStore(store.m).entries_of("P1")
+    assert {e.current["lang"] for e in entries} == {"zh-Hans", "zh-Hant", "en"}
+    assert all(e.visible and e.approved_by["name"] == "王经理" and e.created_by["name"] == "前台小王" for e in entries)
+    assert all(e.approved_at <= T0 for e in entries)

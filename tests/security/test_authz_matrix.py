@@ -79,12 +79,16 @@ BODIES: dict[str, dict] = {
     "CloseUnreachable": {},
     "Message": {"text": "补充照片"},
     "Rate": {"score": 4},
+    "Confirm": {"satisfied": True, "comment": "满意"},
     "DraftReply": {"body": "您好，已修复。"},
     "ReviseReply": {"body": "您好，已修复（修订）。"},
     "ApproveReply": {},
     "MarkPosted": {},
     "ReturnReply": {"comment": "请补充维修时间"},
     "ProduceHandover": {},
+    "SendReport": {},
+    "PutReportSchedules": {"schedules": [{"schedule_id": "matrix-weekly", "report": "weekly",
+                                          "recipients": ["manager@riverside.example"], "lang": "zh-Hans"}]},
     "SignHandover": {"side": "customer_service"},
     "AddDiaryEntry": {"text": "3栋电梯困人，已通知工程部", "urgent": True},
     "CorrectDiaryEntry": {"text": "3栋2号电梯困人，已救出"},
@@ -110,12 +114,20 @@ BODIES: dict[str, dict] = {
     "PutResident": {"unit_id": "3-1201", "name": "李女士", "role": "owner", "phones": ["138 1234 5678"]},
     "AddRenovation": {"started_on": "2024-03-01", "contractor": "美家装饰"},
     "LocateCase": {"location": {"unit_id": "3-1201", "room_id": "kitchen"}},
+    # The world's first tenant case (the clock is fixed): each later fresh case of the same tenant,
+    # unit and text is its suggested duplicate (classified with a category, below).
+    "DuplicateTarget": {"target": "TD-20261123-0001"},
     "MarkNotificationsRead": {"up_to": "~"},
     "RegisterDevice": {"platform": "fcm", "token": "matrix-fcm-token"},
     "SubscribeWebPush": {"endpoint": "https://fcm.googleapis.com/fcm/send/matrix",
                          "keys": {"p256dh": "BA" + "a" * 85, "auth": "a" * 22}},
     "PutPreferences": {"quiet_hours": {"from": "22:00", "to": "07:00"}, "lang": "zh-Hant"},
     "Empty": {},
+    "AddLibraryEntry": {"title": "空调不制冷", "problem": "室温30度", "what_worked": "补充冷媒",
+                        "category": "air_conditioning"},
+    "EditLibraryEntry": {"lessons": "夏季前巡检"},
+    "LibraryStep": {},
+    "UseLibraryEntry": {"entry_id": "L0"},  # World.library_entry() puts the approved entry's id here
 }
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # what the uploads in the matrix "post"
 
@@ -136,6 +148,7 @@ PREPARE: dict[str, list[tuple[str, dict]]] = {
     "close": _RESOLVED + [("callback", {"reached": True, "satisfied": True})],
     "reopen": _RESOLVED,
     "rating": _RESOLVED,
+    "confirm": _RESOLVED,
     "answer": [("classify", {"kind": "consultation"})],
     "explain": [("classify", {"kind": "complaint", "validity": "invalid"}), ("confirm_invalid", {})],
     "confirm_invalid": [("classify", {"kind": "complaint", "validity": "invalid"})],
@@ -162,6 +175,8 @@ MAY_CONFLICT = {
     # The logbook's order and sides follow the handover's time and state (08:00: the control room
     # hands over): not_outgoing_side, not_incoming_side, outgoing_signs_first, not_refused, not_accepted.
     ("PUT", CASES.replace("/cases", "") + "/handovers/{shift_end}/checklist"),
+    # Report schedules are versioned: the second allowed role writes over version 0 (report_schedules_version_conflict).
+    ("PUT", CASES.replace("/cases", "") + "/report-schedules"),
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/refuse"),
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/answer"),
     ("POST", CASES.replace("/cases", "") + "/handovers/{shift_end}/review"),
@@ -237,7 +252,7 @@ class World:
         self.client = client
         self.desk = make_token("front_desk", properties=(OWN,), subject="front_desk-1")
         self.tenant_case = self.email_case = self.reply = self.shift_end = self.entry = self.upload = self.key_id = None
-        self.device = self.subscription = None
+        self.device = self.subscription = self.schedule_id = self.library = None
 
     def _upload_as(self, token: str) -> str:
         """An upload of ``token``'s holder with its file in place (as S3 stores a presigned POST's)."""
@@ -261,7 +276,7 @@ class World:
             self.tenant_case = case["case_id"]
             # The front desk says whose it is: engineering's (not yet assigned to anyone).
             s, out = call(c, "POST", f"/v1/properties/{OWN}/cases/{self.tenant_case}/classify", self.desk,
-                          {"department": DEPT})
+                          {"department": DEPT, **({"category": "air_conditioning"} if "/duplicate/" in path else {})})
             assert s == 200, out
         if "/replies" in path or path == "/v1/approvals":
             s, letter = call(c, "POST", f"/v1/properties/{OWN}/cases", self.desk, LETTER)
@@ -308,10 +323,34 @@ class World:
                           BODIES["SubscribeWebPush"])
             assert s == 201, sub
             self.subscription = sub["id"]
+        if "{schedule_id}" in path and self.schedule_id is None:  # a report schedule of P1
+            s, out = call(c, "PUT", f"/v1/properties/{OWN}/report-schedules", make_token("admin", subject="admin-prep"),
+                          BODIES["PutReportSchedules"])
+            assert s == 200, out
+            self.schedule_id = "matrix-weekly"
+        if "{library_id}" in path or path.endswith("/library-used"):
+            self.library = self.library_entry(path.endswith("/library-used"))
         if "{shift_end}" in path:
             s, doc = call(c, "POST", f"/v1/properties/{OWN}/handovers", self.desk, {})
             assert s in (200, 201) and doc["shift_end"] == SHIFT_END, doc
             self.shift_end = doc["shift_end"]
+
+    def library_entry(self, approved: bool = False, pending: bool = False) -> str:
+        """A library entry of P1 written by the front desk (never a matrix caller's own),
+        pending approval or approved (its id then in the UseLibraryEntry body)."""
+        base = f"/v1/properties/{OWN}/library"
+        s, entry = call(self.client, "POST", base, self.desk, BODIES["AddLibraryEntry"])
+        assert s == 201, entry
+        entry_id = entry["entry_id"]
+        if approved or pending:
+            s, out = call(self.client, "POST", f"{base}/{entry_id}/submit", self.desk, {})
+            assert s == 200, out
+        if approved:
+            s, out = call(self.client, "POST", f"{base}/{entry_id}/approve",
+                          make_token("admin", properties=(OWN,), subject="admin-prep"), {})
+            assert s == 200, out
+            BODIES["UseLibraryEntry"]["entry_id"] = entry_id
+        return entry_id
 
     def add_entry(self, token: str) -> str:
         s, entry = call(self.client, "POST", f"/v1/properties/{OWN}/shift/diary", token, BODIES["AddDiaryEntry"])
@@ -336,6 +375,9 @@ class World:
             for step, body in KEY_PREPARE.get(action, []):
                 s, out = call(self.client, "POST", f"/v1/properties/{OWN}/keys/{self.key_id}/{step}", admin, body)
                 assert s == 200, (step, out)
+        if "{library_id}" in path or path.endswith("/library-used"):
+            self.library = self.library_entry(approved=action == "library-used",
+                                              pending=action in ("approve", "return"))
         if action == "revise":
             # only the author revises a returned reply: the caller drafts it, another approver returns it
             base = f"/v1/properties/{OWN}/cases/{self.email_case}/replies"
@@ -353,7 +395,7 @@ class World:
                   "entry_id": self.entry, "upload_id": self.upload, "key_id": self.key_id,
                   "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby", "resident_id": "R1",
                   "device_id": self.device, "subscription_id": self.subscription,
-                  "submission_id": "pending-1"}
+                  "submission_id": "pending-1", "schedule_id": self.schedule_id, "library_id": self.library}
         for name, value in values.items():
             if "{" + name + "}" in path:
                 assert value, f"World.build made no {name} for {path}"

@@ -103,12 +103,14 @@ def _existing_ids(stack: RunningStack, manager: str, tenant: str) -> dict[str, s
         produced = requests.post(stack.url + "/v1/properties/P1/handovers", json={},
                                  headers={"Authorization": f"Bearer {manager}"}, timeout=10)
         shift_end = produced.json().get("shift_end", "2026-11-23T10:00:00Z")
+    library = _get(stack, "/v1/properties/P1/library", manager).get("items") or []  # devstack/seed_library.py
     today = datetime.now(timezone.utc) + timedelta(hours=8)  # the seeded properties are in Shanghai
     return {"property_id": "P1", "case_id": case_id, "reply_case_id": reply_case, "reply_id": reply_id,
             "tenant_id": "tenant-1", "shift_end": shift_end, "day": today.strftime("%Y-%m-%d"),
             "month": today.strftime("%Y-%m"), "name": "app.js", "n": "1",
             # the seeded owner archive (devstack/seed_archive.py)
-            "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby-b3", "resident_id": "R3-1201-A"}
+            "building_id": "B3", "unit_id": "3-1201", "area_id": "lobby-b3", "resident_id": "R3-1201-A",
+            "library_id": library[0]["entry_id"] if library else "L0"}
 
 
 # Path parameters that are values rather than references to seeded things: fuzzed too, in a pass of their own.

@@ -13,7 +13,7 @@ def test_models_and_indexes_are_importable_module_level_classes():
         CaseModel, EventModel, MetaModel, ReplyModel, RecordModel)
     assert isinstance(CaseModel.by_tenant, models.ByTenant)
     assert CaseModel.by_tenant._model is CaseModel
-    assert set(CaseModel._indexes) == {"by_tenant", "open_queue", "dept_queue", "by_activity"}
+    assert set(CaseModel._indexes) == {"by_tenant", "open_queue", "dept_queue", "by_activity", "dedupe"}
     assert set(ReplyModel._indexes) == {"reply_queue"}
 
 

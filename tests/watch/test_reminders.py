@@ -52,6 +52,13 @@ def test_resolving_schedules_a_reminder_before_the_callback_is_due(scheduler, sv
     assert json.loads(schedule["Target"]["Input"])["case_id"] == case.case_id
 
 
+def test_the_tenants_answer_in_the_app_deletes_the_reminder(scheduler, svc):
+    case = resolved_case(svc)
+    assert names(scheduler) == [schedule_name(case)]
+    svc.act(TENANT, "P1", case.case_id, "confirm", {"satisfied": True})
+    assert names(scheduler) == []
+
+
 def test_recording_the_callback_deletes_the_reminder(scheduler, svc):
     case = resolved_case(svc)
     svc.act(DESK, "P1", case.case_id, "callback", {"reached": False})

@@ -128,6 +128,7 @@ const casePath = (p, c) => `/v1/properties/${enc(p)}/cases/${enc(c)}`;
 
 export const me = () => call("GET", "/v1/me");
 export const myTenant = () => call("GET", "/v1/me/tenant");
+export const myPlaces = (p) => call("GET", "/v1/me/places?property_id=" + enc(p));
 export const myCases = (cursor) => call("GET", "/v1/me/cases?limit=30" + (cursor ? "&cursor=" + enc(cursor) : ""));
 export const publicInfo = (p) => call("GET", `/v1/properties/${enc(p)}/public`);
 export const getCase = (p, c) => call("GET", casePath(p, c));
@@ -137,6 +138,7 @@ export const submitCase = (p, body, key) => call("POST", `/v1/properties/${enc(p
 export const message = (p, c, body) => call("POST", casePath(p, c) + "/messages", body, { idem: newKey() });
 export const entryPermission = (p, c, body) => call("POST", casePath(p, c) + "/entry-permission", body, { idem: newKey() });
 export const rate = (p, c, body) => call("POST", casePath(p, c) + "/rating", body, { idem: newKey() });
+export const confirmCallback = (p, c, body) => call("POST", casePath(p, c) + "/confirm", body, { idem: newKey() });
 export const feed = () => call("GET", "/v1/me/notifications?limit=50");
 export const markRead = (body) => call("POST", "/v1/me/notifications/read", body);
 export const preferences = () => call("GET", "/v1/me/preferences");

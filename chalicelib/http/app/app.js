@@ -23,7 +23,16 @@ function h(tag, attrs = {}, ...children) {
 }
 const field = (id, label, input) => h("div", { class: "field" }, h("label", { for: id }, label), input);
 
-let me = null, tenant = null, info = null, extras = Promise.resolve();
+let me = null, tenant = null, info = null, places = null, placesRead = null, extras = Promise.resolve();
+
+// The places a new case may name (GET /v1/me/places): read once the first page is drawn (not
+// competing with the case list), kept for offline use; a failed read is tried again next time.
+function loadPlaces() {
+  if (!me) return Promise.resolve(null);
+  placesRead = placesRead || api.myPlaces(me.properties[0]).then((p) => (places = p))
+    .catch(() => { placesRead = null; return places; });
+  return placesRead;
+}
 
 function showError(err) {
   const box = $("#error");
@@ -42,7 +51,8 @@ function pager() {
 
 function render(title, ...content) {
   clearError();
-  main.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, title), ...content);
+  // Optional parts are null when absent: never drawn (replaceChildren would write "null").
+  main.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, title), ...content.filter((c) => c !== null && c !== undefined && c !== false));
   $("#page-title").focus();
 }
 
@@ -129,7 +139,8 @@ async function casePage(pid, cid) {
       return img;
     });
     const extra = e.action === "rate" ? `${e.data.score} ★ ` : e.action === "entry_permission"
-      ? (e.data.granted ? t("entry_granted") : t("entry_refused")) + " " : "";
+      ? (e.data.granted ? t("entry_granted") : t("entry_refused")) + " " : e.action === "confirm"
+      ? (e.data.satisfied ? t("satisfied") : t("not_satisfied")) + (e.data.score ? ` · ${e.data.score} ★` : "") + " " : "";
     return h("li", { class: "event ev-" + e.action, "data-action": e.action },
       h("div", { class: "meta" }, h("strong", {}, t("a_" + e.action) !== "a_" + e.action ? t("a_" + e.action) : e.action),
         " · ", (e.actor && e.actor.name) || "", " · ", h("time", { datetime: e.at }, when(e.at))),
@@ -138,7 +149,9 @@ async function casePage(pid, cid) {
   const actions = c.actions || [];
   const reload = () => casePage(pid, cid);
   const parts = [
-    h("p", { class: "case-head" }, statusBadge(c.status), " ", h("span", { id: "case-title" }, c.title || "")),
+    h("p", { class: "case-head" }, statusBadge(c.status), " ", h("span", { id: "case-title" }, c.title || ""),
+      c.business_affected ? h("span", { id: "business-flag", class: "status flag" }, t("business_flag")) : null),
+    c.location ? h("p", { class: "meta", id: "case-place" }, t("place") + ": " + c.location.label) : null,
     c.promise ? h("p", { class: "meta" }, t("promised") + ": ", h("time", { datetime: c.promise.due }, when(c.promise.due))) : null,
   ];
   const question = [...tl.items].reverse().find((e) => e.action === "await_tenant");
@@ -147,7 +160,9 @@ async function casePage(pid, cid) {
   }
   if (actions.includes("entry_permission")) parts.push(entryForm(pid, cid, c, reload));
   if (actions.includes("message")) parts.push(messageForm(pid, cid, c.status === "awaiting_tenant", reload));
-  if (actions.includes("rate")) parts.push(rateForm(pid, cid, reload));
+  if (actions.includes("confirm")) parts.push(confirmForm(pid, cid, c, reload));
+  else if (actions.includes("rate")) parts.push(rateForm(pid, cid, reload));
+  if (c.callback) parts.push(h("p", { id: "callback-answer" }, t("your_answer") + ": " + (c.callback.satisfied ? t("satisfied") : t("not_satisfied"))));
   if (c.rating) parts.push(h("p", { id: "rating" }, t("rated") + ": " + c.rating.score + " ★"));
   parts.push(h("h2", {}, t("timeline")), h("ol", { id: "timeline", class: "list" }, events));
   page(c.case_id, ...parts);
@@ -198,6 +213,30 @@ function entryForm(pid, cid, c, done) {
   return form;
 }
 
+// The follow-up callback answered here (POST .../confirm): satisfied or not, a comment, a score if not rated yet.
+function confirmForm(pid, cid, c, done) {
+  const stars = c.rating ? [] : [1, 2, 3, 4, 5].map((s) => h("label", { class: "star" },
+    h("input", { type: "radio", name: "confirm-score", value: String(s), id: "confirm-score-" + s }), `${s} ${t("stars")}`));
+  const form = h("form", { id: "confirm-form", class: "card" },
+    h("h2", {}, t("confirm")), h("p", {}, t("confirm_intro")),
+    h("fieldset", {}, h("legend", {}, t("confirm")),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "satisfied", value: "yes", id: "confirm-yes", required: true }), t("satisfied")),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "satisfied", value: "no", id: "confirm-no" }), t("not_satisfied"))),
+    stars.length ? h("fieldset", {}, h("legend", {}, t("score_optional")), stars) : null,
+    field("confirm-comment", t("comment"), h("textarea", { id: "confirm-comment", rows: "2", maxlength: "2000" })),
+    h("button", { id: "confirm-send", type: "submit", class: "primary" }, t("confirm_send")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { satisfied: $("#confirm-yes").checked, version: c.version };
+    const score = form.querySelector("input[name=confirm-score]:checked");
+    if (score) body.score = Number(score.value);
+    const comment = $("#confirm-comment").value.trim();
+    if (comment) body.comment = comment;
+    try { await api.confirmCallback(pid, cid, body); await done(); } catch (err) { showError(err); }
+  });
+  return form;
+}
+
 function rateForm(pid, cid, done) {
   const stars = [1, 2, 3, 4, 5].map((s) => h("label", { class: "star" },
     h("input", { type: "radio", name: "score", value: String(s), id: "score-" + s, required: true }), `${s} ${t("stars")}`));
@@ -235,7 +274,7 @@ export async function flushDrafts() {
 
 async function newCasePage() {
   const page = pager();
-  await extras;
+  await Promise.all([extras, loadPlaces()]);
   const categories = (info && info.categories) || [];
   const photos = [];
   const previews = h("div", { id: "previews", class: "photos" });
@@ -255,22 +294,41 @@ async function newCasePage() {
     }
     camera.value = "";
   });
+  // Where: the tenant's own units and the public areas from the archive (GET /v1/me/places), or free text.
+  const items = (places && places.items) || [];
+  const option = (p) => h("option", { value: String(items.indexOf(p)) },
+    p.kind === "area" && getLang() === "en" && p.label_en ? p.label_en : p.label);
+  const own = items.filter((p) => p.own), areas = items.filter((p) => !p.own);
+  const placeSelect = h("select", { id: "case-place" },
+    own.length ? h("optgroup", { label: t("place_own") }, own.map(option)) : null,
+    areas.length ? h("optgroup", { label: t("place_areas") }, areas.map(option)) : null,
+    h("option", { value: "" }, t("place_other")));
+  // Their own unit first when the archive knows one; else "somewhere else" with the unit of their tenant record.
+  placeSelect.value = own.length ? String(items.indexOf(own[0])) : "";
+  const unitInput = h("input", { id: "case-unit", type: "text", maxlength: "200", value: own.length ? "" : (tenant && tenant.unit) || "" });
+  const unitField = field("case-unit", items.length ? t("unit_other") : t("unit"), unitInput);
+  const showUnit = () => { unitField.hidden = Boolean(items.length && placeSelect.value !== ""); };
+  placeSelect.addEventListener("change", showUnit);
+  // Only a shop tenant is asked (the archive says so); when the app cannot tell (not linked, offline), everyone.
+  const askBusiness = !places || !places.linked || places.business;
   const form = h("form", { id: "case-form", class: "card" },
     h("p", { id: "cat-label", class: "label" }, t("category")), grid,
-    field("case-unit", t("unit"), h("input", { id: "case-unit", type: "text", maxlength: "200", value: (tenant && tenant.unit) || "" })),
+    items.length ? field("case-place", t("place"), placeSelect) : null, unitField,
     field("case-title", t("title"), h("input", { id: "case-title", type: "text", maxlength: "200" })),
     field("case-content", t("content"), h("textarea", { id: "case-content", rows: "4", required: true, maxlength: "4900" })),
     field("photo-input", t("take_photo"), camera), previews,
-    h("label", { class: "choice" }, h("input", { type: "checkbox", id: "case-business" }), t("business")),
+    askBusiness ? h("label", { class: "choice" }, h("input", { type: "checkbox", id: "case-business" }), t("business")) : null,
     h("button", { id: "case-submit", type: "submit", class: "primary" }, t("submit")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const chosen = form.querySelector("input[name=category]:checked");
-    // The API has no tenant-side "cause": the desk reads this line and classifies business_affected.
-    const content = ($("#case-business").checked ? t("business_line") + " " : "") + $("#case-content").value;
-    const body = { content, lang: getLang(), channel: "app" };
+    const body = { content: $("#case-content").value, lang: getLang(), channel: "app" };
     if (chosen) body.category = chosen.value;
-    for (const [k, id] of [["unit", "#case-unit"], ["title", "#case-title"]]) { const v = $(id).value.trim(); if (v) body[k] = v; }
+    // The tenant's word, on the case; the desk's classification then defaults to cause business_affected.
+    if ($("#case-business") && $("#case-business").checked) body.business_affected = true;
+    const place = items.length && placeSelect.value !== "" ? items[Number(placeSelect.value)] : null;
+    if (place) body.location = Object.fromEntries(["building_id", "unit_id", "room_id", "area_id"].filter((k) => place[k]).map((k) => [k, place[k]]));
+    for (const [k, id] of [["unit", "#case-unit"], ["title", "#case-title"]]) { const v = $(id).value.trim(); if (v && !(k === "unit" && place)) body[k] = v; }
     const draft = { key: api.newKey(), property_id: me.properties[0], body, photos: [...photos], at: Date.now() };
     $("#case-submit").disabled = true;
     $("#case-submit").textContent = t("sending");
@@ -284,6 +342,7 @@ async function newCasePage() {
       navigator.serviceWorker && navigator.serviceWorker.ready.then((r) => r.sync && r.sync.register("drafts")).catch(() => {});
     }
   });
+  showUnit();
   page(t("new_case"), form);
 }
 
@@ -372,6 +431,7 @@ async function start(go = true) {
   // The tenant record and the property's categories are needed by the new-case page only: not waited for here.
   extras = Promise.all([api.myTenant().catch(() => null), api.publicInfo(me.properties[0]).catch(() => null)])
     .then(([tr, pi]) => { tenant = tr; info = pi; });
+  placesRead = null; places = null;
   $("#who").textContent = me.name || "";
   flushDrafts();
   if (go) { if (location.hash.startsWith("#/signin") || !location.hash) location.hash = "#/cases"; else route(); }
@@ -396,6 +456,7 @@ async function boot() {
   await route();
   document.body.dataset.ready = "1";
   performance.mark("app-ready"); // bench/app_weight.py reads it: the first page drawn
+  loadPlaces();
 }
 
 boot();

@@ -18,8 +18,16 @@ const T = {
   category: ["类别", "類別", "Category"], unit: ["单元", "單位", "Unit"], title: ["标题", "標題", "Title"],
   content: ["描述问题", "描述問題", "What is wrong?"], photos: ["照片", "相片", "Photos"],
   take_photo: ["拍照 / 选择照片", "拍照 / 選擇相片", "Take or choose photos"],
-  business: ["影响我店铺的营业（商场租户）", "影響我店鋪的營業（商場租戶）", "Affects my shop's business (mall tenants)"],
-  business_line: ["【影响营业】", "【影響營業】", "[Affects business]"],
+  business: ["影响我店铺的营业", "影響我店鋪的營業", "Affects my shop's business"],
+  business_flag: ["影响营业", "影響營業", "Affects business"],
+  place: ["地点", "地點", "Where"], place_other: ["其他地点（请填写）", "其他地點（請填寫）", "Somewhere else (type it)"],
+  place_own: ["我的单元", "我的單位", "My units"], place_areas: ["公共区域", "公共區域", "Public areas"],
+  unit_other: ["地点说明", "地點說明", "Where exactly"],
+  confirm: ["处理结果回访", "處理結果回訪", "Follow-up: are you satisfied?"],
+  confirm_intro: ["物业已处理完毕，请确认结果。", "物業已處理完畢，請確認結果。", "Staff have marked this resolved. Please confirm."],
+  satisfied: ["满意", "滿意", "Satisfied"], not_satisfied: ["不满意", "不滿意", "Not satisfied"],
+  score_optional: ["评分（可选）", "評分（可選）", "Score (optional)"], confirm_send: ["提交回访", "提交回訪", "Send answer"],
+  your_answer: ["您的回访意见", "您的回訪意見", "Your answer"],
   submit: ["提交", "提交", "Submit"], sending: ["提交中…", "提交中…", "Sending…"],
   saved_offline: ["已离线保存，联网后自动提交。", "已離線儲存，連網後自動提交。",
                   "Saved on this phone: it will be sent when you are back online."],
@@ -58,6 +66,7 @@ const T = {
   a_answer: ["物业解答", "物業解答", "Answer"], a_move_promise: ["承诺时间调整", "承諾時間調整", "Promised time moved"],
   a_entry_permission: ["入户意见", "入戶意見", "Entry permission"], a_rate: ["评价", "評價", "Rating"],
   a_close: ["已关闭", "已關閉", "Closed"], a_resume: ["继续处理", "繼續處理", "Work resumed"],
+  a_callback: ["物业回访", "物業回訪", "Follow-up call"], a_confirm: ["您的回访意见", "您的回訪意見", "Your follow-up answer"],
 };
 
 function guess() {

@@ -8,11 +8,16 @@ import {
   caseUrl, errorText, showError, newKey, CASE_PANELS, QUEUE_MARKS,
 } from "/console/ui.js";
 import "/console/keys.js";
+import { timelineNode } from "/console/timeline.js";
+import "/console/dedupe.js";
 
 // Pages in modules of their own register themselves (ui.js page()); importing them here
 // puts them in the navigation and the router. (ui.js also holds may(): the API decides.)
 import "/console/logbook.js";
 import "/console/qr.js";
+import "/console/reports.js";
+import "/console/library.js";
+import "/console/flags.js";
 import { locationPicker, locateForm, zonedIso } from "/console/archive.js";
 
 // Enumerations (chalicelib/domain/cases.py).
@@ -110,7 +115,7 @@ function renderHeader() {
 }
 
 // ---------------------------------------------------------------- router
-function stopTimers() { state.timers.forEach(clearInterval); state.timers = []; }
+function stopTimers() { state.timers.forEach(clearInterval); state.timers = []; caseKeys = null; }
 async function route() {
   stopTimers();
   showError(null);
@@ -163,9 +168,12 @@ async function viewQueue() {
   h("button", { type: "submit", class: "secondary", id: "queue-refresh" }, t("refresh")));
   const body = h("tbody", { id: "queue-rows" });
   const pager = h("div", { class: "pager" });
+  // Columns a tablet leaves out (app.css hides .col-opt below 1100 px): the row's title cell still names them.
+  const OPTIONAL = new Set(["kind", "channel", "department"]);
+  const NARROW = new Set(["tier", "unit", "assignee"]);  // below 900 px: named under the title instead
   const table = h("table", { id: "queue" }, h("thead", {}, h("tr", {}, ["case", "next_due", "status", "tier", "kind",
-    "category", "channel", "unit", "title", "department", "assignee"].map((k) => h("th", {}, t(k))))), body);
-  clear(main()).append(h("h1", {}, t("queue"), " · ", state.pid), form, table, pager);
+    "category", "channel", "unit", "title", "department", "assignee"].map((k) => h("th", { class: `col-${k}${OPTIONAL.has(k) ? " col-opt" : ""}${NARROW.has(k) ? " col-opt2" : ""}` }, t(k))))), body);
+  clear(main()).append(h("h1", {}, t("queue"), " · ", state.pid), form, h("div", { class: "table-wrap" }, table), pager);
 
   async function load() {
     const params = new URLSearchParams({ ...queueState.filters, limit: "25" });
@@ -176,12 +184,22 @@ async function viewQueue() {
     clear(body);
     if (!page.items.length) body.append(h("tr", {}, h("td", { colspan: 11, class: "muted" }, t("no_cases"))));
     for (const c of page.items) {
-      body.append(h("tr", { class: c.overdue ? "overdue" : "", dataset: { caseId: c.case_id } },
-        h("td", {}, h("a", { href: `#/case/${encodeURIComponent(c.case_id)}` }, c.case_id)),
-        h("td", {}, countdown(c.next_due)), h("td", {}, statusBadge(c.status)), h("td", {}, tierBadge(c.tier)),
-        h("td", {}, label("kind", c.kind)), h("td", {}, label("category", c.category)),
-        h("td", {}, label("channel", c.channel)), h("td", {}, c.unit || "—"), h("td", {}, c.title || c.content.slice(0, 40), QUEUE_MARKS.map((mark) => mark(c))),
-        h("td", {}, c.department || "—"), h("td", {}, c.assignee || "—")));
+      // What needs a look: the tenant wrote and no staff member read it; the case waits on the tenant.
+      const unread = c.unread_for_staff ? h("span", { class: "badge unread queue-unread", title: fmt(c.tenant_wrote_at),
+        dataset: { unread: c.unread_for_staff } }, t("unread_messages").replace("{n}", c.unread_for_staff)) : "";
+      const waiting = c.waiting ? h("span", { class: "badge waiting queue-waiting", title: fmt(c.waiting.since),
+        dataset: { reason: c.waiting.reason } }, t("waiting_on_tenant"), " · ", label("await", c.waiting.reason)) : "";
+      const promised = c.promise ? h("span", { class: "badge promised", title: fmt(c.promise.due) }, t("promised"), " ", fmt(c.promise.due)) : "";
+      const rowClass = [c.overdue ? "overdue" : "", c.unread_for_staff ? "unread" : "", c.waiting ? "waiting" : ""].filter(Boolean).join(" ");
+      body.append(h("tr", { class: rowClass, dataset: { caseId: c.case_id } },
+        h("td", { class: "col-case" }, h("a", { href: `#/case/${encodeURIComponent(c.case_id)}` }, c.case_id)),
+        h("td", {}, countdown(c.next_due)), h("td", {}, statusBadge(c.status)), h("td", { class: "col-opt2" }, tierBadge(c.tier)),
+        h("td", { class: "col-opt" }, label("kind", c.kind)), h("td", {}, label("category", c.category)),
+        h("td", { class: "col-opt" }, label("channel", c.channel)), h("td", { class: "col-opt2" }, c.unit || "—"),
+        h("td", { class: "col-title" }, h("span", { class: "title-text" }, c.title || c.content.slice(0, 80)),
+          h("div", { class: "row-sub narrow-only muted" }, c.unit || "—", " · ", c.tier ? tierBadge(c.tier) : "", " · ", c.assignee || "—"),
+          unread || waiting || promised ? h("div", { class: "row-marks" }, unread, waiting, promised) : "", QUEUE_MARKS.map((mark) => mark(c))),
+        h("td", { class: "col-opt" }, c.department || "—"), h("td", { class: "col-opt2" }, c.assignee || "—")));
     }
     clear(pager);
     if (queueState.cursors.length) pager.append(h("button", { type: "button", class: "secondary", id: "queue-first",
@@ -291,12 +309,6 @@ function attachmentNode(c, a, n) {
   return li;
 }
 
-function describe(data) {
-  if (!data || typeof data !== "object") return "";
-  return Object.entries(data).filter(([k, v]) => k !== "attachments" && v !== null && v !== "" &&
-    !(Array.isArray(v) && !v.length)).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
-}
-
 // A case read carries its latest events; staff read the whole timeline, older pages first.
 async function wholeTimeline(caseId, c) {
   let timeline = c.timeline || [], cursor = c.timeline_cursor;
@@ -308,58 +320,158 @@ async function wholeTimeline(caseId, c) {
   return { ...c, timeline, timeline_cursor: null };
 }
 
+// ---------------------------------------------------------------- the case page's groups
+// Fields in groups; a field with nothing in it is not shown (a group with nothing, neither).
+const GROUPS = [
+  ["g_reporter", ["reporter", "contact", "lang", "written", "verified", "repeat_of"]],
+  ["g_location", ["location", "unit", "occurred_at"]],
+  ["g_classification", ["kind", "category", "severity", "cause", "validity", "validity_confirmed", "channel"]],
+  ["g_assignment", ["department", "assignee", "tier", "recorder"]],
+  ["g_deadlines", ["next_due", "promise", "waiting"]],
+  ["g_outcome", ["rating", "callback"]],
+  ["g_record", ["created_at", "updated_at", "closed_at", "version"]],
+];
+const isEmpty = (v) => v === null || v === undefined || v === "" || v === false ||
+  (Array.isArray(v) && !v.length) || (typeof v === "object" && !Array.isArray(v) && !Object.values(v).some((x) => !isEmpty(x)));
+
+function fieldValue(c, k) {
+  const v = c[k];
+  if (k === "tier") return tierBadge(v);
+  if (k === "location") return v?.label || "—";
+  if (k === "next_due") return countdown(v);
+  if (k === "repeat_of") return h("a", { href: `#/case/${encodeURIComponent(v)}` }, v);
+  if (["kind", "category", "channel", "severity", "validity", "cause"].includes(k)) return label(k, v);
+  if (k.endsWith("_at")) return fmt(v);
+  if (k === "promise") return [fmt(v.due), v.moves ? ` (${v.moves}×)` : ""];
+  if (k === "waiting") return [label("await", v.reason), " · ", fmt(v.since)];
+  if (typeof v === "string") return v;
+  if (k === "reporter" || k === "contact") {
+    // Who and how to reach them; ids (tenant_id) stay out of the way.
+    return Object.entries(v).filter(([name, x]) => name !== "tenant_id" && !isEmpty(x) && typeof x !== "object")
+      .map(([, x]) => String(x)).join(" · ");
+  }
+  if (k === "callback") {
+    return [v.reached ? t("reached") : `${t("reached")}: ${t("no")}`, v.reached ? ` · ${t("satisfied")}: ${v.satisfied ? t("yes") : t("no")}` : "",
+      v.comment ? ` · ${v.comment}` : "", v.at ? ` · ${fmt(v.at)}` : ""];
+  }
+  if (k === "rating" && typeof v === "object") return [`${v.score ?? "—"}/5`, v.comment ? ` · ${v.comment}` : ""];
+  if (typeof v === "boolean") return v ? t("yes") : t("no");
+  if (v && typeof v === "object") return Object.entries(v).map(([a, b]) => `${a}: ${typeof b === "object" ? JSON.stringify(b) : b}`).join(" · ");
+  return String(v);
+}
+
+function groupedFields(c) {
+  const groups = GROUPS.map(([name, keys]) => {
+    // "Invalid" not yet confirmed by a manager is a proposal: say so (no) as well as yes.
+    const shown = keys.filter((k) => (k === "validity_confirmed" ? c.validity === "invalid" : !isEmpty(c[k])));
+    if (!shown.length) return null;
+    return h("section", { class: "field-group", dataset: { group: name } }, h("h3", {}, t(name)),
+      h("dl", { class: "fields" }, shown.flatMap((k) => [h("dt", {}, t(k)), h("dd", { dataset: { field: k } }, fieldValue(c, k))])));
+  });
+  return h("div", { class: "card groups", id: "case-fields" }, groups);
+}
+
+// ---------------------------------------------------------------- the next step
+// The procedure's next step for this status, first of these the case's `actions` (the API:
+// this caller's role and the case) names; every other action is behind "More actions".
+const NEXT_STEP = {
+  received: ["confirm_invalid", "classify", "assign", "answer", "respond"],
+  routed: ["confirm_invalid", "start", "respond", "answer"],
+  in_progress: ["respond", "resolve", "answer"],
+  responded: ["resolve", "answer"],
+  awaiting_tenant: ["resume"],
+  resolved: ["callback"],
+  callback_done: ["close"],
+  closed: [],
+};
+export function nextStep(c) {
+  const allowed = c.actions || [];
+  let order = NEXT_STEP[c.status] || [];
+  // Received and already classified: the hand-off comes next.
+  if (c.status === "received" && c.kind && c.category) order = order.filter((a) => a !== "classify").concat(["classify"]);
+  if (c.kind === "consultation") order = ["answer", ...order.filter((a) => a !== "answer")];
+  return order.find((a) => allowed.includes(a) && ACTIONS[a]) || null;
+}
+
+// Keyboard shortcuts on the case page (not while typing in a field). n: the next step.
+const SHORTCUTS = [["n", "next"], ["c", "classify"], ["a", "assign"], ["s", "start"], ["r", "respond"], ["v", "resolve"],
+  ["b", "callback"], ["m", "note"], ["e", "escalate"], ["w", "await_tenant"], ["?", "help"]];
+let caseKeys = null;  // the open case page's handler: set by viewCase, cleared when another page renders
+function typing(target) {
+  return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+document.addEventListener("keydown", (e) => {
+  if (!caseKeys || e.ctrlKey || e.metaKey || e.altKey || e.isComposing || typing(e.target)) return;
+  if (!location.hash.startsWith("#/case/")) { caseKeys = null; return; }
+  caseKeys(e);
+});
+
+function openAction(action) {
+  const box = document.getElementById(`action-${action}`);
+  if (!box) return false;
+  const more = box.closest("#more-actions");
+  if (more) more.open = true;
+  box.open = true;
+  box.scrollIntoView({ block: "nearest" });
+  (box.querySelector("input, select, textarea") || box.querySelector("button[type=submit]"))?.focus();
+  return true;
+}
+
 async function viewCase(caseId) {
   let c = await wholeTimeline(caseId, await api("GET", caseUrl(caseId)));
-  const render = (updated, notice) => {
-    if (updated) c = { ...updated, timeline: c.timeline };
-    const fields = ["status", "kind", "category", "severity", "cause", "validity", "validity_confirmed", "channel", "tier", "department",
-      "assignee", "location", "unit", "occurred_at", "reporter", "contact", "recorder", "verified", "written", "lang", "rating", "callback",
-      "promise", "waiting",
-      "created_at", "updated_at", "closed_at", "version"];
-    const value = (k) => {
-      const v = c[k];
-      if (k === "status") return statusBadge(v);
-      if (k === "tier") return tierBadge(v);
-      if (k === "location") return v?.label || "—";
-      if (["kind", "category", "channel", "severity", "validity", "cause"].includes(k)) return label(k, v);
-      if (k.endsWith("_at")) return fmt(v);
-      if (typeof v === "boolean") return v ? t("yes") : t("no");
-      if (v && typeof v === "object") return Object.entries(v).map(([a, b]) => `${a}: ${typeof b === "object" ? JSON.stringify(b) : b}`).join(" · ");
-      return v ?? "—";
-    };
+  const reload = async () => { c = await wholeTimeline(c.case_id, await api("GET", caseUrl(c.case_id))); render(t("saved")); };
+  const render = (notice) => {
     const deadlines = h("table", { id: "deadlines" }, h("thead", {}, h("tr", {}, ["deadlines", "due", "next_due", "met_at"].map((k) => h("th", {}, t(k))))),
       h("tbody", {}, Object.entries(c.deadlines || {}).map(([name, d]) => h("tr", { class: d.overdue ? "overdue" : "" },
         h("td", {}, label("deadline", name)), h("td", {}, fmt(d.due)), h("td", {}, d.met_at ? "✓" : countdown(d.due)),
         h("td", {}, d.met_at ? `${fmt(d.met_at)} ${d.met_on_time ? "✓" : "✗"}` : "—")))));
     const attachments = (c.timeline || []).flatMap((e) => e.data?.attachments || []);
-    const timeline = h("ol", { class: "timeline", id: "timeline" }, (c.timeline || []).map((e) => h("li", {},
-      h("strong", {}, label("action", e.action)), " ",
-      h("span", { class: "muted" }, fmt(e.at), " · ", e.actor?.name || e.actor?.id || "", " (", e.actor?.role || "", ")"),
-      h("div", {}, describe(e.data)))));
     // The API lists what this caller may do on this case now (role, scope, status, written-reply rule).
-    const actions = Object.keys(ACTIONS).filter((a) => (c.actions || []).includes(a))
-      .map((a) => actionForm(c, a, async (u) => { const full = await api("GET", caseUrl(c.case_id)); c = full; render(null, t("saved")); }));
-    if ((c.actions || []).includes("locate")) {
-      actions.push(locateForm(c, async () => { c = await api("GET", caseUrl(c.case_id)); render(null, t("saved")); }));
-    }
-    const repliesBox = h("div", { id: "replies" });
+    const next = nextStep(c);
+    const forms = Object.fromEntries(Object.keys(ACTIONS).filter((a) => (c.actions || []).includes(a))
+      .map((a) => [a, actionForm(c, a, reload)]));
+    if ((c.actions || []).includes("locate")) forms.locate = locateForm(c, reload);
+    const others = Object.keys(forms).filter((a) => a !== next);
+    const keyOf = Object.fromEntries(SHORTCUTS.map(([k, a]) => [a, k]));
+    if (next) forms[next].classList.add("primary-form");
+    const help = h("div", { class: "card shortcuts", id: "shortcuts", hidden: true }, h("h3", {}, t("shortcuts")),
+      h("dl", { class: "fields" }, SHORTCUTS.filter(([, a]) => a === "help" || a === "next" ? true : forms[a]).flatMap(([k, a]) => [
+        h("dt", {}, h("kbd", {}, k)), h("dd", { dataset: { shortcut: k } }, a === "help" ? t("shortcuts") : a === "next" ? t("next_step") : t(`action.${a}`))])),
+      h("p", { class: "muted" }, t("shortcuts_hint")));
+    const actionsCard = h("div", { class: "card", id: "actions-card" }, h("h2", {}, t("actions")),
+      next ? h("div", { id: "next-step" },
+        h("button", { type: "button", class: "primary", id: "primary-action", dataset: { action: next }, onclick: () => { if (forms[next].open) forms[next].open = false; else openAction(next); } },
+          t(`action.${next}`), " ", h("kbd", {}, "n")), forms[next]) : h("p", { class: "muted", id: "no-next-step" }, t("no_next_step")),
+      others.length ? h("details", { id: "more-actions" }, h("summary", {}, t("more_actions"), ` (${others.length})`),
+        others.map((a) => { if (keyOf[a]) forms[a].querySelector("summary")?.append(" ", h("kbd", {}, keyOf[a])); return forms[a]; })) : "",
+      h("p", { class: "muted" }, h("kbd", {}, "?"), " ", t("shortcuts_hint_short")), help);
+    caseKeys = (e) => {
+      if (e.key === "?") { help.hidden = !help.hidden; e.preventDefault(); return; }
+      if (e.key === "Escape") { help.hidden = true; return; }
+      const hit = SHORTCUTS.find(([k]) => k === e.key.toLowerCase() && e.key.length === 1);
+      if (!hit) return;
+      const action = hit[1] === "next" ? next : hit[1];
+      if (action && forms[action] && openAction(action)) e.preventDefault();
+    };
+    const unread = c.unread_for_staff ? h("span", { class: "badge unread", id: "case-unread" }, t("unread_messages").replace("{n}", c.unread_for_staff)) : "";
     clear(main()).append(
       h("h1", {}, h("span", { id: "case-id" }, c.case_id), " ", h("span", { id: "case-status", dataset: { status: c.status } }, statusBadge(c.status)),
-        " ", c.overdue ? h("span", { class: "late" }, "⚠ ", countdown(c.next_due)) : countdown(c.next_due)),
+        " ", c.overdue ? h("span", { class: "late" }, "⚠ ", countdown(c.next_due)) : countdown(c.next_due), " ", unread),
       notice ? h("p", { class: "ok", id: "notice" }, notice) : "",
-      h("div", { class: "grid2" },
+      h("div", { class: "grid2 case-page" },
         h("div", {},
           h("div", { class: "card" }, h("h2", { id: "case-title" }, c.title || "—"), h("div", { class: "content", id: "case-content" }, c.content)),
-          h("div", { class: "card" }, h("dl", { class: "fields", id: "case-fields" }, fields.flatMap((k) => [h("dt", {}, t(k)), h("dd", { dataset: { field: k } }, value(k))]))),
-          h("div", { class: "card" }, h("h2", {}, t("deadlines")), deadlines),
-          h("div", { class: "card" }, h("h2", {}, t("attachments")), attachments.length ? h("ul", { class: "plain", id: "attachments" }, attachments.map((a, i) => attachmentNode(c, a, i + 1))) : h("p", { class: "muted" }, "—")),
-          h("div", { class: "card" }, h("h2", {}, t("timeline")), timeline)),
+          groupedFields(c),
+          h("div", { class: "card" }, h("h2", {}, t("timeline")), timelineNode(c)),
+          Object.keys(c.deadlines || {}).length ? h("div", { class: "card" }, h("h2", {}, t("deadlines")), deadlines) : "",
+          attachments.length ? h("div", { class: "card" }, h("h2", {}, t("attachments")), h("ul", { class: "plain", id: "attachments" }, attachments.map((a, i) => attachmentNode(c, a, i + 1)))) : ""),
         h("div", {},
-          h("div", { class: "card" }, h("h2", {}, t("actions")), actions),
+          actionsCard,
           CASE_PANELS.map((panel) => panel(c, () => viewCase(c.case_id))),
           c.written && may("reply.read") ? h("div", { class: "card" }, h("h2", {}, t("replies")), repliesBox) : "")));
     if (c.written && may("reply.read")) renderReplies(c, repliesBox);
   };
+  const repliesBox = h("div", { id: "replies" });
   render();
 }
 

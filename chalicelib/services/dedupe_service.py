@@ -1,0 +1,122 @@
+"""Duplicates and repeats across channels: the suggestions made on every new case, and
+staff's link / merge / dismiss (chalicelib/domain/duplicates.py, chalicelib/domain/dedupe.py).
+
+On submit (tenant app, web form, email intake, desk-logged: all through
+``CaseService.create_as``) ``suggest`` reads the candidates with ONE Query on the
+``dedupe`` index and writes the suggestions on the new case in its creating transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain import auth, dedupe, duplicates, views
+from chalicelib.domain.cases import Actor, Case
+from chalicelib.domain.errors import NotFound, VersionConflict
+from chalicelib.observability import logger
+
+if TYPE_CHECKING:
+    from chalicelib.services.case_service import CaseService
+
+ATTEMPTS = 3
+FOLLOW_ACTOR = Actor(id="system:linked", role="system", name="linked case")
+
+
+def suggest(store: Any, case: Case, now: datetime,
+            candidates: list[duplicates.Candidate] | None) -> list[duplicates.Candidate] | None:
+    """Mark ``case`` (a new case, not stored yet) with its possible duplicates and the
+    closed case it repeats (``repeat_of``, unless the tenant named one). Returns the
+    candidates read (one Query; none without a category), for a retried submit to reuse."""
+    if not case.category:
+        return candidates
+    if candidates is None:
+        candidates = store.duplicate_candidates(case.property_id, case.category, now - duplicates.WINDOW)
+    found = duplicates.find(duplicates.candidate_of(case), candidates, now)
+    case.possible_duplicates = found
+    if case.repeat_of is None:
+        case.repeat_of = duplicates.repeat_of(found)
+    return candidates
+
+
+class DedupeService:
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+        self.store = cases.store
+
+    def _pair(self, principal: auth.Principal, property_id: str, case_id: str, target_id: str,
+              permission: str) -> tuple[Case, Case]:
+        auth.authorize(principal, permission, property_id)
+        case = self.store.get_case(property_id, case_id)
+        auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
+        try:
+            target = self.store.get_case(property_id, target_id)
+        except NotFound:
+            raise NotFound("no such target case", code="target_not_found", details={"field": "target"}) from None
+        return case, target
+
+    def link(self, principal: auth.Principal, property_id: str, case_id: str, target_id: str) -> Case:
+        """``case_id`` follows ``target_id`` (another reporter, the same problem)."""
+        for attempt in range(ATTEMPTS):
+            case, owner = self._pair(principal, property_id, case_id, target_id, "case.link_duplicate")
+            first, second = dedupe.link(case, owner, _actor(principal), self.cases.clock())
+            try:
+                self.store.save_pair(first, second)
+                return first.case
+            except VersionConflict:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def merge(self, principal: auth.Principal, property_id: str, case_id: str, target_id: str) -> Case:
+        """``case_id`` closes as merged into ``target_id`` (the same reporter)."""
+        for attempt in range(ATTEMPTS):
+            case, target = self._pair(principal, property_id, case_id, target_id, "case.merge_duplicate")
+            events = self.store.events(case)
+            refs = [a for e in events for a in (e.data or {}).get("attachments") or []]
+            said = [str(e.data["text"]) for e in events if e.action == "message" and (e.data or {}).get("text")]
+            first, second = dedupe.merge(case, target, _actor(principal), self.cases.clock(), attachments=refs,
+                                         messages=said)
+            try:
+                self.store.save_pair(first, second)
+                return first.case
+            except VersionConflict:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def dismiss(self, principal: auth.Principal, property_id: str, case_id: str, target_id: str) -> Case:
+        """A suggestion staff judged not a duplicate leaves the case."""
+        for attempt in range(ATTEMPTS):
+            auth.authorize(principal, "case.dismiss_duplicate", property_id)
+            case = self.store.get_case(property_id, case_id)
+            auth.authorize_on_case(principal, department=case.department, assignee=case.assignee)
+            change = dedupe.dismiss(case, target_id, _actor(principal), self.cases.clock())
+            try:
+                self.store.save_change(change, expected_version=case.version)
+                return change.case
+            except VersionConflict:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def view(self, principal: auth.Principal, case: Case) -> dict[str, Any]:
+        return views.case_view(case, now=self.cases.clock(), staff=principal.is_staff)
+
+
+def follow_owner(service: CaseService, action: str, owner: Case, params: dict[str, Any]) -> None:
+    """The owner of linked cases was resolved: each follower is resolved with it (the
+    owner's resolution), so its tenant is told together with the owner's. A follower
+    that cannot be resolved now (already resolved, closed) is left as it is."""
+    if action != "resolve" or not owner.followers:
+        return
+    actor = FOLLOW_ACTOR
+    for follower in owner.followers:
+        try:
+            service.system_act(actor, owner.property_id, follower, "resolve",
+                               {**params, "resolution": params.get("resolution") or ""}, attempts=3)
+        except Exception:  # noqa: BLE001 - one follower's state never undoes the owner's resolution
+            logger.warning("follower not resolved with its owner", extra={"case_id": follower})
+
+
+def _actor(principal: auth.Principal) -> Actor:
+    return Actor(id=principal.subject, role=principal.role, name=principal.name)

@@ -1,0 +1,150 @@
+"""Report schedules per property and the reports they mail (issue 17, "reports that
+go out"): a manager sets who gets which report (daily, weekly, monthly), when
+(property-local day and time) and in which language; each schedule is a recurring
+EventBridge Scheduler schedule in the property's zone, whose fire mails the report
+(HTML with the figures' tables, CSV and XLSX attached) to its recipients.
+
+Idempotent: a fire reports on the period its scheduled time names
+(``domain/report_schedules.period``) and, before each recipient's mail, writes a
+"sent" mark for schedule + period + recipient, only if absent; a retried or
+duplicated fire finds the marks and sends nothing. A failed mail removes its mark
+and the fire fails after trying the others, so the retry mails only those not reached.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import config
+from chalicelib.domain import auth, report_schedules, stats
+from chalicelib.domain.cases import iso
+from chalicelib.domain.errors import NotFound
+from chalicelib.mail import report_mail
+from chalicelib.observability import logger, record_metric
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from chalicelib.services.ports import ReportScheduleStore
+    from chalicelib.services.report_service import ReportService
+
+
+class ReportMailService:
+    def __init__(self, reports: ReportService, store: ReportScheduleStore, *, clock: Callable[[], datetime],
+                 mailer: Callable[[], Any] | None = None, scheduler: Any = None):
+        self.reports = reports
+        self.store = store
+        self.clock = clock
+        self._mailer = mailer
+        # adapters.scheduler.ReportSchedules (put/delete); None: schedules are stored only (tests).
+        self.scheduler = scheduler
+
+    def get(self, principal: auth.Principal, property_id: str) -> dict[str, Any]:
+        auth.authorize(principal, "report.schedule", property_id)
+        self.reports._property(property_id)
+        found = self.store.report_schedules(property_id) or {"schedules": [], "version": 0}
+        return self._view(property_id, found)
+
+    def _view(self, property_id: str, found: dict[str, Any]) -> dict[str, Any]:
+        prop = self.reports._property(property_id)
+        rows = [{**s, "expression": report_schedules.cron_expression(s), "timezone": prop.policy.timezone}
+                for s in found.get("schedules", [])]
+        return {"property_id": property_id, "schedules": rows, "version": found.get("version", 0)}
+
+    def put(self, principal: auth.Principal, property_id: str, items: list[dict[str, Any]],
+            expected_version: int) -> dict[str, Any]:
+        """Replace the property's schedules (``expected_version``: the version read, 0 for
+        none yet; a stale one is ``409 report_schedules_version_conflict``). Scheduler
+        schedules follow: created or updated for each, deleted for those removed."""
+        auth.authorize(principal, "report.schedule", property_id)
+        prop = self.reports._property(property_id)
+        checked = report_schedules.check_schedules(items)
+        before = self.store.report_schedules(property_id) or {"schedules": []}
+        version = self.store.save_report_schedules(
+            property_id, {"schedules": checked, "updated_by": principal.subject, "updated_at": iso(self.clock())},
+            expected_version=expected_version)
+        self.reports.register_property(property_id)
+        if self.scheduler is not None:
+            for s in checked:
+                self.scheduler.put(property_id, s["schedule_id"], report_schedules.cron_expression(s),
+                                   prop.policy.timezone, s["enabled"])
+            kept = {s["schedule_id"] for s in checked}
+            for s in before.get("schedules", []):
+                if s["schedule_id"] not in kept:
+                    self.scheduler.delete(property_id, s["schedule_id"])
+        return self._view(property_id, {"schedules": checked, "version": version})
+
+    def build(self, property_id: str, schedule: dict[str, Any], fired_at: datetime) -> dict[str, Any]:
+        """The report a fire at ``fired_at`` sends: its period, figures and mail parts."""
+        prop = self.reports._property(property_id)
+        local_day = fired_at.astimezone(prop.policy.tz).date()
+        key, first, last = report_schedules.period(schedule["report"], local_day)
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        dailies = self.reports.dailies_for(property_id, days, fired_at)
+        doc = stats.rollup(property_id=property_id, year=last.year, month=last.month, dailies=dailies)
+        label = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+        if schedule["report"] == "monthly":
+            label = last.strftime("%Y-%m")
+        doc = {**doc, "period": key, "first_day": first.isoformat(), "last_day": last.isoformat()}
+        lang = schedule["lang"]
+        stem = f"{property_id}-{key.replace(':', '-')}"
+        return {"period": key, "label": label, "doc": doc,
+                "subject": report_mail.subject(prop.name, schedule["report"], label, lang),
+                "text": report_mail.text_body(prop.name, schedule["report"], label, doc, lang),
+                "html": report_mail.html_body(prop.name, schedule["report"], label, doc, lang),
+                "attachments": ((f"{stem}.csv", "text/csv", report_mail.csv_bytes(doc, lang)),
+                                (f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 report_mail.xlsx_bytes(doc, lang, sheet=key.replace(":", " "))))}
+
+    def send_now(self, principal: auth.Principal, property_id: str, schedule_id: str) -> dict[str, Any]:
+        """A manager mails a schedule's report now, for the period a fire now would
+        name (still once per period: a later fire for it sends nothing)."""
+        auth.authorize(principal, "report.schedule", property_id)
+        self.reports._property(property_id)
+        return self.fire(property_id, schedule_id)
+
+    def fire(self, property_id: str, schedule_id: str, scheduled_time: datetime | None = None) -> dict[str, Any]:
+        """A schedule fired: mail its report once per period. Returns what happened
+        (``sent`` to whom, or ``skipped``: unknown, disabled, already sent)."""
+        fired_at = scheduled_time or self.clock()
+        found = self.store.report_schedules(property_id) or {"schedules": []}
+        schedule = next((s for s in found["schedules"] if s["schedule_id"] == schedule_id), None)
+        if schedule is None:
+            raise NotFound("no such report schedule", code="report_schedule_not_found")
+        if not schedule.get("enabled", True):
+            return {"skipped": "disabled"}
+        prop = self.reports._property(property_id)
+        local_day = fired_at.astimezone(prop.policy.tz).date()
+        period = report_schedules.period(schedule["report"], local_day)[0]
+        report: dict[str, Any] | None = None
+        sent: list[str] = []
+        failure: Exception | None = None
+        for address in schedule["recipients"]:
+            # One mark per recipient and period: a retry after a partial failure mails only those not reached.
+            mark = f"{period}#{address}"
+            if not self.store.claim_report_sent(property_id, schedule_id, mark, {"at": iso(self.clock())}):
+                continue
+            try:
+                report = report or self.build(property_id, schedule, fired_at)
+                self._send(prop, address, report)
+                sent.append(address)
+            except Exception as exc:  # noqa: BLE001 - the others still get theirs; raised below for a retry
+                self.store.release_report_sent(property_id, schedule_id, mark)
+                failure = failure or exc
+        if failure is not None:
+            record_metric("ReportMailFailed", property_id=property_id, schedule_id=schedule_id)
+            raise failure
+        if not sent or report is None:
+            return {"skipped": "already_sent", "period": period}
+        record_metric("ReportMailed", property_id=property_id, schedule_id=schedule_id)
+        logger.info("report mailed", extra={"property_id": property_id, "schedule_id": schedule_id,
+                                            "period": period, "recipients": len(sent)})
+        return {"sent": sent, "period": period, "subject": report["subject"]}
+
+    def _send(self, prop: Any, address: str, report: dict[str, Any]) -> None:
+        if self._mailer is None:
+            return
+        from chalicelib.mail.outgoing import Outgoing, new_message_id
+        sender = prop.email or config.mail_from()
+        self._mailer().send(Outgoing(sender=sender, sender_name=prop.name, to=address,
+                                     message_id=new_message_id(sender), subject=report["subject"],
+                                     text=report["text"], html=report["html"], attachments=report["attachments"]))
