@@ -43,6 +43,7 @@ import pstats
 import random
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,8 @@ class Recording:
             result = original(endpoint, request, operation_model, context)
             service = operation_model.service_model.service_name
             if recording.on:
-                recording.calls.append((service, operation_model.name))
+                parallel = threading.current_thread().name.startswith(dc.PARALLEL_THREAD_PREFIX)
+                recording.calls.append((service, (dc.PARALLEL if parallel else "") + operation_model.name))
             (http, _parsed), error = result
             if error is None and http is not None and http.status_code < 300:
                 recording.responses[(service, operation_model.name)] = (http.status_code, dict(http.headers),
@@ -115,7 +117,7 @@ class Recording:
             result = fn()
         finally:
             self.on = False
-        return result, [op if s == "dynamodb" else f"{s}:{op}" for s, op in self.calls]
+        return result, [op if s == "dynamodb" else f"{s}:{op}" for s, op in dc.in_rounds(self.calls)]
 
 
 def submit_body(n: int) -> dict[str, Any]:
@@ -159,7 +161,8 @@ def requests_part(recording: Recording) -> dict[str, Any]:
         api.call("POST", f"{base}/cases", tok["tenant"], submit_body(0), {"Idempotency-Key": "warm-0"}, 201)
         (_, case), out["submit"] = recording.take(lambda: api.call(
             "POST", f"{base}/cases", tok["tenant"], submit_body(1), {"Idempotency-Key": "bench-1"}, 201))
-        replies = {k: v for k, v in recording.responses.items() if k[0] == "dynamodb" and k[1] in out["submit"]}
+        replies = {k: v for k, v in recording.responses.items()
+                   if k[0] == "dynamodb" and k[1] in [c.removeprefix(dc.PARALLEL) for c in out["submit"]]}
         _, out["submit replay"] = recording.take(lambda: api.call(
             "POST", f"{base}/cases", tok["tenant"], submit_body(1), {"Idempotency-Key": "bench-1"}, 200))
         act = f"{base}/cases/{case['case_id']}"
@@ -305,10 +308,23 @@ def lognormal(p50: float, p99: float) -> tuple[float, float]:
     return math.log(p50), (math.log(p99) - math.log(p50)) / 2.3263478740408408
 
 
+def rounds(path: list[str]) -> list[list[str]]:
+    """The path's round trips: a parallel request ("∥X") joins the round before it."""
+    out: list[list[str]] = []
+    for op in path:
+        if op.startswith(dc.PARALLEL) and out:
+            out[-1].append(op.removeprefix(dc.PARALLEL))
+        else:
+            out.append([op.removeprefix(dc.PARALLEL)])
+    return out
+
+
 def simulate(path: list[str], cpu_ms: float, samples: int, seed: int = 18) -> dict[str, float]:
+    """A submit's latency: the CPU plus, per round trip, the slowest of its requests."""
     rng = random.Random(seed)
-    params = [lognormal(*LATENCY_MS[op]) for op in path]
-    totals = sorted(cpu_ms + sum(rng.lognormvariate(mu, sigma) for mu, sigma in params) for _ in range(samples))
+    params = [[lognormal(*LATENCY_MS[op]) for op in ops] for ops in rounds(path)]
+    totals = sorted(cpu_ms + sum(max(rng.lognormvariate(mu, sigma) for mu, sigma in ops) for ops in params)
+                    for _ in range(samples))
     return {"p50": totals[len(totals) // 2], "p99": totals[int(len(totals) * 0.99)]}
 
 
@@ -352,7 +368,7 @@ def goals(fig: dict[str, Any]) -> list[dict[str, Any]]:
     ratio = fig["cpu"]["ratio"]
     return [
         {"goal": "submit: sequential AWS requests", "target": f"≤ {GOAL_SUBMIT_REQUESTS}",
-         "actual": f"{len(submit)} ({'+'.join(submit)})", "pass": len(submit) <= GOAL_SUBMIT_REQUESTS},
+         "actual": f"{len(rounds(submit))} ({'+'.join(submit)})", "pass": len(rounds(submit)) <= GOAL_SUBMIT_REQUESTS},
         {"goal": "app CPU per submit / bare PutItem client CPU", "target": f"≤ {GOAL_CPU_RATIO:g}×",
          "actual": f"{ratio:.1f}×", "pass": ratio <= GOAL_CPU_RATIO},
         {"goal": "simulated submit p99 on AWS (after)", "target": f"≤ {GOAL_P99_MS:g} ms",
@@ -365,7 +381,7 @@ def print_report(fig: dict[str, Any], results: list[dict[str, Any]]) -> None:
     print()
     print("1. Sequential AWS requests (real app, chalice.test.Client, moto in process, watcher on)")
     for name, calls in fig["requests"].items():
-        print(f"   {name:52} {len(calls)}  {'+'.join(calls) or '-'}")
+        print(f"   {name:52} {len(rounds(calls))}  {'+'.join(calls) or '-'}")
     print(f"   ({fig['stream_starts']} outbox records started by the stream consumer in "
           f"{fig['stream_calls']} requests, off every request path)")
     print()

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
@@ -44,6 +45,26 @@ PROPERTY_CACHE_SECONDS = 60
 RECOMPUTE_PAGE_SIZE = 50
 RECOMPUTE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 5
+
+# A submit's two reads are independent (the counter and idempotency record; the
+# duplicate candidates): they go out together, one round trip instead of two.
+# The pool lives as long as the Lambda container; botocore clients are thread-safe.
+_READERS: Any = None
+PARALLEL_THREAD_PREFIX = "td-read"
+
+
+def _together(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """Run ``second`` on a worker thread while ``first`` runs here; both results."""
+    global _READERS
+    if _READERS is None:
+        from concurrent.futures import ThreadPoolExecutor
+        _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix=PARALLEL_THREAD_PREFIX)
+    future = _READERS.submit(second)
+    try:
+        result = first()
+    finally:
+        other = future.result()  # never leave the second read running (or its error unseen)
+    return result, other
 # A write the caller did not pin to a version is retried this often on the fresh case.
 UNPINNED_ATTEMPTS = 3
 # Fields of a tenant record that PUT …/tenants/{t} keeps: onboarding's (services/onboarding.py).
@@ -367,14 +388,23 @@ class CaseService:
         prop = self.property(property_id)
         digest = fingerprint(property_id, params)
         read_first = True
-        candidates = None
+        candidates: list[Any] | None = None
+        candidates_of: str | None = None
         for _ in range(MAX_SUBMIT_ATTEMPTS):
             now = self.clock()
             day = now.astimezone(prop.policy.tz).strftime("%Y%m%d")
             if read_first:
                 # The common case, nobody else submitting this instant: read the
-                # counter (and the idempotency record), step it in the transaction.
-                read, replayed = self.store.read_submit_state(property_id, day, actor.id, idempotency_key)
+                # counter (and the idempotency record), step it in the transaction;
+                # on the first pass the duplicate candidates are read at the same time.
+                category = params.get("category")
+                if candidates is None and category:
+                    (read, replayed), candidates = _together(
+                        partial(self.store.read_submit_state, property_id, day, actor.id, idempotency_key),
+                        partial(dedupe_service.read_candidates, self.store, property_id, category, now))
+                    candidates_of = category
+                else:
+                    read, replayed = self.store.read_submit_state(property_id, day, actor.id, idempotency_key)
                 if replayed is not None:
                     return self._replay(replayed, digest), False
                 number, counter = (read or 0) + 1, CounterRead(property_id, day, read)
@@ -384,7 +414,10 @@ class CaseService:
             change = cases.new_case(property_id=property_id, case_id=f"TD-{day}-{number:04d}", actor=actor,
                                     params=params, now=now, policy=prop.policy)
             # Possible duplicates and repeats: one Query, written with the case (dedupe_service).
+            if change.case.category != candidates_of:
+                candidates = None  # read for another category than the case took: read again
             candidates = dedupe_service.suggest(self.store, change.case, now, candidates)
+            candidates_of = change.case.category if candidates is not None else None
             idem = IdempotencyRecord(actor.id, idempotency_key, change.case.key, digest) if idempotency_key else None
             quota = quotas.case_submission(prop.quotas, property_id, actor.id, now) if limit_actor else None
             try:

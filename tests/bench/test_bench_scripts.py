@@ -37,8 +37,9 @@ def test_dynamo_request_budget():
 
     # The goals, restated so a change to the script cannot quietly weaken them.
     assert warm["submit"]["writes"] == 1, warm["submit"]
-    # With the watcher on (a state machine configured): one read, one transaction, nothing else.
-    assert warm["submit"]["calls"] == ["BatchGetItem", "TransactWriteItems"], warm["submit"]
+    # With the watcher on (a state machine configured): one read (the duplicate Query beside
+    # it, on the reader thread: no round trip of its own), one transaction, nothing else.
+    assert warm["submit"]["calls"] == ["BatchGetItem", "∥Query", "TransactWriteItems"], warm["submit"]
     assert cold["submit"]["writes"] == 1, cold["submit"]
     assert warm["queue page (25)"]["calls"] == ["Query"], warm["queue page (25)"]
     assert warm["queue page overdue"]["calls"] == ["Query"], warm["queue page overdue"]
@@ -113,7 +114,7 @@ def test_submit_path_is_two_requests_and_the_rest_of_the_report_runs():
     fig = json.loads(proc.stdout.strip().splitlines()[-1])
     requests = fig["requests"]
     # A submit with the watcher on: one read, one transaction; the watcher starts off the path.
-    assert requests["submit"] == ["BatchGetItem", "TransactWriteItems"]
+    assert requests["submit"] == ["BatchGetItem", "∥Query", "TransactWriteItems"]  # 2 round trips
     for action in ("classify", "assign", "respond", "resolve", "callback", "close", "classify major (new watcher)"):
         assert requests[action] == ["GetItem", "TransactWriteItems"], (action, requests[action])
     assert not any(c.startswith("stepfunctions:") or c == "DeleteItem"
@@ -123,7 +124,7 @@ def test_submit_path_is_two_requests_and_the_rest_of_the_report_runs():
     assert fig["stream_calls"] == 2 * fig["stream_starts"]  # each outbox record: one start, one delete
     assert fig["cpu"]["submit_cpu_ms"] > 0 and fig["cpu"]["putitem_cpu_ms"] > 0 and fig["cpu"]["profile"]
     after, before = fig["latency"]["after"], fig["latency"]["before"]
-    assert after["path"] == ["BatchGetItem", "TransactWriteItems"] and len(before["path"]) == 4
+    assert after["path"] == ["BatchGetItem", "∥Query", "TransactWriteItems"] and len(before["path"]) == 4
     assert 0 < after["p50"] <= after["p99"] and after["p99"] < before["p99"]
     assert [g["goal"] for g in fig["goals"]][0] == "submit: sequential AWS requests" and fig["goals"][0]["pass"]
 
