@@ -68,6 +68,11 @@ app.register_blueprint(app_routes)
 from chalicelib.http.routes_public import public_routes  # noqa: E402
 
 app.register_blueprint(public_routes)
+# Case watchers start from the meta table's stream (the request path only writes the outbox record).
+from chalicelib.http.routes_watch_stream import watch_stream_routes  # noqa: E402
+
+app.register_blueprint(watch_stream_routes)
+
 # The case library: entries proposed from closed cases, approved by managers, suggested on cases.
 from chalicelib.http.routes_library import library_routes  # noqa: E402
 

@@ -8,6 +8,11 @@ Runs are interleaved (the order rotates every round) so both targets share the
 machine's noise, after one warm-up run of each so ``.pyc`` files exist: a Lambda
 package ships compiled bytecode too.
 
+Per Lambda handler (API, inbound mail, watcher tasks, stream consumer): ``import
+app`` plus the set-up its first invocation does (lazy imports, AWS clients), and
+that figure scaled to the function's memory in infra/functions.py (Lambda's CPU
+share grows with memory; one vCPU at 1,769 MB): what infra's sizes are set from.
+
 Also reported, for information only (no goal): ``import app`` plus the modules
 the first request imports lazily through ``chalicelib.runtime.service()``
 (pynamodb, botocore, the store and service), and the top modules by cumulative
@@ -59,6 +64,39 @@ LABELS = {
     "app": "import app",
     "app+first-request": "import app + first-request imports (info)",
 }
+
+# Per Lambda handler: ``import app`` plus what its first invocation builds before it can
+# make its first AWS request - the lazily imported service and adapters, the schemas'
+# validator, the AWS clients it creates (each ~100 ms) - without any network. The part
+# of a first request this leaves out (one request's serialisation, signing and parsing)
+# is bench/submit_path.py's warm CPU figure, a few ms.
+_CONNECT = "runtime.service().store.m.Case._get_connection().connection.client"
+HANDLERS: dict[str, str] = {
+    "api_handler": ("import app; from chalicelib import runtime, schemas; runtime.service(); " + _CONNECT + "; "
+                    "schemas._validator('SubmitCase')"),
+    "inbound_mail": ("import app; from chalicelib import runtime; import chalicelib.mail.parse; runtime.intake(); "
+                     "runtime.aws_client('s3'); runtime.aws_client('ses'); " + _CONNECT),
+    "watch_tasks": ("import app; from chalicelib import runtime, schemas; runtime.watch_service(); "
+                    "runtime.aws_client('stepfunctions'); runtime.aws_client('ses'); runtime.aws_client('events'); "
+                    "schemas._validator('WatchTask'); " + _CONNECT),
+    "watch_stream": ("import app; from chalicelib import runtime; runtime.watch_stream(); "
+                     "runtime.aws_client('stepfunctions'); " + _CONNECT),
+}
+for _name, _stmt in HANDLERS.items():
+    TARGETS[f"handler:{_name}"] = _stmt
+    LABELS[f"handler:{_name}"] = f"{_name}: import + first-request set-up"
+LAMBDA_FULL_VCPU_MB = 1769  # Lambda's CPU share is proportional to memory: one vCPU at 1,769 MB
+
+
+def memory_sizes() -> dict[str, int]:
+    """infra/functions.py MEMORY_MB, read without importing CDK."""
+    import ast
+    tree = ast.parse((REPO / "infra" / "functions.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if any(isinstance(t, ast.Name) and t.id == "MEMORY_MB" for t in targets) and node.value is not None:
+            return dict(ast.literal_eval(node.value))
+    return {}
 
 # --no-pyc: hide the bytecode of every module outside the standard library, so
 # they are compiled from source (nothing is written: PYTHONDONTWRITEBYTECODE=1).
@@ -225,6 +263,17 @@ def report(args: argparse.Namespace) -> int:
     print(f"ratio median(app)/median(boto3) = {ratio:.2f}   goal ≤ {GOAL_RATIO}   {'PASS' if passed else 'MISS'}")
     extra = statistics.median(samples["app+first-request"]) / statistics.median(samples["boto3"])
     print(f"(info) median(app + first-request imports)/median(boto3) = {extra:.2f}")
+    memory = memory_sizes()
+    print()
+    print("Per handler, import + first-request set-up (AWS clients built, no network), and what it comes to on")
+    print(f"Lambda at the function's memory (infra/functions.py MEMORY_MB): local × {LAMBDA_FULL_VCPU_MB}/MB, "
+          "this machine's core taken as one vCPU:")
+    print(f"  {'handler':16} {'median here':>11} {'memory':>8} {'on Lambda (est.)':>17}")
+    for name in HANDLERS:
+        here = statistics.median(samples[f"handler:{name}"])
+        mb = memory.get(name)
+        lam = ms(here * max(1.0, LAMBDA_FULL_VCPU_MB / mb)) if mb else "-"
+        print(f"  {name:16} {ms(here)} {str(mb or '-') + ' MB':>8} {lam:>17}")
 
     proc = run_child("app", ["-X", "importtime"])
     rows = parse_importtime(proc.stderr)

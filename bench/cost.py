@@ -25,8 +25,11 @@ the past, so moto would pass every Wait at once). Billed transitions are the
 per deadline it waits for, so the estimate adds one check per deadline the
 case ever had, at the measured transitions per check.
 
-Lambda: one invocation per API call and per watcher check, 512 MB × 100 ms
-each (assumed). SQS: the Check's SendMessage plus the worker's receive and
+Watchers start from the meta table's stream (issue 18): after each API step the
+stream's outbox records go to the real ``watch_stream`` consumer, one invocation
+per batch (row ``stream``). Lambda: one invocation per API call, per watcher
+check and per stream batch, 100 ms each (assumed) at each function's memory in
+infra/functions.py. SQS: the Check's SendMessage plus the worker's receive and
 delete (3 per check; the event source mapping's empty polls are not counted).
 Prices: AWS list prices, us-east-1 (see PRICES). A report, not a test.
 
@@ -75,7 +78,10 @@ PRICES = {  # USD, us-east-1 list prices
     "scheduler_invocation": 1.00 / 1e6,
     "sqs_request": 0.40 / 1e6,
 }
-LAMBDA_GB, LAMBDA_SECONDS = 0.5, 0.1
+LAMBDA_SECONDS = 0.1  # per invocation, assumed
+# Memory per function (infra/functions.py MEMORY_MB): the API's, the watcher's Check's, the stream consumer's.
+API_GB, CHECK_GB, STREAM_GB = 1.0, 0.5, 0.5
+STREAM_STEP = "stream"  # watch_stream: starts the watcher from the outbox record, off the request path
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -267,6 +273,27 @@ def run(stage: str = "local") -> dict[str, Any]:
             desk = mint("front_desk", "front_desk-1", "前台小王")
             staff = mint("dept_staff", "dept_staff-1", "工程部张师傅")
             from app import app
+            from chalicelib.adapters.watch_stream import outbox_start, stream_filter
+            from chalicelib.services.watch_stream import WatchStream
+            from devstack.streams import StreamReader, deliver
+            reader = StreamReader(boto3.client("dynamodb", region_name=region),
+                                  boto3.client("dynamodbstreams", region_name=region), config.meta_table(),
+                                  start="TRIM_HORIZON")
+
+            def stream_starts(steps: list) -> None:
+                """What Lambda's event source mapping does after a change: the outbox records
+                on the meta table's stream go to watch_stream, which starts the watchers (one
+                invocation per batch; reading the stream is free for Lambda triggers)."""
+                records = []
+                while batch := reader.read():
+                    records += batch
+                consumer = WatchStream(runtime.service(), outbox_start)
+                lost, calls = recorder.measure(lambda: deliver(consumer.handle, records, reader.arn, region, None,
+                                                               pattern=stream_filter()))
+                if lost:
+                    raise ScenarioError(f"the stream consumer failed on {lost}")
+                if calls:
+                    steps.append((STREAM_STEP, calls))
             recorder.install()
             with Client(app, stage_name=stage, project_dir=str(REPO)) as client:
                 def call(method: str, path: str, token: str, body: Any, status: int, headers: dict | None = None):
@@ -283,6 +310,7 @@ def run(stage: str = "local") -> dict[str, Any]:
                     "unit": "3栋1201", "title": "空调不制冷", "content": "客厅空调不制冷，室内30℃，老人孩子在家，请尽快派师傅。",
                     "category": "air_conditioning"}, 201, {"Idempotency-Key": "cost-1"}))
                 steps.append(("submit", calls))
+                stream_starts(steps)
                 act = f"{base}/cases/{case['case_id']}"
                 plan = [
                     (5, desk, "classify", {"kind": "complaint", "validity": "valid", "cause": "equipment_facility",
@@ -298,6 +326,7 @@ def run(stage: str = "local") -> dict[str, Any]:
                     result, calls = recorder.measure(  # measure calls it at once, in this iteration
                         lambda: call("POST", f"{act}/{action}", token, body, 200))  # noqa: B023
                     steps.append((action, calls))
+                    stream_starts(steps)
                 if result["status"] != "closed":
                     raise ScenarioError(f"the case ended {result['status']}")
 
@@ -369,16 +398,18 @@ def bill(fig: dict[str, Any], check_calls: list) -> dict[str, Any]:
 
 def dollars(fig: dict[str, Any], totals: dict[str, float], check_wru: float, check_rru: float,
             checks: int, transitions: int) -> list[tuple[str, str, float]]:
-    api_calls = len(fig["steps"])
+    api_calls = sum(1 for name, _ in fig["steps"] if name != STREAM_STEP)
+    streams = len(fig["steps"]) - api_calls
+    gb_s = (api_calls * API_GB + checks * CHECK_GB + streams * STREAM_GB) * LAMBDA_SECONDS
     ses = sum(n for k, n in totals.items() if k.startswith(("ses:", "sesv2:")))
     sched = int(sum(n for k, n in totals.items() if k.startswith("scheduler:") and not k.endswith("GetSchedule")))
     return [
         ("DynamoDB writes", f"{totals['wru'] + check_wru:g} WRU", (totals["wru"] + check_wru) * PRICES["dynamodb_wru"]),
         ("DynamoDB reads", f"{totals['rru'] + check_rru:g} RRU", (totals["rru"] + check_rru) * PRICES["dynamodb_rru"]),
         ("API Gateway (REST)", f"{api_calls} requests", api_calls * PRICES["apigw_request"]),
-        ("Lambda requests", f"{api_calls} API + {checks} checks", (api_calls + checks) * PRICES["lambda_request"]),
-        ("Lambda compute", f"{(api_calls + checks) * LAMBDA_GB * LAMBDA_SECONDS:g} GB-s",
-         (api_calls + checks) * LAMBDA_GB * LAMBDA_SECONDS * PRICES["lambda_gb_s"]),
+        ("Lambda requests", f"{api_calls} API + {checks} checks + {streams} stream",
+         (api_calls + checks + streams) * PRICES["lambda_request"]),
+        ("Lambda compute", f"{gb_s:g} GB-s", gb_s * PRICES["lambda_gb_s"]),
         ("Step Functions", f"{transitions} transitions", transitions * PRICES["sfn_transition"]),
         ("SQS (watch tasks)", f"{3 * checks} requests", 3 * checks * PRICES["sqs_request"]),
         ("EventBridge Scheduler", f"{sched} API calls, 0 invocations", 0.0),
@@ -437,7 +468,9 @@ def main() -> int:
         print(f"  {'total':22} {'':34} ${total:.8f}   (${total * 1000:.4f} per 1,000 cases)")
         print(f"  {'PASS' if total <= GOAL_PER_CASE else 'MISS'}  ${total:.6f} per case (goal ≤ ${GOAL_PER_CASE})")
         print()
-    print(f"Assumptions: Lambda {int(LAMBDA_GB * 1024)} MB × {int(LAMBDA_SECONDS * 1000)} ms per invocation; items "
+    print(f"Assumptions: Lambda {int(LAMBDA_SECONDS * 1000)} ms per invocation at the function's memory (API "
+          f"{int(API_GB * 1024)} MB, checks {int(CHECK_GB * 1024)} MB, stream consumer {int(STREAM_GB * 1024)} MB: "
+          "infra/functions.py); the stream consumer's GetRecords are free (Lambda trigger); items "
           "sized from the request (names + UTF-8 values); update/delete/condition-check ≤ 1 KB; the reminder "
           "schedule is deleted by the callback before it fires (0 Scheduler invocations; create/delete are free "
           "API calls); SQS counts SendMessage + ReceiveMessage + DeleteMessage per check, not idle polling; "

@@ -10,8 +10,10 @@ Idempotency-Key, timing every request. Then the floor, against the same moto
 server (the banner's ``AWS (moto)`` address): a bare DynamoDB ``PutItem`` loop
 into a scratch table, same concurrency and duration, one boto3 client per
 thread. Printed: submissions/s, p50/p95/p99, errors by status, the floor's
-puts/s and p50/p99, and ours/floor against the goals (≥ 0.5 of the floor;
-p99 ≤ 50 ms on 2 cores), PASS/MISS. A report, not a test.
+puts/s and p50/p99, and ours/floor. A report of the local stack, with no
+verdict: the emulator spends several times a PutItem's CPU on each of a
+submit's requests, which caps ours/floor whatever the product does; the
+submit path's goals are judged by bench/submit_path.py, as AWS will see it.
 
 Every case of one property shares that day's case-number counter, which is
 optimistic-locked: concurrent submits race for it and the loser re-reads and
@@ -46,8 +48,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # chalicelib.domain.quotas: the ceiling an operator may set
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 10.0
-GOAL_RATIO = 0.5
-GOAL_P99_MS = 50.0
 CONTENT = "楼道灯坏了，晚上很黑，老人上下楼不安全，请尽快派师傅维修。谢谢！"
 
 
@@ -225,6 +225,21 @@ def cpu_during(processes: dict[str, int], run):
     return result, used
 
 
+def settle(pid: int, *, quiet: float = 0.15, limit: float = 90.0) -> float:
+    """Wait until the stack process is quiet (under ``quiet`` of a core over a second):
+    its stream worker starts the watchers of the cases just submitted after the
+    requests have been answered (on AWS a separate Lambda does), and that backlog must
+    not be counted against the next phase. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        after = cpu_seconds(pid)
+        if before is None or after is None or after - before < quiet:
+            break
+    return time.monotonic() - started
+
+
 def run_threads(target, args_for, concurrency: int, seconds: float) -> tuple[dict, float]:
     out = {"latencies": [], "statuses": Counter(), "codes": Counter(), "errors": Counter()}
     started = time.monotonic()
@@ -246,6 +261,7 @@ def measure(stack: Stack, ddb, tokens: dict[int, str], assign: list[tuple[int, s
     (ours, ours_elapsed), ours_cpu = cpu_during(processes, lambda: run_threads(
         submit_loop, lambda i: (stack.api_url, tokens[i], assign[i][1], i + 100 * concurrency), concurrency,
         seconds))
+    settled = settle(stack.process.pid)
     table = f"bench-floor-{uuid.uuid4().hex[:8]}"
     ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -256,7 +272,7 @@ def measure(stack: Stack, ddb, tokens: dict[int, str], assign: list[tuple[int, s
     ok = ours["statuses"].get(201, 0)
     return {"concurrency": concurrency, "ours": ours, "ours_elapsed": ours_elapsed, "ours_cpu": ours_cpu, "ok": ok,
             "floor": floor, "floor_elapsed": floor_elapsed, "floor_cpu": floor_cpu,
-            "rate": ok / ours_elapsed, "floor_rate": len(floor["latencies"]) / floor_elapsed}
+            "rate": ok / ours_elapsed, "floor_rate": len(floor["latencies"]) / floor_elapsed, "settled": settled}
 
 
 def emulator_costs(stack: Stack, ddb, n: int = 200) -> list[tuple[str, float]]:
@@ -317,6 +333,8 @@ def report(level: dict) -> tuple[float, float]:
           f"p99 {p99:.1f} ms, max {max(ours['latencies'], default=0) * 1000:.1f} ms")
     print(f"        answers: {', '.join(f'{k}×{v}' for k, v in sorted(ours['statuses'].items(), key=str))}"
           + (f"  (codes: {', '.join(f'{k}×{v}' for k, v in sorted(ours['codes'].items()))})" if ours["codes"] else ""))
+    print(f"        the stack's stream worker finished starting their watchers {level['settled']:.0f} s after "
+          "the last request (off the request path; on AWS the watch_stream Lambda)")
     print(f"floor : {len(floor['latencies'])} PutItem in {level['floor_elapsed']:.1f} s → {level['floor_rate']:.1f} "
           f"puts/s; p50 {ms(floor['latencies'], .5):.1f} ms, p99 {ms(floor['latencies'], .99):.1f} ms"
           + (f"; errors {dict(floor['errors'])}" if floor["errors"] else ""))
@@ -332,10 +350,10 @@ def report(level: dict) -> tuple[float, float]:
         k = (ours_cpu / level["ok"]) / (floor_cpu / len(floor["latencies"]))
         print(f"        the emulator spends {k:.1f}× a PutItem's CPU on one submit: while its one core is the "
               f"bottleneck, ours/floor cannot exceed {1 / k:.2f}")
-    cores_note = "" if os.cpu_count() == 2 else f"; measured on {os.cpu_count()} cores, goal is stated for 2"
-    print(f"{'PASS' if ratio >= GOAL_RATIO else 'MISS'}  throughput ours/floor = {ratio:.2f} (goal ≥ {GOAL_RATIO}); "
-          f"{'PASS' if p99 <= GOAL_P99_MS else 'MISS'}  submit p99 = {p99:.1f} ms (goal ≤ {GOAL_P99_MS:.0f} ms on "
-          f"2 cores{cores_note})")
+    # No verdict: on the emulator, ours/floor measures moto's CPU per request more than the app's
+    # (see the per-request costs below); bench/submit_path.py judges the submit path as AWS sees it.
+    print(f"(report) throughput ours/floor = {ratio:.2f}; submit p99 = {p99:.1f} ms on {os.cpu_count()} cores, "
+          "local stack (bench/submit_path.py has the goals)")
     print()
     return ratio, p99
 
@@ -370,6 +388,7 @@ def main() -> int:
             ddb = boto3.client("dynamodb", endpoint_url=stack.aws_url, region_name="ap-southeast-1",
                                aws_access_key_id="testing", aws_secret_access_key="testing")
             results = [measure(stack, ddb, tokens, assign, level, args.seconds) for level in levels]
+            settle(stack.process.pid)
             costs = emulator_costs(stack, ddb)
             stored = count_stored(ddb, stack.output())
             log = stack.output()
@@ -388,7 +407,8 @@ def main() -> int:
         print("emulator CPU per request (stack process, one client, serial; 200 each):")
         for label, cost in costs:
             print(f"  {cost:5.2f} ms  {label}")
-        print("  a submit makes the last four: BatchGetItem, TransactWriteItems, StartExecution, DeleteItem")
+        print("  a submit makes two of them: BatchGetItem, TransactWriteItems; the stream consumer makes "
+              "StartExecution and DeleteItem after it, off the request path (the local stack's worker)")
         print()
     answered = sum(r["ok"] for r in results) + warm["statuses"].get(201, 0)
     print(f"stored: {stored.get('items', 0)} bench cases in the cases table after the run; 201 answers incl. "

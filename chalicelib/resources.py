@@ -83,6 +83,11 @@ class ResourceNames:
         return f"{self.prefix}-thumbnails-dlq"
 
     @property
+    def watch_stream_failures(self) -> str:
+        """The watch_stream consumer's on-failure destination: stream batches it gave up on."""
+        return f"{self.prefix}-watch-stream-failures"
+
+    @property
     def inbound_mail_failures(self) -> str:
         """The inbound_mail Lambda's on-failure destination."""
         return f"{self.prefix}-inbound-mail-failures"

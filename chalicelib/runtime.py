@@ -103,6 +103,13 @@ def watch_service():
     return _watch
 
 
+def watch_stream():
+    """The meta table's stream consumer: starts the watchers outbox records ask for."""
+    from chalicelib.adapters.watch_stream import outbox_start
+    from chalicelib.services.watch_stream import WatchStream
+    return WatchStream(service(), outbox_start)
+
+
 def replies():
     global _replies
     if _replies is None:

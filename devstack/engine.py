@@ -4,6 +4,9 @@
   (the file infra deploys) on moto, which executes it. Its Check tasks arrive
   on the watch queue; a worker hands them to ``app.watch_tasks`` exactly as
   Lambda's SQS event source would.
+- Case watchers start from the meta table's DynamoDB stream: a worker reads
+  moto's stream and hands each batch to ``app``'s ``watch_stream`` handler as
+  Lambda's event source mapping would (devstack/streams.py).
 - EventBridge rules and Scheduler schedules are stored by moto but never fired,
   so workers fire them: the watch-outbox sweeper (every minute), the handover
   and statistics job (hourly on AWS; every minute here, it is idempotent), and
@@ -21,7 +24,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from chalicelib.resources import LOCAL
-from devstack import notify
+from devstack import notify, streams
 from devstack.mail import _client, _context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,12 +213,26 @@ def due_schedules(out: TextIO, clock: Callable[[], datetime] | None = None, poll
 # The app's event handlers these workers drive (devstack/mail.py drives
 # inbound_mail and written_reply_outbox); tests check every handler is driven.
 DRIVEN = ("watch_tasks", "callback_reminders", "watch_outbox", "handover_and_stats", "make_thumbnails",
-          "keys_overdue", "deliver_notifications")  # the last by devstack/notify.py
+          "keys_overdue", "watch_stream", "deliver_notifications")  # the last by devstack/notify.py
+
+
+def watch_stream(out: TextIO):
+    """The meta table's stream to ``watch_stream`` (starts case watchers), as Lambda's
+    event source mapping delivers it; from what is written once the stack is up."""
+    def loop(stopping: threading.Event) -> None:
+        # Named when the worker starts: the stack's environment (table prefix, region) is set by then.
+        from chalicelib import config
+        from chalicelib.adapters.watch_stream import stream_filter  # the filter infra sets on the mapping
+        streams.stream_pump(config.meta_table(), "watch_stream", out, client=_client, handler=handler,
+                            context=_context, region=config.region(), pattern=stream_filter())(stopping)
+    return loop
 
 
 def workers(out: TextIO) -> list[tuple[str, Callable[[threading.Event], None]]]:
     return [
         ("watch-tasks", queue_pump(WATCH_QUEUE, "watch_tasks", out)),
+        # Case watchers start from the meta table's stream (the submit path writes only the outbox record).
+        ("watch-stream", watch_stream(out)),
         ("reminders", queue_pump(REMINDER_QUEUE, "callback_reminders", out)),
         ("thumbnails", queue_pump(THUMBNAIL_QUEUE, "make_thumbnails", out, thumbnail_lines)),
         ("watch-outbox", every(60, "watch_outbox", out,

@@ -23,7 +23,7 @@ import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
@@ -306,9 +306,10 @@ class Stack:
             from devstack.seed import seed
             self.seeded = seed(DynamoStore(models), datetime.now(timezone.utc), fast=self.fast)
             notify.forget_seeded_deliveries(DynamoStore(models), datetime.now(timezone.utc))
-            # Seeding wrote each case's watcher into the outbox; start them now.
+            # Seeding wrote each case's watcher into the outbox; start them now, whatever their age:
+            # the stream worker starts after seeding (from LATEST), so these are nobody else's.
             from chalicelib import runtime
-            runtime.watch_service().sweep_outbox(limit=1000)
+            runtime.watch_service().sweep_outbox(limit=1000, min_age=timedelta(0))
             self.signin_users = identity.create_demo_users(settings["TD_USER_POOL_ID"])
 
     def _start_workers(self) -> None:

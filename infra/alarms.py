@@ -16,12 +16,13 @@ from chalicelib.resources import APP, ResourceNames
 
 class Alarms:
     """Any message in a dead-letter or failure queue, a failed watcher execution, an
-    escalation that reached nobody, API 5XX, and Lambda errors per function. Created in
+    escalation that reached nobody, API 5XX, Lambda errors per function, and the
+    watch_stream consumer's iterator age. Created in
     the stack's scope: logical ids stay the deployed ones."""
 
     def __init__(self, stack: cdk.Stack, names: ResourceNames, *, alarm_email: str | None,
                  watch_dead_letters: sqs.Queue, watch_tasks_dlq: sqs.Queue, reminders_dlq: sqs.Queue,
-                 inbound_mail_failures: sqs.Queue, state_machine: sfn.StateMachine,
+                 inbound_mail_failures: sqs.Queue, watch_stream_failures: sqs.Queue, state_machine: sfn.StateMachine,
                  functions: dict[str, str], chalice: Any) -> None:
         self.topic = sns.Topic(stack, "AlarmTopic", topic_name=names.alarm_topic, enforce_ssl=True)
         if alarm_email:
@@ -47,6 +48,22 @@ class Alarms:
         alarm("InboundMailFailuresAlarm", inbound_mail_failures.metric_approximate_number_of_messages_visible(
             period=five, statistic="Maximum"),
               f"An inbound mail failed intake three times; it waits in {names.inbound_mail_failures}.")
+        alarm("WatchStreamFailuresAlarm", watch_stream_failures.metric_approximate_number_of_messages_visible(
+            period=five, statistic="Maximum"),
+              f"The watch_stream consumer gave up on stream records (see {names.watch_stream_failures}); "
+              "the outbox sweep starts those watchers, but every start now waits for it.")
+        # The stream consumer falling behind: its oldest unprocessed record's age. A healthy
+        # consumer keeps it near a second; a minute means watchers start late (or the sweep does).
+        stream_fn = chalice.get_resource(functions["watch_stream"]).ref
+        iterator_age = cw.Alarm(
+            stack, "WatchStreamIteratorAgeAlarm", threshold=60_000, evaluation_periods=3,
+            metric=cw.Metric(namespace="AWS/Lambda", metric_name="IteratorAge",
+                             dimensions_map={"FunctionName": stream_fn}, period=minute, statistic="Maximum"),
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            alarm_description="The watch_stream consumer is more than a minute behind the meta table's stream "
+                              "for three minutes: case watchers start late.")
+        iterator_age.add_alarm_action(action)
         alarm("EscalationNoRecipientAlarm", cw.Metric(namespace="Tenantdesk", metric_name="EscalationNoRecipient",
                                                        dimensions_map={"service": APP}, period=five,
                                                        statistic="Sum"),

@@ -31,11 +31,34 @@ FUNCTIONS = {
     "make_thumbnails": "MakeThumbnails",
     "keys_overdue": "KeysOverdue",  # the key register: overdue keys to the shift lead (mail, records table)
     "deliver_notifications": "DeliverNotifications",
+    "watch_stream": "WatchStream",  # the meta table's stream: starts case watchers from their outbox records
 }
-# Which handlers run case actions (start a watcher, create/delete callback reminder
-# schedules via CaseService) - chalicelib/runtime.py service().
+# Which handlers run case actions (create/delete callback reminder schedules via
+# CaseService) - chalicelib/runtime.py service().
 RUNS_CASE_ACTIONS = {"api_handler", "inbound_mail", "watch_tasks", "callback_reminders"}
-STARTS_WATCHERS = RUNS_CASE_ACTIONS | {"watch_outbox"}
+# Only these start watcher executions: a case action writes the outbox record and the
+# stream consumer starts it (chalicelib/services/watch_stream.py); the sweep is the safety net.
+STARTS_WATCHERS = {"watch_stream", "watch_outbox"}
+# Memory per function (MB), from bench/cold_start.py's per-handler cold starts (import +
+# first request) and bench/cost.py; why each: infra/README.md "Lambda sizing". Lambda gives
+# CPU in proportion to memory (one vCPU at 1,769 MB), so a cold start's CPU time shrinks
+# as memory grows, while a warm request's cost (GB-s) grows with it.
+MEMORY_MB = {
+    "api_handler": 1024,  # a person waits on a cold start: ~0.58 vCPU, about half the wait of 512 MB
+    "inbound_mail": 1024,  # MIME parsing, charsets, attachments to S3: CPU-bound, up to 10 MB mails
+    "make_thumbnails": 1024,  # Pillow decodes and scales photos: CPU- and memory-bound
+    "watch_tasks": 512,
+    "watch_stream": 512,  # nobody waits: the first deadline is minutes away
+    "watch_outbox": 256,
+    "callback_reminders": 256,
+    "written_reply_outbox": 512,  # the email package, MIME assembly
+    "handover_and_stats": 512,  # a shift's cases and statistics in memory
+    "keys_overdue": 256,
+    "deliver_notifications": 512,  # Web Push encryption (cryptography) on first use
+}
+# The stream consumer's event source mapping (Chalice's decorator cannot say these).
+STREAM_MAX_RETRIES = 3  # devstack/streams.py MAX_RETRIES: the local stack retries as often
+STREAM_MAX_RECORD_AGE_S = 3600  # older records go to the on-failure queue; the sweep has long started them
 # Mobile push through SNS platform endpoints: the API registers and deletes devices,
 # the delivery schedule publishes and removes disabled endpoints.
 USES_PUSH = {"api_handler": ["sns:CreatePlatformEndpoint", "sns:SetEndpointAttributes", "sns:DeleteEndpoint"],
@@ -113,6 +136,12 @@ class Functions:
         r["make_thumbnails"].add_to_policy(iam.PolicyStatement(
             sid="ThumbnailsList", actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         p.messaging.thumbnails.grant_consume_messages(r["make_thumbnails"])
+        # The stream consumer reads the meta table's stream; its on-failure destination is sent
+        # to with the function's own role.
+        p.tables.meta.grant_stream_read(r["watch_stream"])
+        r["watch_stream"].add_to_policy(iam.PolicyStatement(
+            sid="StreamOnFailureDestination", actions=["sqs:SendMessage"],
+            resources=[p.messaging.watch_stream_failures.queue_arn]))
         p.watcher.state_machine.grant_task_response(r["watch_tasks"])
         p.messaging.watch_tasks.grant_consume_messages(r["watch_tasks"])
         p.messaging.reminders.grant_consume_messages(r["callback_reminders"])
@@ -172,6 +201,9 @@ class Functions:
             # event source mappings are created (Lambda checks the poller's permissions).
             res.node.add_dependency(p.messaging.inbound_topic)
             res.node.add_dependency(self.roles[name].node.find_child("DefaultPolicy"))
+        for name, logical in FUNCTIONS.items():
+            self.chalice.get_resource(logical).add_property_override("MemorySize", MEMORY_MB[name])
+        self._wire_watch_stream(p)
         inbound_mail = self.chalice.get_resource(FUNCTIONS["inbound_mail"])
         lambda_.CfnEventInvokeConfig(
             stack, "InboundMailOnFailure", function_name=inbound_mail.ref, qualifier="$LATEST",
@@ -179,6 +211,28 @@ class Functions:
             destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
                 on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(
                     destination=p.messaging.inbound_mail_failures.queue_arn)))
+
+    def _wire_watch_stream(self, p: Any) -> None:
+        """The watch_stream handler's event source mapping, as Chalice's decorator cannot
+        write it: the meta table's real stream (its ARN exists only once the table does),
+        failures reported per record, a failing batch bisected, a bounded number of retries,
+        the on-failure queue, and a filter so that only outbox records invoke it."""
+        import json
+
+        from chalicelib.adapters.watch_stream import stream_filter
+        events = "Events.WatchStreamDynamodbEventSource.Properties."
+        fn = self.chalice.get_resource(FUNCTIONS["watch_stream"])
+        for key, value in {
+            "Stream": p.tables.meta.table_stream_arn,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": STREAM_MAX_RETRIES,
+            "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE_S,
+            "DestinationConfig": {"OnFailure": {"Type": "SQS",
+                                                "Destination": p.messaging.watch_stream_failures.queue_arn}},
+            "FilterCriteria": {"Filters": [{"Pattern": json.dumps(stream_filter())}]},
+        }.items():
+            fn.add_property_override(events + key, value)
 
     def _function_role(self, name: str) -> iam.Role:
         stack, prefix = self.stack, self.names.prefix
@@ -208,6 +262,10 @@ class Functions:
                   "callback_reminders": self.names.reminder_queue, "make_thumbnails": self.names.thumbnail_queue}
         found = {s.name: getattr(s, "topic", None) or getattr(s, "queue", None) for s in app.event_sources
                  if s.name in wanted}
+        streams = {s.name: s.stream_arn for s in app.event_sources if hasattr(s, "stream_arn")}
+        if set(streams) != {"watch_stream"} or f"table/{self.names.meta_table}/" not in streams["watch_stream"]:
+            raise RuntimeError(f"the packaged stream handlers are {streams}, not watch_stream on "
+                               f"{self.names.meta_table}")
         if found != wanted:
             raise RuntimeError(f"the packaged handlers subscribe to {found}, not {wanted}: was app.py "
                                f"imported without {resources.PREFIX_VARIABLE}?")

@@ -52,6 +52,14 @@ class Messaging:
                  "on-failure destination of the inbound_mail Lambda (a Lambda destination, not an SQS "
                  "redrive, so cdk-nag cannot see it); nothing consumes it: an alarm fires on the first "
                  "message and an operator replays it."))
+        # The watch_stream consumer's on-failure destination: a stream batch it failed on after
+        # every retry is described here (shard, sequence numbers); the outbox sweep starts those
+        # watchers anyway, the alarm says the stream path is failing.
+        self.watch_stream_failures = queue("WatchStreamFailures", names.watch_stream_failures,
+                                           retention=Duration.days(14))
+        suppress(self.watch_stream_failures, ("AwsSolutions-SQS3", "This queue is itself the "
+                 "on-failure destination of the watch_stream event source mapping (not an SQS redrive, so "
+                 "cdk-nag cannot see it); nothing consumes it: an alarm fires on the first message."))
         suppress(self.watch_dead_letters, ("AwsSolutions-SQS3", "This queue is itself the dead-letter "
                  "queue of the case watcher (its DeadLetter state sends here, not an SQS redrive, so "
                  "cdk-nag cannot see it); nothing consumes it: an alarm fires on the first message and "

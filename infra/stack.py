@@ -62,6 +62,7 @@ class TenantdeskStack(cdk.Stack):
         self.alarms = Alarms(self, names, alarm_email=alarm_email, watch_dead_letters=m.watch_dead_letters,
                              watch_tasks_dlq=m.watch_tasks_dlq, reminders_dlq=m.reminders_dlq,
                              inbound_mail_failures=m.inbound_mail_failures,
+                             watch_stream_failures=m.watch_stream_failures,
                              state_machine=self.watcher.state_machine, functions=FUNCTIONS,
                              chalice=self.functions.chalice)
 

@@ -14,8 +14,8 @@ _TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb
 
 def key_schemas() -> dict[str, dict]:
     """Table suffix -> {"hash", "range": (name, "S"|"N"|"B"), "indexes": {name: (hash, range)},
-    "include": {index: [non-key attributes]} for INCLUDE projections, "ttl": attribute or None},
-    read from the models (``models.bind()``; only keys are read,
+    "include": {index: [non-key attributes]} for INCLUDE projections, "ttl": attribute or None,
+    "stream": view type or None}, read from the models (``models.bind()``; only keys are read,
     so whatever table names config gives at synth time do not matter)."""
     from chalicelib.adapters import models as pynamodb_models
 
@@ -42,7 +42,8 @@ def key_schemas() -> dict[str, dict]:
         ttl = model._ttl_attribute()
         out[suffix] = {"hash": key(model._hash_keyname),
                        "range": key(model._range_keyname) if model._range_keyname else None,
-                       "indexes": indexes, "include": include, "ttl": ttl.attr_name if ttl else None}
+                       "indexes": indexes, "include": include, "ttl": ttl.attr_name if ttl else None,
+                       "stream": getattr(model.Meta, "stream_view_type", None)}
     return out
 
 
@@ -72,6 +73,8 @@ class Tables:
                 point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True),
                 time_to_live_attribute=schema["ttl"],
+                # The meta table's stream starts case watchers (app's watch_stream, infra/functions.py).
+                stream=ddb.StreamViewType(schema["stream"]) if schema["stream"] else None,
                 deletion_protection=prod,
                 removal_policy=keep,
             )

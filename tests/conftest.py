@@ -140,6 +140,39 @@ class SentMail:
 
 
 @pytest.fixture
+def drain_watch_stream(store):
+    """What Lambda's event source mapping does on AWS: hand the meta table's stream
+    (moto's, from the test's start) to the watcher starter
+    (chalicelib/services/watch_stream.py) in batches, retrying failed records as
+    ReportBatchItemFailures does. ``drain(svc)`` returns the records given up on.
+    The request path no longer starts watchers: tests that need a started watcher drain."""
+    import boto3
+
+    from chalicelib import config
+    from chalicelib.adapters.watch_stream import outbox_start, stream_filter
+    from chalicelib.services.watch_stream import WatchStream
+    from devstack.streams import StreamReader, deliver
+    readers: list[StreamReader] = []
+
+    def reader() -> StreamReader:
+        return StreamReader(boto3.client("dynamodb", region_name=config.region()),
+                            boto3.client("dynamodbstreams", region_name=config.region()),
+                            config.meta_table(), start="TRIM_HORIZON")
+
+    def drain(service, *, max_retries: int = 3, from_start: bool = False) -> list:
+        """``from_start``: deliver the whole stream again (a replay), not only what is new."""
+        if not readers:
+            readers.append(reader())
+        stream = reader() if from_start else readers[0]
+        consumer, lost = WatchStream(service, outbox_start), []
+        while records := stream.read():
+            lost += deliver(consumer.handle, records, stream.arn, config.region(), None, max_retries=max_retries,
+                            pattern=stream_filter())
+        return lost
+    return drain
+
+
+@pytest.fixture
 def runtime_wired(svc, clock):
     from chalicelib import runtime
     runtime.reset()

@@ -655,7 +655,7 @@ class DynamoStore(DynamoNotifications, DynamoDuplicates):
 
     def pending_watch_starts(self, *, limit: int) -> list[WatchStart]:
         rows, _ = self.meta_partition(WATCH_OUTBOX, limit=limit, newest_first=False)
-        return [WatchStart(data["property_id"], data["case_id"], int(data["gen"])) for _, data in rows]
+        return [WatchStart.from_dict(data) for _, data in rows]
 
     def clear_watch_start(self, property_id: str, case_id: str, gen: int) -> None:
         self.delete_meta(*watch_start_key(property_id, case_id, gen))

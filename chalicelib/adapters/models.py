@@ -162,6 +162,9 @@ class MetaModel(Model):
         table_name: str | None = None  # set by bind()
         region: str | None = None  # set by bind()
         billing_mode = "PAY_PER_REQUEST"
+        # Its stream starts case watchers from their outbox records (adapters/watch_stream.py);
+        # create_tables and infra/tables.py both read it from here.
+        stream_view_type = "NEW_IMAGE"
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     n = NumberAttribute(null=True)

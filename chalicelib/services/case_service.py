@@ -11,12 +11,14 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
 from chalicelib.domain import archive, attachments, auth, cases, deadlines, escalation, public, quotas, uploads, views
-from chalicelib.domain.cases import Actor, Case, Event
+from chalicelib.domain.cases import Actor, Case, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.escalation import wake_time
 from chalicelib.domain.properties import Property
 from chalicelib.observability import logger, record_metric
 from chalicelib.services import dedupe_service
@@ -43,6 +45,26 @@ PROPERTY_CACHE_SECONDS = 60
 RECOMPUTE_PAGE_SIZE = 50
 RECOMPUTE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 5
+
+# A submit's two reads are independent (the counter and idempotency record; the
+# duplicate candidates): they go out together, one round trip instead of two.
+# The pool lives as long as the Lambda container; botocore clients are thread-safe.
+_READERS: Any = None
+PARALLEL_THREAD_PREFIX = "td-read"
+
+
+def _together(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """Run ``second`` on a worker thread while ``first`` runs here; both results."""
+    global _READERS
+    if _READERS is None:
+        from concurrent.futures import ThreadPoolExecutor
+        _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix=PARALLEL_THREAD_PREFIX)
+    future = _READERS.submit(second)
+    try:
+        result = first()
+    finally:
+        other = future.result()  # never leave the second read running (or its error unseen)
+    return result, other
 # A write the caller did not pin to a version is retried this often on the fresh case.
 UNPINNED_ATTEMPTS = 3
 # Fields of a tenant record that PUT …/tenants/{t} keeps: onboarding's (services/onboarding.py).
@@ -69,10 +91,21 @@ def fingerprint(property_id: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def watch_outbox_record(case: Case) -> WatchStart:
-    """Written with the case: "start watcher generation N". Deleted once it has
-    started; the outbox sweeper starts whatever a crash or throttle left."""
-    return WatchStart(case.property_id, case.case_id, case.watch_gen)
+def watch_outbox_record(case: Case, *, now: datetime | None = None,
+                        policy: deadlines.Policy | None = None) -> WatchStart:
+    """Written with the case: "start watcher generation N". The table's stream
+    hands it to the watch_stream consumer, which starts the execution and
+    deletes it; the outbox sweeper starts whatever a crash or throttle left.
+
+    Given ``now`` and the ``policy``, the first decision is taken here, with the
+    case in hand: when it is only to wait, the execution sleeps at once until
+    then (no Check round trip), whoever starts it."""
+    sleep_until = None
+    if now is not None and policy is not None:
+        first = escalation.decide(case, gen=case.watch_gen, now=now, policy=policy)
+        sleep_until = wake_time(first.until if first.action == "wait" and first.until else now)
+    return WatchStart(case.property_id, case.case_id, case.watch_gen, sleep_until=sleep_until,
+                      written_at=iso(now) if now is not None else None)
 
 
 class CaseService:
@@ -100,35 +133,45 @@ class CaseService:
         except Exception:  # noqa: BLE001 - a lost reminder is covered by the watcher's callback escalation
             logger.warning("callback reminder not updated", extra={"case_id": case.case_id, "action": action})
 
-    def start_watch(self, property_id: str, case_id: str, gen: int, *, case: Case | None = None,
-                    policy: deadlines.Policy | None = None) -> bool:
-        """Start watcher generation ``gen`` now and clear its outbox record; on
-        failure the record stays for the sweeper. True when started. Given the
-        case just stored, the first decision is taken here: when it is only to
-        wait, the execution sleeps at once (no Check round trip)."""
+    def start_watch(self, property_id: str, case_id: str, gen: int, *, sleep_until: str | None = None,
+                    raise_errors: bool = False) -> bool:
+        """Start watcher generation ``gen`` and clear its outbox record; True when
+        started. The execution's name is the case's and generation's
+        (stepfunctions.execution_name): a second start of the same generation
+        (the stream replaying a batch, the sweeper racing the stream) starts
+        nothing more. On failure the record stays for a retry: the stream
+        consumer (``raise_errors``) reports it to Lambda, the sweeper tries again
+        at its next minute. Nothing on a request path calls this: the outbox
+        record a change writes is the request's last word (services/watch_stream.py)."""
         if self.watcher is None:
             return False
-        now = self.clock()
-        sleep_until = now
-        if case is not None and policy is not None:
-            first = escalation.decide(case, gen=gen, now=now, policy=policy)
-            sleep_until = first.until if first.action == "wait" and first.until else now
+        at = parse_iso(sleep_until) if sleep_until else self.clock()
         try:
-            self.watcher.start(property_id, case_id, gen, sleep_until=sleep_until)
-        except Exception:  # noqa: BLE001 - the outbox retries; the request must not fail for it
+            self.watcher.start(property_id, case_id, gen, sleep_until=at)
+        except Exception:  # the outbox record stays: the stream retries, then the sweeper
+            if raise_errors:
+                raise
             logger.warning("watcher start failed; the outbox will retry", extra={"case_id": case_id, "gen": gen},
                            exc_info=True)
             return False
         self.store.clear_watch_start(property_id, case_id, gen)
         return True
 
+    def start_outbox(self, start: WatchStart, *, raise_errors: bool = False) -> bool:
+        """Start the watcher an outbox record asks for (stream consumer, sweeper)."""
+        return self.start_watch(start.property_id, start.case_id, start.gen, sleep_until=start.sleep_until,
+                                raise_errors=raise_errors)
+
     def _watch_outbox(self, before: Case, after: Case, policy: deadlines.Policy) -> list[WatchStart]:
         """A new watcher generation when the change made the case need a look
-        sooner than its running watcher will take (see escalation.needs_new_watcher)."""
-        if not escalation.needs_new_watcher(before, after, policy, self.clock()):
+        sooner than its running watcher will take (see escalation.needs_new_watcher).
+        Its outbox record is written in the change's transaction; the table's
+        stream starts it, as for a new case."""
+        now = self.clock()
+        if not escalation.needs_new_watcher(before, after, policy, now):
             return []
         after.watch_gen = before.watch_gen + 1
-        return [watch_outbox_record(after)]
+        return [watch_outbox_record(after, now=now, policy=policy)]
 
     # --- properties ---------------------------------------------------------
 
@@ -238,9 +281,6 @@ class CaseService:
                 # Someone acted meanwhile: recompute the case as it is now.
                 case = self.store.get_case(case.property_id, case.case_id)
                 continue
-            if outbox:
-                self.start_watch(case.property_id, case.case_id, change.case.watch_gen, case=change.case,
-                                 policy=policy)
             return
         # A case this busy is rewritten by its own edits, each under the new policy.
         logger.warning("policy recompute gave up on a busy case", extra={"case_id": case.case_id})
@@ -348,14 +388,23 @@ class CaseService:
         prop = self.property(property_id)
         digest = fingerprint(property_id, params)
         read_first = True
-        candidates = None
+        candidates: list[Any] | None = None
+        candidates_of: str | None = None
         for _ in range(MAX_SUBMIT_ATTEMPTS):
             now = self.clock()
             day = now.astimezone(prop.policy.tz).strftime("%Y%m%d")
             if read_first:
                 # The common case, nobody else submitting this instant: read the
-                # counter (and the idempotency record), step it in the transaction.
-                read, replayed = self.store.read_submit_state(property_id, day, actor.id, idempotency_key)
+                # counter (and the idempotency record), step it in the transaction;
+                # on the first pass the duplicate candidates are read at the same time.
+                category = params.get("category")
+                if candidates is None and category:
+                    (read, replayed), candidates = _together(
+                        partial(self.store.read_submit_state, property_id, day, actor.id, idempotency_key),
+                        partial(dedupe_service.read_candidates, self.store, property_id, category, now))
+                    candidates_of = category
+                else:
+                    read, replayed = self.store.read_submit_state(property_id, day, actor.id, idempotency_key)
                 if replayed is not None:
                     return self._replay(replayed, digest), False
                 number, counter = (read or 0) + 1, CounterRead(property_id, day, read)
@@ -365,12 +414,16 @@ class CaseService:
             change = cases.new_case(property_id=property_id, case_id=f"TD-{day}-{number:04d}", actor=actor,
                                     params=params, now=now, policy=prop.policy)
             # Possible duplicates and repeats: one Query, written with the case (dedupe_service).
+            if change.case.category != candidates_of:
+                candidates = None  # read for another category than the case took: read again
             candidates = dedupe_service.suggest(self.store, change.case, now, candidates)
+            candidates_of = change.case.category if candidates is not None else None
             idem = IdempotencyRecord(actor.id, idempotency_key, change.case.key, digest) if idempotency_key else None
             quota = quotas.case_submission(prop.quotas, property_id, actor.id, now) if limit_actor else None
             try:
                 self.store.create_case(change, idempotency=idem, counter=counter,
-                                       outbox=[watch_outbox_record(change.case)], quota=quota)
+                                       outbox=[watch_outbox_record(change.case, now=now, policy=prop.policy)],
+                                       quota=quota)
             except QuotaExceeded:
                 assert quota is not None  # only a quota can be exceeded
                 raise quota.exceeded(now) from None
@@ -387,8 +440,6 @@ class CaseService:
                 continue
             record_metric("CaseReceived", dimensions={"channel": change.case.channel}, property_id=property_id,
                           case_id=change.case.case_id)
-            self.start_watch(property_id, change.case.case_id, change.case.watch_gen, case=change.case,
-                             policy=prop.policy)
             return change.case, True
         raise VersionConflict("too many cases arrived at once; try again", code="busy_retry")
 
@@ -570,8 +621,6 @@ class CaseService:
                 continue
             break
         record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
-        if outbox:
-            self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)
         self._after_change(action, change.case, prop)
         dedupe_service.follow_owner(self, action, change.case, params)  # linked cases resolve with their owner
         return change.case, False
@@ -601,8 +650,6 @@ class CaseService:
             except VersionConflict:
                 continue
             record_metric("CaseTransition", dimensions={"action": action}, property_id=property_id, case_id=case_id)
-            if outbox:
-                self.start_watch(property_id, case_id, change.case.watch_gen, case=change.case, policy=prop.policy)
             return change.case
         raise VersionConflict("the case is changing too fast; try again", code="busy_retry")
 

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib import config
 from chalicelib.domain import escalation
-from chalicelib.domain.cases import Case, iso
+from chalicelib.domain.cases import Case, iso, parse_iso
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.mail.outgoing import Outgoing, SendFailed, new_message_id
 from chalicelib.mail.templates import escalation_mail, local_time
 from chalicelib.observability import logger, record_metric
 from chalicelib.services.case_service import CaseService, watch_outbox_record
+
+# The outbox sweep leaves younger records to the table's stream consumer (watch_stream): it
+# starts them within seconds, retrying a failed batch (infra: 3 retries, bisecting) first.
+OUTBOX_SWEEP_AGE = timedelta(minutes=2)
 
 # Decisions that record a notice without raising a tier; ``notify`` then mails it.
 NOTICES = {"remind": escalation.remind_promise, "return_to_desk": escalation.return_to_desk}
@@ -81,10 +85,10 @@ class WatchService:
 
     def _renew(self, case: Case, now: datetime, prop: Any) -> None:
         change = escalation.renew(case, now, prop.policy)
-        self.store.save_change(change, expected_version=case.version, outbox=[watch_outbox_record(change.case)])
+        # The new generation starts from its outbox record, through the table's stream.
+        self.store.save_change(change, expected_version=case.version,
+                               outbox=[watch_outbox_record(change.case, now=now, policy=prop.policy)])
         logger.info("watcher renewed", extra={"case_id": case.case_id, "gen": change.case.watch_gen})
-        self.cases.start_watch(case.property_id, case.case_id, change.case.watch_gen, case=change.case,
-                               policy=prop.policy)
 
     def _escalate(self, case: Case, key: str, now: datetime, prop: Any) -> None:
         change = escalation.escalate_missed(case, key, now, prop.policy)
@@ -147,13 +151,18 @@ class WatchService:
                  f"Case {case.case_id} was resolved: call the tenant back before {due}."))
         return True
 
-    def sweep_outbox(self, *, limit: int = 100) -> int:
-        """Start every watcher whose start was lost (throttled, or a crash
-        between the case write and the start), and carry pending policy
-        recomputes on. Runs every minute."""
+    def sweep_outbox(self, *, limit: int = 100, min_age: timedelta = OUTBOX_SWEEP_AGE) -> int:
+        """Start every watcher whose start was lost (the stream consumer failed
+        every retry, or was down), and carry pending policy recomputes on. Runs
+        every minute. Records younger than ``min_age`` are the stream consumer's
+        (it starts them within a second or two); should both start one anyway,
+        the execution's name makes the second start a no-op."""
         started = 0
+        cutoff = self.clock() - min_age
         for start in self.store.pending_watch_starts(limit=limit):
-            if self.cases.start_watch(start.property_id, start.case_id, start.gen):
+            if start.written_at and parse_iso(start.written_at) > cutoff:
+                continue
+            if self.cases.start_outbox(start):
                 started += 1
         # A large property's policy change, continued a few pages a minute (CaseService.continue_policy_recompute).
         self.cases.sweep_policy_recomputes()

@@ -22,6 +22,14 @@ ATTEMPTS = 3
 FOLLOW_ACTOR = Actor(id="system:linked", role="system", name="linked case")
 
 
+def read_candidates(store: Any, property_id: str, category: str | None,
+                    now: datetime) -> list[duplicates.Candidate] | None:
+    """The one Query of a new case's duplicate look-up (None without a category)."""
+    if not category:
+        return None
+    return list(store.duplicate_candidates(property_id, category, now - duplicates.WINDOW))
+
+
 def suggest(store: Any, case: Case, now: datetime,
             candidates: list[duplicates.Candidate] | None) -> list[duplicates.Candidate] | None:
     """Mark ``case`` (a new case, not stored yet) with its possible duplicates and the
@@ -30,7 +38,8 @@ def suggest(store: Any, case: Case, now: datetime,
     if not case.category:
         return candidates
     if candidates is None:
-        candidates = store.duplicate_candidates(case.property_id, case.category, now - duplicates.WINDOW)
+        candidates = read_candidates(store, case.property_id, case.category, now)
+    assert candidates is not None
     found = duplicates.find(duplicates.candidate_of(case), candidates, now)
     case.possible_duplicates = found
     if case.repeat_of is None:

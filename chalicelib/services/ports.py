@@ -113,14 +113,32 @@ class PolicyRecompute:
 @dataclass(frozen=True)
 class WatchStart:
     """Outbox record written with a case change: "start watcher generation
-    ``gen`` of this case". Cleared once started; the sweeper starts the rest."""
+    ``gen`` of this case". The table's stream hands it to the watch_stream
+    consumer, which starts the execution and clears it; the sweeper starts
+    whatever is left after ``OUTBOX_SWEEP_AGE``.
+
+    ``sleep_until``: when the execution's first Check is due (RFC 3339), as the
+    writer decided with the case in hand (None: at once); ``written_at``: when it
+    was written (ISO 8601; None in records older than the stream: swept at once)."""
 
     property_id: str
     case_id: str
     gen: int
+    sleep_until: str | None = None
+    written_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"property_id": self.property_id, "case_id": self.case_id, "gen": self.gen}
+        out: dict[str, Any] = {"property_id": self.property_id, "case_id": self.case_id, "gen": self.gen}
+        if self.sleep_until is not None:
+            out["sleep_until"] = self.sleep_until
+        if self.written_at is not None:
+            out["written_at"] = self.written_at
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WatchStart:
+        return cls(data["property_id"], data["case_id"], int(data["gen"]), data.get("sleep_until"),
+                   data.get("written_at"))
 
 
 @dataclass(frozen=True)

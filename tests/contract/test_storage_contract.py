@@ -176,6 +176,15 @@ def test_watch_starts_are_written_with_the_change_and_cleared_one_by_one(repo):
     assert repo.pending_watch_starts(limit=10) == [WatchStart("P1", case.case_id, 2)]
 
 
+def test_a_watch_start_keeps_its_first_wake_time_and_when_it_was_written(repo):
+    """The stream consumer starts the execution asleep until ``sleep_until``; the sweep
+    leaves a record to the stream until it is ``OUTBOX_SWEEP_AGE`` old (``written_at``)."""
+    start = WatchStart("P1", "TD-20261123-0001", 1, sleep_until="2026-11-23T02:10:00Z",
+                       written_at="2026-11-23T02:00:00.000000Z")
+    repo.create_case(new(), idempotency=None, outbox=[start])
+    assert repo.pending_watch_starts(limit=10) == [start]
+
+
 # --- listings ------------------------------------------------------------------------
 
 def test_a_tenants_cases_come_newest_first_a_page_at_a_time(repo):

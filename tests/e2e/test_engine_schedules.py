@@ -95,3 +95,37 @@ def test_the_local_schedule_loop_tells_the_shift_lead_of_an_overdue_key(runtime_
     assert f"overdue keys: {{'P1': ['{key.key_id}']}}" in out.getvalue()
     _key, history = runtime.keys().get_key(lead, "P1", key.key_id)
     assert [e.action for e in history][-1] == "overdue_notified"
+
+
+def test_the_local_stream_worker_starts_a_submitted_cases_watcher_without_the_sweep(runtime_wired, monkeypatch):
+    """The meta table's stream (moto's), read by the engine's worker and handed to the
+    app's ``watch_stream`` handler as Lambda would: the submit's outbox record
+    becomes a running execution, and no sweep ran."""
+    import boto3
+
+    from chalicelib import config
+    from chalicelib.adapters.stepfunctions import Watcher
+    from chalicelib.domain.auth import Principal
+    sfn = boto3.client("stepfunctions", region_name=config.region())
+    arn = sfn.create_state_machine(name="tenantdesk-case-watch", definition=engine.ASL.read_text(encoding="utf-8"),
+                                   roleArn="arn:aws:iam::123456789012:role/case-watch")["stateMachineArn"]
+    monkeypatch.setenv("TD_STATE_MACHINE_ARN", arn)
+    runtime_wired.watcher = Watcher(lambda: sfn)
+    sweeps = []
+    monkeypatch.setattr("chalicelib.services.case_watch.WatchService.sweep_outbox", lambda *a, **k: sweeps.append(1))
+    tenant = Principal("tenant-1", "tenant", frozenset({"P1"}), name="李女士")
+    submitted: list = []
+
+    def started() -> bool:
+        if not submitted:  # the worker reads from LATEST: submit once it is up
+            time.sleep(0.5)
+            submitted.append(runtime_wired.submit(tenant, "P1", {"channel": "app", "unit": "3栋1201",
+                                                                 "content": "電梯異響 / 电梯异响"}, None)[0])
+        names = [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]]
+        return names == [f"P1-{submitted[0].case_id}-g1"]
+
+    out = io.StringIO()
+    failure = _run(engine.watch_stream(out), started)
+    assert not failure, failure
+    assert started(), out.getvalue()
+    assert sweeps == [] and runtime_wired.store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []

@@ -11,7 +11,8 @@ from chalicelib.resources import for_stage
 # Every name the stack gives a resource comes from chalicelib/resources.py.
 DEV = for_stage("dev")
 FUNCTIONS = ("APIHandler", "InboundMail", "WrittenReplyOutbox", "WatchTasks", "WatchOutbox",
-             "CallbackReminders", "HandoverAndStats", "MakeThumbnails", "KeysOverdue", "DeliverNotifications")
+             "CallbackReminders", "HandoverAndStats", "MakeThumbnails", "KeysOverdue", "DeliverNotifications",
+             "WatchStream")
 
 
 def _tables(t: dict) -> dict:
@@ -100,7 +101,8 @@ def test_queues_and_dead_letter_queues(dev):
     queues = _queues(dev)
     assert set(queues) == {DEV.watch_queue, DEV.watch_queue_dlq, DEV.reminder_queue,
                            DEV.reminder_queue_dlq, DEV.watch_dead_letters,
-                           DEV.inbound_mail_failures, DEV.thumbnail_queue, DEV.thumbnail_queue_dlq}
+                           DEV.inbound_mail_failures, DEV.thumbnail_queue, DEV.thumbnail_queue_dlq,
+                           DEV.watch_stream_failures}
     for consumed, dlq in ((DEV.watch_queue, DEV.watch_queue_dlq),
                           (DEV.reminder_queue, DEV.reminder_queue_dlq),
                           (DEV.thumbnail_queue, DEV.thumbnail_queue_dlq)):
@@ -281,7 +283,8 @@ def test_alarms(dev):
     by_metric = {}
     for a in alarms:
         p = a["Properties"]
-        assert p["Threshold"] == 0 and p["ComparisonOperator"] == "GreaterThanThreshold"
+        assert p["Threshold"] == (60_000 if p["MetricName"] == "IteratorAge" else 0)  # ms behind; else any
+        assert p["ComparisonOperator"] == "GreaterThanThreshold"
         assert p["AlarmActions"], "every alarm notifies the alarm topic"
         by_metric.setdefault((p["Namespace"], p["MetricName"]), []).append(p)
     queues = {name: k for name, (k, _) in _queues(dev).items()}
@@ -336,7 +339,9 @@ def test_lambda_roles_least_privilege(dev):
         assert not any(x.startswith("dynamodb:") and ("Delete" in x and "Table" in x) for x in a)
     assert "states:SendTaskSuccess" in acts["WatchTasks"] and "sqs:ReceiveMessage" in acts["WatchTasks"]
     assert "sqs:ReceiveMessage" in acts["CallbackReminders"]
-    assert "states:StartExecution" in acts["APIHandler"] and "states:StartExecution" in acts["WatchOutbox"]
+    # Watchers start from the meta table's stream (and the sweep): no request path starts one.
+    assert {fn for fn, a in acts.items() if "states:StartExecution" in a} == {"WatchStream", "WatchOutbox"}
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "sqs:SendMessage"} <= acts["WatchStream"]
     assert {"scheduler:CreateSchedule", "iam:PassRole"} <= acts["APIHandler"]
     assert {"s3:GetObject", "s3:PutObject"} <= acts["InboundMail"]
     # Uploads: the API signs the presigned POST (PutObject), checks, copies and deletes; thumbnails read and write.
@@ -415,3 +420,44 @@ def test_the_bucket_takes_browser_uploads_and_announces_stored_attachments_for_t
     sends = [st for _, st in _statements(dev) if st.get("Principal") == {"Service": "s3.amazonaws.com"}]
     assert sends and all(st["Action"] == "sqs:SendMessage" or "sqs:SendMessage" in st["Action"] for st in sends)
     assert all("aws:SourceArn" in json.dumps(st.get("Condition")) for st in sends)
+
+
+def test_the_meta_tables_stream_starts_watchers_with_failures_reported_bisected_and_parked(dev):
+    """Chalice's decorator says only the stream, batch size and start position; the rest of
+    the event source mapping is infra's (infra/functions.py _wire_watch_stream)."""
+    tables = {t["Properties"]["TableName"]: (k, t) for k, t in resources(dev, "AWS::DynamoDB::Table").items()}
+    meta_id, meta = tables[DEV.meta_table]
+    assert meta["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert all("StreamSpecification" not in t["Properties"] for name, (_, t) in tables.items()
+               if name != DEV.meta_table)
+    [source] = dev["Resources"]["WatchStream"]["Properties"]["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    props = source["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": [meta_id, "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True and props["MaximumRetryAttempts"] == 3
+    assert props["StartingPosition"] == "TRIM_HORIZON"
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [queues[DEV.watch_stream_failures], "Arn"]}
+    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"pk": {"S": ["WATCH_OUTBOX"]}}}}
+
+
+def test_the_stream_consumer_alarms_on_iterator_age_and_on_given_up_records(dev):
+    alarms = {k: a["Properties"] for k, a in resources(dev, "AWS::CloudWatch::Alarm").items()}
+    age = next(p for p in alarms.values() if p.get("MetricName") == "IteratorAge")
+    assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "WatchStream"}}]
+    assert age["Statistic"] == "Maximum" and age["Threshold"] == 60_000 and age["AlarmActions"]
+    queues = {name: k for name, (k, _) in _queues(dev).items()}
+    assert any({"Name": "QueueName", "Value": {"Fn::GetAtt": [queues[DEV.watch_stream_failures], "QueueName"]}}
+               in p.get("Dimensions", []) for p in alarms.values())
+
+
+def test_each_function_has_the_memory_its_cold_start_and_work_call_for(dev):
+    """infra/README.md "Lambda sizing": a person waits on the API; CPU-bound handlers
+    (mail, thumbnails) get a larger CPU share; schedules that read a row or two, the least."""
+    memory = {fn: dev["Resources"][fn]["Properties"]["MemorySize"] for fn in FUNCTIONS}
+    assert memory["APIHandler"] == memory["InboundMail"] == memory["MakeThumbnails"] == 1024
+    assert memory["WatchStream"] == memory["WatchTasks"] == 512
+    assert memory["WatchOutbox"] == memory["KeysOverdue"] == memory["CallbackReminders"] == 256

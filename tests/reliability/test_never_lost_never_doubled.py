@@ -2,9 +2,12 @@
 
 Failures are injected where they happen in production: DynamoDB throttling
 a transaction, a lost race on the case counter, Step Functions refusing a
-start, a request that dies after its write, SES refusing mail. Every inbound
-event is replayed three times. Afterwards each submitted case exists exactly
-once, has a started watcher, and its audit trail has no gap."""
+start, a request that dies after its write, the stream consumer dying mid-batch,
+SES refusing mail. Every inbound event is replayed three times, and the table's
+stream is delivered twice (Lambda's at-least-once). Watchers start from the
+stream (services/watch_stream.py), the outbox sweep after them. Afterwards each
+submitted case exists exactly once, has exactly one started watcher of its one
+live generation, and its audit trail has no gap."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -23,13 +26,16 @@ TENANTS = [Principal(f"tenant-{n}", "tenant", frozenset({"P1"})) for n in range(
 
 
 class NameKeyedWatcher:
-    """Step Functions' contract: one execution per name; sometimes throttled."""
+    """Step Functions' contract: one execution per name (a second start of a name
+    starts nothing); sometimes throttled. ``calls`` counts every start asked for."""
 
     def __init__(self, refuse_first: int = 0):
         self.names: set[str] = set()
+        self.calls = 0
         self.refusals = refuse_first
 
     def start(self, property_id, case_id, gen, sleep_until=None):
+        self.calls += 1
         if self.refusals:
             self.refusals -= 1
             raise RuntimeError("ThrottlingException: Rate exceeded")
@@ -50,10 +56,17 @@ def watcher(svc):
     return svc.watcher
 
 
-def assert_whole(store, svc, watcher, expected_cases: int):
-    """Exactly the expected cases, each watched, each with a gap-free trail."""
-    from chalicelib.services.case_watch import WatchService
-    WatchService(svc, lambda: None, lambda: None).sweep_outbox()  # the schedule's minute comes round
+def assert_whole(store, svc, watcher, expected_cases: int, drain, *, clock=None):
+    """Exactly the expected cases, each watched by exactly one execution of its
+    one generation, each with a gap-free trail, and no outbox record left."""
+    from chalicelib.services.case_watch import OUTBOX_SWEEP_AGE, WatchService
+    drain(svc)  # the stream's records reach the consumer (failed ones retried)
+    # Lambda delivers at least once: the whole stream again, and the sweeper racing it.
+    assert drain(svc, from_start=True) == []
+    sweeper = WatchService(svc, lambda: None, lambda: None)
+    if clock is not None:
+        clock.advance(seconds=OUTBOX_SWEEP_AGE.total_seconds() + 1)
+    sweeper.sweep_outbox()  # the schedule's minute comes round
     cases = []
     for tenant in TENANTS:
         cases += store.cases_of_tenant(tenant.subject, limit=100, cursor=None)[0]
@@ -64,12 +77,15 @@ def assert_whole(store, svc, watcher, expected_cases: int):
     assert len(contents) == len(set(contents)), "a case was doubled"
     for case in all_cases.values():
         assert f"P1-{case.case_id}-g{case.watch_gen}" in watcher.names, f"{case.case_id} is not watched"
+    # One execution per case: no other generation was ever started.
+    assert watcher.names == {f"P1-{c.case_id}-g{c.watch_gen}" for c in all_cases.values()}
+    for case in all_cases.values():
         assert [e.seq for e in store.events(case)] == list(range(1, case.version + 1))
     assert store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []
 
 
 def test_api_submits_survive_throttling_crashes_and_triple_retries(client, tokens, svc, store, watcher,
-                                                                  monkeypatch):
+                                                                  monkeypatch, drain_watch_stream, clock):
     from tests.conftest import make_token
     real_create = store.create_case
     failures = {"throttle": 1}
@@ -80,17 +96,27 @@ def test_api_submits_survive_throttling_crashes_and_triple_retries(client, token
             raise throttled()
         return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(store, "create_case", flaky_create)
-    real_start = svc.start_watch
     crashed = {"left": 1}
 
-    def dies_after_the_write(*args, **kwargs):
+    def flaky_create_that_dies_after_the_write(*args, **kwargs):
+        flaky_create(*args, **kwargs)
         if crashed["left"]:
             crashed["left"] -= 1
             raise SystemExit("the Lambda died after the write")  # nothing after the write ran
-        return real_start(*args, **kwargs)
 
-    monkeypatch.setattr(svc, "start_watch", dies_after_the_write)
+    monkeypatch.setattr(store, "create_case", flaky_create_that_dies_after_the_write)
+    from chalicelib.services.watch_stream import WatchStream
+    real_handle = WatchStream.handle
+    consumer_crashes = {"left": 1}
+
+    def consumer_dies_mid_batch(self, event, context=None):
+        if consumer_crashes["left"]:
+            consumer_crashes["left"] -= 1
+            self.start(event["Records"][0])  # one start made, then the Lambda died: the batch comes again
+            raise RuntimeError("the stream consumer died mid-batch")
+        return real_handle(self, event, context)
+
+    monkeypatch.setattr(WatchStream, "handle", consumer_dies_mid_batch)
     for n, tenant in enumerate(TENANTS, start=1):
         token = make_token("tenant", subject=tenant.subject)
         body = {"unit": f"{n}栋101", "content": f"第{n}位住户：空调漏水"}
@@ -106,10 +132,10 @@ def test_api_submits_survive_throttling_crashes_and_triple_retries(client, token
                 assert case["content"] == body["content"]
         assert any(s in (200, 201) for s in answers), answers
         assert all(s in (200, 201, 503, 599) for s in answers), answers  # never a 500
-    assert_whole(store, svc, watcher, expected_cases=len(TENANTS))
+    assert_whole(store, svc, watcher, len(TENANTS), drain_watch_stream, clock=clock)
 
 
-def test_counter_races_never_lose_or_double_a_case(svc, store, watcher):
+def test_counter_races_never_lose_or_double_a_case(svc, store, watcher, drain_watch_stream):
     import threading
     done, errors = [], []
 
@@ -126,10 +152,11 @@ def test_counter_races_never_lose_or_double_a_case(svc, store, watcher):
     for t in threads:
         t.join()
     assert not errors and len(set(done)) == 12
-    assert_whole(store, svc, watcher, expected_cases=12)
+    assert_whole(store, svc, watcher, 12, drain_watch_stream)
 
 
-def test_inbound_mail_replayed_three_times_with_failures_is_one_case(svc, store, watcher, mailbox, monkeypatch):
+def test_inbound_mail_replayed_three_times_with_failures_is_one_case(svc, store, watcher, mailbox, monkeypatch,
+                                                                    drain_watch_stream):
     s3 = boto3.client("s3", region_name=config.region())
     ses = boto3.client("ses", region_name=config.region())
     sends = {"n": 0}
@@ -155,7 +182,7 @@ def test_inbound_mail_replayed_three_times_with_failures_is_one_case(svc, store,
                                    recipients=("service@riverside.example",)))
     outcomes = [intake.handle(d).kind for _ in range(3) for d in deliveries]
     assert outcomes.count("case") == 3 and outcomes.count("duplicate") == 6
-    assert_whole(store, svc, watcher, expected_cases=3)
+    assert_whole(store, svc, watcher, 3, drain_watch_stream)
 
 
 def test_a_throttled_write_is_a_503_the_client_can_retry_not_a_500(client, tokens, store, monkeypatch):

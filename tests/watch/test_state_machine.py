@@ -19,10 +19,12 @@ import pytest
 
 from chalicelib import config
 from chalicelib.adapters.stepfunctions import Watcher
+from chalicelib.adapters.watch_stream import stream_filter
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.cases import iso
 from chalicelib.domain.escalation import wake_time as sfn_time
 from chalicelib.services.case_watch import WatchService
+from devstack.streams import StreamReader, deliver
 from tests.conftest import FakeClock
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "case_watch.asl.json"
@@ -41,6 +43,19 @@ class Harness:
         self.client, self.clock, self.sfn, self.sqs, self.queue_url = client, clock, sfn, sqs, queue_url
         self.answers = answers  # (case_id, gen) -> last answer
         self.checks = 0
+        # The meta table's stream, from the test's start, to the app's watch_stream handler.
+        self.stream = StreamReader(boto3.client("dynamodb", region_name=config.region()),
+                                   boto3.client("dynamodbstreams", region_name=config.region()),
+                                   config.meta_table(), start="TRIM_HORIZON")
+
+    def drain_stream(self) -> list:
+        """Deliver what the stream holds to ``watch_stream``, as Lambda's event
+        source mapping does: the watchers the outbox records ask for start."""
+        lost = []
+        while records := self.stream.read():
+            lost += deliver(lambda event, _ctx: self.client.lambda_.invoke("watch_stream", event).payload,
+                            records, self.stream.arn, config.region(), None, pattern=stream_filter())
+        return lost
 
     def wake_time(self, task: dict) -> datetime:
         last = self.answers.get((task["case_id"], task["gen"]))
@@ -57,6 +72,7 @@ class Harness:
         swept = False
         messages: list[dict] = []
         while time.monotonic() < deadline:
+            self.drain_stream()
             messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
             if messages:
                 time.sleep(0.2)  # let Checks that are on their way arrive too
@@ -206,6 +222,8 @@ def test_the_validator_does_reject_a_broken_definition(tmp_path):
 
 def test_missed_handoff_escalates_to_the_manager_and_mails_them(watched, svc, store, mailbox):
     case = submit(svc)
+    assert watched.executions() == []  # the submit only wrote the outbox record
+    assert watched.drain_stream() == []  # the table's stream hands it to watch_stream, which starts it
     [execution] = watched.executions()
     assert execution["name"] == f"P1-{case.case_id}-g1"
     watched.run_until(lambda: escalations(store, case))
@@ -256,6 +274,7 @@ def test_an_execution_near_the_one_year_limit_hands_over_to_a_new_generation(wat
     assert service.check("P1", case.case_id, 1, started=old) == {"action": "done"}
     stored = store.get_case("P1", case.case_id)
     assert stored.watch_gen == 2 and trail(store, case)[-1] == ("watch_renewed", {"gen": 2, "reason": "execution_age"})
+    watched.drain_stream()  # the renewal's outbox record reaches watch_stream
     assert f"P1-{case.case_id}-g2" in [e["name"] for e in watched.executions()]
     assert store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []  # started, so nothing left to sweep
     watched.run_until(lambda: escalations(store, case))  # the new generation watches like the old one
@@ -362,12 +381,17 @@ def test_a_lost_start_is_made_good_by_the_outbox(watched, svc, store):
 
     svc.watcher = Throttled()
     case = submit(svc)
+    lost = watched.drain_stream()  # the stream consumer fails, is retried three times, gives up
+    assert [r["eventName"] for r in lost] == ["INSERT"]
     assert watched.executions() == []
     rows, _ = store.meta_partition("WATCH_OUTBOX", limit=10)
     assert [data["case_id"] for _, data in rows] == [case.case_id]
     svc.watcher = real  # the throttling passes; the schedule runs the sweeper
-    watched.client.lambda_.invoke("watch_outbox", watched.client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    sweep = watched.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
+                                                    detail={}, resources=[])
+    assert watched.client.lambda_.invoke("watch_outbox", sweep).payload == {"started": 0}  # still the stream's
+    watched.clock.advance(minutes=3)  # past OUTBOX_SWEEP_AGE: the record is the sweeper's now
+    watched.client.lambda_.invoke("watch_outbox", sweep)
     assert [e["name"] for e in watched.executions()] == [f"P1-{case.case_id}-g1"]
     assert store.meta_partition("WATCH_OUTBOX", limit=10)[0] == []
     assert WatchService(svc, lambda: None, lambda: None).sweep_outbox() == 0  # nothing left to start
