@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -57,7 +58,6 @@ def _together(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any,
     """Run ``second`` on a worker thread while ``first`` runs here; both results."""
     global _READERS
     if _READERS is None:
-        from concurrent.futures import ThreadPoolExecutor
         _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix=PARALLEL_THREAD_PREFIX)
     future = _READERS.submit(second)
     try:
