@@ -40,13 +40,15 @@ NOTIFY: dict[str, tuple[str, frozenset[str]]] = {
     "explain": ("explained", frozenset({"message"})),
     "close": ("closed", frozenset()),
     "close_unreachable": ("closed", frozenset()),
+    # Duplicates (chalicelib/domain/dedupe.py): staff merged the tenant's case into another
+    # of theirs ("merged into TD-…"), or linked it to another reporter's case of the same
+    # problem (the tenant is told it is handled together; the owner case is not named).
+    "merge": ("merged", frozenset({"merged_into"})),
+    "link": ("linked", frozenset()),
 }
 # A tenant is told of their own actions only when it is the acknowledgement of what they sent.
 OWN_ACTIONS_TOLD = frozenset({"submitted"})
-# The hook for merging cases (a later issue): once a "merge" action exists and
-# the tenant's view lists it, add it to NOTIFY with these words' kind.
-LATER: dict[str, tuple[str, frozenset[str]]] = {"merge": ("merged", frozenset({"into"}))}
-KINDS: tuple[str, ...] = tuple(sorted({kind for kind, _ in NOTIFY.values()} | {k for k, _ in LATER.values()}))
+KINDS: tuple[str, ...] = tuple(sorted({kind for kind, _ in NOTIFY.values()}))
 CHANNELS = ("push", "webpush", "email")
 PUSH_BODY_MAX = 180
 
@@ -108,6 +110,7 @@ _TITLES: dict[str, dict[str, str]] = {
     "explained": {"zh-Hans": "关于您的投诉", "zh-Hant": "關於您的投訴", "en": "About your complaint"},
     "closed": {"zh-Hans": "案件已结案", "zh-Hant": "案件已結案", "en": "Your case is closed"},
     "merged": {"zh-Hans": "案件已合并", "zh-Hant": "案件已合併", "en": "Cases merged"},
+    "linked": {"zh-Hans": "案件合并处理", "zh-Hant": "案件合併處理", "en": "Handled together"},
 }
 _BODIES: dict[str, dict[str, str]] = {
     "received": {"zh-Hans": "案件 {case_id} 已受理，我们会尽快处理。",
@@ -146,6 +149,10 @@ _BODIES: dict[str, dict[str, str]] = {
                "en": "Case {case_id} is closed. Thank you for telling us."},
     "merged": {"zh-Hans": "案件 {case_id} 已并入案件 {into}。", "zh-Hant": "案件 {case_id} 已併入案件 {into}。",
                "en": "Case {case_id} was merged into case {into}."},
+    "linked": {"zh-Hans": "案件 {case_id} 与其他住户反映的同一问题一并处理，处理完毕后会通知您。",
+               "zh-Hant": "案件 {case_id} 與其他住戶反映的同一問題一併處理，處理完畢後會通知您。",
+               "en": "Case {case_id} is being handled together with the same problem reported by others; "
+                     "we will tell you when it is resolved."},
 }
 _REASONS = {
     "question": {"zh-Hans": "我们有问题想请您确认：", "zh-Hant": "我們有問題想請您確認：", "en": "we have a question: "},
@@ -172,9 +179,10 @@ def render(n: Notification, lang: str, tz: str) -> dict[str, str]:
     """Title and body of ``n`` in ``lang``; times in the property's zone ``tz``."""
     lang = pick_lang(lang)
     p = n.params
+    into = p.get("merged_into") or p.get("into", "")
     values: dict[str, str] = {"case_id": n.case_id, "message": str(p.get("message", "")),
                               "resolution": str(p.get("resolution", "")), "subject": str(p.get("subject", "")),
-                              "reason": str(p.get("reason", "")), "into": str(p.get("into", "")),
+                              "reason": str(p.get("reason", "")), "into": str(into),
                               "promise": "", "promised_by": "", "medium": ""}
     if p.get("promised_by"):
         values["promised_by"] = _local(p["promised_by"], tz)

@@ -80,6 +80,9 @@ TENANT_EVENT_DATA: dict[str, frozenset[str]] = {
     # Their case was merged into another of theirs (chalicelib/domain/dedupe.py); links,
     # suggestions and what was merged in are staff-only.
     "merge": frozenset({"merged_into"}),
+    # Their case was linked to another reporter's case of the same problem: that it is
+    # handled together (the owner case, another tenant's, is not named).
+    "link": frozenset(),
 }
 # The actions on a tenant's timeline: the filter of the Query that pages it.
 TENANT_TIMELINE_ACTIONS: frozenset[str] = frozenset(TENANT_EVENT_DATA)

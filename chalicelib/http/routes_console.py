@@ -32,6 +32,7 @@ ASSETS: dict[str, str] = {
     "dedupe.js": "text/javascript; charset=utf-8",
     "qr.js": "text/javascript; charset=utf-8",
     "reports.js": "text/javascript; charset=utf-8",
+    "dupstats.js": "text/javascript; charset=utf-8",
     "timeline.js": "text/javascript; charset=utf-8",
     "library.js": "text/javascript; charset=utf-8",
     "flags.js": "text/javascript; charset=utf-8",

@@ -112,19 +112,44 @@ class DedupeService:
         return views.case_view(case, now=self.cases.clock(), staff=principal.is_staff)
 
 
+# The owner's actions its followers follow: resolving, and closing (after the owner's own callback).
+FOLLOWED = frozenset({"resolve", "close", "close_unreachable"})
+
+
 def follow_owner(service: CaseService, action: str, owner: Case, params: dict[str, Any]) -> None:
-    """The owner of linked cases was resolved: each follower is resolved with it (the
-    owner's resolution), so its tenant is told together with the owner's. A follower
-    that cannot be resolved now (already resolved, closed) is left as it is."""
-    if action != "resolve" or not owner.followers:
+    """The owner of linked cases was resolved or closed: its followers go with it, each
+    as far as its own procedure allows, and each tenant is told by the usual notification.
+
+    - resolved: every follower not yet resolved is resolved with the owner's resolution
+      (its tenant is told; its own 3-hour callback window starts).
+    - closed (``close`` or ``close_unreachable``): a follower not yet resolved is resolved
+      as above; one whose callback is done is closed with the owner (its tenant is told);
+      one whose own callback is still due (``resolved``) stays open: the procedure calls
+      back every tenant one to one and has the tenant confirm (seed 003 4.8), so the
+      owner's callback never stands for the follower's. An unsatisfied follower is left
+      to a manager, as any case. A follower that cannot move now is left as it is."""
+    if action not in FOLLOWED or not owner.followers:
         return
-    actor = FOLLOW_ACTOR
+    resolution = params.get("resolution") if action == "resolve" else _resolution_of(service, owner)
     for follower in owner.followers:
         try:
-            service.system_act(actor, owner.property_id, follower, "resolve",
-                               {**params, "resolution": params.get("resolution") or ""}, attempts=3)
-        except Exception:  # noqa: BLE001 - one follower's state never undoes the owner's resolution
-            logger.warning("follower not resolved with its owner", extra={"case_id": follower})
+            status = service.store.get_case(owner.property_id, follower).status
+            if status in ("resolved", "callback_done", "closed"):
+                if action == "resolve" or status != "callback_done":
+                    continue  # already resolved; its own callback is due (or it is closed)
+                service.system_act(FOLLOW_ACTOR, owner.property_id, follower, "close",
+                                   {"summary": f"closed with {owner.case_id}"}, attempts=3)
+            else:
+                service.system_act(FOLLOW_ACTOR, owner.property_id, follower, "resolve",
+                                   {"resolution": resolution or ""}, attempts=3)
+        except Exception:  # noqa: BLE001 - one follower's state never undoes the owner's change
+            logger.warning("follower not moved with its owner", extra={"case_id": follower, "action": action})
+
+
+def _resolution_of(service: CaseService, owner: Case) -> str:
+    """The owner's latest resolution (what its followers' tenants are told)."""
+    said = [str((e.data or {}).get("resolution") or "") for e in service.store.events(owner) if e.action == "resolve"]
+    return said[-1] if said else ""
 
 
 def _actor(principal: auth.Principal) -> Actor:

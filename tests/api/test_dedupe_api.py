@@ -4,6 +4,8 @@ case as "merged into TD-…"; link and dismiss give clear 4xx codes when they do
 the month's statistics show the duplicate rate by channel."""
 from __future__ import annotations
 
+import json
+
 from tests.api.helpers import call, read_case
 from tests.api.helpers import case_url as url
 from tests.conftest import make_token
@@ -36,6 +38,8 @@ def test_a_duplicate_is_suggested_to_staff_and_merged_and_its_tenant_sees_where(
     assert (body["status"], body["merged_into"]) == ("closed", first)
     seen = read_case(client, second, TENANT)
     assert seen["merged_into"] == first and seen["status"] == "closed"
+    merged = [i for i in call(client, "GET", "/v1/me/notifications", TENANT)[1]["items"] if i["kind"] == "merged"]
+    assert [i["body"] for i in merged] == [f"案件 {second} 已并入案件 {first}。"]  # told, in their language
     assert [d["case_id"] for d in read_case(client, first, DESK)["merged"]] == [second]
     status, body = call(client, "POST", url(second, "/duplicate/merge"), DESK, {"target": first})
     assert status == 409 and body["code"] == "already_merged", body
@@ -51,6 +55,16 @@ def test_another_reporter_is_linked_not_merged_and_a_wrong_dismissal_is_a_422(cl
     status, body = call(client, "POST", url(second, "/duplicate/link"), DESK, {"target": first})
     assert status == 200 and body["follows"] == first, body
     assert read_case(client, first, DESK)["followers"] == [second]
+    seen = read_case(client, second, TENANT2)  # the tenant's view: handled together, the owner not named
+    assert "follows" not in seen and {"action": "link", "data": {}} in \
+        [{"action": e["action"], "data": e["data"]} for e in seen["timeline"]]
+    assert first not in json.dumps(seen, ensure_ascii=False)
+    status, feed = call(client, "GET", "/v1/me/notifications", TENANT2)
+    linked = [i for i in feed["items"] if i["kind"] == "linked"]
+    assert status == 200 and len(linked) == 1 and linked[0]["title"] == "案件合并处理", feed
+    assert "处理完毕后会通知您" in linked[0]["body"] and first not in linked[0]["body"]
+    status, feed = call(client, "GET", "/v1/me/notifications", TENANT)
+    assert [i["kind"] for i in feed["items"]] == ["received"]  # the owner's tenant: nothing new
     status, body = call(client, "POST", url(second, "/duplicate/link"), DESK, {})
     assert status == 400 or status == 422, body
 

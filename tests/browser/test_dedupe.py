@@ -1,7 +1,9 @@
 """A duplicate suggested and merged in the console, in real headless Chromium against the
 real local stack: the tenant reports the same leak twice (app, then in Traditional
 Chinese); the queue marks the second "possible duplicate of TD-…"; the front desk merges
-it from the case page; the tenant still reads it as merged into the first."""
+it from the case page; the tenant still reads it as merged into the first. The manager
+then sees the duplicate figures on the Reports page (in Traditional Chinese): today's,
+chosen beside the month's, so nothing waits for the day to end."""
 from __future__ import annotations
 
 import pytest
@@ -50,3 +52,37 @@ def test_a_duplicate_is_suggested_on_the_queue_and_merged_from_the_case_page(pag
 
     status, seen, _ = stack.call("GET", f"/v1/properties/P1/cases/{second['case_id']}", tenant)
     assert status == 200 and seen["merged_into"] == first["case_id"] and "possible_duplicates" not in seen
+
+
+@pytest.fixture
+def page_hant(browser, stack):
+    yield from console_page(browser, stack, locale="zh-TW", timezone_id="Asia/Shanghai", lang="zh-Hant")
+
+
+def test_the_reports_page_shows_duplicate_rates_by_channel_and_repeats(page_hant, stack):
+    page = page_hant
+    status, reported, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "TENANT"), {
+        "unit": "5F走廊", "content": "走廊的灯坏了，晚上很黑", "category": "public_facility"})
+    assert status == 201, reported
+    status, call, _ = stack.call("POST", "/v1/properties/P1/cases", token(stack, "DESK"), {
+        "channel": "phone", "unit": "5F走廊", "content": "来电：5楼走廊灯不亮，黑漆漆的", "category": "public_facility",
+        "reporter": {"name": "陳先生", "phone": "13900000000"}})
+    assert status == 201, call
+    assert [d["case_id"] for d in call["possible_duplicates"]] == [reported["case_id"]]
+
+    sign_in(page, stack, "MANAGER", "manager")
+    page.click("#nav-reports")
+    page.wait_for_selector("#report-duplicates #dup-figures[data-period=month]")
+    assert "重複受理率" in page.text_content("#dup-summary") and "重複發生率" in page.text_content("#dup-summary")
+    page.select_option("#dup-period", "today")
+    page.wait_for_selector("#dup-figures[data-period=today]")
+    phone = page.locator("#dup-channels tr[data-channel=phone] td").all_text_contents()
+    assert phone[0] == "電話" and int(phone[1]) >= 1 and int(phone[2]) >= 1 and phone[3].endswith("%")
+    app = page.locator("#dup-channels tr[data-channel=app] td").all_text_contents()
+    assert app[0] == "App" and int(app[1]) >= 1  # the tenant's report (the phone call is its duplicate)
+    facility = page.locator("#dup-categories tr[data-category=public_facility] td").all_text_contents()
+    assert int(facility[1]) >= 2
+    summary = page.locator("#dup-summary tr[data-figure=duplicate_rate] td").all_text_contents()
+    assert summary[0].endswith("%") and summary[0] != "—"
+    page.select_option("#dup-period", "month")
+    page.wait_for_selector("#dup-figures[data-period=month]")

@@ -67,3 +67,19 @@ def test_a_closed_case_is_a_candidate_with_its_closing_time(repo):  # noqa: F811
     assert duplicates.find(duplicates.candidate_of(created(repo, "TD-20261123-0002", category="pest",
                                                            content="辦公室發現蟑螂")),
                            [found], T0 + timedelta(days=2))[0]["kind"] == "repeat"
+
+
+def test_a_link_and_a_merge_write_the_affected_tenants_notification_with_the_pair(repo):  # noqa: F811
+    owner = created(repo, "TD-20261123-0001", category="public_facility", content="2号电梯坏了")
+    follower = created(repo, "TD-20261123-0002", category="public_facility", content="二號電梯故障",
+                       tenant="tenant-2", actor=cases.Actor("tenant-2", "tenant", "陳先生"))
+    repo.save_pair(*dedupe.link(follower, owner, DESK, T0 + timedelta(minutes=5)))
+    told = {tenant: [(n.case_id, n.kind, n.params) for _, n, _ in
+                     repo.feed_page(tenant, limit=10, cursor=None).rows] for tenant in ("tenant-1", "tenant-2")}
+    assert (follower.case_id, "linked", {}) in told["tenant-2"]
+    assert not any(kind == "linked" for _, kind, _ in told["tenant-1"])  # the owner's tenant: nothing new
+    again = created(repo, "TD-20261123-0003", category="public_facility", content="电梯还是坏的")
+    owner = repo.get_case("P1", owner.case_id)
+    repo.save_pair(*dedupe.merge(again, owner, DESK, T0 + timedelta(minutes=6), attachments=[]))
+    rows = [(n.case_id, n.kind, n.params) for _, n, _ in repo.feed_page("tenant-1", limit=10, cursor=None).rows]
+    assert (again.case_id, "merged", {"merged_into": owner.case_id}) in rows

@@ -82,3 +82,49 @@ def test_xlsx_is_a_workbook_with_numbers_as_numbers(doc):
     assert 'name="weekly 2026-11-23"' in book.read("xl/workbook.xml").decode()
     sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert '<c r="B3"><v>4</v></c>' in sheet  # received (row 1: title, row 2: header): a number, not text
+
+
+@pytest.fixture(scope="module")
+def dup_doc():
+    """Four cases: an app report linked to an owner and a phone call with a standing
+    suggestion (duplicates), and a cleaning problem back at 5/F after a closed case (a repeat)."""
+    P = SHANGHAI
+    owner = Built(local(P, 2026, 11, 23, 9), kind="complaint", category="air_conditioning")
+    follower = Built(local(P, 2026, 11, 23, 10), kind="complaint", category="air_conditioning")
+    follower.case.follows = owner.case.case_id
+    call = Built(local(P, 2026, 11, 23, 11), actor=STAFF, kind="complaint", category="air_conditioning")
+    call.case.possible_duplicates = [{"case_id": owner.case.case_id, "kind": "duplicate", "score": 0.8}]
+    again = Built(local(P, 2026, 11, 23, 12), actor=STAFF, kind="complaint", category="cleaning", unit="5/F")
+    again.case.repeat_of = "TD-20261101-0001"
+    built = (owner, follower, call, again)
+    daily = stats.daily_stats(property_id="P1", day=date(2026, 11, 23), policy=P, cases=[b.case for b in built],
+                              events=trails(*built), now=local(P, 2026, 11, 24, 1))
+    return stats.rollup(property_id="P1", year=2026, month=11, dailies=[daily])
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh-Hans", ("重复受理率", "重复发生率", "重复受理（按渠道）", "电话", "重复发生（按类别）", "保洁",
+                 "有重复发生的单元/区域")),
+    ("zh-Hant", ("重複受理率", "重複發生率", "重複受理（按渠道）", "電話", "重複發生（按類別）", "清潔",
+                 "有重複發生的單位/區域")),
+    ("en", ("Duplicate rate", "Repeat rate", "Duplicates by channel", "Phone", "Repeats by category", "Cleaning",
+            "Units and areas with repeats")),
+])
+def test_the_mail_carries_duplicate_and_repeat_figures(dup_doc, lang, words):
+    dup_rate, repeat_rate, by_channel, phone, by_category, cleaning, units = words
+    msg = _decoded(dup_doc, lang)
+    html = msg.get_body(("html",)).get_content()
+    text = msg.get_body(("plain",)).get_content()
+    assert f"<td>{dup_rate}</td><td>50.0%</td>" in html and f"<td>{repeat_rate}</td><td>25.0%</td>" in html
+    assert f"<h2>{by_channel}</h2>" in html and f"<td>{phone}</td><td>2</td><td>1</td><td>50.0%</td>" in html
+    assert "<td>App</td><td>2</td><td>1</td><td>50.0%</td>" in html
+    assert f"<h2>{by_category}</h2>" in html and f"<td>{cleaning}</td><td>1</td><td>1</td><td>100.0%</td>" in html
+    assert f"## {units}" in text
+    attachments = {part.get_filename(): part.get_payload(decode=True) for part in msg.iter_attachments()}
+    rows = list(csv.reader(io.StringIO(attachments["P1-weekly.csv"].decode("utf-8-sig"))))
+    assert [dup_rate, "50.0%"] in rows and [phone, "2", "1", "50.0%"] in rows
+    assert [cleaning, "1", "1", "100.0%"] in rows
+    unit_rows = rows[rows.index([units]) + 2:]
+    assert len(unit_rows) == 1 and unit_rows[0][1:] == ["1", "1", "100.0%"] and "5" in unit_rows[0][0]
+    xlsx_rows = _xlsx_rows(attachments["P1-weekly.xlsx"])
+    assert [by_channel] in xlsx_rows and [phone, "2", "1", "50.0%"] in xlsx_rows

@@ -67,6 +67,8 @@ const T = {
   a_entry_permission: ["入户意见", "入戶意見", "Entry permission"], a_rate: ["评价", "評價", "Rating"],
   a_close: ["已关闭", "已關閉", "Closed"], a_resume: ["继续处理", "繼續處理", "Work resumed"],
   a_callback: ["物业回访", "物業回訪", "Follow-up call"], a_confirm: ["您的回访意见", "您的回訪意見", "Your follow-up answer"],
+  a_merge: ["已并入您的另一案件", "已併入您的另一案件", "Merged into your other case"],
+  a_link: ["与他人反映的同一问题一并处理", "與他人反映的同一問題一併處理", "Handled together with the same problem reported by others"],
 };
 
 function guess() {

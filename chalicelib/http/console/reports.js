@@ -5,6 +5,7 @@
 // itself carries the same tables (chalicelib/mail/report_mail.py).
 import { addStrings } from "/console/i18n.js";
 import { barChart } from "/console/charts.js";
+import { duplicatesCard } from "/console/dupstats.js";
 import { h, clear, main, api, P, errorText, page, t, label, may, localParts, tz } from "/console/ui.js";
 
 addStrings({
@@ -117,7 +118,7 @@ async function view() {
   const root = clear(main());
   const { month } = localParts();
   const monthly = await api("GET", `${P()}/stats/monthly/${month}`);
-  root.append(h("h1", {}, t("reports"), " · ", month, " · ", tz()), figures(monthly));
+  root.append(h("h1", {}, t("reports"), " · ", month, " · ", tz()), figures(monthly), duplicatesCard(monthly));
   if (may("report.schedule")) root.append(schedulesEditor(await api("GET", `${P()}/report-schedules`)));
 }
 
