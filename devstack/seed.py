@@ -135,7 +135,7 @@ def _hours(h: float) -> timedelta:
 _ENGINEERING = {"kind": "complaint", "validity": "valid", "cause": "equipment_facility", "department": "engineering"}
 
 CASES: tuple[SeedCase, ...] = (
-    # --- air conditioning (4) ---------------------------------------------------------
+    # --- air conditioning (5) ---------------------------------------------------------
     SeedCase("P1", _hours(50), "TENANT", {
         "unit": "3栋1201", "title": "客厅空调不制冷", "category": "air_conditioning", "contact": "13800138000",
         "location": {"unit_id": "3-1201", "room_id": "living"},
@@ -165,6 +165,12 @@ CASES: tuple[SeedCase, ...] = (
         "reporter": {"name": "周先生", "phone": "139 1234 5678", "tenant_id": "tenant-4"}, **_ENGINEERING}, (
         _at(7, "DESK", "assign", assignee="dept_staff-1", note="先放警示牌，再查漏水点"),
     )),
+    # The same leak again, from another tenant in the app: the console suggests it as a
+    # possible duplicate of the desk's case above (chalicelib/domain/duplicates.py).
+    SeedCase("P1", _hours(0.7), "TENANT", {
+        "unit": "2栋地下车库入口", "title": "车库旁走廊空调漏水", "category": "air_conditioning",
+        "location": {"area_id": "carpark-b2"},
+        "content": "2栋地下车库旁边走廊的空调一直在滴水，地面很滑，请尽快处理。"}, ()),
     SeedCase("P2", _hours(2), "TENANT2", {
         "unit": "3樓 L3-18 舖", "title": "店舖門口冷氣不夠凍", "category": "air_conditioning", "lang": "zh-Hant",
         "location": {"unit_id": "L3-18"},

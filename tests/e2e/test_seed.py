@@ -103,7 +103,7 @@ def test_seed_writes_an_owner_archive_for_both_properties_and_locates_cases(stor
     assert [(r["name"], r["role"], r["lang"]) for r in shop] == [("陳先生", "shop_tenant", "zh-Hant")]
     assert {a["name"] for a in archive.structure("P2", "area")} == {"中庭", "停車場", "正門大堂"}
     located = [c.location["label"] for c in _all_cases(store) if c.location]
-    assert sorted(located) == ["2栋地下车库入口", "3栋 1201 客厅", "港灣廣場 L3-18 陳記時裝"]
+    assert sorted(located) == ["2栋地下车库入口", "2栋地下车库入口", "3栋 1201 客厅", "港灣廣場 L3-18 陳記時裝"]
 
 
 def test_seed_has_approved_library_entries_in_three_languages(store):
@@ -113,3 +113,13 @@ def test_seed_has_approved_library_entries_in_three_languages(store):
     assert {e.current["lang"] for e in entries} == {"zh-Hans", "zh-Hant", "en"}
     assert all(e.visible and e.approved_by["name"] == "王经理" and e.created_by["name"] == "前台小王" for e in entries)
     assert all(e.approved_at <= T0 for e in entries)
+
+
+def test_the_demo_shows_a_possible_duplicate(store):
+    """A new user meets the duplicate finder on the demo data: the second report of the
+    car-park corridor's leaking air conditioner suggests the desk's case."""
+    seed(store, T0)
+    by_title = {c.title: c for c in _all_cases(store)}
+    again, first = by_title["车库旁走廊空调漏水"], by_title["公共走廊空调滴水"]
+    assert [s["case_id"] for s in again.possible_duplicates] == [first.case_id]
+    assert again.possible_duplicates[0]["kind"] == "duplicate" and not again.possible_duplicates[0]["same_reporter"]
