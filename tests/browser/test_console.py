@@ -104,7 +104,7 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
     page.select_option("#classify-department", "cleaning")
     page.click("#submit-classify")
     page.wait_for_selector("#notice")
-    assert page.text_content("[data-field=kind]") == "complaint"
+    assert page.text_content("[data-field=kind]") == "Complaint"  # the English word, not the code
 
     open_action(page, "assign")
     page.fill("#assign-assignee", "dept_staff-3")
@@ -124,7 +124,7 @@ def test_front_desk_logs_classifies_and_assigns_a_walk_in_case(page, stack):
 
     page.click("#nav-queue")
     row = page.wait_for_selector(f"#queue-rows tr[data-case-id='{case_id}']")
-    assert "routed" in row.text_content()
+    assert "Handed off" in row.text_content()  # status routed, in English words
     assert page.locator("#queue-rows tr").count() >= 2
 
 

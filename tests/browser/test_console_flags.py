@@ -35,4 +35,4 @@ def test_a_business_affected_case_is_badged_and_classified_business_affected(pag
     page.select_option("#classify-kind", "complaint")
     page.click("#submit-classify")
     page.wait_for_selector("#notice")
-    assert page.text_content("[data-field=cause]") == "business_affected"
+    assert page.text_content("[data-field=cause]") == "Business affected"

@@ -49,6 +49,22 @@ const en = {
   shortcuts_hint: "Keys work when no field has the focus; Esc hides this list.", shortcuts_hint_short: "keyboard shortcuts",
   unread_messages: "{n} unread from the tenant", unread_short: "unread", waiting_on_tenant: "waiting on tenant",
   promised: "promised",
+  // English words for the codes (else the console would show "air_conditioning").
+  "status.received": "Received", "status.routed": "Handed off", "status.in_progress": "In progress",
+  "status.responded": "Responded", "status.awaiting_tenant": "Waiting on tenant", "status.resolved": "Resolved",
+  "status.callback_done": "Called back", "status.closed": "Closed",
+  "kind.consultation": "Consultation", "kind.complaint": "Complaint", "kind.request": "Service request",
+  "channel.app": "App", "channel.web": "Web", "channel.email": "Email", "channel.phone": "Phone",
+  "channel.walk_in": "Walk-in", "channel.letter": "Letter",
+  "tier.front_desk": "Front desk", "tier.manager": "Manager", "tier.director": "Director",
+  "category.air_conditioning": "Air conditioning", "category.security": "Security", "category.cleaning": "Cleaning",
+  "category.noise_renovation": "Noise / renovation", "category.public_facility": "Public facility",
+  "category.in_unit_repair": "In-unit repair", "category.parking": "Parking", "category.pest": "Pests",
+  "category.mail_parcel": "Mail / parcels", "category.landscaping": "Landscaping",
+  "category.service_attitude": "Service attitude", "category.billing": "Billing", "category.other": "Other",
+  "severity.general": "General", "severity.major": "Major", "validity.valid": "Valid", "validity.invalid": "Not valid",
+  "cause.business_affected": "Business affected", "cause.outside_control": "Outside our control",
+  "cause.equipment_facility": "Equipment / facility", "cause.other": "Other",
 };
 
 const hans = {
