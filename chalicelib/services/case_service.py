@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,7 @@ MAX_SUBMIT_ATTEMPTS = 5
 # A submit's two reads are independent (the counter and idempotency record; the
 # duplicate candidates): they go out together, one round trip instead of two.
 # The pool lives as long as the Lambda container; botocore clients are thread-safe.
-_READERS: Any = None
+_READERS: ThreadPoolExecutor | None = None
 PARALLEL_THREAD_PREFIX = "td-read"
 
 
@@ -57,7 +58,6 @@ def _together(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any,
     """Run ``second`` on a worker thread while ``first`` runs here; both results."""
     global _READERS
     if _READERS is None:
-        from concurrent.futures import ThreadPoolExecutor
         _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix=PARALLEL_THREAD_PREFIX)
     future = _READERS.submit(second)
     try:
