@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -148,10 +149,29 @@ def pending_queue(property_id: str) -> str:
 
 # --- mapping ----------------------------------------------------------------
 
+def _copied(value: Any) -> Any:
+    """What ``dataclasses.asdict`` makes of a field's value, without deep-copying
+    every string and number on the way (a submit's hottest copy): dicts and lists
+    are new, dataclasses become dicts, immutable leaves are shared."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, str | int | float | bool | datetime) or value is None:
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return copy.deepcopy(value)  # anything else (a tuple, a set): as asdict copies it
+
+
+_BODY_FIELDS: tuple[str, ...] | None = None
+
+
 def case_to_body(case: Case) -> dict[str, Any]:
-    body = asdict(case)
-    for name in _INDEXED:
-        body.pop(name, None)
+    global _BODY_FIELDS
+    if _BODY_FIELDS is None:
+        _BODY_FIELDS = tuple(f.name for f in fields(Case) if f.name not in _INDEXED)
+    body = {name: _copied(getattr(case, name)) for name in _BODY_FIELDS}
     for name in _DATETIME_FIELDS:
         if body.get(name) is not None:
             body[name] = iso(body[name])
