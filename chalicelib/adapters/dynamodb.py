@@ -66,15 +66,24 @@ _INDEXED = ("property_id", "case_id", "status", "kind", "department", "category"
 USER_AGENT = f"tenantdesk Botocore/{botocore.__version__}"
 
 
+class _FixedAgentConnection(Connection):
+    """pynamodb's Connection whose botocore sessions (one per thread, made on first
+    use: no cost at a cold start) default to Config(user_agent=USER_AGENT); pynamodb's
+    own Config (retries, timeouts) is merged over it when the client is built."""
+
+    @property
+    def session(self) -> Any:
+        session = super().session
+        if session.get_default_client_config() is None:
+            session.set_default_client_config(Config(user_agent=USER_AGENT))
+        return session
+
+
 @lru_cache(maxsize=4)
 def _connection(region: str) -> Connection:
     """One low-level connection per region for transactions that span the
     tables: building a botocore client costs ~100 ms, so it is built once."""
-    connection = Connection(region=region)
-    # pynamodb builds its client (on first use) from this session with its own Config,
-    # which botocore merges over the session's default.
-    connection.session.set_default_client_config(Config(user_agent=USER_AGENT))
-    return connection
+    return _FixedAgentConnection(region=region)
 
 
 # --- key formats (the only place they are spelled) ----------------------------
