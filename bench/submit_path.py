@@ -78,6 +78,12 @@ LATENCY_MS: dict[str, tuple[float, float]] = {
     "stepfunctions:StartExecution": (25.0, 45.0),
 }
 BEFORE = ["BatchGetItem", "TransactWriteItems", "stepfunctions:StartExecution", "DeleteItem"]
+# Part 2's replayed requests may wait before their answer (--network-ms; time.sleep: the GIL
+# released, as on a socket). With none (the default), a submit's two parallel reads compute at the
+# same instant and fight for the GIL, which a request on AWS (~5 ms on the network) seldom does:
+# the thread hop's CPU below is then a worst case. With 2 ms it is ~0, but the sleep's own system
+# call costs CPU here (a bare PutItem 0.47 -> 0.67 ms), so every figure rises: hence 0.
+NETWORK_MS = 0.0
 ACTIONS = ("classify", "assign", "respond", "resolve", "callback", "close")
 
 
@@ -209,13 +215,14 @@ class Replay:
     """botocore's Endpoint._send answering from the recorded responses: nothing leaves
     the process, every byte is serialised, signed and parsed as on AWS."""
 
-    def __init__(self, responses: dict[tuple[str, str], tuple[int, dict, bytes]]):
+    def __init__(self, responses: dict[tuple[str, str], tuple[int, dict, bytes]], wait_ms: float = 0.0):
         self.responses = responses
+        self.wait_s = wait_ms / 1000
 
     def install(self) -> None:
         from botocore.awsrequest import AWSResponse
         from botocore.endpoint import Endpoint
-        responses = self.responses
+        responses, wait_s = self.responses, self.wait_s
 
         class Raw:
             def __init__(self, body: bytes):
@@ -230,12 +237,14 @@ class Replay:
             prefix, _, operation = target.partition(".")
             service = "stepfunctions" if prefix.startswith("AWSStepFunctions") else "dynamodb"
             status, headers, body = responses[(service, operation)]
+            if wait_s:
+                time.sleep(wait_s)  # the network: no CPU, the GIL released, as on a socket
             return AWSResponse(request.url, status, headers, Raw(body))
 
         Endpoint._send = _send
 
 
-def cpu_part(runs: int) -> dict[str, Any]:
+def cpu_part(runs: int, submit_requests: list[str]) -> dict[str, Any]:
     """Part 2: per-submit CPU of the app, per-request CPU of a bare PutItem, a profile."""
     import boto3
     from chalice.test import Client
@@ -265,29 +274,120 @@ def cpu_part(runs: int) -> dict[str, Any]:
             runtime.service().start_outbox(WatchStart(PROPERTY, "TD-20261123-0001", 1,
                                                       sleep_until="2026-11-23T02:10:00Z"), raise_errors=True)
 
-        for fn in (submit, put, consumer_start):
+        # The same submit with the duplicate Query on this thread rather than the reader
+        # thread: what the parallel round trip's thread hop costs in CPU.
+        from chalicelib.services import case_service
+        threaded = case_service._together
+
+        def on_one_thread(first: Any, second: Any) -> tuple[Any, Any]:
+            return first(), second()
+
+        def submit_sequential() -> None:
+            case_service._together = on_one_thread
+            try:
+                submit()
+            finally:
+                case_service._together = threaded
+
+        kinds = (("submit", submit), ("put", put), ("start", consumer_start), ("submit_sequential", submit_sequential))
+        for _name, fn in kinds:
             for _ in range(20):
                 fn()
-        rounds = 5  # interleaved, so both share the machine's noise
-        per: dict[str, list[float]] = {"submit": [], "put": [], "start": []}
+        rounds = 5  # interleaved, so all share the machine's noise
+        per: dict[str, list[float]] = {name: [] for name, _fn in kinds}
         for _ in range(rounds):
-            for name, fn in (("submit", submit), ("put", put), ("start", consumer_start)):
+            for name, fn in kinds:
                 begin = time.process_time()
                 for _ in range(max(1, runs // rounds)):
                     fn()
                 per[name].append((time.process_time() - begin) / max(1, runs // rounds))
         figures = {name: statistics.median(values) * 1000 for name, values in per.items()}
-        profile = cProfile.Profile()
+        # The profile: this thread's CPU (time.thread_time), not wall time (a GIL wait
+        # while the reader thread runs would show up as whatever call released the GIL),
+        # of the one-thread submit, so that cProfile (one thread's) sees all of its work.
+        profile = cProfile.Profile(time.thread_time)
         profile.enable()
-        for _ in range(100):
-            submit()
+        for _ in range(PROFILED):
+            submit_sequential()
         profile.disable()
     text = io.StringIO()
     stats = pstats.Stats(profile, stream=text)
     stats.sort_stats("tottime").print_stats(15)
+    requests = len(submit_requests)
     return {"submit_cpu_ms": figures["submit"], "putitem_cpu_ms": figures["put"],
             "start_cpu_ms": figures["start"], "ratio": figures["submit"] / figures["put"],
-            "profile": _trim_profile(text.getvalue())}
+            "requests_per_submit": requests, "submit_requests": [r.removeprefix(dc.PARALLEL) for r in submit_requests],
+            "ratio_same_requests": figures["submit"] / (requests * figures["put"]),
+            "submit_sequential_cpu_ms": figures["submit_sequential"],
+            "layers": layers(stats), "profile": _trim_profile(text.getvalue())}
+
+
+PROFILED = 100
+
+# Own CPU time by layer, from the profile. A function is placed by its file; stdlib and
+# built-in functions (json, dataclasses, copy, hashlib, strftime...) are charged to the
+# layer of whoever called them, in proportion to the time each caller spent in them.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("JWT check (PyJWT, cryptography, chalicelib auth)", ("/jwt/", "/cryptography/", "chalicelib/http/auth",
+                                                          "chalicelib/adapters/jwks", "chalicelib/domain/auth")),
+    ("JSON Schema validation", ("/jsonschema", "/referencing/", "/rpds", "chalicelib/schemas", "/fastjsonschema")),
+    ("similarity (dedupe: shingles, scores)", ("chalicelib/domain/dedupe", "chalicelib/services/dedupe",
+                                               "chalicelib/domain/similar")),
+    ("domain (cases, deadlines, escalation, views)", ("chalicelib/domain/",)),
+    ("logging and metrics (Powertools, logging)", ("/aws_lambda_powertools/", "/logging/", "chalicelib/observability")),
+    ("store adapters (items, key formats)", ("chalicelib/adapters/",)),
+    ("pynamodb (attribute serialisation, models)", ("/pynamodb/",)),
+    ("botocore: signing (SigV4)", ("botocore/auth.py", "/hmac.py", "botocore/signers.py")),
+    ("botocore: user agent string", ("botocore/useragent.py",)),
+    ("botocore: endpoint resolution", ("botocore/regions.py", "botocore/endpoint_provider.py")),
+    ("botocore: serialise, parse, hooks, rest", ("/botocore/", "/jmespath/", "/dateutil/", "/urllib3/",
+                                                 "/boto3/", "/s3transfer/")),
+    ("services (case_service ...)", ("chalicelib/services/",)),
+    ("HTTP: Chalice, routes, responses", ("/chalice/", "chalicelib/http/", "/app.py")),
+    ("reader thread hop (concurrent.futures, threading)", ("/concurrent/futures/", "/threading.py")),
+)
+
+
+def _layer_of_file(filename: str) -> str | None:
+    for name, needles in LAYERS:
+        if any(n in filename for n in needles):
+            return name
+    return None
+
+
+def layers(stats: pstats.Stats) -> dict[str, float]:
+    """Each layer's share of a submit's own CPU time (see LAYERS), summing to 1."""
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    shares: dict[Any, dict[str, float]] = {}
+
+    def share(func: Any, depth: int = 0) -> dict[str, float]:
+        """How this function's time splits across layers (fractions summing to 1)."""
+        if func in shares:
+            return shares[func]
+        layer = _layer_of_file(func[0])
+        if layer is not None or depth > 40:
+            out = {layer or "other": 1.0}
+        else:
+            _cc, _nc, _tt, _ct, callers = table[func]
+            shares[func] = {"other": 1.0}  # a cycle's guard
+            weights = {caller: v[3] for caller, v in callers.items() if caller in table}
+            total = sum(weights.values())
+            out = {}
+            for caller, w in weights.items():
+                for name, f in share(caller, depth + 1).items():
+                    out[name] = out.get(name, 0.0) + f * (w / total if total else 1 / len(weights))
+            out = out or {"other": 1.0}
+        shares[func] = out
+        return out
+
+    totals: dict[str, float] = {}
+    for func, (_cc, _nc, tt, _ct, _callers) in table.items():
+        if "bench/" in func[0] or func[0].endswith("chalice/test.py"):
+            continue  # the bench's own driver and the test client are not the app's
+        for name, f in share(func).items():
+            totals[name] = totals.get(name, 0.0) + tt * f
+    whole = sum(totals.values()) or 1.0
+    return dict(sorted(((k, v / whole) for k, v in totals.items()), key=lambda kv: -kv[1]))
 
 
 def _trim_profile(text: str) -> list[str]:
@@ -340,15 +440,15 @@ def api_memory_mb() -> int:
     raise LookupError("MEMORY_MB not found in infra/functions.py")
 
 
-def run(runs: int, samples: int) -> dict[str, Any]:
+def run(runs: int, samples: int, network_ms: float = NETWORK_MS) -> dict[str, Any]:
     from moto import mock_aws
     os.environ.update(dc.stage_environment("local"))
     recording = Recording()
     recording.install()
     with mock_aws():
         requests = requests_part(recording)
-    Replay(requests["_responses"]).install()
-    cpu = cpu_part(runs)
+    Replay(requests["_responses"], network_ms).install()
+    cpu = cpu_part(runs, requests["submit"])
     memory = api_memory_mb()
     scale = max(1.0, LAMBDA_FULL_VCPU_MB / memory)
     after_cpu = cpu["submit_cpu_ms"] * scale
@@ -359,7 +459,8 @@ def run(runs: int, samples: int) -> dict[str, Any]:
             "cpu": cpu, "api_memory_mb": memory, "cpu_scale": scale,
             "latency": {"before": {"path": BEFORE, **simulate(BEFORE, before_cpu, samples)},
                         "after": {"path": after_path, **simulate(after_path, after_cpu, samples)}},
-            "latency_ms": {k: list(v) for k, v in LATENCY_MS.items()}, "runs": runs, "samples": samples}
+            "latency_ms": {k: list(v) for k, v in LATENCY_MS.items()}, "runs": runs, "samples": samples,
+            "network_ms": network_ms}
 
 
 def goals(fig: dict[str, Any]) -> list[dict[str, Any]]:
@@ -390,8 +491,18 @@ def print_report(fig: dict[str, Any], results: list[dict[str, Any]]) -> None:
           f"{fig['runs']} requests each kind)")
     print(f"   app, per submit (JWT, validation, domain, serialisation, signing): {cpu['submit_cpu_ms']:.2f} ms")
     print(f"   bare boto3 PutItem, client CPU per request:                       {cpu['putitem_cpu_ms']:.2f} ms")
-    print(f"   ratio: {cpu['ratio']:.1f}×   (the stream consumer's start, per record: {cpu['start_cpu_ms']:.2f} ms)")
-    print("   top costs of 100 submits (cProfile, by own time):")
+    print(f"   ratio: {cpu['ratio']:.1f}× one bare PutItem (the goal's measure); "
+          f"{cpu['ratio_same_requests']:.1f}× {cpu['requests_per_submit']} bare PutItems "
+          f"(a submit makes {cpu['requests_per_submit']} requests: {', '.join(cpu['submit_requests'])})")
+    print(f"   the duplicate Query on this thread instead of the reader thread: "
+          f"{cpu['submit_sequential_cpu_ms']:.2f} ms per submit "
+          f"(the thread hop costs {cpu['submit_cpu_ms'] - cpu['submit_sequential_cpu_ms']:+.2f} ms)")
+    print(f"   the stream consumer's start, per record: {cpu['start_cpu_ms']:.2f} ms")
+    print(f"   a submit's CPU by layer: share of the profile ({PROFILED} submits on one thread; stdlib time charged to "
+          "its caller's layer), × the measured CPU per submit (cProfile inflates many-small-call code):")
+    for name, share in cpu["layers"].items():
+        print(f"     {share * 100:5.1f}%  ≈{share * cpu['submit_cpu_ms']:5.2f} ms  {name}")
+    print(f"   top costs of {PROFILED} submits (cProfile, this thread's CPU, by own time):")
     for line in cpu["profile"]:
         print(f"     {line}")
     print()
@@ -411,13 +522,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=300, help="requests per CPU measurement (default 300)")
     parser.add_argument("--samples", type=int, default=200_000, help="latency draws (default 200000)")
+    parser.add_argument("--network-ms", type=float, default=NETWORK_MS,
+                        help=f"replayed requests wait this long, CPU-free (default {NETWORK_MS:g}; 0: none)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     parser.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     try:
-        fig = run(args.runs, args.samples)
+        fig = run(args.runs, args.samples, args.network_ms)
     except dc.ScenarioError as exc:
         print(f"bench scenario went wrong, no figures: {exc}", file=sys.stderr)
         return 2

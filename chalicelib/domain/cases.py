@@ -10,6 +10,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain import deadlines
@@ -261,7 +262,10 @@ class Change:
     event: Event
 
 
+@lru_cache(maxsize=64)
 def iso(value: datetime) -> str:
+    """UTC, to the microsecond. Cached: a submit formats the same instant ~20 times
+    (equal datetimes are the same instant, whatever their zone, so one answer fits all)."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

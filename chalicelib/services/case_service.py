@@ -50,7 +50,7 @@ MAX_SUBMIT_ATTEMPTS = 5
 # A submit's two reads are independent (the counter and idempotency record; the
 # duplicate candidates): they go out together, one round trip instead of two.
 # The pool lives as long as the Lambda container; botocore clients are thread-safe.
-_READERS: Any = None
+_READERS: ThreadPoolExecutor | None = None
 PARALLEL_THREAD_PREFIX = "td-read"
 
 
