@@ -132,7 +132,7 @@ def test_the_case_page_groups_fields_and_puts_the_next_step_first(page, stack):
     _act(stack, "DESK", cid, "classify", {"kind": "complaint", "validity": "valid", "category": "public_facility",
                                           "department": "engineering"})
     assert _primary(page, stack, cid) == "assign"
-    assert page.text_content("[data-group=g_classification] [data-field=category]") == "Public facility"
+    assert page.text_content("[data-group=g_classification] [data-field=category]") == "Public facilities"
     _act(stack, "DESK", cid, "assign", {"assignee": "manager-1", "department": "engineering"})
     assert _primary(page, stack, cid) == "start"  # routed: accept the work
     _act(stack, "MANAGER", cid, "start", {})
@@ -148,7 +148,7 @@ def test_the_case_page_groups_fields_and_puts_the_next_step_first(page, stack):
     assert page.is_visible("#no-next-step")
     # The whole procedure, as sentences (English here), the tenant-visible parts marked.
     timeline = page.locator("#timeline .tl-event .tl-sentence").all_text_contents()
-    assert "classified: Complaint, Valid, Public facility, engineering" in timeline
+    assert "classified: Complaint, Valid, Public facilities, engineering" in timeline
     assert any(s.startswith("replied to the tenant by phone, promised by ") for s in timeline), timeline
     assert "closed the case" in timeline
     respond = page.locator("#timeline .ev-respond")

@@ -58,7 +58,7 @@ const en = {
   "channel.walk_in": "Walk-in", "channel.letter": "Letter",
   "tier.front_desk": "Front desk", "tier.manager": "Manager", "tier.director": "Director",
   "category.air_conditioning": "Air conditioning", "category.security": "Security", "category.cleaning": "Cleaning",
-  "category.noise_renovation": "Noise / renovation", "category.public_facility": "Public facility",
+  "category.noise_renovation": "Noise / renovation", "category.public_facility": "Public facilities",
   "category.in_unit_repair": "In-unit repair", "category.parking": "Parking", "category.pest": "Pests",
   "category.mail_parcel": "Mail / parcels", "category.landscaping": "Landscaping",
   "category.service_attitude": "Service attitude", "category.billing": "Billing", "category.other": "Other",
