@@ -113,12 +113,6 @@ def _actions(who, case):
     return case_actions(who, case, now=clock(), policy=service().property(case.property_id).policy)
 
 
-def _case_response(case, who, status=200, headers=None):
-    """One case as ``who`` sees it, with the actions they may take on it now."""
-    return web.json_response(case_view(case, now=clock(), staff=who.is_staff, actions=_actions(who, case)),
-                             status, headers)
-
-
 def _page(items, cursor, staff):
     """A page of cases, with its ETag (If-None-Match: 304 while nothing on it changed)."""
     now = clock()
@@ -204,7 +198,7 @@ def create_case(property_id):
     if not created:
         headers["Idempotent-Replayed"] = "true"
     logger.info("case received", extra={"case_id": case.case_id, "property_id": pid, "new_case": created})
-    return _case_response(case, who, 201 if created else 200, headers)
+    return web.case_response(case, who, 201 if created else 200, headers)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -279,7 +273,7 @@ def _act(property_id, case_id, action, schema):
     # Idempotency-Key: a retried request changes nothing and is answered again (Idempotent-Replayed: true).
     case, replayed = service().act_once(who, *web.case_ids(property_id, case_id), action, params,
                                         expected_version=version, idempotency_key=req.headers.get("idempotency-key"))
-    return _case_response(case, who, headers={"Idempotent-Replayed": "true"} if replayed else None)
+    return web.case_response(case, who, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
 @app.route(CASE + "/classify", methods=["POST"], authorizer=users)

@@ -13,7 +13,6 @@ from chalice import Blueprint
 
 from chalicelib import runtime
 from chalicelib.domain.errors import BadRequest
-from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import web
 from chalicelib.http.authorizer import users
 
@@ -169,6 +168,4 @@ def locate_case(property_id, case_id):
     body = web.body(req, "LocateCase")
     pid, cid = web.case_ids(property_id, case_id)
     case = runtime.archive().locate_case(who, pid, cid, body, expected_version=body.get("version"))
-    now = runtime.clock()
-    actions = case_actions(who, case, now=now, policy=runtime.service().property(pid).policy)
-    return web.json_response(case_view(case, now=now, staff=who.is_staff, actions=actions))
+    return web.case_response(case, who)

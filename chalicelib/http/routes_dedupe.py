@@ -11,7 +11,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import runtime
-from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import web
 from chalicelib.http.authorizer import users
 
@@ -28,9 +27,7 @@ def _do(property_id: str, case_id: str, what: str):
     from chalicelib.services.dedupe_service import DedupeService
     service = DedupeService(runtime.service())
     case = getattr(service, what)(who, pid, cid, body["target"])
-    now = runtime.clock()
-    actions = case_actions(who, case, now=now, policy=runtime.service().property(pid).policy)
-    return web.json_response(case_view(case, now=now, staff=who.is_staff, actions=actions))
+    return web.case_response(case, who)
 
 
 @dedupe_routes.route(CASE + "/duplicate/link", methods=["POST"], authorizer=users)

@@ -12,7 +12,6 @@ from chalice import Blueprint
 from chalicelib import runtime
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.keys import KEY_ID, STATES, key_view, out_view
-from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import web
 from chalicelib.http.authorizer import users
 from chalicelib.observability import logger
@@ -144,10 +143,7 @@ def entry_permission(property_id, case_id):
     # Idempotency-Key, as on every case action: a retried answer changes nothing and is answered again.
     case, replayed = service.act_once(who, *web.case_ids(property_id, case_id), "entry_permission", params,
                                       expected_version=version, idempotency_key=req.headers.get("idempotency-key"))
-    now = runtime.clock()
-    actions = case_actions(who, case, now=now, policy=service.property(case.property_id).policy)
-    return web.json_response(case_view(case, now=now, staff=who.is_staff, actions=actions), 200,
-                             {"Idempotent-Replayed": "true"} if replayed else None)
+    return web.case_response(case, who, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
 # Overdue keys: a periodic Query of each property's keys-out index up to now,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib import runtime
-from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import web
 from chalicelib.http.authorizer import users
 
@@ -35,10 +34,7 @@ def confirm_callback(property_id, case_id):
     # Idempotency-Key, as on every case action: a retried answer changes nothing and is answered again.
     case, replayed = service.act_once(who, *web.case_ids(property_id, case_id), "confirm", params,
                                       expected_version=version, idempotency_key=req.headers.get("idempotency-key"))
-    now = runtime.clock()
-    actions = case_actions(who, case, now=now, policy=service.property(case.property_id).policy)
-    return web.json_response(case_view(case, now=now, staff=who.is_staff, actions=actions), 200,
-                             {"Idempotent-Replayed": "true"} if replayed else None)
+    return web.case_response(case, who, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
 @tenant_routes.route("/v1/me/places", methods=["GET"], authorizer=users)

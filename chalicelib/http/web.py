@@ -16,6 +16,7 @@ from chalice import Response
 from chalicelib import config, runtime, schemas
 from chalicelib.domain import auth
 from chalicelib.domain.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, RateLimited
+from chalicelib.domain.views import case_actions, case_view
 from chalicelib.http import error_messages, identity
 from chalicelib.observability import logger
 
@@ -29,6 +30,15 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str | list
     # UTF-8 on the wire rather than \u escapes: Chinese stays readable in curl and logs.
     return Response(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+def case_response(case: Any, who: auth.Principal, status: int = 200,
+                  headers: Mapping[str, str | list[str]] | None = None) -> Response:
+    """One case as ``who`` sees it, with the actions they may take on it now (the
+    property's policy, cached in the service, bounds the reopen period)."""
+    now = runtime.clock()
+    actions = case_actions(who, case, now=now, policy=runtime.service().property(case.property_id).policy)
+    return json_response(case_view(case, now=now, staff=who.is_staff, actions=actions), status, headers)
 
 
 def error_response(error: DomainError) -> Response:
