@@ -227,7 +227,9 @@ function confirmForm(pid, cid, c, done) {
     h("button", { id: "confirm-send", type: "submit", class: "primary" }, t("confirm_send")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { satisfied: $("#confirm-yes").checked, version: c.version };
+    // No version: the watcher's own records (notices, reminders) move it at any time, and the
+    // answer needs none; the server refuses it once the case is no longer resolved.
+    const body = { satisfied: $("#confirm-yes").checked };
     const score = form.querySelector("input[name=confirm-score]:checked");
     if (score) body.score = Number(score.value);
     const comment = $("#confirm-comment").value.trim();
