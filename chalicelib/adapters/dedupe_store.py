@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters import reads
+from chalicelib.adapters.transact import Transaction
 from chalicelib.domain import duplicates
 from chalicelib.domain.cases import Case, Change, iso, parse_iso
 from chalicelib.domain.errors import VersionConflict
@@ -62,7 +63,7 @@ class DynamoDuplicates:
         only if its case is still at the version it was changed from."""
         store: Any = self  # DynamoStore: the item builders and the notifications
         try:
-            with TransactWrite(connection=self._connection) as tx:
+            with Transaction(self._connection.client) as tx:
                 for change in (first, second):
                     item = store._case_item(change.case)
                     item.version = change.case.version - 1
@@ -79,6 +80,6 @@ class DynamoDuplicates:
         first: one Query (eventually consistent: a case created the same second may be
         missed, as the README says)."""
         m = self.m.Case
-        result = m.dedupe_index.query(f"{property_id}#{category}", m.created_key >= iso(since),
-                                      scan_index_forward=False, limit=MAX_CANDIDATES, page_size=MAX_CANDIDATES)
-        return [_candidate(item) for item in result]
+        found = reads.query(self._connection.client, m, index=m.dedupe_index.Meta.index_name, newest_first=True, limit=MAX_CANDIDATES,
+                            key_condition=(m.dedupe_key == f"{property_id}#{category}") & (m.created_key >= iso(since)))
+        return [_candidate(item) for item in found]

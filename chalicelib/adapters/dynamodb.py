@@ -30,11 +30,12 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.pagination import ResultIterator
-from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters import reads
 from chalicelib.adapters.dedupe_store import DynamoDuplicates, dedupe_attributes, dedupe_key
 from chalicelib.adapters.models import NO_DUE, CaseModel, EventModel, MetaModel, Models, ReplyModel
 from chalicelib.adapters.notify_store import DynamoNotifications
+from chalicelib.adapters.transact import Transaction
 from chalicelib.domain.cases import Actor, Case, Change, Deadline, Event, iso, parse_iso
 from chalicelib.domain.errors import BadRequest, NotFound, VersionConflict
 from chalicelib.domain.replies import Reply
@@ -388,8 +389,8 @@ class DynamoStore(DynamoNotifications, DynamoDuplicates):
     # --- meta ---------------------------------------------------------------
 
     def get_meta(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MetaModel]:
-        """Several meta records in one BatchGetItem."""
-        return {(i.pk, i.sk): i for i in self.m.Meta.batch_get(list(keys))}
+        """Several meta records in one BatchGetItem (adapters/reads.py)."""
+        return {(i.pk, i.sk): i for i in reads.batch_get(self._connection.client, self.m.Meta, list(keys))}
 
     def put_meta(self, pk: str, sk: str, data: dict[str, Any]) -> None:
         self.m.Meta(pk, sk, data=data).save()
@@ -478,7 +479,7 @@ class DynamoStore(DynamoNotifications, DynamoDuplicates):
         meta = self.m.Meta
         ops: list[str] = []
         try:
-            with TransactWrite(connection=self._connection) as tx:
+            with Transaction(self._connection.client) as tx:
                 if counter is not None:
                     (pk, sk), read = counter_key(counter.property_id, counter.day), counter.read
                     ops.append("counter")
@@ -512,7 +513,7 @@ class DynamoStore(DynamoNotifications, DynamoDuplicates):
                 raise CaseNumberTaken() from exc
             raise
 
-    def _step_quota(self, tx: TransactWrite, quota: Quota) -> None:
+    def _step_quota(self, tx: Transaction, quota: Quota) -> None:
         """Add one to a quota's fixed-window counter (created on first use, with
         a TTL), on condition that it is still under the limit: every instance
         shares the one item, and the ADD is atomic, so the limit holds however
@@ -559,7 +560,7 @@ class DynamoStore(DynamoNotifications, DynamoDuplicates):
                        quota: Quota | None = None, idempotency: IdempotencyRecord | None = None) -> None:
         ops: list[str] = []
         try:
-            with TransactWrite(connection=self._connection) as tx:
+            with Transaction(self._connection.client) as tx:
                 if guard is not None:
                     ops.append("guard")
                     tx.save(self.m.Meta(*mail_seen_key(guard.identity), data=guard.to_dict()),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from pynamodb.connection import Connection
 
     from chalicelib.adapters.models import MetaModel, Models
+    from chalicelib.adapters.transact import Transaction
 
 OUTBOX = "NOTIFY_OUTBOX"
 PREFS = "PREFS"
@@ -103,7 +104,7 @@ class DynamoNotifications:
     m: Models
     _connection: Connection
 
-    def _write_notifications(self, tx: TransactWrite, change: Change | None) -> int:
+    def _write_notifications(self, tx: Transaction, change: Change | None) -> int:
         """Add the change's notification items to ``tx`` (each must not exist) and
         one to the tenant's unread count (an update: pynamodb sends it after the
         puts, before any later update such as the quota); how many operations."""
