@@ -304,7 +304,8 @@ class DynamoStore(DynamoNotifications, DynamoDuplicates):
 
     def get_case(self, property_id: str, case_id: str) -> Case:
         try:
-            return case_from_item(self.m.Case.get(property_id, case_id, consistent_read=True))
+            return case_from_item(reads.get(self._connection.client, self.m.Case, property_id, case_id,
+                                            consistent_read=True))
         except DoesNotExist:
             raise NotFound("no such case", code="case_not_found") from None
 

@@ -1,10 +1,10 @@
-"""BatchGetItem and Query for pynamodb models, sent on the transactions' botocore client.
+"""GetItem, BatchGetItem and Query for pynamodb models, sent on the transactions' botocore client.
 
 pynamodb's own paths (``Model.batch_get``, ``Index.query``) go through each model's
 connection: its client sends botocore's full User-Agent, rebuilt twice per request,
 and every request passes pynamodb's generic operation machinery. The submit path's
-two reads (the counter and idempotency record; the duplicate candidates) come
-here instead (bench/submit_path.py): the request is built from the model's
+two reads (the counter and idempotency record; the duplicate candidates) and a
+case action's read of the case come here instead (bench/submit_path.py): the request is built from the model's
 attributes and pynamodb expressions, the answer becomes model instances through
 ``Model.from_raw_data``, exactly as pynamodb makes them, and a failure raises
 pynamodb's ``GetError``/``QueryError`` as before.
@@ -34,6 +34,22 @@ BATCH_PAUSE_S = 0.02
 def _typed(model_cls: type[Model], name: str, value: Any) -> dict[str, Any]:
     attribute = model_cls.get_attributes()[name]
     return {attribute.attr_type: attribute.serialize(value)}
+
+
+def get(client: Any, model_cls: type[M], hash_value: Any, range_value: Any = None, *,
+        consistent_read: bool = False) -> M:
+    """One item by its key (GetItem), as ``Model.get``: ``DoesNotExist`` when absent."""
+    hash_name, range_name = key_names(model_cls)
+    key = {hash_name: _typed(model_cls, hash_name, hash_value)}
+    if range_name is not None:
+        key[range_name] = _typed(model_cls, range_name, range_value)
+    try:
+        answer = client.get_item(TableName=model_cls.Meta.table_name, Key=key, ConsistentRead=consistent_read)
+    except (ClientError, BotoCoreError) as exc:
+        raise GetError("Failed to get item", exc) from exc
+    if "Item" not in answer:
+        raise model_cls.DoesNotExist()
+    return model_cls.from_raw_data(answer["Item"])
 
 
 def batch_get(client: Any, model_cls: type[M], keys: Sequence[tuple[Any, Any]]) -> list[M]:

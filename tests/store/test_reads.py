@@ -82,3 +82,17 @@ def test_query_on_an_index_newest_first_with_a_limit_across_pages(aws, monkeypat
     assert [c.case_id for c in found] == [f"TD-2026120{n}-0001" for n in (7, 6, 5, 4, 3)]
     assert found[0].dedupe == {"place": "3栋1201", "text": "冷氣不冷 7"}
     assert len(pages) == 2 and pages[0] is None and pages[1] is not None
+
+
+def test_get_answers_as_model_get_and_raises_does_not_exist_when_absent(aws):
+    from pynamodb.exceptions import DoesNotExist
+    m = bind()
+    create_tables(m)
+    m.Case("P1", "TD-20261206-0003", status="assigned", body={"content": "走廊燈壞了 / 走廊灯坏了"}, channel="phone",
+           tier="manager", created_key="k").save()
+    client = _connection("ap-southeast-1").client
+    ours = reads.get(client, m.Case, "P1", "TD-20261206-0003", consistent_read=True)
+    assert ours.attribute_values == m.Case.get("P1", "TD-20261206-0003").attribute_values
+    assert (ours.version, ours.body["content"]) == (1, "走廊燈壞了 / 走廊灯坏了")
+    with pytest.raises(DoesNotExist):
+        reads.get(client, m.Case, "P1", "TD-20261206-9999")
