@@ -174,6 +174,11 @@ class Functions:
             "TD_USER_POOL_ID": p.auth.user_pool.user_pool_id,
             "TD_USER_POOL_CLIENT_IDS": cdk.Fn.join(",", [p.auth.client.user_pool_client_id,
                                                         p.auth.app_client.user_pool_client_id]),
+            # How the tenant app signs in here (GET /app/signin, chalicelib/http/routes_app.py): the apps'
+            # client, through the hosted UI's code flow with PKCE - that client allows no password flow,
+            # so without these the app would offer a password form AWS refuses.
+            "TD_APP_CLIENT_ID": p.auth.app_client.user_pool_client_id,
+            "TD_HOSTED_UI_URL": p.auth.domain.base_url(),
             # SNS platform applications per platform ({"fcm": arn, "apns": arn}): they hold the FCM
             # and APNs credentials, made once per account (infra/README.md); cdk -c push_apps='{...}'.
             "TD_PUSH_APPS": stack.node.try_get_context("push_apps") or "{}",

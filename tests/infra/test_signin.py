@@ -74,3 +74,16 @@ def test_the_api_knows_its_pool_and_the_clients_whose_tokens_it_takes(dev):
         assert env["TD_USER_POOL_ID"] == {"Ref": pool}
         joined = env["TD_USER_POOL_CLIENT_IDS"]["Fn::Join"]
         assert joined[0] == "," and {r["Ref"] for r in joined[1]} == set(clients)
+
+
+def test_the_app_is_told_to_sign_in_through_the_hosted_ui_with_the_apps_client(dev):
+    """Without these the app's sign-in config (GET /app/signin) falls back to a password form,
+    which the apps' client (SRP and code flow only) refuses on AWS."""
+    (domain,) = resources(dev, "AWS::Cognito::UserPoolDomain")
+    app_client = next(logical for logical, c in resources(dev, "AWS::Cognito::UserPoolClient").items()
+                      if c["Properties"]["ClientName"] == for_stage("dev").user_pool_app_client)
+    for fn in resources(dev, "AWS::Serverless::Function").values():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["TD_APP_CLIENT_ID"] == {"Ref": app_client}
+        assert "TD_APP_SIGNIN" not in env  # the mode follows: hosted_ui when the URL is set
+        assert domain in str(env["TD_HOSTED_UI_URL"]) and "amazoncognito.com" in str(env["TD_HOSTED_UI_URL"])
