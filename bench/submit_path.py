@@ -530,8 +530,8 @@ def print_report(fig: dict[str, Any], results: list[dict[str, Any]]) -> None:
     print(f"   the duplicate Query on this thread instead of the reader thread: "
           f"{cpu['submit_sequential_cpu_ms']:.2f} ms per submit "
           f"(the thread hop costs {cpu['submit_cpu_ms'] - cpu['submit_sequential_cpu_ms']:+.2f} ms)")
-    print(f"   the SDK's floor: the same {cpu['requests_per_submit']} requests (part 1's parameters) sent on a bare boto3 "
-          f"client, no app: {cpu['sdk_floor_cpu_ms']:.2f} ms = {cpu['sdk_floor_ratio']:.1f}× a bare PutItem; "
+    print(f"   the SDK's floor: the same {cpu['requests_per_submit']} requests (part 1's parameters) sent on a bare "
+          f"boto3 client, no app: {cpu['sdk_floor_cpu_ms']:.2f} ms = {cpu['sdk_floor_ratio']:.1f}× a bare PutItem; "
           f"the app's own CPU above it: {cpu['submit_cpu_ms'] - cpu['sdk_floor_cpu_ms']:.2f} ms")
     print("     each alone: " + ", ".join(f"{op} {ms:.2f} ms ({ms / cpu['putitem_cpu_ms']:.1f}×)"
                                        for op, ms in cpu["sdk_floor_parts_ms"].items()))

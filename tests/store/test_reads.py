@@ -32,7 +32,7 @@ class _Throttled:
     def __init__(self, table: str, item: dict, unprocessed_times: int):
         self.table, self.item, self.left, self.calls = table, item, unprocessed_times, []
 
-    def batch_get_item(self, RequestItems):  # noqa: N803 - botocore's parameter name
+    def batch_get_item(self, RequestItems):
         self.calls.append(RequestItems)
         if self.left:
             self.left -= 1
