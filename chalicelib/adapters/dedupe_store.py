@@ -80,6 +80,7 @@ class DynamoDuplicates:
         first: one Query (eventually consistent: a case created the same second may be
         missed, as the README says)."""
         m = self.m.Case
+        in_window = (m.dedupe_key == f"{property_id}#{category}") & (m.created_key >= iso(since))
         found = reads.query(self._connection.client, m, index=m.dedupe_index.Meta.index_name, newest_first=True,
-                            limit=MAX_CANDIDATES, key_condition=(m.dedupe_key == f"{property_id}#{category}") & (m.created_key >= iso(since)))
+                            limit=MAX_CANDIDATES, key_condition=in_window)
         return [_candidate(item) for item in found]
