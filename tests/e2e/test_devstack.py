@@ -54,13 +54,14 @@ class RunningStack:
             return error.code, json.loads(raw or b"{}"), raw
 
 
-def launch(tmp_path, *extra: str):
-    """Start ``python -m devstack`` and yield it once its banner is out; killed after."""
+def launch(tmp_path, *extra: str, settings: dict[str, str] | None = None):
+    """Start ``python -m devstack`` and yield it once its banner is out; killed after.
+    ``settings``: environment variables the stack is started with (e.g. TD_HOSTED_UI_URL)."""
     port = _free_port()
     # The suite's own TD_* settings (conftest's test signing key) are not the
     # stack's, and the developer's key file is never touched: it goes to tmp.
     env = {name: value for name, value in os.environ.items() if not name.startswith("TD_")}
-    env.update(TD_DEV_KEY_FILE=str(tmp_path / "dev-key"), PYTHONUNBUFFERED="1")
+    env.update(TD_DEV_KEY_FILE=str(tmp_path / "dev-key"), PYTHONUNBUFFERED="1", **(settings or {}))
     log = tmp_path / "stack.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port), "--moto-port", "0",
