@@ -12,7 +12,7 @@ from chalicelib.domain.views import case_actions, case_view, event_view
 from chalicelib.http import web
 from chalicelib.http.authorizer import users
 from chalicelib.observability import logger, record_metric
-from chalicelib.runtime import aws_client, clock, intake, replies, service, uploads, watch_service
+from chalicelib.runtime import aws_client, clock, intake, replies, report_mail, service, uploads, watch_service
 
 app = Chalice(app_name="tenantdesk")
 app.api.cors = False
@@ -548,11 +548,14 @@ def watch_tasks(event):
 
 @app.schedule("rate(1 minute)")
 def watch_outbox(event):
-    """Start any case watcher whose start was lost: no case is left unwatched."""
+    """Start any case watcher whose start was lost: no case is left unwatched; and sync
+    any property's report schedules to the Scheduler where a change could not."""
     started = watch_service().sweep_outbox()
     if started:
         logger.warning("watchers started from the outbox", extra={"started": started})
-    return {"started": started}
+    # Report schedules whose EventBridge schedules a change could not sync (services/report_mail_service.py).
+    synced = report_mail().sweep_syncs()
+    return {"started": started, "report_schedules_synced": synced}
 
 
 @app.on_sqs_message(queue=NAMES.reminder_queue, batch_size=1)

@@ -33,9 +33,10 @@ FUNCTIONS = {
     "deliver_notifications": "DeliverNotifications",
     "watch_stream": "WatchStream",  # the meta table's stream: starts case watchers from their outbox records
 }
-# Which handlers run case actions (create/delete callback reminder schedules via
-# CaseService) - chalicelib/runtime.py service().
-RUNS_CASE_ACTIONS = {"api_handler", "inbound_mail", "watch_tasks", "callback_reminders"}
+# Which handlers create, update and delete EventBridge Scheduler schedules: case actions
+# (callback reminders, via CaseService - chalicelib/runtime.py service()), and the report
+# schedules (the API's PUT; the minute sweep, watch_outbox, re-syncs those a PUT could not).
+RUNS_CASE_ACTIONS = {"api_handler", "inbound_mail", "watch_tasks", "callback_reminders", "watch_outbox"}
 # Only these start watcher executions: a case action writes the outbox record and the
 # stream consumer starts it (chalicelib/services/watch_stream.py); the sweep is the safety net.
 STARTS_WATCHERS = {"watch_stream", "watch_outbox"}

@@ -12,6 +12,7 @@ class MemoryReportScheduleStore:
     def __init__(self) -> None:
         self.configs: dict[str, dict[str, Any]] = {}
         self.sent: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.syncs: dict[str, dict[str, Any]] = {}
 
     def report_schedules(self, property_id: str) -> dict[str, Any] | None:
         found = self.configs.get(property_id)
@@ -30,3 +31,20 @@ class MemoryReportScheduleStore:
 
     def release_report_sent(self, property_id: str, schedule_id: str, period: str) -> None:
         self.sent.pop((property_id, schedule_id, period), None)
+
+    def mark_report_sync(self, property_id: str, retired: list[str]) -> dict[str, Any]:
+        current = self.syncs.get(property_id)
+        merged = sorted(set(current["retired"] if current else ()) | set(retired))
+        marker = {"property_id": property_id, "retired": merged, "version": (current["version"] if current else 0) + 1}
+        self.syncs[property_id] = marker
+        return copy.deepcopy(marker)
+
+    def pending_report_syncs(self, *, limit: int) -> list[dict[str, Any]]:
+        return [copy.deepcopy(self.syncs[p]) for p in sorted(self.syncs)[:limit]]
+
+    def clear_report_sync(self, property_id: str, version: int) -> bool:
+        current = self.syncs.get(property_id)
+        if current is None or current["version"] != version:
+            return False
+        del self.syncs[property_id]
+        return True

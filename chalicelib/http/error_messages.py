@@ -198,6 +198,8 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "report_schedules_version_conflict": ("报表计划已被他人修改，请刷新后重试。", "報表計劃已被他人修改，請重新整理後再試。",
                                           "Someone else changed the report schedules; reload and try again."),
     "report_schedule_not_found": ("找不到该报表计划。", "找不到該報表計劃。", "No such report schedule."),
+    "report_sync_busy": ("报表计划正被同时修改，请稍后重试。", "報表計劃正被同時修改，請稍後再試。",
+                         "The report schedules are being changed at this moment; try again shortly."),
     # the owner archive (chalicelib/domain/archive.py)
     # the public web form
     "submission_expired": ("提交已过期，请重新填写表单。", "提交已過期，請重新填寫表單。",

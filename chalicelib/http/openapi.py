@@ -133,7 +133,8 @@ ROUTES.update({
         None, 200),
     ("PUT", "/v1/properties/{property_id}/report-schedules"): (
         "Replace the report schedules (version read; 409 report_schedules_version_conflict, 422 "
-        "invalid_report_schedule); each becomes a recurring schedule in the property's zone",
+        "invalid_report_schedule); each becomes a recurring schedule in the property's zone "
+        "(\"scheduler\": \"pending\" when the Scheduler could not be reached: synced within minutes)",
         "report.schedule", "PutReportSchedules", 200),
     ("POST", "/v1/properties/{property_id}/report-schedules/{schedule_id}/send"): (
         "Mail the schedule's report now, for the period a fire now would name (201; 200 already_sent)",

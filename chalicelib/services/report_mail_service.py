@@ -56,22 +56,53 @@ class ReportMailService:
         none yet; a stale one is ``409 report_schedules_version_conflict``). Scheduler
         schedules follow: created or updated for each, deleted for those removed."""
         auth.authorize(principal, "report.schedule", property_id)
-        prop = self.reports._property(property_id)
+        self.reports._property(property_id)
         checked = report_schedules.check_schedules(items)
         before = self.store.report_schedules(property_id) or {"schedules": []}
+        kept = {s["schedule_id"] for s in checked}
+        # The outbox pattern: the need to sync is noted before the save, so that a Scheduler
+        # failure or a crash after it leaves a marker the minute sweep acts on.
+        marker = None
+        if self.scheduler is not None:
+            marker = self.store.mark_report_sync(
+                property_id, [s["schedule_id"] for s in before.get("schedules", []) if s["schedule_id"] not in kept])
         version = self.store.save_report_schedules(
             property_id, {"schedules": checked, "updated_by": principal.subject, "updated_at": iso(self.clock())},
             expected_version=expected_version)
         self.reports.register_property(property_id)
-        if self.scheduler is not None:
-            for s in checked:
+        synced = self._sync(marker) if marker is not None else True
+        return {**self._view(property_id, {"schedules": checked, "version": version}),
+                "scheduler": "synced" if synced else "pending"}
+
+    def _sync(self, marker: dict[str, Any]) -> bool:
+        """Make the property's Scheduler schedules match its stored ones (put each, delete
+        the retired), then clear the marker if nobody re-marked it. False on a failure:
+        the marker stays for the next sweep."""
+        property_id = marker["property_id"]
+        assert self.scheduler is not None
+        try:
+            prop = self.reports._property(property_id)
+            stored = self.store.report_schedules(property_id) or {"schedules": []}
+            for s in stored["schedules"]:
                 self.scheduler.put(property_id, s["schedule_id"], report_schedules.cron_expression(s),
                                    prop.policy.timezone, s["enabled"])
-            kept = {s["schedule_id"] for s in checked}
-            for s in before.get("schedules", []):
-                if s["schedule_id"] not in kept:
-                    self.scheduler.delete(property_id, s["schedule_id"])
-        return self._view(property_id, {"schedules": checked, "version": version})
+            kept = {s["schedule_id"] for s in stored["schedules"]}
+            for schedule_id in marker["retired"]:
+                if schedule_id not in kept:
+                    self.scheduler.delete(property_id, schedule_id)
+        except Exception:  # noqa: BLE001 - the marker stays: the sweep retries; the PUT already stored them
+            logger.exception("report schedules not synced to the Scheduler yet", extra={"property_id": property_id})
+            record_metric("ReportScheduleSyncPending", property_id=property_id)
+            return False
+        self.store.clear_report_sync(property_id, marker["version"])
+        return True
+
+    def sweep_syncs(self, *, limit: int = 20) -> int:
+        """The minute sweep (``watch_outbox``): sync every property a change marked and
+        whose sync failed or never ran. Returns how many are in sync now."""
+        if self.scheduler is None:
+            return 0
+        return sum(1 for marker in self.store.pending_report_syncs(limit=limit) if self._sync(marker))
 
     def build(self, property_id: str, schedule: dict[str, Any], fired_at: datetime) -> dict[str, Any]:
         """The report a fire at ``fired_at`` sends: its period, figures and mail parts."""

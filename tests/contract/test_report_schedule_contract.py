@@ -44,3 +44,19 @@ def test_a_period_is_marked_sent_once_and_may_be_released(schedules):
     schedules.release_report_sent("P1", "weekly-quality", "weekly:2026-11-16")
     schedules.release_report_sent("P1", "nope", "weekly:2026-11-16")  # nothing to release: no error
     assert schedules.claim_report_sent("P1", "weekly-quality", "weekly:2026-11-16", {"at": "again"}) is True
+
+
+def test_a_pending_scheduler_sync_merges_its_retired_ids_and_clears_only_at_its_version(schedules):
+    assert schedules.pending_report_syncs(limit=10) == []
+    first = schedules.mark_report_sync("P1", ["weekly-quality"])
+    assert first["retired"] == ["weekly-quality"]
+    second = schedules.mark_report_sync("P1", ["月报"])  # a later change: both ids stay to be deleted
+    assert second["retired"] == sorted(["weekly-quality", "月报"]) and second["version"] > first["version"]
+    schedules.mark_report_sync("P2", [])
+    pending = {m["property_id"]: m for m in schedules.pending_report_syncs(limit=10)}
+    assert set(pending) == {"P1", "P2"} and pending["P1"]["version"] == second["version"]
+    assert len(schedules.pending_report_syncs(limit=1)) == 1
+    assert schedules.clear_report_sync("P1", first["version"]) is False  # a newer mark is not cleared
+    assert schedules.clear_report_sync("P1", second["version"]) is True
+    assert schedules.clear_report_sync("P1", second["version"]) is False
+    assert [m["property_id"] for m in schedules.pending_report_syncs(limit=10)] == ["P2"]

@@ -343,6 +343,9 @@ def test_lambda_roles_least_privilege(dev):
     assert {fn for fn, a in acts.items() if "states:StartExecution" in a} == {"WatchStream", "WatchOutbox"}
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "sqs:SendMessage"} <= acts["WatchStream"]
     assert {"scheduler:CreateSchedule", "iam:PassRole"} <= acts["APIHandler"]
+    # The minute sweep syncs report schedules a PUT could not (services/report_mail_service.py sweep_syncs).
+    assert {"scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
+            "iam:PassRole"} <= acts["WatchOutbox"]
     assert {"s3:GetObject", "s3:PutObject"} <= acts["InboundMail"]
     # Uploads: the API signs the presigned POST (PutObject), checks, copies and deletes; thumbnails read and write.
     assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket"} <= acts["APIHandler"]

@@ -30,11 +30,16 @@ MONTHLY = {"schedule_id": "monthly-25", "report": "monthly", "recipients": ["dir
 class Scheduler:
     def __init__(self):
         self.schedules: dict[tuple[str, str], tuple[str, str, bool]] = {}
+        self.down = False  # EventBridge Scheduler throttling or unreachable
 
     def put(self, property_id, schedule_id, expression, zone, enabled):
+        if self.down:
+            raise ConnectionError("Scheduler unreachable")
         self.schedules[(property_id, schedule_id)] = (expression, zone, enabled)
 
     def delete(self, property_id, schedule_id):
+        if self.down:
+            raise ConnectionError("Scheduler unreachable")
         self.schedules.pop((property_id, schedule_id), None)
 
 
@@ -63,6 +68,7 @@ def test_a_manager_sets_schedules_and_scheduler_follows_in_the_property_zone(par
     service, _, scheduler = parts
     view = service.put(MANAGER, "P1", [WEEKLY], 0)
     assert view["version"] == 1 and view["schedules"][0]["expression"] == "cron(30 8 ? * MON *)"
+    assert view["scheduler"] == "synced" and service.store.pending_report_syncs(limit=10) == []
     assert scheduler.schedules == {("P1", "weekly-quality"): ("cron(30 8 ? * MON *)", "Asia/Shanghai", True)}
     service.put(MANAGER, "P2", [MONTHLY], 0)
     assert scheduler.schedules[("P2", "monthly-25")] == ("cron(0 9 25 * ? *)", "Asia/Hong_Kong", True)
@@ -175,3 +181,46 @@ def test_a_retry_after_a_partial_failure_mails_only_the_recipient_not_reached(pa
     mailer.send = real_send
     assert service.fire("P1", "weekly-quality", fired)["sent"] == ["quality@riverside.example"]
     assert [m["To"] for m in mailer.sent] == ["manager@riverside.example", "quality@riverside.example"]
+
+
+def test_schedules_a_scheduler_failure_left_unsynced_are_synced_by_the_minute_sweep(parts):
+    """Stored but not on the Scheduler would be a report that silently never goes out: the
+    change notes the sync before it saves, and the watch_outbox sweep finishes it."""
+    service, _, scheduler = parts
+    service.put(MANAGER, "P1", [WEEKLY, MONTHLY], 0)
+    scheduler.down = True
+    view = service.put(MANAGER, "P1", [{**WEEKLY, "time": "07:00"}], 1)  # monthly removed, weekly moved
+    assert view["scheduler"] == "pending" and view["version"] == 2  # stored all the same
+    assert scheduler.schedules[("P1", "weekly-quality")][0] == "cron(30 8 ? * MON *)"  # the Scheduler lags
+    assert ("P1", "monthly-25") in scheduler.schedules
+    assert service.sweep_syncs() == 0  # still down: the marker stays
+    assert [m["retired"] for m in service.store.pending_report_syncs(limit=10)] == [["monthly-25"]]
+    scheduler.down = False
+    assert service.sweep_syncs() == 1
+    assert scheduler.schedules == {("P1", "weekly-quality"): ("cron(0 7 ? * MON *)", "Asia/Shanghai", True)}
+    assert service.store.pending_report_syncs(limit=10) == [] and service.sweep_syncs() == 0
+
+
+def test_a_crash_between_the_save_and_the_scheduler_is_repaired_by_the_sweep(parts, monkeypatch):
+    service, _, scheduler = parts
+    service.put(MANAGER, "P1", [WEEKLY], 0)
+
+    def crash(marker):  # the Lambda timed out right after the save
+        raise TimeoutError("Task timed out")
+
+    monkeypatch.setattr(service, "_sync", crash)
+    with pytest.raises(TimeoutError):
+        service.put(MANAGER, "P1", [MONTHLY], 1)
+    monkeypatch.undo()
+    assert ("P1", "weekly-quality") in scheduler.schedules and ("P1", "monthly-25") not in scheduler.schedules
+    assert service.sweep_syncs() == 1
+    assert set(scheduler.schedules) == {("P1", "monthly-25")}
+
+
+def test_a_sync_that_ran_late_does_not_clear_a_newer_changes_mark(parts):
+    service, _, scheduler = parts
+    service.put(MANAGER, "P1", [WEEKLY, MONTHLY], 0)
+    stale = service.store.mark_report_sync("P1", [])  # a sweep read this marker...
+    service.store.mark_report_sync("P1", ["monthly-25"])  # ...then a change marked it again
+    assert service._sync(stale) is True  # in sync with what is stored now, but
+    assert [m["retired"] for m in service.store.pending_report_syncs(limit=10)] == [["monthly-25"]]  # kept

@@ -14,21 +14,21 @@ addStrings({
     on_time_window: "On time by window", on_time_dept: "On time by department", share: "Share",
     report_schedules: "Report schedules", rs_id: "Name", rs_report: "Report", rs_recipients: "Recipients (comma-separated)",
     rs_weekday: "Weekday", rs_day: "Day of month", rs_time: "Local time", rs_lang: "Language", rs_add: "Add",
-    rs_save: "Save schedules", rs_saved: "Saved.", rs_remove: "Remove", rs_send: "Send now", rs_sent: "Sent",
+    rs_save: "Save schedules", rs_saved: "Saved.", rs_sync_pending: "Saved. The schedule service did not answer; the schedules are synced within a few minutes.", rs_remove: "Remove", rs_send: "Send now", rs_sent: "Sent",
     rs_already: "Already sent for this period", rs_none: "No report schedules yet.",
     rs_daily: "Daily", rs_weekly: "Weekly", rs_monthly: "Monthly" },
   "zh-Hans": { reports: "报表", report_figures: "本月指标", satisfaction: "满意率", reopen_rate: "重开率",
     after_hours_share: "非工作时间", top_categories: "投诉类别排行", on_time_window: "按时率（按时限）",
     on_time_dept: "按时率（按部门）", share: "占比", report_schedules: "报表发送计划", rs_id: "名称",
     rs_report: "报表", rs_recipients: "收件人（逗号分隔）", rs_weekday: "星期", rs_day: "每月几号", rs_time: "当地时间",
-    rs_lang: "语言", rs_add: "添加", rs_save: "保存计划", rs_saved: "已保存。", rs_remove: "删除", rs_send: "立即发送",
+    rs_lang: "语言", rs_add: "添加", rs_save: "保存计划", rs_saved: "已保存。", rs_sync_pending: "已保存。定时服务暂未响应，计划将在几分钟内同步。", rs_remove: "删除", rs_send: "立即发送",
     rs_sent: "已发送", rs_already: "本期已发送过", rs_none: "还没有报表计划。", rs_daily: "日报", rs_weekly: "周报",
     rs_monthly: "月报" },
   "zh-Hant": { reports: "報表", report_figures: "本月指標", satisfaction: "滿意率", reopen_rate: "重開率",
     after_hours_share: "非工作時間", top_categories: "投訴類別排行", on_time_window: "按時率（按時限）",
     on_time_dept: "按時率（按部門）", share: "佔比", report_schedules: "報表發送計劃", rs_id: "名稱",
     rs_report: "報表", rs_recipients: "收件人（逗號分隔）", rs_weekday: "星期", rs_day: "每月幾號", rs_time: "當地時間",
-    rs_lang: "語言", rs_add: "新增", rs_save: "儲存計劃", rs_saved: "已儲存。", rs_remove: "刪除", rs_send: "立即發送",
+    rs_lang: "語言", rs_add: "新增", rs_save: "儲存計劃", rs_saved: "已儲存。", rs_sync_pending: "已儲存。排程服務暫未回應，計劃將在幾分鐘內同步。", rs_remove: "刪除", rs_send: "立即發送",
     rs_sent: "已發送", rs_already: "本期已發送過", rs_none: "還沒有報表計劃。", rs_daily: "日報", rs_weekly: "週報",
     rs_monthly: "月報" },
 });
@@ -105,7 +105,7 @@ function schedulesEditor(initial) {
     try {
       const saved = await api("PUT", `${P()}/report-schedules`, { schedules: items, version });
       version = saved.version;
-      status.textContent = t("rs_saved");
+      status.textContent = t(saved.scheduler === "pending" ? "rs_sync_pending" : "rs_saved");
       status.dataset.version = String(version);
     } catch (e) { status.textContent = errorText(e); }
   } }, t("rs_save"));
