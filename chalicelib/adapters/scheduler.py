@@ -9,7 +9,9 @@ If a reminder is lost, the watcher still escalates the missed callback.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -21,8 +23,26 @@ from chalicelib.domain.cases import Case
 LEAD = timedelta(hours=1)  # remind this long before the callback is due
 
 
+# EventBridge Scheduler's schedule names: 1-64 characters of [0-9A-Za-z-_.]. Property ids may be
+# up to 64 characters and hold ':' or '@' (schemas._ID), so a name made of them may not fit.
+NAME_MAX = 64
+_NAME_OK = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
+_NAME_CHAR = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+def scheduler_name(*parts: str) -> str:
+    """``parts`` joined by '-' when that is a valid name (as every name before this rule);
+    otherwise a readable prefix with the disallowed characters replaced, and a hash of
+    the whole, so distinct parts never share a name and the same parts always get it."""
+    plain = "-".join(parts)
+    if _NAME_OK.match(plain):
+        return plain
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return f"{_NAME_CHAR.sub('_', plain)[:NAME_MAX - len(digest) - 1]}-{digest}"
+
+
 def schedule_name(case: Case) -> str:
-    return f"callback-{case.property_id}-{case.case_id}"
+    return scheduler_name("callback", case.property_id, case.case_id)
 
 
 class CallbackReminders:
@@ -63,7 +83,7 @@ class CallbackReminders:
 
 
 def report_schedule_name(property_id: str, schedule_id: str) -> str:
-    return f"report-{property_id}-{schedule_id}"[:64]
+    return scheduler_name("report", property_id, schedule_id)
 
 
 class ReportSchedules:

@@ -102,3 +102,26 @@ def test_the_reminder_handler_mails_the_front_desk_only_while_the_callback_is_pe
     assert len(mailbox()) == 1
     client.lambda_.invoke("callback_reminders", client.events.generate_sqs_event(message_bodies=["not json"],
                                                                                  queue_name="tenantdesk-reminders"))
+
+
+@pytest.mark.parametrize("parts", [("callback", "P1", "TD-20261206-0001"), ("report", "P1", "weekly-quality")])
+def test_plain_ids_keep_the_names_schedules_already_have(parts):
+    from chalicelib.adapters.scheduler import scheduler_name
+    assert scheduler_name(*parts) == "-".join(parts)
+
+
+def test_names_from_long_or_odd_property_ids_are_valid_and_distinct():
+    """EventBridge Scheduler takes 1-64 of [0-9A-Za-z-_.]; a property id may be 64 characters with ':' or '@'."""
+    import re
+
+    from chalicelib.adapters.scheduler import report_schedule_name, scheduler_name
+    long_id = "mall-" + "x" * 59
+    names = [scheduler_name("callback", long_id, "TD-20261206-0001"),
+             scheduler_name("callback", long_id, "TD-20261206-0002"),
+             scheduler_name("callback", "mall@sz", "TD-20261206-0001"),
+             scheduler_name("callback", "mall:sz", "TD-20261206-0001"),
+             report_schedule_name(long_id, "weekly-quality"), report_schedule_name(long_id, "weekly-quality-2")]
+    assert all(re.fullmatch(r"[0-9A-Za-z_.-]{1,64}", n) for n in names), names
+    assert len(set(names)) == len(names)  # truncation or replacement never makes two schedules one
+    assert names[0].startswith("callback-mall-xxx")  # still readable in the console
+    assert scheduler_name("callback", long_id, "TD-20261206-0001") == names[0]  # the same every time
