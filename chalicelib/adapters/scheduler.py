@@ -24,7 +24,7 @@ LEAD = timedelta(hours=1)  # remind this long before the callback is due
 
 
 # EventBridge Scheduler's schedule names: 1-64 characters of [0-9A-Za-z-_.]. Property ids may be
-# up to 64 characters and hold ':' or '@' (schemas._ID), so a name made of them may not fit.
+# up to 64 characters (web._PROPERTY_ID): "callback-<property>-<case>" fits only up to 38.
 NAME_MAX = 64
 _NAME_OK = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
 _NAME_CHAR = re.compile(r"[^0-9A-Za-z_.-]")

@@ -110,8 +110,8 @@ def test_plain_ids_keep_the_names_schedules_already_have(parts):
     assert scheduler_name(*parts) == "-".join(parts)
 
 
-def test_names_from_long_or_odd_property_ids_are_valid_and_distinct():
-    """EventBridge Scheduler takes 1-64 of [0-9A-Za-z-_.]; a property id may be 64 characters with ':' or '@'."""
+def test_names_from_long_property_ids_are_valid_and_distinct():
+    """EventBridge Scheduler takes 1-64 of [0-9A-Za-z-_.]; a property id may be 64 characters (web._PROPERTY_ID)."""
     import re
 
     from chalicelib.adapters.scheduler import report_schedule_name, scheduler_name

@@ -389,7 +389,7 @@ def test_a_lost_start_is_made_good_by_the_outbox(watched, svc, store):
     svc.watcher = real  # the throttling passes; the schedule runs the sweeper
     sweep = watched.client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
                                                     detail={}, resources=[])
-    assert watched.client.lambda_.invoke("watch_outbox", sweep).payload == {"started": 0}  # still the stream's
+    assert watched.client.lambda_.invoke("watch_outbox", sweep).payload["started"] == 0  # still the stream's
     watched.clock.advance(minutes=3)  # past OUTBOX_SWEEP_AGE: the record is the sweeper's now
     watched.client.lambda_.invoke("watch_outbox", sweep)
     assert [e["name"] for e in watched.executions()] == [f"P1-{case.case_id}-g1"]
