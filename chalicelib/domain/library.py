@@ -290,15 +290,26 @@ def new_entry(*, property_id: str, entry_id: str, actor: Actor, params: dict[str
     return EntryChange(entry, Version(1, copy.deepcopy(content), _who(actor), now, "created"), "created")
 
 
+# A proposal's cause starts from the case's classified cause (domain/cases.CAUSES) and the staff's notes.
+CAUSE_WORDS: dict[str, dict[str, str]] = {
+    "business_affected": {"zh-Hans": "影响租户经营", "zh-Hant": "影響租戶經營", "en": "Affected the tenant's business"},
+    "outside_control": {"zh-Hans": "非我方原因", "zh-Hant": "非我方原因", "en": "Outside our control"},
+    "equipment_facility": {"zh-Hans": "设备设施原因", "zh-Hant": "設備設施原因", "en": "Equipment or facility"},
+}
+CAUSE_SEPARATOR = {"zh-Hans": "。", "zh-Hant": "。", "en": "."}
+
+
 def draft_from_case(case: Case, events: Iterable[Event] = (), lang: str | None = None
                     ) -> tuple[dict[str, Any], list[str]]:
     """A proposal's text prefilled from ``case`` and its trail (the complaint as
-    the problem, the resolution as what worked, the answer or response as what
-    was said to the tenant, the closing summary as a lesson) with tenant data
+    the problem, the classified cause and the staff's notes as the cause, the
+    resolution as what worked, the answer or response as what was said to the
+    tenant, the closing summary as a lesson) with tenant data
     masked (``redact``); and which kinds of the case's own data were masked."""
     lang = lang if lang in LANGS else case.lang if case.lang in LANGS else "zh-Hans"
     secrets = case_secrets(case)
     said = worked = lessons = ""
+    notes: list[str] = []
     for event in events:
         if event.action == "resolve":
             worked = str(event.data.get("resolution") or worked)
@@ -306,7 +317,11 @@ def draft_from_case(case: Case, events: Iterable[Event] = (), lang: str | None =
             said = str(event.data.get("message") or said)
         elif event.action == "close":
             lessons = str(event.data.get("summary") or lessons)
-    raw = {"title": (case.title or case.content)[:40], "problem": case.content, "cause": "",
+        elif event.action in ("note", "assign", "start") and event.data.get("note") and not event.data.get("via"):
+            notes.append(str(event.data["note"]))  # staff's own words while they found the cause (not mail)
+    label = CAUSE_WORDS.get(case.cause or "", {}).get(lang, "")
+    cause = "\n".join(part for part in (label and f"{label}{CAUSE_SEPARATOR[lang]}", *notes) if part)
+    raw = {"title": (case.title or case.content)[:40], "problem": case.content, "cause": cause,
            "what_worked": worked or said, "tenant_text": said, "lessons": lessons}
     masked = {k: redact(v, secrets, lang)[:TEXT_MAX[k]] for k, v in raw.items()}
     found = sorted({kind for v in raw.values() for kind in leaks(v, secrets)})

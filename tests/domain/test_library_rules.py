@@ -69,6 +69,20 @@ def test_a_proposal_is_prefilled_from_the_case_and_its_trail_with_tenant_data_ma
     assert info.value.code == "case_not_closed"
 
 
+def test_the_cause_is_prefilled_from_the_classified_cause_and_the_staffs_own_notes():
+    case = a_case(cause="equipment_facility")
+    trail = [Event(2, T0, DESK, "note", {}, {"note": "压缩机启动电容损坏，李秀英在家等候"}),
+             Event(3, T0, DESK, "note", {}, {"note": "转发的邮件", "via": "email", "from": "li.xy@example.cn"}),
+             Event(4, T0, DESK, "assign", {}, {"note": "同型号空调去年也坏过"}),
+             Event(5, T0, DESK, "resolve", {}, {"resolution": "更换电容"})]
+    text, found = library.draft_from_case(case, trail)
+    assert text["cause"] == "设备设施原因。\n压缩机启动电容损坏，[姓名]在家等候\n同型号空调去年也坏过"
+    assert "name" in found  # the reporter's name was in a note, and was masked
+    english, _ = library.draft_from_case(a_case(cause="outside_control", lang="en"), [])
+    assert english["cause"] == "Outside our control."
+    assert library.draft_from_case(a_case(), [])[0]["cause"] == ""  # nothing known: left for staff to write
+
+
 def draft(**changes):
     return library.new_entry(property_id="P1", entry_id="L1", actor=DESK, params={**TEXT, **changes}, now=T0).entry
 
