@@ -52,12 +52,12 @@ def get(client: Any, model_cls: type[M], hash_value: Any, range_value: Any = Non
     return model_cls.from_raw_data(answer["Item"])
 
 
+BATCH_KEYS = 100  # BatchGetItem's limit per request
+
+
 def batch_get(client: Any, model_cls: type[M], keys: Sequence[tuple[Any, Any]]) -> list[M]:
     """The items with these (hash, range) keys that exist, in no particular order:
-    one BatchGetItem (up to 100 keys), unprocessed keys asked again."""
-    if not keys:
-        return []
-    table = model_cls.Meta.table_name
+    one BatchGetItem per 100 keys, unprocessed keys asked again."""
     hash_name, range_name = key_names(model_cls)
     wanted = []
     for hash_value, range_value in dict.fromkeys(keys):  # BatchGetItem refuses duplicate keys
@@ -65,6 +65,14 @@ def batch_get(client: Any, model_cls: type[M], keys: Sequence[tuple[Any, Any]]) 
         if range_name is not None:
             key[range_name] = _typed(model_cls, range_name, range_value)
         wanted.append(key)
+    found: list[M] = []
+    for start in range(0, len(wanted), BATCH_KEYS):
+        found += _batch_get_page(client, model_cls, wanted[start:start + BATCH_KEYS])
+    return found
+
+
+def _batch_get_page(client: Any, model_cls: type[M], wanted: list[dict[str, Any]]) -> list[M]:
+    table = model_cls.Meta.table_name
     pending: dict[str, Any] = {table: {"Keys": wanted}}
     found: list[M] = []
     for attempt in range(BATCH_ATTEMPTS):

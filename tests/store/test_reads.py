@@ -96,3 +96,24 @@ def test_get_answers_as_model_get_and_raises_does_not_exist_when_absent(aws):
     assert (ours.version, ours.body["content"]) == (1, "走廊燈壞了 / 走廊灯坏了")
     with pytest.raises(DoesNotExist):
         reads.get(client, m.Case, "P1", "TD-20261206-9999")
+
+
+def test_more_than_a_hundred_keys_go_in_requests_of_a_hundred(aws):
+    m = bind()
+    create_tables(m)
+    for n in range(0, 150, 7):
+        m.Meta("MANY", f"k{n:03d}", n=n).save()
+    client = _connection("ap-southeast-1").client
+    sizes = []
+    real = client.batch_get_item
+
+    def counting(RequestItems):
+        sizes.append(len(next(iter(RequestItems.values()))["Keys"]))
+        return real(RequestItems=RequestItems)
+
+    client.batch_get_item = counting
+    try:
+        found = reads.batch_get(client, m.Meta, [("MANY", f"k{n:03d}") for n in range(150)])
+    finally:
+        del client.batch_get_item
+    assert sorted(i.n for i in found) == list(range(0, 150, 7)) and sizes == [100, 50]
