@@ -40,7 +40,8 @@ class MemoryNotifications:
         n = notify.for_change(change) if change is not None else None
         if n is None:
             return
-        self._feed.setdefault(n.tenant_id, {})[_feed_id(n)] = (n, False)
+        if not notify.is_visitor(n.tenant_id):  # a web-form visitor has no feed: told by mail only
+            self._feed.setdefault(n.tenant_id, {})[_feed_id(n)] = (n, False)
         first = Delivery(n, n.at)
         self._deliveries[_outbox_id(first)] = first
 

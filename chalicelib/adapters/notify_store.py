@@ -94,8 +94,11 @@ def notification_items(model: type[RecordModel], change: Change | None) -> list[
         return []
     sk = feed_sk(n)
     first = Delivery(n, n.at)
+    outbox = model(OUTBOX, outbox_sk(first), data=_delivery_doc(first))
+    if notify.is_visitor(n.tenant_id):
+        return [outbox]  # a web-form visitor: no account, so no feed; told by mail only
     return [model(feed_pk(n.tenant_id), sk, lookup_pk=unread_pk(n.tenant_id), lookup_sk=sk, data=n.to_dict()),
-            model(OUTBOX, outbox_sk(first), data=_delivery_doc(first))]
+            outbox]
 
 
 class DynamoNotifications:
@@ -112,8 +115,8 @@ class DynamoNotifications:
         record = self.m.Record
         for item in items:
             tx.save(item, condition=record.pk.does_not_exist())
-        if not items:
-            return 0
+        if not items or items[0].pk == OUTBOX:
+            return len(items)  # nothing, or a visitor's outbox record alone: no feed, no unread count
         tx.update(record(items[0].pk, HEAD), actions=[record.counter.add(1)], add_version_condition=False)
         return len(items) + 1
 

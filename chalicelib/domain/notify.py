@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import views
-from chalicelib.domain.cases import LANGS, Change, iso, parse_iso
+from chalicelib.domain.cases import LANGS, Case, Change, iso, parse_iso
 from chalicelib.domain.errors import ValidationFailed
 
 # action -> (kind, the event's tenant-visible fields the words use). An action
@@ -48,6 +48,11 @@ NOTIFY: dict[str, tuple[str, frozenset[str]]] = {
 }
 # A tenant is told of their own actions only when it is the acknowledgement of what they sent.
 OWN_ACTIONS_TOLD = frozenset({"submitted"})
+# Mall visitors who report through the public web form have no account, feed or app: they are told by
+# mail, at the address they verified with the form's code, of every step after the acknowledgement
+# (which the form's confirmation mail was). Their recipient id is the case's own, never a tenant's.
+VISITOR_PREFIX = "visitor:"
+VISITOR_NOT_TOLD = frozenset({"received"})
 KINDS: tuple[str, ...] = tuple(sorted({kind for kind, _ in NOTIFY.values()}))
 CHANNELS = ("push", "webpush", "email")
 PUSH_BODY_MAX = 180
@@ -78,16 +83,33 @@ class Notification:
                    params=dict(data.get("params") or {}), lang=data.get("lang") or "zh-Hans")
 
 
+def recipient(case: Case) -> str | None:
+    """Who is told of the case's steps: its tenant, or the verified visitor who
+    reported it through the web form (``VISITOR_PREFIX`` + the case's key); None: nobody."""
+    if case.tenant_id:
+        return case.tenant_id
+    reporter = case.reporter or {}
+    if reporter.get("visitor") and reporter.get("email") and case.verified:
+        return f"{VISITOR_PREFIX}{case.key}"
+    return None
+
+
+def is_visitor(recipient_id: str) -> bool:
+    return recipient_id.startswith(VISITOR_PREFIX)
+
+
 def for_change(change: Change) -> Notification | None:
     """The notification a stored change makes, or None when the tenant is not told."""
     event, case = change.event, change.case
     rule = NOTIFY.get(event.action)
-    tenant_id = case.tenant_id
+    tenant_id = recipient(case)
     if rule is None or not tenant_id:
         return None
     if event.actor.id == tenant_id and event.action not in OWN_ACTIONS_TOLD:
         return None
     kind, fields = rule
+    if is_visitor(tenant_id) and kind in VISITOR_NOT_TOLD:
+        return None
     visible = views.event_view(event, staff=False)["data"]
     params = {name: visible[name] for name in sorted(fields) if visible.get(name) not in (None, "")}
     return Notification(tenant_id=tenant_id, property_id=case.property_id, case_id=case.case_id, seq=event.seq,

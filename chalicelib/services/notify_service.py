@@ -287,12 +287,24 @@ class NotificationService:
             return "sent"
         return send
 
+    def _address(self, n: notify.Notification) -> str | None:
+        """Where a notification's mail goes: the tenant record's address, or for a
+        web-form visitor the address they verified (on the case's reporter)."""
+        if not notify.is_visitor(n.tenant_id):
+            tenant = self.store.tenant_record(n.property_id, n.tenant_id)
+            return (tenant or {}).get("email") or None
+        try:
+            reporter = self.store.get_case(n.property_id, n.case_id).reporter or {}
+        except NotFound:
+            return None
+        return reporter.get("email") if reporter.get("visitor") else None
+
     def _mail_sender(self, n: notify.Notification, lang: str, text: dict[str, str],
                      sent: list[dict[str, str]]) -> Callable[[], str]:
         def send() -> str:
             from chalicelib.mail.outgoing import Outgoing, SendFailed  # the email package: senders only
-            tenant = self.store.tenant_record(n.property_id, n.tenant_id)
-            if not tenant or not tenant.get("email"):
+            address = self._address(n)
+            if not address:
                 return "none"
             try:
                 prop = self.properties(n.property_id)
@@ -301,11 +313,11 @@ class NotificationService:
                 sender, name = config.mail_from(), ""
             assert self.mailer is not None
             try:
-                self.mailer().send(Outgoing(sender=sender, sender_name=name, to=tenant["email"],
+                self.mailer().send(Outgoing(sender=sender, sender_name=name, to=address,
                                             subject=f"[{n.case_id}] {text['title']}", text=text["body"]))
             except SendFailed as exc:
                 logger.warning("notification mail failed", extra={"case_id": n.case_id, "detail": str(exc)[:200]})
                 return "failed"
-            sent.append({"channel": "email", "to": tenant["email"], "title": text["title"], "body": text["body"]})
+            sent.append({"channel": "email", "to": address, "title": text["title"], "body": text["body"]})
             return "sent"
         return send

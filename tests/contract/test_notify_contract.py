@@ -46,6 +46,20 @@ def test_a_notification_is_written_with_its_event_and_only_once(repo):
     assert len(repo.due_deliveries(T0 + timedelta(hours=1), limit=10)) == 2
 
 
+def test_a_web_form_visitors_steps_go_to_the_outbox_only_never_to_a_feed(repo):
+    """A visitor has no account: no feed, no unread count; the delivery worker mails them."""
+    visitor = {"name": "访客", "email": "visitor@example.cn", "visitor": True}
+    case = created(repo, "TD-20261123-0003", tenant=None, actor=cases.Actor("webform", "visitor"), channel="web",
+                   reporter=visitor)
+    assert repo.due_deliveries(T0 + timedelta(hours=1), limit=10) == []  # the form's own mail acknowledged it
+    assign(repo, case)
+    (delivery,) = repo.due_deliveries(T0 + timedelta(hours=1), limit=10)
+    assert delivery.notification.kind == "assigned"
+    assert delivery.notification.tenant_id == "visitor:P1#TD-20261123-0003"
+    assert repo.notifications(delivery.notification.tenant_id, limit=10, cursor=None)[0] == []
+    assert repo.unread_notifications(delivery.notification.tenant_id) == 0
+
+
 def test_the_feed_pages_newest_first_and_refuses_foreign_cursors(repo):
     for n in range(3):
         created(repo, f"TD-20261123-000{n + 1}", now=T0 + timedelta(minutes=n))

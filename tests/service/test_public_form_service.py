@@ -69,3 +69,29 @@ def test_refusals(form, box):
     with pytest.raises(Forbidden):
         form.qr_target(Principal("t1", "tenant", frozenset({"P1"})), "P1", None)
     assert form.qr_target(Principal("d1", "front_desk", frozenset({"P1"})), "P1", None)["path"] == "/p/P1"
+
+
+def test_a_visitor_is_told_of_each_step_by_mail_in_their_language_and_nothing_internal(form, box, svc, clock):
+    """Mall visitors have no account: after the form's confirmation, every step staff take
+    that a tenant would be told of reaches the address they verified (mission: tenants are
+    told of every step in their language); internal notes never do."""
+    from chalicelib.services.notify_service import NotificationService
+    from tests.people import DESK
+
+    out = form.submit("P1", {**BODY, "phone": ""}, source="10.0.0.1")
+    case, _ = form.verify("P1", out["submission_id"], "314159")
+    mails_before = len(box.mail)
+    clock.advance(minutes=5)
+    svc.act(DESK, "P1", case.case_id, "assign", {"assignee": "eng-1", "department": "engineering",
+                                                 "note": "内部：张师傅处理"})
+    svc.act(DESK, "P1", case.case_id, "note", {"note": "内部备注：访客情绪激动"})
+    svc.act(DESK, "P1", case.case_id, "respond", {"message": "The lobby light is fixed by 3 pm.", "via": "app"})
+    notes = NotificationService(svc.store, clock, svc.property, mailer=box.mailer)
+    result = notes.deliver_due()
+    told = box.mail[mails_before:]
+    assert result["delivered"] == 2 and [m.to for m in told] == ["visitor@example.cn"] * 2
+    assert [m.subject for m in told] == [f"[{case.case_id}] Handed to the team",
+                                         f"[{case.case_id}] A reply on your case"]
+    assert "The lobby light is fixed by 3 pm." in told[1].text
+    assert not any("内部" in m.text or "张师傅" in m.text for m in told)
+    assert notes.deliver_due()["delivered"] == 0 and len(box.mail) == mails_before + 2  # each step once
