@@ -32,10 +32,11 @@ class MemoryReportScheduleStore:
     def release_report_sent(self, property_id: str, schedule_id: str, period: str) -> None:
         self.sent.pop((property_id, schedule_id, period), None)
 
-    def mark_report_sync(self, property_id: str, retired: list[str]) -> dict[str, Any]:
+    def mark_report_sync(self, property_id: str, retired: list[str], *, at: str) -> dict[str, Any]:
         current = self.syncs.get(property_id)
         merged = sorted(set(current["retired"] if current else ()) | set(retired))
-        marker = {"property_id": property_id, "retired": merged, "version": (current["version"] if current else 0) + 1}
+        marker = {"property_id": property_id, "retired": merged, "at": at,
+                  "version": (current["version"] if current else 0) + 1}
         self.syncs[property_id] = marker
         return copy.deepcopy(marker)
 

@@ -66,22 +66,22 @@ class DynamoReportScheduleStore:
 
     # --- pending Scheduler syncs --------------------------------------------------------
 
-    def mark_report_sync(self, property_id: str, retired: list[str]) -> dict[str, Any]:
+    def mark_report_sync(self, property_id: str, retired: list[str], *, at: str) -> dict[str, Any]:
         for _ in range(MARK_ATTEMPTS):
             current = self._records._get(SYNC_PK, property_id)
             merged = sorted(set(current["retired"] if current else ()) | set(retired))
             try:
-                version = self._records._save(SYNC_PK, property_id, {"retired": merged},
+                version = self._records._save(SYNC_PK, property_id, {"retired": merged, "at": at},
                                               current["version"] if current else 0, "report_sync_busy")
             except VersionConflict:
                 continue  # another change marked it meanwhile: merge with theirs
-            return {"property_id": property_id, "retired": merged, "version": version}
+            return {"property_id": property_id, "retired": merged, "at": at, "version": version}
         raise VersionConflict("the report schedules are being changed; try again", code="report_sync_busy")
 
     def pending_report_syncs(self, *, limit: int) -> list[dict[str, Any]]:
         items = self.m.Record.query(SYNC_PK, consistent_read=True, limit=limit)
-        return [{"property_id": i.sk, "retired": list((i.data or {}).get("retired", [])), "version": int(i.version)}
-                for i in items]
+        return [{"property_id": i.sk, "retired": list((i.data or {}).get("retired", [])),
+                 "at": (i.data or {}).get("at", ""), "version": int(i.version)} for i in items]
 
     def clear_report_sync(self, property_id: str, version: int) -> bool:
         item = self.m.Record(SYNC_PK, property_id)

@@ -596,10 +596,11 @@ class ReportScheduleStore(Protocol):
     def release_report_sent(self, property_id: str, schedule_id: str, period: str) -> None:
         """Remove a mark (the mail failed: the next fire may try again)."""
 
-    def mark_report_sync(self, property_id: str, retired: list[str]) -> dict[str, Any]:
+    def mark_report_sync(self, property_id: str, retired: list[str], *, at: str) -> dict[str, Any]:
         """Note that the property's Scheduler schedules must be made to match its stored
         ones, and that the ``retired`` schedule ids must be deleted there (added to any
-        noted before). Returns the marker ``{"property_id", "retired", "version"}``."""
+        noted before), ``at`` (ISO 8601) the time of this note. Returns the marker
+        ``{"property_id", "retired", "at", "version"}``."""
 
     def pending_report_syncs(self, *, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` markers (one Query, never a Scan)."""

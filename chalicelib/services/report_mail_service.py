@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import config
 from chalicelib.domain import auth, report_schedules, stats
-from chalicelib.domain.cases import iso
+from chalicelib.domain.cases import iso, parse_iso
 from chalicelib.domain.errors import NotFound
 from chalicelib.mail import report_mail
 from chalicelib.observability import logger, record_metric
@@ -26,6 +26,10 @@ from chalicelib.observability import logger, record_metric
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chalicelib.services.ports import ReportScheduleStore
     from chalicelib.services.report_service import ReportService
+
+
+# A sync note younger than this belongs to the change that wrote it (sweep_syncs).
+SYNC_SWEEP_AGE = timedelta(minutes=2)
 
 
 class ReportMailService:
@@ -65,7 +69,8 @@ class ReportMailService:
         marker = None
         if self.scheduler is not None:
             marker = self.store.mark_report_sync(
-                property_id, [s["schedule_id"] for s in before.get("schedules", []) if s["schedule_id"] not in kept])
+                property_id, [s["schedule_id"] for s in before.get("schedules", []) if s["schedule_id"] not in kept],
+                at=iso(self.clock()))
         version = self.store.save_report_schedules(
             property_id, {"schedules": checked, "updated_by": principal.subject, "updated_at": iso(self.clock())},
             expected_version=expected_version)
@@ -97,12 +102,17 @@ class ReportMailService:
         self.store.clear_report_sync(property_id, marker["version"])
         return True
 
-    def sweep_syncs(self, *, limit: int = 20) -> int:
+    def sweep_syncs(self, *, limit: int = 20, min_age: timedelta = SYNC_SWEEP_AGE) -> int:
         """The minute sweep (``watch_outbox``): sync every property a change marked and
-        whose sync failed or never ran. Returns how many are in sync now."""
+        whose sync failed or never ran. A note younger than ``min_age`` is its change's
+        own (still between its save and its sync: syncing the state before that save and
+        clearing the note would leave nothing behind should the change's sync then fail).
+        Returns how many are in sync now."""
         if self.scheduler is None:
             return 0
-        return sum(1 for marker in self.store.pending_report_syncs(limit=limit) if self._sync(marker))
+        cutoff = self.clock() - min_age
+        return sum(1 for marker in self.store.pending_report_syncs(limit=limit)
+                   if (not marker.get("at") or parse_iso(marker["at"]) <= cutoff) and self._sync(marker))
 
     def build(self, property_id: str, schedule: dict[str, Any], fired_at: datetime) -> dict[str, Any]:
         """The report a fire at ``fired_at`` sends: its period, figures and mail parts."""

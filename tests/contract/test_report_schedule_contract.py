@@ -48,13 +48,14 @@ def test_a_period_is_marked_sent_once_and_may_be_released(schedules):
 
 def test_a_pending_scheduler_sync_merges_its_retired_ids_and_clears_only_at_its_version(schedules):
     assert schedules.pending_report_syncs(limit=10) == []
-    first = schedules.mark_report_sync("P1", ["weekly-quality"])
+    first = schedules.mark_report_sync("P1", ["weekly-quality"], at="2026-12-06T01:00:00Z")
     assert first["retired"] == ["weekly-quality"]
-    second = schedules.mark_report_sync("P1", ["月报"])  # a later change: both ids stay to be deleted
+    second = schedules.mark_report_sync("P1", ["月报"], at="2026-12-06T01:05:00Z")  # both ids stay to be deleted
     assert second["retired"] == sorted(["weekly-quality", "月报"]) and second["version"] > first["version"]
-    schedules.mark_report_sync("P2", [])
+    schedules.mark_report_sync("P2", [], at="2026-12-06T01:06:00Z")
     pending = {m["property_id"]: m for m in schedules.pending_report_syncs(limit=10)}
     assert set(pending) == {"P1", "P2"} and pending["P1"]["version"] == second["version"]
+    assert pending["P1"]["at"] == "2026-12-06T01:05:00Z"  # the latest note's time
     assert len(schedules.pending_report_syncs(limit=1)) == 1
     assert schedules.clear_report_sync("P1", first["version"]) is False  # a newer mark is not cleared
     assert schedules.clear_report_sync("P1", second["version"]) is True

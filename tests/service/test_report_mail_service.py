@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.adapters.report_schedule_memory import MemoryReportScheduleStore
 from chalicelib.domain.auth import Principal
+from chalicelib.domain.cases import iso
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed, VersionConflict
 from chalicelib.mail.outgoing import SendFailed, build
 from chalicelib.services.report_mail_service import ReportMailService
@@ -183,7 +184,7 @@ def test_a_retry_after_a_partial_failure_mails_only_the_recipient_not_reached(pa
     assert [m["To"] for m in mailer.sent] == ["manager@riverside.example", "quality@riverside.example"]
 
 
-def test_schedules_a_scheduler_failure_left_unsynced_are_synced_by_the_minute_sweep(parts):
+def test_schedules_a_scheduler_failure_left_unsynced_are_synced_by_the_minute_sweep(parts, clock):
     """Stored but not on the Scheduler would be a report that silently never goes out: the
     change notes the sync before it saves, and the watch_outbox sweep finishes it."""
     service, _, scheduler = parts
@@ -193,6 +194,10 @@ def test_schedules_a_scheduler_failure_left_unsynced_are_synced_by_the_minute_sw
     assert view["scheduler"] == "pending" and view["version"] == 2  # stored all the same
     assert scheduler.schedules[("P1", "weekly-quality")][0] == "cron(30 8 ? * MON *)"  # the Scheduler lags
     assert ("P1", "monthly-25") in scheduler.schedules
+    scheduler.down = False
+    assert service.sweep_syncs() == 0  # the note is the change's own for two minutes
+    scheduler.down = True
+    clock.advance(minutes=3)
     assert service.sweep_syncs() == 0  # still down: the marker stays
     assert [m["retired"] for m in service.store.pending_report_syncs(limit=10)] == [["monthly-25"]]
     scheduler.down = False
@@ -201,7 +206,7 @@ def test_schedules_a_scheduler_failure_left_unsynced_are_synced_by_the_minute_sw
     assert service.store.pending_report_syncs(limit=10) == [] and service.sweep_syncs() == 0
 
 
-def test_a_crash_between_the_save_and_the_scheduler_is_repaired_by_the_sweep(parts, monkeypatch):
+def test_a_crash_between_the_save_and_the_scheduler_is_repaired_by_the_sweep(parts, monkeypatch, clock):
     service, _, scheduler = parts
     service.put(MANAGER, "P1", [WEEKLY], 0)
 
@@ -213,6 +218,7 @@ def test_a_crash_between_the_save_and_the_scheduler_is_repaired_by_the_sweep(par
         service.put(MANAGER, "P1", [MONTHLY], 1)
     monkeypatch.undo()
     assert ("P1", "weekly-quality") in scheduler.schedules and ("P1", "monthly-25") not in scheduler.schedules
+    clock.advance(minutes=3)
     assert service.sweep_syncs() == 1
     assert set(scheduler.schedules) == {("P1", "monthly-25")}
 
@@ -220,7 +226,18 @@ def test_a_crash_between_the_save_and_the_scheduler_is_repaired_by_the_sweep(par
 def test_a_sync_that_ran_late_does_not_clear_a_newer_changes_mark(parts):
     service, _, scheduler = parts
     service.put(MANAGER, "P1", [WEEKLY, MONTHLY], 0)
-    stale = service.store.mark_report_sync("P1", [])  # a sweep read this marker...
-    service.store.mark_report_sync("P1", ["monthly-25"])  # ...then a change marked it again
+    stale = service.store.mark_report_sync("P1", [], at="2026-11-23T01:00:00Z")  # a sweep read this marker...
+    service.store.mark_report_sync("P1", ["monthly-25"], at="2026-11-23T02:00:00Z")  # ...then a change marked it
     assert service._sync(stale) is True  # in sync with what is stored now, but
     assert [m["retired"] for m in service.store.pending_report_syncs(limit=10)] == [["monthly-25"]]  # kept
+
+
+def test_the_sweep_leaves_a_change_its_own_fresh_note(parts, clock):
+    """Between a PUT's note and its save, the sweep must not sync the old state and clear the
+    note: should the PUT's own sync then fail, nothing would be left to repair it."""
+    service, _, scheduler = parts
+    service.put(MANAGER, "P1", [WEEKLY], 0)
+    service.store.mark_report_sync("P1", ["weekly-quality"], at=iso(clock()))  # a PUT in flight
+    assert service.sweep_syncs() == 0 and len(service.store.pending_report_syncs(limit=10)) == 1
+    clock.advance(minutes=2)
+    assert service.sweep_syncs() == 1 and service.store.pending_report_syncs(limit=10) == []
