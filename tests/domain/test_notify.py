@@ -155,3 +155,17 @@ def test_the_local_receiver_is_admitted_only_when_allowed():
     assert notify.check_push_endpoint("http://127.0.0.1:8123/push/1", allow_local=True)
     with pytest.raises(ValidationFailed):
         notify.check_push_endpoint("http://localhost.evil.example/push", allow_local=True)
+
+
+@pytest.mark.parametrize("reporter,verified,told", [
+    ({"name": "李女士", "tenant_id": "tenant-1"}, True, "tenant-1"),
+    ({"name": "访客", "email": "v@example.cn", "visitor": True}, True, "visitor:P1#TD-20261206-0001"),
+    ({"name": "访客", "email": "v@example.cn", "visitor": True}, False, None),  # never verified its code
+    ({"name": "访客", "phone": "+8613800138000", "visitor": True}, True, None),  # no address to mail
+    ({"name": "王先生", "email": "wang@example.cn"}, True, None),  # logged by staff: not a verified visitor
+])
+def test_who_is_told_a_tenant_or_a_verified_web_form_visitor(reporter, verified, told):
+    case = cases.Case(property_id="P1", case_id="TD-20261206-0001", unit="大堂", contact="-", channel="web",
+                      content="灯坏了", created_at=datetime(2026, 12, 6, tzinfo=timezone.utc),
+                      reporter={**reporter}, verified=verified)
+    assert notify.recipient(case) == told
