@@ -96,3 +96,34 @@ def test_the_console_prints_a_qr_code_that_opens_the_form(browser, stack):
     assert page.evaluate("document.getElementById('qr-image').naturalWidth") > 0  # the SVG drew
     context.close()
     assert not errors, errors
+
+
+def test_the_local_stack_mails_a_visitor_each_step_in_their_language(stack):
+    """After the code, the visitor is told by mail (the notification schedule of the running
+    stack), in the language they filed in (the mails' bodies, internal notes left out, are
+    tests/service/test_public_form_service.py's)."""
+    import json
+    import urllib.request
+
+    from tests.browser.test_console import token
+
+    def post(path, body, variable=None):
+        headers = {"Content-Type": "application/json"}
+        if variable:
+            headers["Authorization"] = "Bearer " + token(stack, variable)
+        req = urllib.request.Request(stack.url + path, method="POST", data=json.dumps(body).encode(), headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
+    email = "told.visitor@example.hk"
+    sub = post("/v1/public/properties/P1/submissions", {"email": email, "place": "B2 停車場", "lang": "zh-Hant",
+                                                        "content": "閘機壞了，出不去", "category": "parking"})
+    output = wait_for(stack, f"mail | sent → {email}")
+    code = re.search(rf"mail \| sent → {re.escape(email)}\s+「(\d{{6}}) ", output).group(1)
+    case_id = post(f"/v1/public/properties/P1/submissions/{sub['submission_id']}/verify", {"code": code})["case_id"]
+    base = f"/v1/properties/P1/cases/{case_id}"
+    post(base + "/assign", {"assignee": "dept_staff-1", "department": "engineering",
+                            "note": "内部：访客情绪激动"}, "DESK")
+    post(base + "/respond", {"message": "保安已到閘機，十分鐘內修好"}, "STAFF")
+    output = wait_for(stack, f"mail | sent → {email}  「[{case_id}] 案件有了回覆」", timeout=90)
+    assert f"mail | sent → {email}  「[{case_id}] 已轉交處理」" in output

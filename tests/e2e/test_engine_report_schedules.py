@@ -75,3 +75,32 @@ def _drained(sqs, url) -> bool:
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
                                                                     "ApproximateNumberOfMessagesNotVisible"])
     return all(v == "0" for v in attrs["Attributes"].values())
+
+
+def test_the_local_minute_sweep_syncs_a_schedule_the_scheduler_refused_at_save(stack, clock, monkeypatch):
+    """The watch_outbox schedule, as the local stack runs it every minute, finishes a report
+    schedule's sync that the Scheduler refused when the manager saved it."""
+    from chalicelib import runtime
+    from chalicelib.adapters.scheduler import ReportSchedules
+    from chalicelib.domain.auth import Principal
+    scheduler = boto3.client("scheduler", region_name=config.region())
+
+    def refused(*_args, **_kwargs):
+        raise ConnectionError("Scheduler unreachable")
+
+    with monkeypatch.context() as down:
+        down.setattr(ReportSchedules, "put", refused)
+        view = runtime.report_mail().put(Principal("mgr-1", "manager", frozenset({"P1"})), "P1", [WEEKLY], 0)
+    assert view["scheduler"] == "pending"
+    assert scheduler.list_schedules(GroupName=engine.SCHEDULE_GROUP)["Schedules"] == []
+    clock.advance(minutes=3)  # the note is the sweep's now
+
+    def scheduled() -> bool:
+        return bool(scheduler.list_schedules(GroupName=engine.SCHEDULE_GROUP)["Schedules"])
+
+    out = io.StringIO()
+    failure = _run(engine.every(0.05, "watch_outbox", out, lambda r: f"outbox: {r}"), scheduled)
+    assert not failure, failure
+    [schedule] = scheduler.list_schedules(GroupName=engine.SCHEDULE_GROUP)["Schedules"]
+    assert schedule["Name"] == "report-P1-weekly-quality"
+    assert "'report_schedules_synced': 1" in out.getvalue()
