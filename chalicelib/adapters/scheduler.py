@@ -9,15 +9,14 @@ If a reminder is lost, the watcher still escalates the missed callback.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib import config
+from chalicelib.adapters.aws_names import bounded_name
 from chalicelib.domain.cases import Case
 
 LEAD = timedelta(hours=1)  # remind this long before the callback is due
@@ -26,19 +25,13 @@ LEAD = timedelta(hours=1)  # remind this long before the callback is due
 # EventBridge Scheduler's schedule names: 1-64 characters of [0-9A-Za-z-_.]. Property ids may be
 # up to 64 characters (web._PROPERTY_ID): "callback-<property>-<case>" fits only up to 38.
 NAME_MAX = 64
-_NAME_OK = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
-_NAME_CHAR = re.compile(r"[^0-9A-Za-z_.-]")
+NAME_CHARS = "0-9A-Za-z_.-"
 
 
 def scheduler_name(*parts: str) -> str:
     """``parts`` joined by '-' when that is a valid name (as every name before this rule);
-    otherwise a readable prefix with the disallowed characters replaced, and a hash of
-    the whole, so distinct parts never share a name and the same parts always get it."""
-    plain = "-".join(parts)
-    if _NAME_OK.match(plain):
-        return plain
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-    return f"{_NAME_CHAR.sub('_', plain)[:NAME_MAX - len(digest) - 1]}-{digest}"
+    otherwise a readable prefix and a hash of the whole (aws_names.bounded_name)."""
+    return bounded_name(parts, allowed=NAME_CHARS, max_len=NAME_MAX)
 
 
 def schedule_name(case: Case) -> str:

@@ -10,35 +10,29 @@ patched. On AWS it is a standard pattern too.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from chalicelib import config
+from chalicelib.adapters.aws_names import bounded_name
 from chalicelib.domain.escalation import wake_time
 
 # Step Functions execution names: 1-80 characters, none of whitespace, brackets, ? * " # % \ ^ | ~ ` $ & , ; : /
 # or control characters. A property id may be 64 characters (web._PROPERTY_ID): a longer name would be refused
 # at every start, and the case never watched; other characters are replaced all the same, should ids ever widen.
 NAME_MAX = 80
-_NAME_OK = re.compile(r"^[0-9A-Za-z_.@-]{1,80}$")
-_NAME_CHAR = re.compile(r"[^0-9A-Za-z_.@-]")
+NAME_CHARS = "0-9A-Za-z_.@-"
 
 
 def execution_name(property_id: str, case_id: str, gen: int) -> str:
     """Deterministic, so a retried start can never make a second execution
     (Step Functions refuses a second execution of the same name). A name that
-    would not be valid gets a readable prefix and a hash of the whole instead;
-    plain ids keep the names executions already have."""
-    plain = f"{property_id}-{case_id}-g{gen}"
-    if _NAME_OK.match(plain):
-        return plain
-    digest = hashlib.sha256(f"{property_id}\x1f{case_id}\x1f{gen}".encode()).hexdigest()[:16]
-    tail = f"-{digest}-g{gen}"
-    return _NAME_CHAR.sub("_", f"{property_id}-{case_id}")[:NAME_MAX - len(tail)] + tail
+    would not be valid gets a readable prefix and a hash of the whole instead
+    (aws_names.bounded_name); plain ids keep the names executions already have."""
+    return bounded_name((property_id, case_id), allowed=NAME_CHARS, max_len=NAME_MAX, suffix=f"-g{gen}",
+                        hashed=(property_id, case_id, str(gen)))
 
 
 class Watcher:
