@@ -65,9 +65,9 @@ def _and(condition: Condition | None, other: Condition | None) -> Condition | No
 
 
 class Transaction:
-    """One TransactWriteItems: ``save``/``update``/``delete`` as pynamodb's
-    ``TransactWrite`` has them, then ``commit()`` (or use it as a context manager,
-    committing on a clean exit)."""
+    """One TransactWriteItems: ``save``/``update`` as pynamodb's ``TransactWrite`` has
+    them (what the case writes use; the rarer transactions elsewhere keep pynamodb's),
+    then ``commit()`` (or use it as a context manager, committing on a clean exit)."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -89,12 +89,6 @@ class Transaction:
         self.items.append({"Update": _expressions({"TableName": model.Meta.table_name, "Key": self._key(model)},
                                                   condition, actions)})
         self._stepped.append(model)
-
-    def delete(self, model: Model, condition: Condition | None = None, *, add_version_condition: bool = True) -> None:
-        if add_version_condition:
-            condition = _and(condition, model._handle_version_attribute())
-        self.items.append({"Delete": _expressions({"TableName": model.Meta.table_name, "Key": self._key(model)},
-                                                  condition)})
 
     @staticmethod
     def _key(model: Model) -> dict[str, Any]:
